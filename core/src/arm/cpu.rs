@@ -1,0 +1,192 @@
+//! The architectural state of one ARMv7-A guest CPU as user code sees it.
+
+/// Guest CPU state: core registers, flags, execution state, VFP/NEON and the
+/// user-visible CP15 thread registers.
+#[derive(Clone, Debug)]
+pub struct CpuState {
+    /// r0..r15. `r[15]` holds the address of the next instruction between
+    /// blocks; inside an instruction the interpreter sets it to the PC-read
+    /// value (address + 8 or + 4).
+    pub r: [u32; 16],
+    /// Negative flag.
+    pub n: bool,
+    /// Zero flag.
+    pub z: bool,
+    /// Carry flag.
+    pub c: bool,
+    /// Overflow flag.
+    pub v: bool,
+    /// Sticky saturation flag.
+    pub q: bool,
+    /// GE[3:0] flags of the parallel add/subtract instructions.
+    pub ge: u8,
+    /// T32 (Thumb) state.
+    pub thumb: bool,
+    /// ITSTATE (IT[7:0]); 0 outside an IT block.
+    pub itstate: u8,
+    /// The 32 doubleword VFP/NEON registers (S0..S31 alias D0..D15,
+    /// Q0..Q15 are pairs).
+    pub d: [u64; 32],
+    /// FPSCR.
+    pub fpscr: u32,
+    /// TPIDRURO (CP15 c13, c0, 3): the TLS pointer set by `set_tls`.
+    pub tpidruro: u32,
+    /// TPIDRURW (CP15 c13, c0, 2).
+    pub tpidrurw: u32,
+    /// The local exclusive monitor: address and value loaded by LDREX, used
+    /// to make STREX a compare-and-swap.
+    pub exclusive: Option<Exclusive>,
+}
+
+/// What the last LDREX saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exclusive {
+    /// Address of the access.
+    pub addr: u32,
+    /// Value read (zero-extended; both words for LDREXD).
+    pub value: u64,
+}
+
+impl Default for CpuState {
+    fn default() -> Self {
+        CpuState {
+            r: [0; 16],
+            n: false,
+            z: false,
+            c: false,
+            v: false,
+            q: false,
+            ge: 0,
+            thumb: false,
+            itstate: 0,
+            d: [0; 32],
+            fpscr: 0,
+            tpidruro: 0,
+            tpidrurw: 0,
+            exclusive: None,
+        }
+    }
+}
+
+impl CpuState {
+    /// The address of the next instruction to run.
+    pub fn pc(&self) -> u32 {
+        self.r[15]
+    }
+
+    /// APSR as MRS reads it (N Z C V Q, GE).
+    pub fn apsr(&self) -> u32 {
+        (self.n as u32) << 31
+            | (self.z as u32) << 30
+            | (self.c as u32) << 29
+            | (self.v as u32) << 28
+            | (self.q as u32) << 27
+            | (self.ge as u32 & 0xf) << 16
+    }
+
+    /// CPSR in user mode: APSR plus the execution state bits (IT, T) and
+    /// mode USR (0x10).
+    pub fn cpsr(&self) -> u32 {
+        let it = self.itstate as u32;
+        self.apsr()
+            | ((it & 3) << 25)
+            | ((it >> 2) << 10)
+            | (self.thumb as u32) << 5
+            | 0x10
+    }
+
+    /// Writes the APSR fields selected by `nzcvq` and `g`.
+    pub fn set_apsr(&mut self, value: u32, nzcvq: bool, g: bool) {
+        if nzcvq {
+            self.n = value & (1 << 31) != 0;
+            self.z = value & (1 << 30) != 0;
+            self.c = value & (1 << 29) != 0;
+            self.v = value & (1 << 28) != 0;
+            self.q = value & (1 << 27) != 0;
+        }
+        if g {
+            self.ge = ((value >> 16) & 0xf) as u8;
+        }
+    }
+
+    /// Restores the user-writable CPSR fields (flags, GE, IT, T), as
+    /// sigreturn does.
+    pub fn set_cpsr(&mut self, value: u32) {
+        self.set_apsr(value, true, true);
+        self.thumb = value & (1 << 5) != 0;
+        self.itstate = (((value >> 25) & 3) | ((value >> 10) & 0x3f) << 2) as u8;
+    }
+
+    /// Single-precision register `Sn` as raw bits.
+    pub fn s(&self, n: usize) -> u32 {
+        (self.d[n / 2] >> ((n % 2) * 32)) as u32
+    }
+
+    /// Writes single-precision register `Sn` as raw bits.
+    pub fn set_s(&mut self, n: usize, bits: u32) {
+        let shift = (n % 2) * 32;
+        let d = &mut self.d[n / 2];
+        *d = (*d & !(0xffff_ffffu64 << shift)) | ((bits as u64) << shift);
+    }
+
+    /// Quad register `Qn` as (low, high) doublewords.
+    pub fn q_reg(&self, n: usize) -> [u64; 2] {
+        [self.d[2 * n], self.d[2 * n + 1]]
+    }
+
+    /// Writes quad register `Qn`.
+    pub fn set_q_reg(&mut self, n: usize, v: [u64; 2]) {
+        self.d[2 * n] = v[0];
+        self.d[2 * n + 1] = v[1];
+    }
+
+    /// Evaluates a condition against the flags.
+    #[inline]
+    pub fn cond_passed(&self, cond: crate::ir::Cond) -> bool {
+        use crate::ir::Cond::*;
+        match cond {
+            Eq => self.z,
+            Ne => !self.z,
+            Cs => self.c,
+            Cc => !self.c,
+            Mi => self.n,
+            Pl => !self.n,
+            Vs => self.v,
+            Vc => !self.v,
+            Hi => self.c && !self.z,
+            Ls => !self.c || self.z,
+            Ge => self.n == self.v,
+            Lt => self.n != self.v,
+            Gt => !self.z && self.n == self.v,
+            Le => self.z || self.n != self.v,
+            Al => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s_registers_alias_d_registers() {
+        let mut cpu = CpuState::default();
+        cpu.set_s(0, 0x1111_1111);
+        cpu.set_s(1, 0x2222_2222);
+        cpu.set_s(31, 0xdead_beef);
+        assert_eq!(cpu.d[0], 0x2222_2222_1111_1111);
+        assert_eq!(cpu.d[15] >> 32, 0xdead_beef);
+        assert_eq!(cpu.s(1), 0x2222_2222);
+    }
+
+    #[test]
+    fn cpsr_round_trips_it_and_flags() {
+        let mut cpu = CpuState::default();
+        cpu.set_cpsr(0xf800_0000 | 0x000f_0000 | (0b10 << 25) | (0b101101 << 10) | (1 << 5));
+        assert!(cpu.n && cpu.z && cpu.c && cpu.v && cpu.q);
+        assert_eq!(cpu.ge, 0xf);
+        assert!(cpu.thumb);
+        assert_eq!(cpu.itstate, 0b1011_0110);
+        assert_eq!(cpu.cpsr() & !0x1f, 0xf80f_0000 | (0b10 << 25) | (0b101101 << 10) | (1 << 5));
+    }
+}

@@ -1,0 +1,166 @@
+//! The ARMv7-A front end: CPU state, the decode tables for each instruction
+//! set, and the translator that turns guest code into IR blocks.
+
+pub mod a32;
+pub mod cpu;
+pub mod decoder;
+pub mod neon;
+pub mod t32;
+pub mod vfp;
+
+use crate::ir::{it_advance, Block, Cond, Insn, Op, PC};
+use crate::mem::{GuestMemory, MemFault};
+
+/// Most instructions in one block: bounds translation latency and the work
+/// thrown away when a block is invalidated.
+pub const MAX_BLOCK_INSNS: usize = 64;
+
+/// Whether a T32 halfword starts a 32-bit encoding.
+pub fn t32_is_wide(first: u16) -> bool {
+    (first >> 11) >= 0b11101
+}
+
+/// Whether `op` ends a block: it may change the PC or leave the engine.
+pub fn ends_block(op: &Op) -> bool {
+    match op {
+        Op::Alu { op, rd, .. } => *rd == PC && !op.is_test(),
+        Op::Load { rt, .. } => *rt == PC,
+        Op::LoadMultiple { regs, .. } => regs & (1 << 15) != 0,
+        Op::Branch { .. }
+        | Op::BranchLink { .. }
+        | Op::BranchExchange { .. }
+        | Op::CompareBranch { .. }
+        | Op::TableBranch { .. }
+        | Op::Svc { .. }
+        | Op::Bkpt { .. }
+        | Op::Undefined { .. }
+        | Op::Wait => true,
+        // Other register writes to PC are UNPREDICTABLE; ending the block
+        // keeps whatever the backend does with them well defined.
+        Op::Mul { rd, .. } | Op::Movt { rd, .. } => *rd == PC,
+        _ => false,
+    }
+}
+
+/// Decodes one instruction at `pc`. Returns the instruction and, for T32,
+/// the ITSTATE to use for the next one.
+pub fn decode_one<M: GuestMemory>(
+    mem: &mut M,
+    pc: u32,
+    thumb: bool,
+    it: u8,
+) -> Result<(Insn, u8), MemFault> {
+    if !thumb {
+        let raw = mem.fetch_u32(pc)?;
+        let (cond, op) = a32::decode(raw, pc);
+        return Ok((
+            Insn {
+                op,
+                cond,
+                pc,
+                len: 4,
+                it: 0,
+            },
+            0,
+        ));
+    }
+    let first = mem.fetch_u16(pc)?;
+    let (op, len) = if t32_is_wide(first) {
+        let second = mem.fetch_u16(pc.wrapping_add(2))?;
+        let raw = (first as u32) << 16 | second as u32;
+        (t32::decode32(raw, pc, it), 4)
+    } else {
+        (t32::decode16(first, pc, it), 2)
+    };
+    let mut cond = if it & 0xf != 0 {
+        Cond::from_bits((it >> 4) as u32)
+    } else {
+        Cond::Al
+    };
+    // Conditional branches carry their own condition (never inside IT).
+    if it & 0xf == 0 {
+        if let Some(c) = t16_branch_cond(first, len) {
+            cond = c;
+        } else if len == 4 {
+            let raw = (first as u32) << 16 | mem.fetch_u16(pc.wrapping_add(2))? as u32;
+            if let Some(c) = t32_branch_cond(raw) {
+                cond = c;
+            }
+        }
+    }
+    // The IT instruction itself sets up ITSTATE for what follows.
+    let next_it = if len == 2 && first & 0xff00 == 0xbf00 && first & 0xf != 0 {
+        (first & 0xff) as u8
+    } else {
+        it_advance(it)
+    };
+    Ok((
+        Insn {
+            op,
+            cond,
+            pc,
+            len,
+            it,
+        },
+        next_it,
+    ))
+}
+
+/// The condition of a 16-bit conditional branch `1101 cccc imm8`.
+fn t16_branch_cond(first: u16, len: u8) -> Option<Cond> {
+    if len == 2 && first >> 12 == 0b1101 {
+        let c = (first >> 8) & 0xf;
+        if c < 0b1110 {
+            return Some(Cond::from_bits(c as u32));
+        }
+    }
+    None
+}
+
+/// The condition of a 32-bit conditional branch (encoding T3 of B).
+fn t32_branch_cond(raw: u32) -> Option<Cond> {
+    // 11110 S cond imm6 | 10 J1 0 J2 imm11, with cond not 111x.
+    if raw & 0xf800_d000 == 0xf000_8000 {
+        let c = (raw >> 22) & 0xf;
+        if c < 0b1110 {
+            return Some(Cond::from_bits(c));
+        }
+    }
+    None
+}
+
+/// Translates the block starting at `pc` in the given state. Fails only if
+/// the first instruction cannot be fetched; a later fetch fault ends the
+/// block before that instruction, so the fault is raised when it runs.
+pub fn translate<M: GuestMemory>(
+    mem: &mut M,
+    pc: u32,
+    thumb: bool,
+    it: u8,
+) -> Result<Block, MemFault> {
+    let mut insns = Vec::with_capacity(16);
+    let mut cur = pc;
+    let mut it = it;
+    let page = pc & !0xfff;
+    loop {
+        let (insn, next_it) = match decode_one(mem, cur, thumb, it) {
+            Ok(x) => x,
+            Err(fault) if insns.is_empty() => return Err(fault),
+            Err(_) => break,
+        };
+        let end = ends_block(&insn.op);
+        cur = insn.next_pc();
+        it = next_it;
+        insns.push(insn);
+        if end || insns.len() >= MAX_BLOCK_INSNS || cur & !0xfff != page {
+            break;
+        }
+    }
+    Ok(Block {
+        start: pc,
+        thumb,
+        insns,
+        end: cur,
+        end_it: it,
+    })
+}

@@ -1,0 +1,168 @@
+//! The execution engine: block cache, dispatch loop and the `Exit` enum.
+//!
+//! [`Engine::run`] executes guest code until something needs the caller: a
+//! system call, an exception, a fault or an interrupt request. The block
+//! cache maps (pc, state) to translated blocks; a small direct-mapped cache
+//! in front of the hash map makes the common lookup a compare and a load.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::arm::{self, cpu::CpuState};
+use crate::interp;
+use crate::ir::Block;
+use crate::mem::{GuestMemory, MemFault};
+
+/// Why the engine stopped running guest code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// SVC executed. `cpu.r[15]` is the address after it.
+    Syscall {
+        /// Address of the SVC instruction.
+        pc: u32,
+        /// Its immediate.
+        imm: u32,
+    },
+    /// An undefined (or unsupported) instruction. `cpu.r[15]` is its address.
+    Undefined {
+        /// Address of the instruction.
+        pc: u32,
+        /// Its encoding (T32 32-bit: first halfword in the top half).
+        raw: u32,
+        /// Whether it was T32.
+        thumb: bool,
+    },
+    /// BKPT. `cpu.r[15]` is its address.
+    Breakpoint {
+        /// Address of the instruction.
+        pc: u32,
+        /// Its immediate.
+        imm: u32,
+    },
+    /// A data access or instruction fetch failed. `cpu.r[15]` is the address
+    /// of the faulting instruction; its effects were not committed.
+    MemFault {
+        /// Address of the instruction.
+        pc: u32,
+        /// The failed access.
+        fault: MemFault,
+    },
+    /// WFI/WFE.
+    Wait,
+    /// The interrupt flag was raised (an asynchronous event needs handling).
+    Interrupted,
+}
+
+/// Cache key bits beyond the PC: T32 state and ITSTATE.
+fn state_key(cpu: &CpuState) -> u32 {
+    (cpu.thumb as u32) | (cpu.itstate as u32) << 1
+}
+
+const FAST_SLOTS: usize = 4096;
+
+/// Translated-code cache plus the dispatch loop.
+pub struct Engine {
+    blocks: FxHashMap<(u32, u32), Arc<Block>>,
+    fast: Vec<Option<(u32, u32, Arc<Block>)>>,
+    /// Set from another thread or a signal handler to make `run` return
+    /// [`Exit::Interrupted`] at the next block boundary.
+    pub interrupt: Arc<AtomicBool>,
+    /// Guest instructions' blocks translated so far (statistics).
+    pub blocks_translated: u64,
+    /// Log every block executed to stderr (`-d exec`).
+    pub trace_exec: bool,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Engine {
+    /// An engine with an empty cache.
+    pub fn new() -> Engine {
+        Engine {
+            blocks: FxHashMap::default(),
+            fast: vec![None; FAST_SLOTS],
+            interrupt: Arc::new(AtomicBool::new(false)),
+            blocks_translated: 0,
+            trace_exec: false,
+        }
+    }
+
+    /// Drops translations of code in `[start, start + len)`.
+    pub fn invalidate_range(&mut self, start: u32, len: u32) {
+        let (start, end) = (start as u64, start as u64 + len as u64);
+        let overlaps = |pc: u32, b: &Block| (pc as u64) < end && (b.end as u64) > start;
+        self.blocks.retain(|&(pc, _), b| !overlaps(pc, b));
+        for slot in self.fast.iter_mut() {
+            if matches!(slot, Some((pc, _, b)) if overlaps(*pc, b)) {
+                *slot = None;
+            }
+        }
+    }
+
+    /// Drops every translation.
+    pub fn invalidate_all(&mut self) {
+        self.blocks.clear();
+        self.fast.iter_mut().for_each(|s| *s = None);
+    }
+
+    /// Finds or translates the block for the CPU's current state.
+    fn lookup<M: GuestMemory>(&mut self, cpu: &CpuState, mem: &mut M) -> Result<Arc<Block>, MemFault> {
+        let pc = cpu.r[15];
+        let key = state_key(cpu);
+        let slot = ((pc >> 1) as usize ^ key as usize) & (FAST_SLOTS - 1);
+        if let Some((spc, skey, b)) = &self.fast[slot] {
+            if *spc == pc && *skey == key {
+                return Ok(b.clone());
+            }
+        }
+        let block = match self.blocks.get(&(pc, key)) {
+            Some(b) => b.clone(),
+            None => {
+                let b = Arc::new(arm::translate(mem, pc, cpu.thumb, cpu.itstate)?);
+                self.blocks_translated += 1;
+                self.blocks.insert((pc, key), b.clone());
+                b
+            }
+        };
+        self.fast[slot] = Some((pc, key, block.clone()));
+        Ok(block)
+    }
+
+    /// Runs guest code from `cpu.r[15]` until an [`Exit`].
+    pub fn run<M: GuestMemory>(&mut self, cpu: &mut CpuState, mem: &mut M) -> Exit {
+        loop {
+            if self.interrupt.load(Ordering::Relaxed) {
+                return Exit::Interrupted;
+            }
+            let block = match self.lookup(cpu, mem) {
+                Ok(b) => b,
+                Err(fault) => {
+                    return Exit::MemFault {
+                        pc: cpu.r[15],
+                        fault,
+                    }
+                }
+            };
+            if self.trace_exec {
+                eprintln!(
+                    "exec: 0x{:08x} {} it={:02x} r0=0x{:08x} sp=0x{:08x} lr=0x{:08x}",
+                    block.start,
+                    if block.thumb { "T32" } else { "A32" },
+                    cpu.itstate,
+                    cpu.r[0],
+                    cpu.r[13],
+                    cpu.r[14]
+                );
+            }
+            if let Some(exit) = interp::run_block(cpu, mem, &block) {
+                return exit;
+            }
+        }
+    }
+}

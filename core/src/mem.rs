@@ -1,0 +1,178 @@
+//! The `GuestMemory` trait: how the core reads and writes guest memory.
+//!
+//! User mode implements it over a flat host reservation; system mode will
+//! implement it over a software MMU and device bus. The interpreter is
+//! generic over it, so each mode's accessors inline into the hot path.
+
+/// The kind of access that faulted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// A data read.
+    Read,
+    /// A data write.
+    Write,
+    /// An instruction fetch.
+    Exec,
+}
+
+/// Why an access failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Nothing mapped, or not with the needed permission (SIGSEGV).
+    Permission,
+    /// A misaligned access the architecture does not allow (SIGBUS).
+    Alignment,
+}
+
+/// A failed guest memory access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemFault {
+    /// The guest address that faulted.
+    pub addr: u32,
+    /// The access.
+    pub access: Access,
+    /// Why.
+    pub kind: FaultKind,
+}
+
+impl MemFault {
+    /// A permission fault at `addr`.
+    pub fn perm(addr: u32, access: Access) -> MemFault {
+        MemFault {
+            addr,
+            access,
+            kind: FaultKind::Permission,
+        }
+    }
+}
+
+/// Result of a guest memory access.
+pub type MemResult<T> = Result<T, MemFault>;
+
+/// Guest memory as the CPU sees it (little-endian, unaligned accesses
+/// allowed for the plain loads and stores as with SCTLR.A clear).
+pub trait GuestMemory {
+    /// Reads a byte.
+    fn read_u8(&mut self, addr: u32) -> MemResult<u8>;
+    /// Reads a halfword.
+    fn read_u16(&mut self, addr: u32) -> MemResult<u16>;
+    /// Reads a word.
+    fn read_u32(&mut self, addr: u32) -> MemResult<u32>;
+    /// Reads a doubleword.
+    fn read_u64(&mut self, addr: u32) -> MemResult<u64> {
+        let lo = self.read_u32(addr)? as u64;
+        let hi = self.read_u32(addr.wrapping_add(4))? as u64;
+        Ok(lo | hi << 32)
+    }
+    /// Writes a byte.
+    fn write_u8(&mut self, addr: u32, value: u8) -> MemResult<()>;
+    /// Writes a halfword.
+    fn write_u16(&mut self, addr: u32, value: u16) -> MemResult<()>;
+    /// Writes a word.
+    fn write_u32(&mut self, addr: u32, value: u32) -> MemResult<()>;
+    /// Writes a doubleword.
+    fn write_u64(&mut self, addr: u32, value: u64) -> MemResult<()> {
+        self.write_u32(addr, value as u32)?;
+        self.write_u32(addr.wrapping_add(4), (value >> 32) as u32)
+    }
+    /// Atomically replaces the `size`-byte value (1, 2, 4 or 8) at `addr`
+    /// with `new` if it equals `old`; returns whether it did. The address is
+    /// aligned (the caller checks).
+    fn compare_exchange(&mut self, addr: u32, size: u8, old: u64, new: u64) -> MemResult<bool>;
+    /// Atomically swaps a `size`-byte value (1 or 4), returning the old one.
+    fn swap(&mut self, addr: u32, size: u8, new: u32) -> MemResult<u32>;
+    /// Fetches an instruction halfword (needs execute permission).
+    fn fetch_u16(&mut self, addr: u32) -> MemResult<u16>;
+    /// Fetches an instruction word (needs execute permission).
+    fn fetch_u32(&mut self, addr: u32) -> MemResult<u32> {
+        let lo = self.fetch_u16(addr)? as u32;
+        let hi = self.fetch_u16(addr.wrapping_add(2))? as u32;
+        Ok(lo | hi << 16)
+    }
+}
+
+/// A flat, bounds-checked memory backed by a `Vec`, for unit tests of the
+/// core. Everything is readable, writable and executable.
+#[derive(Clone, Debug)]
+pub struct FlatMemory {
+    /// Guest address of `bytes[0]`.
+    pub base: u32,
+    /// The contents.
+    pub bytes: Vec<u8>,
+}
+
+impl FlatMemory {
+    /// `size` zero bytes at `base`.
+    pub fn new(base: u32, size: usize) -> FlatMemory {
+        FlatMemory {
+            base,
+            bytes: vec![0; size],
+        }
+    }
+
+    fn range(&self, addr: u32, len: usize, access: Access) -> MemResult<usize> {
+        let off = addr.wrapping_sub(self.base) as usize;
+        if off.checked_add(len).is_some_and(|end| end <= self.bytes.len()) {
+            Ok(off)
+        } else {
+            Err(MemFault::perm(addr, access))
+        }
+    }
+
+    fn read_n<const N: usize>(&self, addr: u32, access: Access) -> MemResult<[u8; N]> {
+        let off = self.range(addr, N, access)?;
+        let mut out = [0; N];
+        out.copy_from_slice(&self.bytes[off..off + N]);
+        Ok(out)
+    }
+
+    fn write_n(&mut self, addr: u32, data: &[u8]) -> MemResult<()> {
+        let off = self.range(addr, data.len(), Access::Write)?;
+        self.bytes[off..off + data.len()].copy_from_slice(data);
+        Ok(())
+    }
+}
+
+impl GuestMemory for FlatMemory {
+    fn read_u8(&mut self, addr: u32) -> MemResult<u8> {
+        Ok(self.read_n::<1>(addr, Access::Read)?[0])
+    }
+    fn read_u16(&mut self, addr: u32) -> MemResult<u16> {
+        Ok(u16::from_le_bytes(self.read_n(addr, Access::Read)?))
+    }
+    fn read_u32(&mut self, addr: u32) -> MemResult<u32> {
+        Ok(u32::from_le_bytes(self.read_n(addr, Access::Read)?))
+    }
+    fn write_u8(&mut self, addr: u32, value: u8) -> MemResult<()> {
+        self.write_n(addr, &[value])
+    }
+    fn write_u16(&mut self, addr: u32, value: u16) -> MemResult<()> {
+        self.write_n(addr, &value.to_le_bytes())
+    }
+    fn write_u32(&mut self, addr: u32, value: u32) -> MemResult<()> {
+        self.write_n(addr, &value.to_le_bytes())
+    }
+    fn compare_exchange(&mut self, addr: u32, size: u8, old: u64, new: u64) -> MemResult<bool> {
+        let n = size as usize;
+        let off = self.range(addr, n, Access::Write)?;
+        let mut cur = [0u8; 8];
+        cur[..n].copy_from_slice(&self.bytes[off..off + n]);
+        if u64::from_le_bytes(cur) == old {
+            self.bytes[off..off + n].copy_from_slice(&new.to_le_bytes()[..n]);
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+    fn swap(&mut self, addr: u32, size: u8, new: u32) -> MemResult<u32> {
+        let n = size as usize;
+        let off = self.range(addr, n, Access::Write)?;
+        let mut cur = [0u8; 4];
+        cur[..n].copy_from_slice(&self.bytes[off..off + n]);
+        self.bytes[off..off + n].copy_from_slice(&new.to_le_bytes()[..n]);
+        Ok(u32::from_le_bytes(cur))
+    }
+    fn fetch_u16(&mut self, addr: u32) -> MemResult<u16> {
+        Ok(u16::from_le_bytes(self.read_n(addr, Access::Exec)?))
+    }
+}

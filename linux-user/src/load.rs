@@ -1,0 +1,261 @@
+//! Putting a program into the guest address space: ELF segments, the
+//! interpreter, the stack with argv/envp/auxv, and the kuser helper page.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use rsemu_loader::{build_initial_stack, parse_elf, standard_auxv, AuxvParams, ElfImage, StackInfo};
+
+use crate::memory::{page_align_up, GuestSpace, MAPPED, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE};
+
+/// Top of the main thread's stack (Linux ARM's TASK_SIZE is 0xbf000000).
+pub const STACK_TOP: u32 = 0xbf00_0000;
+/// Size of the stack mapping.
+pub const STACK_SIZE: u32 = 8 << 20;
+/// Where an `ET_DYN` main program is placed.
+const PIE_BASE: u32 = 0x0040_0000;
+/// The kuser helper page.
+pub const KUSER_PAGE: u32 = 0xffff_0000;
+
+/// What the loader set up.
+pub struct Loaded {
+    /// Where execution starts (bit 0 set for T32).
+    pub entry: u32,
+    /// Initial stack pointer.
+    pub sp: u32,
+    /// The auxiliary vector as placed (for /proc/self/auxv).
+    pub auxv: Vec<(u32, u32)>,
+    /// Absolute path of the executable (for /proc/self/exe).
+    pub exe: PathBuf,
+}
+
+/// Maps the segments of `image` from `bytes` at `bias`; returns the end of
+/// the highest segment.
+fn map_image(space: &GuestSpace, image: &ElfImage, bytes: &[u8], bias: u32, what: &Path) -> Result<u32> {
+    // Map every page any segment touches, then copy, then protect: segments
+    // may share a page, so protections are the union over a page.
+    for seg in &image.segments {
+        let start = (seg.vaddr.wrapping_add(bias)) & !(PAGE_SIZE - 1);
+        let end = page_align_up(seg.vaddr.wrapping_add(bias) as u64 + seg.memsz as u64);
+        let mut page = start as u64;
+        while page < end {
+            if space.flags(page as u32) & MAPPED == 0 {
+                space
+                    .map(page as u32, PAGE_SIZE as u64, MAPPED | PROT_READ | PROT_WRITE, false, None)
+                    .map_err(|e| anyhow::anyhow!("{}: cannot map segment at 0x{page:08x}: errno {e}", what.display()))?;
+            }
+            page += PAGE_SIZE as u64;
+        }
+    }
+    let mut hi = 0u32;
+    for seg in &image.segments {
+        let off = seg.file_offset as usize;
+        let data = &bytes[off..off + seg.filesz as usize];
+        let addr = seg.vaddr.wrapping_add(bias);
+        space
+            .poke(addr, data)
+            .map_err(|e| anyhow::anyhow!("{}: cannot load segment at 0x{addr:08x}: errno {e}", what.display()))?;
+        hi = hi.max(addr + seg.memsz);
+    }
+    // Final protections, page by page.
+    let mut pages: Vec<(u32, u8)> = Vec::new();
+    for seg in &image.segments {
+        let mut flags = MAPPED;
+        if seg.prot.read {
+            flags |= PROT_READ;
+        }
+        if seg.prot.write {
+            flags |= PROT_WRITE;
+        }
+        if seg.prot.exec {
+            flags |= PROT_EXEC;
+        }
+        let start = seg.vaddr.wrapping_add(bias) & !(PAGE_SIZE - 1);
+        let end = page_align_up(seg.vaddr.wrapping_add(bias) as u64 + seg.memsz as u64);
+        let mut p = start as u64;
+        while p < end {
+            match pages.iter_mut().find(|(a, _)| *a == p as u32) {
+                Some((_, f)) => *f |= flags,
+                None => pages.push((p as u32, flags)),
+            }
+            p += PAGE_SIZE as u64;
+        }
+    }
+    for (page, flags) in pages {
+        space
+            .protect(page, PAGE_SIZE as u64, flags)
+            .map_err(|e| anyhow::anyhow!("{}: mprotect failed: errno {e}", what.display()))?;
+    }
+    Ok(hi)
+}
+
+/// Reads and validates an ARM ELF file.
+fn read_elf(path: &Path) -> Result<(Vec<u8>, ElfImage)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let image = parse_elf(&bytes).with_context(|| format!("{}: not a loadable ARM executable", path.display()))?;
+    Ok((bytes, image))
+}
+
+/// Resolves an absolute guest path inside the sysroot first, then on the host.
+pub fn resolve_in_sysroot(sysroot: Option<&Path>, path: &str) -> PathBuf {
+    if let (Some(root), true) = (sysroot, path.starts_with('/')) {
+        let inside = root.join(path.trim_start_matches('/'));
+        if inside.exists() {
+            return inside;
+        }
+    }
+    PathBuf::from(path)
+}
+
+/// Options for [`load_program`].
+pub struct LoadOptions<'a> {
+    /// The program file on the host.
+    pub path: &'a Path,
+    /// Guest argv (argv[0] included).
+    pub argv: Vec<Vec<u8>>,
+    /// Guest environment.
+    pub envp: Vec<Vec<u8>>,
+    /// Sysroot for the interpreter (`-L`).
+    pub sysroot: Option<&'a Path>,
+}
+
+/// Loads the program (and its interpreter) and builds the initial stack.
+pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded> {
+    let (bytes, image) = read_elf(opts.path)?;
+    let bias = if image.is_dyn() {
+        let align = image.max_align().max(PAGE_SIZE);
+        let (lo, _) = image.span();
+        PIE_BASE.next_multiple_of(align).wrapping_sub(lo)
+    } else {
+        0
+    };
+    let end = map_image(space, &image, &bytes, bias, opts.path)?;
+    space.brk_start = page_align_up(end as u64) as u32;
+    space.brk = space.brk_start;
+    // Leave room for the heap to grow before mmap allocations.
+    space.mmap_floor = space.brk_start.saturating_add(64 << 20).max(0x0100_0000);
+
+    let mut entry = image.entry.wrapping_add(bias);
+    let mut interp_base = None;
+    if let Some(interp) = &image.interp {
+        let ipath = resolve_in_sysroot(opts.sysroot, interp);
+        if !ipath.exists() {
+            bail!(
+                "{}: interpreter {} not found (use -L or QEMU_LD_PREFIX to point at an ARM sysroot)",
+                opts.path.display(),
+                interp
+            );
+        }
+        let (ibytes, iimage) = read_elf(&ipath)?;
+        let (lo, hi) = iimage.span();
+        let base = space
+            .find_free((hi - lo) as u64)
+            .context("no room in the guest address space for the interpreter")?;
+        let ibias = base.wrapping_sub(lo);
+        map_image(space, &iimage, &ibytes, ibias, &ipath)?;
+        interp_base = Some(ibias);
+        entry = iimage.entry.wrapping_add(ibias);
+    }
+
+    // The stack.
+    let stack_flags = MAPPED | PROT_READ | PROT_WRITE | if image.has_gnu_stack_exec() { PROT_EXEC } else { 0 };
+    space
+        .map(STACK_TOP - STACK_SIZE, STACK_SIZE as u64, stack_flags, false, None)
+        .map_err(|e| anyhow::anyhow!("cannot map the stack: errno {e}"))?;
+    // SAFETY: getuid and friends cannot fail.
+    let (uid, euid, gid, egid) = unsafe { (libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()) };
+    let params = AuxvParams {
+        load_bias: bias,
+        interp_base,
+        uid,
+        euid,
+        gid,
+        egid,
+        ..AuxvParams::default()
+    };
+    let auxv = standard_auxv(&image, &params);
+    let mut random = [0u8; 16];
+    // SAFETY: getrandom writes at most 16 bytes into the buffer.
+    unsafe { libc::getrandom(random.as_mut_ptr() as *mut libc::c_void, 16, 0) };
+    let execfn = opts.argv.first().cloned().unwrap_or_default();
+    let info = StackInfo {
+        argv: &opts.argv,
+        envp: &opts.envp,
+        execfn: &execfn,
+        platform: b"v7l",
+        random,
+        auxv,
+    };
+    let stack = build_initial_stack(STACK_TOP, &info).context("cannot build the initial stack")?;
+    space
+        .poke(stack.sp, &stack.bytes)
+        .map_err(|e| anyhow::anyhow!("cannot write the initial stack: errno {e}"))?;
+
+    map_kuser_page(space)?;
+
+    let exe = std::fs::canonicalize(opts.path).unwrap_or_else(|_| opts.path.to_path_buf());
+    Ok(Loaded {
+        entry,
+        sp: stack.sp,
+        auxv: stack.auxv,
+        exe,
+    })
+}
+
+/// The kuser helpers Linux maps at 0xffff0000 for old ARM code, as real A32
+/// code (the kernel's own sequences, re-encoded here).
+fn map_kuser_page(space: &GuestSpace) -> Result<()> {
+    let mut page = vec![0u8; PAGE_SIZE as usize];
+    let mut put = |addr: u32, words: &[u32]| {
+        let off = (addr - KUSER_PAGE) as usize;
+        for (i, w) in words.iter().enumerate() {
+            page[off + 4 * i..off + 4 * i + 4].copy_from_slice(&w.to_le_bytes());
+        }
+    };
+    // __kuser_cmpxchg64 (0xffff0f60): r0 = &old, r1 = &new, r2 = ptr;
+    // returns r0 = 0 and C set on success.
+    put(
+        0xffff_0f60,
+        &[
+            0xe92d_00f0, // push {r4-r7}
+            0xe890_0030, // ldm r0, {r4, r5}
+            0xe891_00c0, // ldm r1, {r6, r7}
+            0xe1b2_0f9f, // 1: ldrexd r0, r1, [r2]
+            0xe030_3004, // eors r3, r0, r4
+            0x0031_3005, // eorseq r3, r1, r5
+            0x01a2_3f96, // strexdeq r3, r6, r7, [r2]
+            0x0333_0001, // teqeq r3, #1
+            0x0aff_fff9, // beq 1b
+            0xe273_0000, // rsbs r0, r3, #0
+            0xe8bd_00f0, // pop {r4-r7}
+            0xe12f_ff1e, // bx lr
+        ],
+    );
+    // __kuser_memory_barrier (0xffff0fa0)
+    put(0xffff_0fa0, &[0xf57f_f05b, 0xe12f_ff1e]);
+    // __kuser_cmpxchg (0xffff0fc0): r0 = old, r1 = new, r2 = ptr.
+    put(
+        0xffff_0fc0,
+        &[
+            0xe192_3f9f, // 1: ldrex r3, [r2]
+            0xe053_3000, // subs r3, r3, r0
+            0x0182_3f91, // strexeq r3, r1, [r2]
+            0x0333_0001, // teqeq r3, #1
+            0x0aff_fffa, // beq 1b
+            0xe273_0000, // rsbs r0, r3, #0
+            0xe12f_ff1e, // bx lr
+        ],
+    );
+    // __kuser_get_tls (0xffff0fe0)
+    put(0xffff_0fe0, &[0xee1d_0f70, 0xe12f_ff1e]);
+    // __kuser_helper_version (0xffff0ffc): number of helpers.
+    put(0xffff_0ffc, &[5]);
+    space
+        .map(KUSER_PAGE, PAGE_SIZE as u64, MAPPED | PROT_READ | PROT_WRITE, false, None)
+        .map_err(|e| anyhow::anyhow!("cannot map the kuser page: errno {e}"))?;
+    space.poke(KUSER_PAGE, &page).map_err(|e| anyhow::anyhow!("kuser page: errno {e}"))?;
+    space
+        .protect(KUSER_PAGE, PAGE_SIZE as u64, MAPPED | PROT_READ | PROT_EXEC)
+        .map_err(|e| anyhow::anyhow!("kuser page: errno {e}"))?;
+    Ok(())
+}

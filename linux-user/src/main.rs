@@ -1,0 +1,242 @@
+//! `rsemu-arm`: runs a 32-bit ARM Linux program on an x86-64 Linux host.
+//!
+//! The command line follows qemu-arm's: `rsemu-arm [options] PROG [ARGS...]`
+//! with single-dash long options (`-L DIR`, `-cpu NAME`, `-strace`...).
+
+mod load;
+mod memory;
+mod syscall;
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use rsemu_core::{mem::FaultKind, CpuState, Engine, Exit};
+
+/// Options, spelled as qemu-arm spells them (single dash accepted).
+#[derive(Parser, Debug)]
+#[command(name = "rsemu-arm", version, about = "Run 32-bit ARM Linux programs on an x86-64 host")]
+struct Cli {
+    /// Sysroot for the ELF interpreter and absolute paths (also QEMU_LD_PREFIX).
+    #[arg(short = 'L', value_name = "DIR")]
+    sysroot: Option<PathBuf>,
+    /// Set a variable in the guest environment (repeatable).
+    #[arg(short = 'E', value_name = "VAR=VALUE")]
+    set_env: Vec<String>,
+    /// Remove a variable from the guest environment (repeatable).
+    #[arg(short = 'U', value_name = "VAR")]
+    unset_env: Vec<String>,
+    /// argv[0] for the guest.
+    #[arg(short = '0', value_name = "ARGV0")]
+    argv0: Option<String>,
+    /// CPU model (cortex-a15 and compatible ARMv7 names are accepted).
+    #[arg(long = "cpu", value_name = "MODEL")]
+    cpu: Option<String>,
+    /// Print each system call to stderr.
+    #[arg(long = "strace")]
+    strace: bool,
+    /// Debug logging: comma-separated items (exec).
+    #[arg(short = 'd', value_name = "ITEMS")]
+    debug: Option<String>,
+    /// Execution backend: interp.
+    #[arg(long = "accel", value_name = "NAME", default_value = "interp")]
+    accel: String,
+    /// The ARM program.
+    program: PathBuf,
+    /// Its arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<OsString>,
+}
+
+/// qemu-arm's single-dash long options, rewritten to clap's double dash.
+const LONG_OPTS: &[&str] = &["cpu", "strace", "accel", "version", "help"];
+
+/// Rewrites `-cpu x` into `--cpu x` up to the program name, leaving the
+/// guest's own arguments alone.
+fn qemu_style_args(args: Vec<OsString>) -> Vec<OsString> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut iter = args.into_iter();
+    if let Some(a0) = iter.next() {
+        out.push(a0);
+    }
+    let takes_value = |s: &str| matches!(s, "-L" | "-E" | "-U" | "-0" | "-d" | "--cpu" | "--accel");
+    while let Some(arg) = iter.next() {
+        let s = arg.to_string_lossy().into_owned();
+        if !s.starts_with('-') || s == "--" {
+            out.push(arg);
+            out.extend(iter);
+            break;
+        }
+        let name = s.trim_start_matches('-');
+        let fixed = if !s.starts_with("--") && LONG_OPTS.contains(&name) {
+            format!("--{name}")
+        } else {
+            s
+        };
+        let needs_value = takes_value(&fixed);
+        out.push(OsString::from(fixed));
+        if needs_value {
+            if let Some(v) = iter.next() {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// The guest environment: the host's, edited by -E/-U.
+fn guest_env(cli: &Cli) -> Vec<Vec<u8>> {
+    let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(k, _)| k != "QEMU_LD_PREFIX")
+        .collect();
+    for u in &cli.unset_env {
+        env.retain(|(k, _)| k.to_string_lossy() != *u);
+    }
+    for e in &cli.set_env {
+        let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
+        env.retain(|(ek, _)| ek.to_string_lossy() != k);
+        env.push((k.into(), v.into()));
+    }
+    env.into_iter()
+        .map(|(k, v)| {
+            let mut b = k.into_vec();
+            b.push(b'=');
+            b.extend(v.into_vec());
+            b
+        })
+        .collect()
+}
+
+/// Ends the process the way the guest signal would end a native one.
+fn die_by_signal(sig: i32) -> ! {
+    // SAFETY: resets the disposition, unblocks and raises the signal on the
+    // current process; core dumps are disabled first so that a guest crash
+    // does not dump the emulator's memory.
+    unsafe {
+        let rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        libc::setrlimit(libc::RLIMIT_CORE, &rl);
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
+    }
+    std::process::exit(128 + sig)
+}
+
+fn run() -> Result<i32> {
+    let cli = Cli::parse_from(qemu_style_args(std::env::args_os().collect()));
+    if let Some(cpu) = &cli.cpu {
+        let known = ["cortex-a15", "cortex-a7", "cortex-a9", "cortex-a8", "max", "any"];
+        if !known.contains(&cpu.as_str()) {
+            anyhow::bail!("unknown CPU model '{cpu}' (known: {})", known.join(", "));
+        }
+    }
+    if cli.accel != "interp" {
+        anyhow::bail!("unknown accelerator '{}' (available: interp)", cli.accel);
+    }
+    let sysroot = cli
+        .sysroot
+        .clone()
+        .or_else(|| std::env::var_os("QEMU_LD_PREFIX").map(PathBuf::from));
+    let mut argv: Vec<Vec<u8>> = Vec::with_capacity(cli.args.len() + 1);
+    argv.push(
+        cli.argv0
+            .clone()
+            .map(String::into_bytes)
+            .unwrap_or_else(|| cli.program.clone().into_os_string().into_vec()),
+    );
+    argv.extend(cli.args.iter().map(|a| a.clone().into_vec()));
+    let envp = guest_env(&cli);
+
+    let mut space = memory::GuestSpace::new().context("cannot reserve the 4 GiB guest address space")?;
+    let loaded = load::load_program(
+        &mut space,
+        &load::LoadOptions {
+            path: &cli.program,
+            argv,
+            envp,
+            sysroot: sysroot.as_deref(),
+        },
+    )?;
+
+    let mut cpu = CpuState::default();
+    cpu.r[13] = loaded.sp;
+    cpu.r[15] = loaded.entry & !1;
+    cpu.thumb = loaded.entry & 1 != 0;
+    // Default FPSCR for Linux user space: round to nearest, no traps.
+    cpu.fpscr = 0;
+    let mut engine = Engine::new();
+    for item in cli.debug.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
+        match item {
+            "exec" => engine.trace_exec = true,
+            other => anyhow::bail!("unknown -d item '{other}' (known: exec)"),
+        }
+    }
+    let strace = cli.strace || std::env::var_os("QEMU_STRACE").is_some();
+    let mut proc = syscall::Process::new(space, loaded.exe, loaded.auxv, sysroot, strace);
+    Ok(run_loop(&mut proc, &mut cpu, &mut engine))
+}
+
+/// Runs the guest until it exits; returns the exit status.
+fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut Engine) -> i32 {
+    loop {
+        let exit = {
+            let mut mem = proc.space.mem();
+            engine.run(cpu, &mut mem)
+        };
+        match exit {
+            Exit::Syscall { .. } => match syscall::dispatch(proc, cpu, engine) {
+                syscall::SysResult::Ret(v) => cpu.r[0] = v,
+                syscall::SysResult::Exit(code) => return code,
+            },
+            Exit::Wait => {}
+            Exit::Interrupted => {}
+            Exit::Undefined { pc, raw, thumb } => {
+                let enc = if !thumb {
+                    format!("{raw:08x} (A32)")
+                } else if raw > 0xffff {
+                    format!("{:04x} {:04x} (T32)", raw >> 16, raw & 0xffff)
+                } else {
+                    format!("{raw:04x} (T16)")
+                };
+                eprintln!("rsemu-arm: undefined instruction at pc 0x{pc:08x}: {enc}");
+                die_by_signal(libc::SIGILL);
+            }
+            Exit::Breakpoint { pc, imm } => {
+                eprintln!("rsemu-arm: breakpoint (bkpt #{imm}) at pc 0x{pc:08x}");
+                die_by_signal(libc::SIGTRAP);
+            }
+            Exit::MemFault { pc, fault } => {
+                let what = match fault.access {
+                    rsemu_core::mem::Access::Read => "read from",
+                    rsemu_core::mem::Access::Write => "write to",
+                    rsemu_core::mem::Access::Exec => "instruction fetch from",
+                };
+                let (sig, why) = match fault.kind {
+                    FaultKind::Permission => (libc::SIGSEGV, "segmentation fault"),
+                    FaultKind::Alignment => (libc::SIGBUS, "alignment fault"),
+                };
+                eprintln!(
+                    "rsemu-arm: {why}: {what} 0x{:08x} at pc 0x{pc:08x}{}",
+                    fault.addr,
+                    if cpu.thumb { " (T32)" } else { " (A32)" }
+                );
+                die_by_signal(sig);
+            }
+        }
+    }
+}
+
+fn main() {
+    match run() {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("rsemu-arm: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

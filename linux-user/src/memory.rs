@@ -1,0 +1,473 @@
+//! The guest address space of user mode: one 4 GiB host reservation.
+//!
+//! Guest address `a` lives at host address `base + a`, so every 32-bit guest
+//! address is inside the reservation and no bounds checks are needed. A
+//! table with one byte per 4 KiB guest page records what the guest mapped
+//! and with which protection; every access the core makes checks it, which
+//! makes guest faults precise without a host signal handler. Host pages get
+//! real protections too (never more than the guest asked for, plus read for
+//! executable pages so the translator can fetch).
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use rsemu_core::mem::{Access, GuestMemory, MemFault, MemResult};
+
+/// Guest page size.
+pub const PAGE_SIZE: u32 = 4096;
+const PAGES: usize = 1 << 20;
+
+/// Page is mapped.
+pub const MAPPED: u8 = 1 << 0;
+/// Guest may read.
+pub const PROT_READ: u8 = 1 << 1;
+/// Guest may write.
+pub const PROT_WRITE: u8 = 1 << 2;
+/// Guest may execute.
+pub const PROT_EXEC: u8 = 1 << 3;
+
+/// Rounds up to a page boundary (in u64 so that 4 GiB does not wrap).
+pub fn page_align_up(x: u64) -> u64 {
+    (x + PAGE_SIZE as u64 - 1) & !(PAGE_SIZE as u64 - 1)
+}
+
+/// Converts Linux PROT_* bits into page flags.
+pub fn prot_from_linux(prot: u32) -> u8 {
+    let mut p = MAPPED;
+    if prot & 1 != 0 {
+        p |= PROT_READ;
+    }
+    if prot & 2 != 0 {
+        p |= PROT_WRITE;
+    }
+    if prot & 4 != 0 {
+        p |= PROT_EXEC;
+    }
+    p
+}
+
+fn host_prot(flags: u8) -> i32 {
+    let mut p = libc::PROT_NONE;
+    if flags & (PROT_READ | PROT_EXEC) != 0 {
+        p |= libc::PROT_READ;
+    }
+    if flags & PROT_WRITE != 0 {
+        p |= libc::PROT_WRITE;
+    }
+    p
+}
+
+/// Errors of address-space operations, as Linux errnos.
+pub type Errno = i32;
+
+/// The guest's address space.
+pub struct GuestSpace {
+    base: *mut u8,
+    pages: Box<[AtomicU8]>,
+    /// Start of the heap (end of the program's bss, page aligned).
+    pub brk_start: u32,
+    /// Current program break.
+    pub brk: u32,
+    /// Highest address (exclusive) that mmap without a hint allocates below.
+    pub mmap_top: u32,
+    /// Lowest address mmap without a hint may hand out.
+    pub mmap_floor: u32,
+}
+
+// SAFETY: the reservation is plain memory owned by GuestSpace for its whole
+// life; concurrent guest threads access it the way the guest program
+// synchronises itself, as on real hardware.
+unsafe impl Send for GuestSpace {}
+// SAFETY: as above; page flags are atomics.
+unsafe impl Sync for GuestSpace {}
+
+impl GuestSpace {
+    /// Reserves 4 GiB of host address space with nothing accessible.
+    pub fn new() -> std::io::Result<GuestSpace> {
+        // SAFETY: a fresh anonymous PROT_NONE reservation; nothing else
+        // refers to the range. MAP_NORESERVE keeps it free of commit charge.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                1usize << 32,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        let pages = (0..PAGES).map(|_| AtomicU8::new(0)).collect::<Vec<_>>().into_boxed_slice();
+        Ok(GuestSpace {
+            base: base as *mut u8,
+            pages,
+            brk_start: 0,
+            brk: 0,
+            mmap_top: 0xb700_0000,
+            mmap_floor: 0x0001_0000,
+        })
+    }
+
+    /// Host address of guest address `addr`.
+    pub fn host_addr(&self, addr: u32) -> *mut u8 {
+        // SAFETY: addr < 4 GiB, inside the reservation.
+        unsafe { self.base.add(addr as usize) }
+    }
+
+    /// Page flags of the page holding `addr`.
+    pub fn flags(&self, addr: u32) -> u8 {
+        self.pages[(addr >> 12) as usize].load(Ordering::Relaxed)
+    }
+
+    /// A handle implementing [`GuestMemory`] for the core.
+    pub fn mem(&self) -> UserMem<'_> {
+        UserMem {
+            base: self.base,
+            pages: &self.pages,
+        }
+    }
+
+    /// Whether every page of `[addr, addr + len)` is unmapped.
+    pub fn is_free(&self, addr: u32, len: u64) -> bool {
+        let first = (addr >> 12) as u64;
+        let last = (addr as u64 + len).div_ceil(PAGE_SIZE as u64);
+        if last > PAGES as u64 {
+            return false;
+        }
+        (first..last).all(|p| self.pages[p as usize].load(Ordering::Relaxed) & MAPPED == 0)
+    }
+
+    /// Whether every byte of `[addr, addr + len)` is accessible with `need`
+    /// (`PROT_READ` and/or `PROT_WRITE`).
+    pub fn check(&self, addr: u32, len: u64, need: u8) -> bool {
+        if len == 0 {
+            return true;
+        }
+        let end = addr as u64 + len;
+        if end > 1 << 32 {
+            return false;
+        }
+        let first = addr >> 12;
+        let last = ((end - 1) >> 12) as u32;
+        (first..=last).all(|p| self.pages[p as usize].load(Ordering::Relaxed) & need == need)
+    }
+
+    /// Finds a free, page-aligned range of `len` bytes, searching down from
+    /// `mmap_top`.
+    pub fn find_free(&self, len: u64) -> Option<u32> {
+        let npages = page_align_up(len) / PAGE_SIZE as u64;
+        if npages == 0 || npages > PAGES as u64 {
+            return None;
+        }
+        let floor = (self.mmap_floor >> 12) as u64;
+        let mut end = (self.mmap_top >> 12) as u64;
+        while end >= floor + npages {
+            // Scan down for npages free pages ending at `end`.
+            let mut run = 0;
+            let mut p = end;
+            while run < npages {
+                if self.pages[(p - 1) as usize].load(Ordering::Relaxed) & MAPPED != 0 {
+                    break;
+                }
+                run += 1;
+                p -= 1;
+            }
+            if run == npages {
+                return Some((p as u32) << 12);
+            }
+            end = p - 1;
+        }
+        None
+    }
+
+    /// Records page flags for a range the host already mapped (mremap).
+    pub fn mark(&self, addr: u32, len: u64, flags: u8) {
+        self.set_flags(addr, len, flags)
+    }
+
+    fn set_flags(&self, addr: u32, len: u64, flags: u8) {
+        let first = (addr >> 12) as u64;
+        let last = (addr as u64 + len).div_ceil(PAGE_SIZE as u64);
+        for p in first..last {
+            self.pages[p as usize].store(flags, Ordering::Relaxed);
+        }
+    }
+
+    /// Maps `len` bytes at the page-aligned `addr` (replacing what was
+    /// there): anonymous zero pages, or `fd` from `offset`.
+    pub fn map(&self, addr: u32, len: u64, flags: u8, shared: bool, fd: Option<(i32, u64)>) -> Result<(), Errno> {
+        let len = page_align_up(len);
+        if addr as u64 + len > 1 << 32 {
+            return Err(libc::ENOMEM);
+        }
+        let mut mflags = libc::MAP_FIXED | if shared { libc::MAP_SHARED } else { libc::MAP_PRIVATE };
+        let (hfd, off) = match fd {
+            Some((fd, off)) => (fd, off as libc::off_t),
+            None => {
+                mflags |= libc::MAP_ANONYMOUS;
+                (-1, 0)
+            }
+        };
+        // SAFETY: the target range lies inside our reservation (checked
+        // above), so MAP_FIXED replaces only guest memory.
+        let r = unsafe {
+            libc::mmap(
+                self.host_addr(addr) as *mut libc::c_void,
+                len as usize,
+                host_prot(flags),
+                mflags,
+                hfd,
+                off,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOMEM));
+        }
+        self.set_flags(addr, len, flags);
+        Ok(())
+    }
+
+    /// Unmaps `[addr, addr + len)`, leaving the reservation in place.
+    pub fn unmap(&self, addr: u32, len: u64) -> Result<(), Errno> {
+        let len = page_align_up(len);
+        if addr as u64 + len > 1 << 32 {
+            return Err(libc::EINVAL);
+        }
+        // SAFETY: replaces guest pages inside the reservation with fresh
+        // inaccessible ones, giving their memory back to the host.
+        let r = unsafe {
+            libc::mmap(
+                self.host_addr(addr) as *mut libc::c_void,
+                len as usize,
+                libc::PROT_NONE,
+                libc::MAP_FIXED | libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(libc::ENOMEM);
+        }
+        self.set_flags(addr, len, 0);
+        Ok(())
+    }
+
+    /// Changes the protection of mapped pages.
+    pub fn protect(&self, addr: u32, len: u64, flags: u8) -> Result<(), Errno> {
+        let len = page_align_up(len);
+        if addr as u64 + len > 1 << 32 {
+            return Err(libc::ENOMEM);
+        }
+        if !self.check(addr, len, MAPPED) {
+            return Err(libc::ENOMEM);
+        }
+        // SAFETY: the range is inside the reservation and mapped.
+        let r = unsafe { libc::mprotect(self.host_addr(addr) as *mut libc::c_void, len as usize, host_prot(flags)) };
+        if r != 0 {
+            return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL));
+        }
+        self.set_flags(addr, len, flags);
+        Ok(())
+    }
+
+    /// Copies bytes into guest memory regardless of guest protection (for
+    /// the loader and the kernel-side writes the emulator makes).
+    pub fn poke(&self, addr: u32, data: &[u8]) -> Result<(), Errno> {
+        if !self.check(addr, data.len() as u64, MAPPED) {
+            return Err(libc::EFAULT);
+        }
+        let needs_write = !self.check(addr, data.len() as u64, PROT_WRITE);
+        let first = addr & !(PAGE_SIZE - 1);
+        let span = page_align_up(addr as u64 + data.len() as u64) - first as u64;
+        if needs_write {
+            // SAFETY: range inside the reservation and mapped.
+            unsafe {
+                libc::mprotect(self.host_addr(first) as *mut libc::c_void, span as usize, libc::PROT_READ | libc::PROT_WRITE)
+            };
+        }
+        // SAFETY: the destination range is mapped host memory inside the
+        // reservation and writable (made so just above if needed).
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.host_addr(addr), data.len()) };
+        if needs_write {
+            for page in (first as u64..first as u64 + span).step_by(PAGE_SIZE as usize) {
+                let f = self.flags(page as u32);
+                // SAFETY: restores the protection of a page inside the reservation.
+                unsafe { libc::mprotect(self.host_addr(page as u32) as *mut libc::c_void, PAGE_SIZE as usize, host_prot(f)) };
+            }
+        }
+        Ok(())
+    }
+
+    /// A guest byte range as a host slice, if readable.
+    pub fn slice(&self, addr: u32, len: u32) -> Result<&[u8], Errno> {
+        if !self.check(addr, len as u64, PROT_READ) {
+            return Err(libc::EFAULT);
+        }
+        // SAFETY: the range is readable guest memory inside the reservation.
+        Ok(unsafe { std::slice::from_raw_parts(self.host_addr(addr), len as usize) })
+    }
+
+    /// A guest byte range as a mutable host slice, if writable.
+    #[allow(clippy::mut_from_ref)]
+    pub fn slice_mut(&self, addr: u32, len: u32) -> Result<&mut [u8], Errno> {
+        if !self.check(addr, len as u64, PROT_WRITE) {
+            return Err(libc::EFAULT);
+        }
+        // SAFETY: the range is writable guest memory inside the reservation;
+        // the guest, not the emulator, owns its contents (as a kernel's
+        // copy_to_user does, concurrent guest writes are the guest's race).
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.host_addr(addr), len as usize) })
+    }
+
+    /// Reads a NUL-terminated string (at most `max` bytes).
+    pub fn read_cstr(&self, addr: u32, max: usize) -> Result<Vec<u8>, Errno> {
+        let mut out = Vec::new();
+        let mut a = addr;
+        while out.len() < max {
+            if !self.check(a, 1, PROT_READ) {
+                return Err(libc::EFAULT);
+            }
+            // SAFETY: checked readable just above.
+            let b = unsafe { *self.host_addr(a) };
+            if b == 0 {
+                return Ok(out);
+            }
+            out.push(b);
+            a = a.wrapping_add(1);
+        }
+        Err(libc::ENAMETOOLONG)
+    }
+
+    /// Reads a little-endian u32.
+    pub fn read_u32(&self, addr: u32) -> Result<u32, Errno> {
+        let s = self.slice(addr, 4)?;
+        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+
+    /// Writes a little-endian u32.
+    pub fn write_u32(&self, addr: u32, v: u32) -> Result<(), Errno> {
+        self.slice_mut(addr, 4)?.copy_from_slice(&v.to_le_bytes());
+        Ok(())
+    }
+
+    /// Writes bytes (guest must be allowed to write there).
+    pub fn write_bytes(&self, addr: u32, data: &[u8]) -> Result<(), Errno> {
+        self.slice_mut(addr, data.len() as u32)?.copy_from_slice(data);
+        Ok(())
+    }
+}
+
+impl Drop for GuestSpace {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the reservation made in `new`.
+        unsafe { libc::munmap(self.base as *mut libc::c_void, 1usize << 32) };
+    }
+}
+
+/// The core's view of the guest space: checks page flags, then accesses
+/// host memory directly.
+pub struct UserMem<'a> {
+    base: *mut u8,
+    pages: &'a [AtomicU8],
+}
+
+impl UserMem<'_> {
+    #[inline(always)]
+    fn ok(&self, addr: u32, size: u32, need: u8, access: Access) -> MemResult<*mut u8> {
+        let first = self.pages[(addr >> 12) as usize].load(Ordering::Relaxed);
+        if first & need != need {
+            return Err(MemFault::perm(addr, access));
+        }
+        let last_addr = addr.wrapping_add(size - 1);
+        if (last_addr ^ addr) >> 12 != 0 {
+            let second = self.pages[(last_addr >> 12) as usize].load(Ordering::Relaxed);
+            if second & need != need || last_addr < addr {
+                return Err(MemFault::perm(last_addr & !0xfff, access));
+            }
+        }
+        // SAFETY: addr < 4 GiB lies inside the reservation.
+        Ok(unsafe { self.base.add(addr as usize) })
+    }
+}
+
+macro_rules! rw {
+    ($read:ident, $write:ident, $t:ty) => {
+        #[inline(always)]
+        fn $read(&mut self, addr: u32) -> MemResult<$t> {
+            let p = self.ok(addr, std::mem::size_of::<$t>() as u32, PROT_READ, Access::Read)?;
+            // SAFETY: the bytes are readable guest memory (page flags checked
+            // and host protection at least as permissive).
+            Ok(<$t>::from_le(unsafe { std::ptr::read_unaligned(p as *const $t) }))
+        }
+        #[inline(always)]
+        fn $write(&mut self, addr: u32, value: $t) -> MemResult<()> {
+            let p = self.ok(addr, std::mem::size_of::<$t>() as u32, PROT_WRITE, Access::Write)?;
+            // SAFETY: the bytes are writable guest memory.
+            unsafe { std::ptr::write_unaligned(p as *mut $t, value.to_le()) };
+            Ok(())
+        }
+    };
+}
+
+impl GuestMemory for UserMem<'_> {
+    rw!(read_u8, write_u8, u8);
+    rw!(read_u16, write_u16, u16);
+    rw!(read_u32, write_u32, u32);
+    rw!(read_u64, write_u64, u64);
+
+    fn compare_exchange(&mut self, addr: u32, size: u8, old: u64, new: u64) -> MemResult<bool> {
+        let p = self.ok(addr, size as u32, PROT_WRITE | PROT_READ, Access::Write)?;
+        // SAFETY: aligned (checked by the caller), writable guest memory;
+        // the atomic types have the size and alignment of the access.
+        unsafe {
+            use std::sync::atomic::*;
+            Ok(match size {
+                1 => (*(p as *const AtomicU8))
+                    .compare_exchange(old as u8, new as u8, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok(),
+                2 => (*(p as *const AtomicU16))
+                    .compare_exchange(old as u16, new as u16, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok(),
+                4 => (*(p as *const AtomicU32))
+                    .compare_exchange(old as u32, new as u32, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok(),
+                _ => (*(p as *const AtomicU64))
+                    .compare_exchange(old, new, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok(),
+            })
+        }
+    }
+
+    fn swap(&mut self, addr: u32, size: u8, new: u32) -> MemResult<u32> {
+        let p = self.ok(addr, size as u32, PROT_WRITE | PROT_READ, Access::Write)?;
+        // SAFETY: writable guest memory. SWP of an unaligned word is
+        // UNPREDICTABLE; fall back to a plain exchange then.
+        unsafe {
+            use std::sync::atomic::*;
+            if size == 1 {
+                Ok((*(p as *const AtomicU8)).swap(new as u8, Ordering::SeqCst) as u32)
+            } else if addr & 3 == 0 {
+                Ok((*(p as *const AtomicU32)).swap(new, Ordering::SeqCst))
+            } else {
+                let old = std::ptr::read_unaligned(p as *const u32);
+                std::ptr::write_unaligned(p as *mut u32, new);
+                Ok(old)
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn fetch_u16(&mut self, addr: u32) -> MemResult<u16> {
+        let p = self.ok(addr, 2, PROT_EXEC, Access::Exec)?;
+        // SAFETY: executable pages are host-readable.
+        Ok(u16::from_le(unsafe { std::ptr::read_unaligned(p as *const u16) }))
+    }
+
+    #[inline(always)]
+    fn fetch_u32(&mut self, addr: u32) -> MemResult<u32> {
+        let p = self.ok(addr, 4, PROT_EXEC, Access::Exec)?;
+        // SAFETY: executable pages are host-readable.
+        Ok(u32::from_le(unsafe { std::ptr::read_unaligned(p as *const u32) }))
+    }
+}

@@ -1,0 +1,859 @@
+//! System-call emulation: ARM EABI calls (number in r7, arguments in r0-r6,
+//! result or negative errno in r0) mapped onto the host kernel.
+//!
+//! Guest memory is host memory at a fixed offset, so most calls pass guest
+//! buffers straight to the host after checking the guest may access them.
+//! Numbers, struct layouts and flag tables come from `rsemu-syscalls`;
+//! this module holds only the behaviour.
+
+use std::collections::HashSet;
+use std::ffi::CString;
+use std::path::PathBuf;
+
+use rsemu_core::{CpuState, Engine};
+use rsemu_syscalls::{flags, layout, nr, GuestStruct};
+
+use crate::memory::{page_align_up, prot_from_linux, GuestSpace, MAPPED, PAGE_SIZE, PROT_READ, PROT_WRITE};
+
+/// A guest `struct k_sigaction` as recorded (delivery comes later).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GuestSigaction {
+    /// sa_handler.
+    pub handler: u32,
+    /// sa_flags.
+    pub flags: u32,
+    /// sa_restorer.
+    pub restorer: u32,
+    /// sa_mask.
+    pub mask: u64,
+}
+
+/// Per-process emulation state.
+pub struct Process {
+    /// The guest address space.
+    pub space: GuestSpace,
+    /// The executable, for /proc/self/exe.
+    pub exe: PathBuf,
+    /// The auxiliary vector, for /proc/self/auxv.
+    pub auxv: Vec<(u32, u32)>,
+    /// Sysroot (-L).
+    pub sysroot: Option<PathBuf>,
+    /// Recorded signal actions, indexed by signal number.
+    pub sigactions: [GuestSigaction; 65],
+    /// The blocked-signal mask.
+    pub sigmask: u64,
+    /// Print each system call (-strace).
+    pub strace: bool,
+    /// clear_child_tid from set_tid_address.
+    pub clear_child_tid: u32,
+    reported: HashSet<u32>,
+}
+
+/// What a system call asks of the main loop.
+pub enum SysResult {
+    /// Put this in r0 and continue.
+    Ret(u32),
+    /// The process exits with this status.
+    Exit(i32),
+}
+
+impl Process {
+    /// State for a freshly loaded program.
+    pub fn new(space: GuestSpace, exe: PathBuf, auxv: Vec<(u32, u32)>, sysroot: Option<PathBuf>, strace: bool) -> Process {
+        Process {
+            space,
+            exe,
+            auxv,
+            sysroot,
+            sigactions: [GuestSigaction::default(); 65],
+            sigmask: 0,
+            strace,
+            clear_child_tid: 0,
+            reported: HashSet::new(),
+        }
+    }
+}
+
+type SysR = Result<u32, i32>;
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+}
+
+/// Turns a host libc return value into a guest result.
+fn host(r: i64) -> SysR {
+    if r < 0 {
+        Err(errno())
+    } else {
+        Ok(r as u32)
+    }
+}
+
+fn encode(r: SysR) -> u32 {
+    match r {
+        Ok(v) => v,
+        Err(e) => (-e) as u32,
+    }
+}
+
+/// Runs the system call the guest asked for.
+pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> SysResult {
+    let num = cpu.r[7];
+    let a = [cpu.r[0], cpu.r[1], cpu.r[2], cpu.r[3], cpu.r[4], cpu.r[5]];
+    let r = match num {
+        nr::EXIT => return SysResult::Exit(a[0] as i32 & 0xff),
+        nr::EXIT_GROUP => return SysResult::Exit(a[0] as i32 & 0xff),
+        _ => call(p, cpu, engine, num, a),
+    };
+    if p.strace {
+        let name = rsemu_syscalls::name(num).unwrap_or("?");
+        // SAFETY: getpid cannot fail.
+        let pid = unsafe { libc::getpid() };
+        match r {
+            Ok(v) => eprintln!("{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = {}", a[0], a[1], a[2], a[3], v as i32),
+            Err(e) => eprintln!("{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = -1 errno={e}", a[0], a[1], a[2], a[3]),
+        }
+    }
+    SysResult::Ret(encode(r))
+}
+
+impl Process {
+    /// A guest path as a host C string, resolved through the sysroot.
+    fn path(&self, addr: u32) -> Result<CString, i32> {
+        let raw = self.space.read_cstr(addr, 4096)?;
+        let s = String::from_utf8_lossy(&raw).into_owned();
+        let resolved = if s.starts_with('/') {
+            crate::load::resolve_in_sysroot(self.sysroot.as_deref(), &s)
+        } else {
+            PathBuf::from(&s)
+        };
+        use std::os::unix::ffi::OsStrExt;
+        CString::new(resolved.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)
+    }
+
+    fn ptr(&self, addr: u32, len: u32, need: u8) -> Result<*mut libc::c_void, i32> {
+        if !self.space.check(addr, len as u64, need) {
+            return Err(libc::EFAULT);
+        }
+        Ok(self.space.host_addr(addr) as *mut libc::c_void)
+    }
+
+    fn report_once(&mut self, what: String, key: u32) {
+        if self.reported.insert(key) {
+            eprintln!("rsemu-arm: {what}");
+        }
+    }
+}
+
+fn read_timespec32(p: &Process, addr: u32) -> Result<libc::timespec, i32> {
+    let t = layout::Timespec32::decode(p.space.slice(addr, 8)?);
+    Ok(libc::timespec { tv_sec: t.sec as i64, tv_nsec: t.nsec as i64 })
+}
+
+fn read_timespec64(p: &Process, addr: u32) -> Result<libc::timespec, i32> {
+    let t = layout::Timespec64::decode(p.space.slice(addr, 16)?);
+    Ok(libc::timespec { tv_sec: t.sec, tv_nsec: t.nsec_from_guest() })
+}
+
+fn write_timespec(p: &Process, addr: u32, t: &libc::timespec, time64: bool) -> Result<(), i32> {
+    if time64 {
+        let v = layout::Timespec64 { sec: t.tv_sec, nsec: t.tv_nsec };
+        p.space.write_bytes(addr, &v.to_guest_vec())
+    } else {
+        let v = layout::Timespec32::from_host(t.tv_sec, t.tv_nsec).map_err(|_| libc::EOVERFLOW)?;
+        p.space.write_bytes(addr, &v.to_guest_vec())
+    }
+}
+
+fn write_stat(p: &Process, addr: u32, st: &libc::stat) -> Result<(), i32> {
+    let s = layout::Stat64::from_host(&layout::HostStat {
+        dev: st.st_dev,
+        ino: st.st_ino,
+        mode: st.st_mode,
+        nlink: st.st_nlink,
+        uid: st.st_uid,
+        gid: st.st_gid,
+        rdev: st.st_rdev,
+        size: st.st_size,
+        blksize: st.st_blksize,
+        blocks: st.st_blocks,
+        atime: st.st_atime,
+        atime_nsec: st.st_atime_nsec,
+        mtime: st.st_mtime,
+        mtime_nsec: st.st_mtime_nsec,
+        ctime: st.st_ctime,
+        ctime_nsec: st.st_ctime_nsec,
+    });
+    p.space.write_bytes(addr, &s.to_guest_vec())
+}
+
+/// Splits an ARM EABI 64-bit argument passed in an aligned register pair.
+fn pair(lo: u32, hi: u32) -> i64 {
+    ((hi as u64) << 32 | lo as u64) as i64
+}
+
+fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [u32; 6]) -> SysR {
+    // SAFETY (whole function): every host call below gets either plain
+    // integers, host buffers we own, or guest buffers whose accessibility
+    // `Process::ptr`/`slice` checked for the full length passed.
+    unsafe {
+        match num {
+            nr::READ => {
+                let buf = p.ptr(a[1], a[2], PROT_WRITE)?;
+                host(libc::read(a[0] as i32, buf, a[2] as usize) as i64)
+            }
+            nr::WRITE => {
+                let buf = p.ptr(a[1], a[2], PROT_READ)?;
+                host(libc::write(a[0] as i32, buf, a[2] as usize) as i64)
+            }
+            nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV => {
+                let iov = iovecs(p, a[1], a[2], num == nr::READV || num == nr::PREADV)?;
+                let cnt = iov.len() as i32;
+                let r = match num {
+                    nr::READV => libc::readv(a[0] as i32, iov.as_ptr(), cnt),
+                    nr::WRITEV => libc::writev(a[0] as i32, iov.as_ptr(), cnt),
+                    nr::PREADV => libc::preadv(a[0] as i32, iov.as_ptr(), cnt, pair(a[3], a[4])),
+                    _ => libc::pwritev(a[0] as i32, iov.as_ptr(), cnt, pair(a[3], a[4])),
+                };
+                host(r as i64)
+            }
+            nr::PREAD64 => {
+                let buf = p.ptr(a[1], a[2], PROT_WRITE)?;
+                host(libc::pread(a[0] as i32, buf, a[2] as usize, pair(a[4], a[5])) as i64)
+            }
+            nr::PWRITE64 => {
+                let buf = p.ptr(a[1], a[2], PROT_READ)?;
+                host(libc::pwrite(a[0] as i32, buf, a[2] as usize, pair(a[4], a[5])) as i64)
+            }
+            nr::OPEN => {
+                let path = p.path(a[0])?;
+                open_at(p, libc::AT_FDCWD, &path, a[1], a[2])
+            }
+            nr::OPENAT => {
+                let path = p.path(a[1])?;
+                open_at(p, a[0] as i32, &path, a[2], a[3])
+            }
+            nr::CREAT => {
+                let path = p.path(a[0])?;
+                host(libc::creat(path.as_ptr(), a[1]) as i64)
+            }
+            nr::CLOSE => {
+                // Keep the emulator's own standard streams usable for its
+                // error messages only as long as the guest keeps them.
+                host(libc::close(a[0] as i32) as i64)
+            }
+            nr::LSEEK => host(libc::lseek(a[0] as i32, a[1] as i32 as i64, a[2] as i32)),
+            nr::_LLSEEK => {
+                let off = pair(a[2], a[1]);
+                let r = libc::lseek(a[0] as i32, off, a[4] as i32);
+                if r < 0 {
+                    return Err(errno());
+                }
+                p.space.write_bytes(a[3], &(r as u64).to_le_bytes())?;
+                Ok(0)
+            }
+            nr::STAT64 | nr::LSTAT64 => {
+                let path = p.path(a[0])?;
+                let mut st: libc::stat = std::mem::zeroed();
+                let r = if num == nr::STAT64 {
+                    libc::stat(path.as_ptr(), &mut st)
+                } else {
+                    libc::lstat(path.as_ptr(), &mut st)
+                };
+                host(r as i64)?;
+                write_stat(p, a[1], &st)?;
+                Ok(0)
+            }
+            nr::FSTAT64 => {
+                let mut st: libc::stat = std::mem::zeroed();
+                host(libc::fstat(a[0] as i32, &mut st) as i64)?;
+                write_stat(p, a[1], &st)?;
+                Ok(0)
+            }
+            nr::FSTATAT64 => {
+                let path = p.path(a[1])?;
+                let mut st: libc::stat = std::mem::zeroed();
+                host(libc::fstatat(a[0] as i32, path.as_ptr(), &mut st, a[3] as i32) as i64)?;
+                write_stat(p, a[2], &st)?;
+                Ok(0)
+            }
+            nr::STATX => {
+                // struct statx has the same layout on every architecture.
+                let path = p.path(a[1])?;
+                let buf = p.ptr(a[4], 256, PROT_WRITE)?;
+                host(libc::syscall(libc::SYS_statx, a[0] as i32, path.as_ptr(), a[2] as i32, a[3], buf))
+            }
+            nr::GETDENTS64 => {
+                // linux_dirent64 has the same layout on ARM and x86-64.
+                let buf = p.ptr(a[1], a[2], PROT_WRITE)?;
+                host(libc::syscall(libc::SYS_getdents64, a[0] as i32, buf, a[2] as usize))
+            }
+            nr::FCNTL64 | nr::FCNTL => fcntl(p, a, num == nr::FCNTL64),
+            nr::IOCTL => ioctl(p, a),
+            nr::READLINK => {
+                let path = p.path(a[0])?;
+                readlink_at(p, libc::AT_FDCWD, path, a[1], a[2])
+            }
+            nr::READLINKAT => {
+                let path = p.path(a[1])?;
+                readlink_at(p, a[0] as i32, path, a[2], a[3])
+            }
+            nr::ACCESS => {
+                let path = p.path(a[0])?;
+                host(libc::access(path.as_ptr(), a[1] as i32) as i64)
+            }
+            nr::FACCESSAT | nr::FACCESSAT2 => {
+                let path = p.path(a[1])?;
+                let flags = if num == nr::FACCESSAT2 { a[3] as i32 } else { 0 };
+                host(libc::syscall(libc::SYS_faccessat2, a[0] as i32, path.as_ptr(), a[2] as i32, flags))
+            }
+            nr::GETCWD => {
+                let buf = p.ptr(a[0], a[1], PROT_WRITE)?;
+                host(libc::syscall(libc::SYS_getcwd, buf, a[1] as usize))
+            }
+            nr::CHDIR => {
+                let path = p.path(a[0])?;
+                host(libc::chdir(path.as_ptr()) as i64)
+            }
+            nr::FCHDIR => host(libc::fchdir(a[0] as i32) as i64),
+            nr::MKDIR => {
+                let path = p.path(a[0])?;
+                host(libc::mkdir(path.as_ptr(), a[1]) as i64)
+            }
+            nr::MKDIRAT => {
+                let path = p.path(a[1])?;
+                host(libc::mkdirat(a[0] as i32, path.as_ptr(), a[2]) as i64)
+            }
+            nr::RMDIR => {
+                let path = p.path(a[0])?;
+                host(libc::rmdir(path.as_ptr()) as i64)
+            }
+            nr::UNLINK => {
+                let path = p.path(a[0])?;
+                host(libc::unlink(path.as_ptr()) as i64)
+            }
+            nr::UNLINKAT => {
+                let path = p.path(a[1])?;
+                host(libc::unlinkat(a[0] as i32, path.as_ptr(), a[2] as i32) as i64)
+            }
+            nr::RENAME => {
+                let (from, to) = (p.path(a[0])?, p.path(a[1])?);
+                host(libc::rename(from.as_ptr(), to.as_ptr()) as i64)
+            }
+            nr::RENAMEAT | nr::RENAMEAT2 => {
+                let (from, to) = (p.path(a[1])?, p.path(a[3])?);
+                let flags = if num == nr::RENAMEAT2 { a[4] } else { 0 };
+                host(libc::syscall(libc::SYS_renameat2, a[0] as i32, from.as_ptr(), a[2] as i32, to.as_ptr(), flags))
+            }
+            nr::LINK => {
+                let (from, to) = (p.path(a[0])?, p.path(a[1])?);
+                host(libc::link(from.as_ptr(), to.as_ptr()) as i64)
+            }
+            nr::SYMLINK => {
+                let target = CString::new(p.space.read_cstr(a[0], 4096)?).map_err(|_| libc::EINVAL)?;
+                let link = p.path(a[1])?;
+                host(libc::symlink(target.as_ptr(), link.as_ptr()) as i64)
+            }
+            nr::SYMLINKAT => {
+                let target = CString::new(p.space.read_cstr(a[0], 4096)?).map_err(|_| libc::EINVAL)?;
+                let link = p.path(a[2])?;
+                host(libc::symlinkat(target.as_ptr(), a[1] as i32, link.as_ptr()) as i64)
+            }
+            nr::CHMOD => {
+                let path = p.path(a[0])?;
+                host(libc::chmod(path.as_ptr(), a[1]) as i64)
+            }
+            nr::FCHMOD => host(libc::fchmod(a[0] as i32, a[1]) as i64),
+            nr::FCHMODAT => {
+                let path = p.path(a[1])?;
+                host(libc::syscall(libc::SYS_fchmodat, a[0] as i32, path.as_ptr(), a[2]))
+            }
+            nr::FCHOWN32 => host(libc::fchown(a[0] as i32, a[1], a[2]) as i64),
+            nr::CHOWN32 | nr::LCHOWN32 => {
+                let path = p.path(a[0])?;
+                let r = if num == nr::CHOWN32 {
+                    libc::chown(path.as_ptr(), a[1], a[2])
+                } else {
+                    libc::lchown(path.as_ptr(), a[1], a[2])
+                };
+                host(r as i64)
+            }
+            nr::UMASK => Ok(libc::umask(a[0]) as u32),
+            nr::DUP => host(libc::dup(a[0] as i32) as i64),
+            nr::DUP2 => host(libc::dup2(a[0] as i32, a[1] as i32) as i64),
+            nr::DUP3 => host(libc::dup3(a[0] as i32, a[1] as i32, flags::open::to_host(a[2]) as i32) as i64),
+            nr::PIPE | nr::PIPE2 => {
+                let mut fds = [0i32; 2];
+                let fl = if num == nr::PIPE2 { flags::open::to_host(a[1]) as i32 } else { 0 };
+                host(libc::pipe2(fds.as_mut_ptr(), fl) as i64)?;
+                let mut b = [0u8; 8];
+                b[..4].copy_from_slice(&fds[0].to_le_bytes());
+                b[4..].copy_from_slice(&fds[1].to_le_bytes());
+                p.space.write_bytes(a[0], &b)?;
+                Ok(0)
+            }
+            nr::FSYNC => host(libc::fsync(a[0] as i32) as i64),
+            nr::FDATASYNC => host(libc::fdatasync(a[0] as i32) as i64),
+            nr::SYNC => {
+                libc::sync();
+                Ok(0)
+            }
+            nr::FTRUNCATE64 => host(libc::ftruncate(a[0] as i32, pair(a[2], a[3])) as i64),
+            nr::TRUNCATE64 => {
+                let path = p.path(a[0])?;
+                host(libc::truncate(path.as_ptr(), pair(a[2], a[3])) as i64)
+            }
+            nr::POLL => {
+                // struct pollfd is identical on both sides.
+                let fds = p.ptr(a[0], a[1].saturating_mul(8), PROT_WRITE)?;
+                host(libc::poll(fds as *mut libc::pollfd, a[1] as u64, a[2] as i32) as i64)
+            }
+            // Processes and identity.
+            nr::GETPID => Ok(libc::getpid() as u32),
+            nr::GETPPID => Ok(libc::getppid() as u32),
+            nr::GETTID => Ok(libc::gettid() as u32),
+            nr::GETUID32 | nr::GETUID => Ok(libc::getuid()),
+            nr::GETEUID32 | nr::GETEUID => Ok(libc::geteuid()),
+            nr::GETGID32 | nr::GETGID => Ok(libc::getgid()),
+            nr::GETEGID32 | nr::GETEGID => Ok(libc::getegid()),
+            nr::GETPGRP => Ok(libc::getpgrp() as u32),
+            nr::GETPGID => host(libc::getpgid(a[0] as i32) as i64),
+            nr::GETSID => host(libc::getsid(a[0] as i32) as i64),
+            nr::SETSID => host(libc::setsid() as i64),
+            nr::SETPGID => host(libc::setpgid(a[0] as i32, a[1] as i32) as i64),
+            nr::UNAME => uname(p, a[0]),
+            nr::KILL => host(libc::kill(a[0] as i32, a[1] as i32) as i64),
+            nr::TKILL => host(libc::syscall(libc::SYS_tkill, a[0] as i32, a[1] as i32)),
+            nr::TGKILL => host(libc::syscall(libc::SYS_tgkill, a[0] as i32, a[1] as i32, a[2] as i32)),
+            nr::SCHED_YIELD => host(libc::sched_yield() as i64),
+            nr::SCHED_GETAFFINITY => {
+                let buf = p.ptr(a[2], a[1], PROT_WRITE)?;
+                host(libc::syscall(libc::SYS_sched_getaffinity, a[0] as i32, a[1] as usize, buf))
+            }
+            nr::UGETRLIMIT => {
+                let mut rl: libc::rlimit = std::mem::zeroed();
+                host(libc::getrlimit(a[0], &mut rl) as i64)?;
+                let clamp = |v: u64| if v > u32::MAX as u64 { u32::MAX } else { v as u32 };
+                let mut b = [0u8; 8];
+                b[..4].copy_from_slice(&clamp(rl.rlim_cur).to_le_bytes());
+                b[4..].copy_from_slice(&clamp(rl.rlim_max).to_le_bytes());
+                p.space.write_bytes(a[1], &b)?;
+                Ok(0)
+            }
+            nr::PRLIMIT64 => {
+                // struct rlimit64 is two u64s on both sides.
+                let new = if a[2] != 0 { p.ptr(a[2], 16, PROT_READ)? } else { std::ptr::null_mut() };
+                let old = if a[3] != 0 { p.ptr(a[3], 16, PROT_WRITE)? } else { std::ptr::null_mut() };
+                host(libc::syscall(libc::SYS_prlimit64, a[0] as i32, a[1], new, old))
+            }
+            // Memory.
+            nr::BRK => Ok(brk(p, a[0])),
+            nr::MMAP2 => mmap(p, engine, a[0], a[1], a[2], a[3], a[4] as i32, a[5] as u64 * 4096),
+            nr::MUNMAP => {
+                if a[0] % PAGE_SIZE != 0 || a[1] == 0 {
+                    return Err(libc::EINVAL);
+                }
+                engine.invalidate_range(a[0], a[1]);
+                p.space.unmap(a[0], a[1] as u64)?;
+                Ok(0)
+            }
+            nr::MPROTECT => {
+                if a[0] % PAGE_SIZE != 0 {
+                    return Err(libc::EINVAL);
+                }
+                engine.invalidate_range(a[0], a[1]);
+                p.space.protect(a[0], a[1] as u64, prot_from_linux(a[2]))?;
+                Ok(0)
+            }
+            nr::MREMAP => mremap(p, engine, a),
+            nr::MADVISE => Ok(0),
+            nr::ARM_CACHEFLUSH => {
+                engine.invalidate_range(a[0], a[1].wrapping_sub(a[0]));
+                Ok(0)
+            }
+            nr::ARM_SET_TLS => {
+                cpu.tpidruro = a[0];
+                Ok(0)
+            }
+            nr::ARM_GET_TLS => Ok(cpu.tpidruro),
+            // Time.
+            nr::CLOCK_GETTIME | nr::CLOCK_GETTIME64 | nr::CLOCK_GETRES | nr::CLOCK_GETRES_TIME64 => {
+                let mut t: libc::timespec = std::mem::zeroed();
+                let r = if num == nr::CLOCK_GETTIME || num == nr::CLOCK_GETTIME64 {
+                    libc::clock_gettime(a[0] as i32, &mut t)
+                } else {
+                    libc::clock_getres(a[0] as i32, &mut t)
+                };
+                host(r as i64)?;
+                if a[1] != 0 {
+                    write_timespec(p, a[1], &t, num == nr::CLOCK_GETTIME64 || num == nr::CLOCK_GETRES_TIME64)?;
+                }
+                Ok(0)
+            }
+            nr::GETTIMEOFDAY => {
+                let mut tv: libc::timeval = std::mem::zeroed();
+                host(libc::gettimeofday(&mut tv, std::ptr::null_mut()) as i64)?;
+                if a[0] != 0 {
+                    let mut b = [0u8; 8];
+                    b[..4].copy_from_slice(&(tv.tv_sec as i32).to_le_bytes());
+                    b[4..].copy_from_slice(&(tv.tv_usec as i32).to_le_bytes());
+                    p.space.write_bytes(a[0], &b)?;
+                }
+                if a[1] != 0 {
+                    p.space.write_bytes(a[1], &[0u8; 8])?;
+                }
+                Ok(0)
+            }
+            nr::NANOSLEEP => {
+                let req = read_timespec32(p, a[0])?;
+                let mut rem: libc::timespec = std::mem::zeroed();
+                let r = libc::nanosleep(&req, &mut rem);
+                if r < 0 && a[1] != 0 {
+                    write_timespec(p, a[1], &rem, false)?;
+                }
+                host(r as i64)
+            }
+            nr::CLOCK_NANOSLEEP | nr::CLOCK_NANOSLEEP_TIME64 => {
+                let t64 = num == nr::CLOCK_NANOSLEEP_TIME64;
+                let req = if t64 { read_timespec64(p, a[2])? } else { read_timespec32(p, a[2])? };
+                let mut rem: libc::timespec = std::mem::zeroed();
+                let r = libc::clock_nanosleep(a[0] as i32, a[1] as i32, &req, &mut rem);
+                if r != 0 {
+                    if r == libc::EINTR && a[3] != 0 {
+                        write_timespec(p, a[3], &rem, t64)?;
+                    }
+                    return Err(r);
+                }
+                Ok(0)
+            }
+            nr::GETRANDOM => {
+                let buf = p.ptr(a[0], a[1], PROT_WRITE)?;
+                host(libc::getrandom(buf, a[1] as usize, a[2]) as i64)
+            }
+            // Threads and signals (recorded; delivery comes with signal support).
+            nr::SET_TID_ADDRESS => {
+                p.clear_child_tid = a[0];
+                Ok(libc::gettid() as u32)
+            }
+            nr::SET_ROBUST_LIST => Ok(0),
+            nr::FUTEX | nr::FUTEX_TIME64 => futex(p, num == nr::FUTEX_TIME64, a),
+            nr::RT_SIGACTION => rt_sigaction(p, a),
+            nr::RT_SIGPROCMASK => rt_sigprocmask(p, a),
+            nr::SIGALTSTACK => {
+                if a[1] != 0 {
+                    // Report "disabled": no alternate stack yet.
+                    p.space.write_bytes(a[1], &[0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0])?;
+                }
+                Ok(0)
+            }
+            _ => {
+                let name = rsemu_syscalls::name(num).unwrap_or("unknown");
+                p.report_once(format!("unsupported syscall {num} ({name}) at pc 0x{:08x}", cpu.r[15]), num);
+                Err(libc::ENOSYS)
+            }
+        }
+    }
+}
+
+fn open_at(p: &Process, dirfd: i32, path: &CString, gflags: u32, mode: u32) -> SysR {
+    let hflags = flags::open::to_host(gflags) as i32;
+    // /proc/self/exe must name the guest program, not the emulator.
+    let bytes = path.as_bytes();
+    let path = if bytes == b"/proc/self/exe" {
+        use std::os::unix::ffi::OsStrExt;
+        CString::new(p.exe.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?
+    } else {
+        path.clone()
+    };
+    // SAFETY: path is a valid C string.
+    host(unsafe { libc::openat(dirfd, path.as_ptr(), hflags, mode) } as i64)
+}
+
+fn readlink_at(p: &Process, dirfd: i32, path: CString, buf: u32, len: u32) -> SysR {
+    let bytes = path.as_bytes();
+    // SAFETY: getpid cannot fail.
+    let pid = unsafe { libc::getpid() };
+    if bytes == b"/proc/self/exe" || bytes == format!("/proc/{pid}/exe").as_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let target = p.exe.as_os_str().as_bytes();
+        let n = target.len().min(len as usize);
+        p.space.write_bytes(buf, &target[..n])?;
+        return Ok(n as u32);
+    }
+    let out = p.ptr(buf, len, PROT_WRITE)?;
+    // SAFETY: out is checked writable for len bytes.
+    host(unsafe { libc::readlinkat(dirfd, path.as_ptr(), out as *mut libc::c_char, len as usize) } as i64)
+}
+
+fn iovecs(p: &Process, addr: u32, count: u32, write: bool) -> Result<Vec<libc::iovec>, i32> {
+    if count > 1024 {
+        return Err(libc::EINVAL);
+    }
+    let raw = p.space.slice(addr, count * 8)?.to_vec();
+    let mut out = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        let base = u32::from_le_bytes(raw[8 * i..8 * i + 4].try_into().unwrap());
+        let len = u32::from_le_bytes(raw[8 * i + 4..8 * i + 8].try_into().unwrap());
+        let need = if write { PROT_WRITE } else { PROT_READ };
+        let ptr = if len == 0 { std::ptr::null_mut() } else { p.ptr(base, len, need)? };
+        out.push(libc::iovec { iov_base: ptr, iov_len: len as usize });
+    }
+    Ok(out)
+}
+
+fn fcntl(p: &Process, a: [u32; 6], is64: bool) -> SysR {
+    use flags::FcntlArg;
+    let fd = a[0] as i32;
+    let map = flags::fcntl_cmd_to_host(a[1], is64).ok_or(libc::EINVAL)?;
+    let cmd = map.host_cmd as i32;
+    // SAFETY: lock structures are host values we own; pass-through pointers
+    // are guest memory checked for the largest struct they may point to.
+    unsafe {
+        match map.arg {
+            FcntlArg::None => host(libc::fcntl(fd, cmd) as i64),
+            FcntlArg::Int => host(libc::fcntl(fd, cmd, a[2]) as i64),
+            FcntlArg::OpenFlags if cmd == libc::F_GETFL => host(libc::fcntl(fd, cmd) as i64).map(flags::open::to_guest),
+            FcntlArg::OpenFlags => host(libc::fcntl(fd, cmd, flags::open::to_host(a[2]) as i32) as i64),
+            FcntlArg::Flock32 | FcntlArg::Flock64 => {
+                let wide = matches!(map.arg, FcntlArg::Flock64);
+                let g = if wide {
+                    layout::Flock64::decode(p.space.slice(a[2], 32)?).0
+                } else {
+                    layout::Flock32::decode(p.space.slice(a[2], 16)?).to_flock()
+                };
+                let mut fl: libc::flock = std::mem::zeroed();
+                fl.l_type = g.l_type;
+                fl.l_whence = g.l_whence;
+                fl.l_start = g.l_start;
+                fl.l_len = g.l_len;
+                fl.l_pid = g.l_pid;
+                host(libc::fcntl(fd, cmd, &mut fl) as i64)?;
+                if cmd == libc::F_GETLK || cmd == libc::F_OFD_GETLK {
+                    let out = layout::Flock { l_type: fl.l_type, l_whence: fl.l_whence, l_start: fl.l_start, l_len: fl.l_len, l_pid: fl.l_pid };
+                    if wide {
+                        p.space.write_bytes(a[2], &layout::Flock64(out).to_guest_vec())?;
+                    } else {
+                        let n = layout::Flock32::from_flock(&out).map_err(|_| libc::EOVERFLOW)?;
+                        p.space.write_bytes(a[2], &n.to_guest_vec())?;
+                    }
+                }
+                Ok(0)
+            }
+            _ => {
+                let ptr = p.ptr(a[2], 8, PROT_READ)?;
+                host(libc::fcntl(fd, cmd, ptr) as i64)
+            }
+        }
+    }
+}
+
+fn ioctl(p: &mut Process, a: [u32; 6]) -> SysR {
+    let fd = a[0] as i32;
+    let req = a[1];
+    // Requests whose argument layout is the same on ARM and x86-64: struct
+    // termios (36 bytes), struct winsize (8), int.
+    let size = match req {
+        0x5401..=0x5404 => 36, // TCGETS, TCSETS, TCSETSW, TCSETSF
+        0x5413 | 0x5414 => 8,  // TIOCGWINSZ, TIOCSWINSZ
+        0x540f | 0x5410 | 0x541b | 0x5421 => 4, // TIOCGPGRP, TIOCSPGRP, FIONREAD, FIONBIO
+        0x540e | 0x5422 | 0x5451 | 0x5450 => 0, // TIOCSCTTY, TIOCNOTTY, FIOCLEX, FIONCLEX
+        _ => {
+            p.report_once(format!("unsupported ioctl 0x{req:x} on fd {fd}"), 0x8000_0000 ^ req);
+            return Err(libc::ENOSYS);
+        }
+    };
+    let arg = if size == 0 { a[2] as usize as *mut libc::c_void } else { p.ptr(a[2], size, PROT_READ)? };
+    // SAFETY: arg is either an integer the kernel does not dereference or
+    // guest memory checked for the struct's size.
+    host(unsafe { libc::ioctl(fd, req as libc::c_ulong, arg) } as i64)
+}
+
+fn uname(p: &Process, addr: u32) -> SysR {
+    // SAFETY: uname fills the struct we own.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    host(unsafe { libc::uname(&mut u) } as i64)?;
+    let field = |f: &[libc::c_char]| -> [u8; 65] {
+        let mut out = [0u8; 65];
+        for (o, c) in out.iter_mut().zip(f.iter().take(64)) {
+            *o = *c as u8;
+        }
+        out
+    };
+    let mut buf = Vec::with_capacity(390);
+    buf.extend_from_slice(&field(&u.sysname));
+    buf.extend_from_slice(&field(&u.nodename));
+    buf.extend_from_slice(&field(&u.release));
+    buf.extend_from_slice(&field(&u.version));
+    let mut machine = [0u8; 65];
+    machine[..6].copy_from_slice(b"armv7l");
+    buf.extend_from_slice(&machine);
+    buf.extend_from_slice(&field(&u.domainname));
+    p.space.write_bytes(addr, &buf)?;
+    Ok(0)
+}
+
+fn brk(p: &mut Process, new: u32) -> u32 {
+    let s = &mut p.space;
+    if new < s.brk_start {
+        return s.brk;
+    }
+    let old_end = page_align_up(s.brk as u64);
+    let new_end = page_align_up(new as u64);
+    if new_end > old_end {
+        let len = new_end - old_end;
+        if !s.is_free(old_end as u32, len) || s.map(old_end as u32, len, MAPPED | PROT_READ | PROT_WRITE, false, None).is_err() {
+            return s.brk;
+        }
+    } else if new_end < old_end {
+        let _ = s.unmap(new_end as u32, old_end - new_end);
+    }
+    s.brk = new;
+    new
+}
+
+const MAP_SHARED: u32 = 0x01;
+const MAP_FIXED: u32 = 0x10;
+const MAP_ANONYMOUS: u32 = 0x20;
+const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
+
+#[allow(clippy::too_many_arguments)]
+fn mmap(p: &mut Process, engine: &mut Engine, addr: u32, len: u32, prot: u32, fl: u32, fd: i32, offset: u64) -> SysR {
+    if len == 0 {
+        return Err(libc::EINVAL);
+    }
+    let alen = page_align_up(len as u64);
+    let fixed = fl & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+    let target = if fixed {
+        if addr % PAGE_SIZE != 0 {
+            return Err(libc::EINVAL);
+        }
+        if addr as u64 + alen > 1 << 32 {
+            return Err(libc::ENOMEM);
+        }
+        if fl & MAP_FIXED_NOREPLACE != 0 && !p.space.is_free(addr, alen) {
+            return Err(libc::EEXIST);
+        }
+        addr
+    } else if addr != 0 && addr % PAGE_SIZE == 0 && addr as u64 + alen <= 0xc000_0000 && p.space.is_free(addr, alen) {
+        addr
+    } else {
+        p.space.find_free(alen).ok_or(libc::ENOMEM)?
+    };
+    let file = if fl & MAP_ANONYMOUS != 0 { None } else { Some((fd, offset)) };
+    engine.invalidate_range(target, alen as u32);
+    p.space.map(target, alen, prot_from_linux(prot), fl & MAP_SHARED != 0, file)?;
+    Ok(target)
+}
+
+fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
+    const MREMAP_MAYMOVE: u32 = 1;
+    const MREMAP_FIXED: u32 = 2;
+    let (old, old_len, new_len, fl) = (a[0], page_align_up(a[1] as u64), page_align_up(a[2] as u64), a[3]);
+    if old % PAGE_SIZE != 0 || new_len == 0 {
+        return Err(libc::EINVAL);
+    }
+    if !p.space.check(old, old_len, MAPPED) {
+        return Err(libc::EFAULT);
+    }
+    let flags = p.space.flags(old);
+    if fl & MREMAP_FIXED == 0 {
+        if new_len <= old_len {
+            if new_len < old_len {
+                engine.invalidate_range(old + new_len as u32, (old_len - new_len) as u32);
+                p.space.unmap(old + new_len as u32, old_len - new_len)?;
+            }
+            return Ok(old);
+        }
+        let tail = old as u64 + old_len;
+        if tail + (new_len - old_len) <= 1 << 32 && p.space.is_free(tail as u32, new_len - old_len) {
+            p.space.map(tail as u32, new_len - old_len, flags, false, None)?;
+            return Ok(old);
+        }
+        if fl & MREMAP_MAYMOVE == 0 {
+            return Err(libc::ENOMEM);
+        }
+    }
+    let dest = if fl & MREMAP_FIXED != 0 { a[4] } else { p.space.find_free(new_len).ok_or(libc::ENOMEM)? };
+    engine.invalidate_range(old, old_len as u32);
+    engine.invalidate_range(dest, new_len as u32);
+    // SAFETY: both ranges are inside the reservation; the host moves the
+    // pages (keeping their contents) onto the destination.
+    let r = unsafe {
+        libc::mremap(
+            p.space.host_addr(old) as *mut libc::c_void,
+            old_len as usize,
+            new_len as usize,
+            libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+            p.space.host_addr(dest) as *mut libc::c_void,
+        )
+    };
+    if r == libc::MAP_FAILED {
+        return Err(errno());
+    }
+    // The host left a hole where the old pages were: re-reserve it.
+    p.space.unmap(old, old_len)?;
+    p.space.mark(dest, new_len, flags);
+    Ok(dest)
+}
+
+fn futex(p: &Process, time64: bool, a: [u32; 6]) -> SysR {
+    const FUTEX_CMD_MASK: u32 = 0x7f & !0x80;
+    let op = a[1];
+    let cmd = op & FUTEX_CMD_MASK & 0xf;
+    let uaddr = p.ptr(a[0], 4, PROT_READ)?;
+    // WAIT and WAIT_BITSET take a timeout; the others take val2 there.
+    let mut ts: libc::timespec = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let timeout: *const libc::timespec = if matches!(cmd, 0 | 9) && a[3] != 0 {
+        ts = if time64 { read_timespec64(p, a[3])? } else { read_timespec32(p, a[3])? };
+        &ts
+    } else {
+        a[3] as usize as *const libc::timespec
+    };
+    let uaddr2 = if matches!(cmd, 3 | 4 | 5) { p.ptr(a[4], 4, PROT_READ)? } else { std::ptr::null_mut() };
+    // SAFETY: the futex words are guest memory checked readable; the host
+    // kernel reads and compares them atomically.
+    host(unsafe { libc::syscall(libc::SYS_futex, uaddr, op as i32, a[2], timeout, uaddr2, a[5]) })
+}
+
+fn rt_sigaction(p: &mut Process, a: [u32; 6]) -> SysR {
+    let sig = a[0] as usize;
+    if sig == 0 || sig > 64 || sig == 9 || sig == 19 {
+        return Err(libc::EINVAL);
+    }
+    let old = p.sigactions[sig];
+    if a[1] != 0 {
+        let b = p.space.slice(a[1], 20)?;
+        let w = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+        p.sigactions[sig] = GuestSigaction { handler: w(0), flags: w(4), restorer: w(8), mask: (w(16) as u64) << 32 | w(12) as u64 };
+    }
+    if a[2] != 0 {
+        let mut b = [0u8; 20];
+        b[0..4].copy_from_slice(&old.handler.to_le_bytes());
+        b[4..8].copy_from_slice(&old.flags.to_le_bytes());
+        b[8..12].copy_from_slice(&old.restorer.to_le_bytes());
+        b[12..20].copy_from_slice(&old.mask.to_le_bytes());
+        p.space.write_bytes(a[2], &b)?;
+    }
+    Ok(0)
+}
+
+fn rt_sigprocmask(p: &mut Process, a: [u32; 6]) -> SysR {
+    let old = p.sigmask;
+    if a[1] != 0 {
+        let b = p.space.slice(a[1], 8)?;
+        let set = u64::from_le_bytes(b.try_into().unwrap());
+        // SIGKILL and SIGSTOP cannot be blocked.
+        let set = set & !((1 << 8) | (1 << 18));
+        p.sigmask = match a[0] {
+            0 => old | set,
+            1 => old & !set,
+            2 => set,
+            _ => return Err(libc::EINVAL),
+        };
+    }
+    if a[2] != 0 {
+        p.space.write_bytes(a[2], &old.to_le_bytes())?;
+    }
+    Ok(0)
+}

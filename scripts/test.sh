@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The project's test command (also what CI runs via .ci/run):
+#   install deps if missing -> build ARM guests -> fetch busybox ->
+#   cargo fmt --check -> cargo clippy -D warnings -> cargo test --workspace.
+# Works with no stdin and CI=true. Extra args are passed to `cargo test`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+exec </dev/null
+
+need_deps=0
+for t in arm-linux-gnueabihf-gcc qemu-arm file; do command -v "$t" >/dev/null || need_deps=1; done
+dpkg -s libc6-dev-armhf-cross libcapstone-dev >/dev/null 2>&1 || need_deps=1
+dpkg --print-foreign-architectures 2>/dev/null | grep -qx armhf || need_deps=1
+if [ "$need_deps" = 1 ]; then
+    echo "== scripts/install-deps.sh"
+    scripts/install-deps.sh
+fi
+
+echo "== scripts/build-guests.sh"
+scripts/build-guests.sh
+echo "== scripts/fetch-busybox.sh"
+scripts/fetch-busybox.sh
+
+echo "== cargo fmt --all -- --check"
+cargo fmt --all -- --check
+echo "== cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo test --workspace"
+cargo test --workspace "$@"
+echo "== all tests passed"
