@@ -916,8 +916,8 @@ mod fast {
         let (x, y) = (f64::from_bits(a), f64::from_bits(b));
         // Keep well clear of the underflow range so that the residuals below
         // are exactly representable.
-        const SAFE: f64 = 1.0 / (1u128 << 100) as f64 / (1u128 << 100) as f64; // 2^-200
-        let safe = |v: f64| v.abs() >= SAFE * SAFE * SAFE * SAFE && v.is_finite(); // 2^-800
+        const TINY: f64 = f64::from_bits(223 << 52); // 2^-800
+        let safe = |v: f64| v.abs() >= TINY && v.is_finite();
         let (r, inexact) = match op {
             Op::Add | Op::Sub => {
                 let y = if matches!(op, Op::Sub) { -y } else { y };

@@ -112,7 +112,10 @@ impl FlatMemory {
 
     fn range(&self, addr: u32, len: usize, access: Access) -> MemResult<usize> {
         let off = addr.wrapping_sub(self.base) as usize;
-        if off.checked_add(len).is_some_and(|end| end <= self.bytes.len()) {
+        if off
+            .checked_add(len)
+            .is_some_and(|end| end <= self.bytes.len())
+        {
             Ok(off)
         } else {
             Err(MemFault::perm(addr, access))

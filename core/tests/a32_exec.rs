@@ -3,7 +3,11 @@
 use rsemu_core::mem::FlatMemory;
 use rsemu_core::{CpuState, Engine, Exit, GuestMemory};
 
-fn run_words(base: u32, words: &[u32], setup: impl FnOnce(&mut CpuState, &mut FlatMemory)) -> (CpuState, FlatMemory, Exit) {
+fn run_words(
+    base: u32,
+    words: &[u32],
+    setup: impl FnOnce(&mut CpuState, &mut FlatMemory),
+) -> (CpuState, FlatMemory, Exit) {
     let mut mem = FlatMemory::new(0, 0x80000);
     for (i, w) in words.iter().enumerate() {
         mem.write_u32(base + 4 * i as u32, *w).unwrap();
@@ -27,8 +31,7 @@ fn call_weak_fn_sequence() {
         0xe3520000, // cmp r2, #0
         0x012fff1e, // bxeq lr
         0xef000000, // svc 0
-        0x00058c1c,
-        0x00000244,
+        0x00058c1c, 0x00000244,
     ];
     let (cpu, _, exit) = run_words(0x103d4, &words, |cpu, mem| {
         cpu.r[14] = 0x2000;

@@ -4,9 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use rsemu_loader::{build_initial_stack, parse_elf, standard_auxv, AuxvParams, ElfImage, StackInfo};
+use rsemu_loader::{
+    build_initial_stack, parse_elf, standard_auxv, AuxvParams, ElfImage, StackInfo,
+};
 
-use crate::memory::{page_align_up, GuestSpace, MAPPED, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE};
+use crate::memory::{
+    page_align_up, GuestSpace, MAPPED, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE,
+};
 
 /// Top of the main thread's stack (Linux ARM's TASK_SIZE is 0xbf000000).
 pub const STACK_TOP: u32 = 0xbf00_0000;
@@ -31,7 +35,13 @@ pub struct Loaded {
 
 /// Maps the segments of `image` from `bytes` at `bias`; returns the end of
 /// the highest segment.
-fn map_image(space: &GuestSpace, image: &ElfImage, bytes: &[u8], bias: u32, what: &Path) -> Result<u32> {
+fn map_image(
+    space: &GuestSpace,
+    image: &ElfImage,
+    bytes: &[u8],
+    bias: u32,
+    what: &Path,
+) -> Result<u32> {
     // Map every page any segment touches, then copy, then protect: segments
     // may share a page, so protections are the union over a page.
     for seg in &image.segments {
@@ -41,8 +51,19 @@ fn map_image(space: &GuestSpace, image: &ElfImage, bytes: &[u8], bias: u32, what
         while page < end {
             if space.flags(page as u32) & MAPPED == 0 {
                 space
-                    .map(page as u32, PAGE_SIZE as u64, MAPPED | PROT_READ | PROT_WRITE, false, None)
-                    .map_err(|e| anyhow::anyhow!("{}: cannot map segment at 0x{page:08x}: errno {e}", what.display()))?;
+                    .map(
+                        page as u32,
+                        PAGE_SIZE as u64,
+                        MAPPED | PROT_READ | PROT_WRITE,
+                        false,
+                        None,
+                    )
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "{}: cannot map segment at 0x{page:08x}: errno {e}",
+                            what.display()
+                        )
+                    })?;
             }
             page += PAGE_SIZE as u64;
         }
@@ -52,9 +73,12 @@ fn map_image(space: &GuestSpace, image: &ElfImage, bytes: &[u8], bias: u32, what
         let off = seg.file_offset as usize;
         let data = &bytes[off..off + seg.filesz as usize];
         let addr = seg.vaddr.wrapping_add(bias);
-        space
-            .poke(addr, data)
-            .map_err(|e| anyhow::anyhow!("{}: cannot load segment at 0x{addr:08x}: errno {e}", what.display()))?;
+        space.poke(addr, data).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot load segment at 0x{addr:08x}: errno {e}",
+                what.display()
+            )
+        })?;
         hi = hi.max(addr + seg.memsz);
     }
     // Final protections, page by page.
@@ -92,7 +116,8 @@ fn map_image(space: &GuestSpace, image: &ElfImage, bytes: &[u8], bias: u32, what
 /// Reads and validates an ARM ELF file.
 fn read_elf(path: &Path) -> Result<(Vec<u8>, ElfImage)> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let image = parse_elf(&bytes).with_context(|| format!("{}: not a loadable ARM executable", path.display()))?;
+    let image = parse_elf(&bytes)
+        .with_context(|| format!("{}: not a loadable ARM executable", path.display()))?;
     Ok((bytes, image))
 }
 
@@ -158,12 +183,32 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
     }
 
     // The stack.
-    let stack_flags = MAPPED | PROT_READ | PROT_WRITE | if image.has_gnu_stack_exec() { PROT_EXEC } else { 0 };
+    let stack_flags = MAPPED
+        | PROT_READ
+        | PROT_WRITE
+        | if image.has_gnu_stack_exec() {
+            PROT_EXEC
+        } else {
+            0
+        };
     space
-        .map(STACK_TOP - STACK_SIZE, STACK_SIZE as u64, stack_flags, false, None)
+        .map(
+            STACK_TOP - STACK_SIZE,
+            STACK_SIZE as u64,
+            stack_flags,
+            false,
+            None,
+        )
         .map_err(|e| anyhow::anyhow!("cannot map the stack: errno {e}"))?;
     // SAFETY: getuid and friends cannot fail.
-    let (uid, euid, gid, egid) = unsafe { (libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()) };
+    let (uid, euid, gid, egid) = unsafe {
+        (
+            libc::getuid(),
+            libc::geteuid(),
+            libc::getgid(),
+            libc::getegid(),
+        )
+    };
     let params = AuxvParams {
         load_bias: bias,
         interp_base,
@@ -251,9 +296,17 @@ fn map_kuser_page(space: &GuestSpace) -> Result<()> {
     // __kuser_helper_version (0xffff0ffc): number of helpers.
     put(0xffff_0ffc, &[5]);
     space
-        .map(KUSER_PAGE, PAGE_SIZE as u64, MAPPED | PROT_READ | PROT_WRITE, false, None)
+        .map(
+            KUSER_PAGE,
+            PAGE_SIZE as u64,
+            MAPPED | PROT_READ | PROT_WRITE,
+            false,
+            None,
+        )
         .map_err(|e| anyhow::anyhow!("cannot map the kuser page: errno {e}"))?;
-    space.poke(KUSER_PAGE, &page).map_err(|e| anyhow::anyhow!("kuser page: errno {e}"))?;
+    space
+        .poke(KUSER_PAGE, &page)
+        .map_err(|e| anyhow::anyhow!("kuser page: errno {e}"))?;
     space
         .protect(KUSER_PAGE, PAGE_SIZE as u64, MAPPED | PROT_READ | PROT_EXEC)
         .map_err(|e| anyhow::anyhow!("kuser page: errno {e}"))?;

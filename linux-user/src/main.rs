@@ -3,6 +3,7 @@
 //! The command line follows qemu-arm's: `rsemu-arm [options] PROG [ARGS...]`
 //! with single-dash long options (`-L DIR`, `-cpu NAME`, `-strace`...).
 
+mod compat;
 mod load;
 mod memory;
 mod syscall;
@@ -17,7 +18,11 @@ use rsemu_core::{mem::FaultKind, CpuState, Engine, Exit};
 
 /// Options, spelled as qemu-arm spells them (single dash accepted).
 #[derive(Parser, Debug)]
-#[command(name = "rsemu-arm", version, about = "Run 32-bit ARM Linux programs on an x86-64 host")]
+#[command(
+    name = "rsemu-arm",
+    version,
+    about = "Run 32-bit ARM Linux programs on an x86-64 host"
+)]
 struct Cli {
     /// Sysroot for the ELF interpreter and absolute paths (also QEMU_LD_PREFIX).
     #[arg(short = 'L', value_name = "DIR")]
@@ -115,7 +120,10 @@ fn die_by_signal(sig: i32) -> ! {
     // current process; core dumps are disabled first so that a guest crash
     // does not dump the emulator's memory.
     unsafe {
-        let rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let rl = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         libc::setrlimit(libc::RLIMIT_CORE, &rl);
         libc::signal(sig, libc::SIG_DFL);
         let mut set: libc::sigset_t = std::mem::zeroed();
@@ -130,7 +138,14 @@ fn die_by_signal(sig: i32) -> ! {
 fn run() -> Result<i32> {
     let cli = Cli::parse_from(qemu_style_args(std::env::args_os().collect()));
     if let Some(cpu) = &cli.cpu {
-        let known = ["cortex-a15", "cortex-a7", "cortex-a9", "cortex-a8", "max", "any"];
+        let known = [
+            "cortex-a15",
+            "cortex-a7",
+            "cortex-a9",
+            "cortex-a8",
+            "max",
+            "any",
+        ];
         if !known.contains(&cpu.as_str()) {
             anyhow::bail!("unknown CPU model '{cpu}' (known: {})", known.join(", "));
         }
@@ -152,7 +167,8 @@ fn run() -> Result<i32> {
     argv.extend(cli.args.iter().map(|a| a.clone().into_vec()));
     let envp = guest_env(&cli);
 
-    let mut space = memory::GuestSpace::new().context("cannot reserve the 4 GiB guest address space")?;
+    let mut space =
+        memory::GuestSpace::new().context("cannot reserve the 4 GiB guest address space")?;
     let loaded = load::load_program(
         &mut space,
         &load::LoadOptions {
@@ -170,7 +186,13 @@ fn run() -> Result<i32> {
     // Default FPSCR for Linux user space: round to nearest, no traps.
     cpu.fpscr = 0;
     let mut engine = Engine::new();
-    for item in cli.debug.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()) {
+    for item in cli
+        .debug
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
         match item {
             "exec" => engine.trace_exec = true,
             other => anyhow::bail!("unknown -d item '{other}' (known: exec)"),

@@ -98,7 +98,10 @@ impl GuestSpace {
         if base == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
-        let pages = (0..PAGES).map(|_| AtomicU8::new(0)).collect::<Vec<_>>().into_boxed_slice();
+        let pages = (0..PAGES)
+            .map(|_| AtomicU8::new(0))
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
         Ok(GuestSpace {
             base: base as *mut u8,
             pages,
@@ -196,12 +199,24 @@ impl GuestSpace {
 
     /// Maps `len` bytes at the page-aligned `addr` (replacing what was
     /// there): anonymous zero pages, or `fd` from `offset`.
-    pub fn map(&self, addr: u32, len: u64, flags: u8, shared: bool, fd: Option<(i32, u64)>) -> Result<(), Errno> {
+    pub fn map(
+        &self,
+        addr: u32,
+        len: u64,
+        flags: u8,
+        shared: bool,
+        fd: Option<(i32, u64)>,
+    ) -> Result<(), Errno> {
         let len = page_align_up(len);
         if addr as u64 + len > 1 << 32 {
             return Err(libc::ENOMEM);
         }
-        let mut mflags = libc::MAP_FIXED | if shared { libc::MAP_SHARED } else { libc::MAP_PRIVATE };
+        let mut mflags = libc::MAP_FIXED
+            | if shared {
+                libc::MAP_SHARED
+            } else {
+                libc::MAP_PRIVATE
+            };
         let (hfd, off) = match fd {
             Some((fd, off)) => (fd, off as libc::off_t),
             None => {
@@ -222,7 +237,9 @@ impl GuestSpace {
             )
         };
         if r == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOMEM));
+            return Err(std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::ENOMEM));
         }
         self.set_flags(addr, len, flags);
         Ok(())
@@ -263,9 +280,17 @@ impl GuestSpace {
             return Err(libc::ENOMEM);
         }
         // SAFETY: the range is inside the reservation and mapped.
-        let r = unsafe { libc::mprotect(self.host_addr(addr) as *mut libc::c_void, len as usize, host_prot(flags)) };
+        let r = unsafe {
+            libc::mprotect(
+                self.host_addr(addr) as *mut libc::c_void,
+                len as usize,
+                host_prot(flags),
+            )
+        };
         if r != 0 {
-            return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL));
+            return Err(std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EINVAL));
         }
         self.set_flags(addr, len, flags);
         Ok(())
@@ -283,7 +308,11 @@ impl GuestSpace {
         if needs_write {
             // SAFETY: range inside the reservation and mapped.
             unsafe {
-                libc::mprotect(self.host_addr(first) as *mut libc::c_void, span as usize, libc::PROT_READ | libc::PROT_WRITE)
+                libc::mprotect(
+                    self.host_addr(first) as *mut libc::c_void,
+                    span as usize,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                )
             };
         }
         // SAFETY: the destination range is mapped host memory inside the
@@ -293,7 +322,13 @@ impl GuestSpace {
             for page in (first as u64..first as u64 + span).step_by(PAGE_SIZE as usize) {
                 let f = self.flags(page as u32);
                 // SAFETY: restores the protection of a page inside the reservation.
-                unsafe { libc::mprotect(self.host_addr(page as u32) as *mut libc::c_void, PAGE_SIZE as usize, host_prot(f)) };
+                unsafe {
+                    libc::mprotect(
+                        self.host_addr(page as u32) as *mut libc::c_void,
+                        PAGE_SIZE as usize,
+                        host_prot(f),
+                    )
+                };
             }
         }
         Ok(())
@@ -339,21 +374,10 @@ impl GuestSpace {
         Err(libc::ENAMETOOLONG)
     }
 
-    /// Reads a little-endian u32.
-    pub fn read_u32(&self, addr: u32) -> Result<u32, Errno> {
-        let s = self.slice(addr, 4)?;
-        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    }
-
-    /// Writes a little-endian u32.
-    pub fn write_u32(&self, addr: u32, v: u32) -> Result<(), Errno> {
-        self.slice_mut(addr, 4)?.copy_from_slice(&v.to_le_bytes());
-        Ok(())
-    }
-
     /// Writes bytes (guest must be allowed to write there).
     pub fn write_bytes(&self, addr: u32, data: &[u8]) -> Result<(), Errno> {
-        self.slice_mut(addr, data.len() as u32)?.copy_from_slice(data);
+        self.slice_mut(addr, data.len() as u32)?
+            .copy_from_slice(data);
         Ok(())
     }
 }
@@ -395,14 +419,26 @@ macro_rules! rw {
     ($read:ident, $write:ident, $t:ty) => {
         #[inline(always)]
         fn $read(&mut self, addr: u32) -> MemResult<$t> {
-            let p = self.ok(addr, std::mem::size_of::<$t>() as u32, PROT_READ, Access::Read)?;
+            let p = self.ok(
+                addr,
+                std::mem::size_of::<$t>() as u32,
+                PROT_READ,
+                Access::Read,
+            )?;
             // SAFETY: the bytes are readable guest memory (page flags checked
             // and host protection at least as permissive).
-            Ok(<$t>::from_le(unsafe { std::ptr::read_unaligned(p as *const $t) }))
+            Ok(<$t>::from_le(unsafe {
+                std::ptr::read_unaligned(p as *const $t)
+            }))
         }
         #[inline(always)]
         fn $write(&mut self, addr: u32, value: $t) -> MemResult<()> {
-            let p = self.ok(addr, std::mem::size_of::<$t>() as u32, PROT_WRITE, Access::Write)?;
+            let p = self.ok(
+                addr,
+                std::mem::size_of::<$t>() as u32,
+                PROT_WRITE,
+                Access::Write,
+            )?;
             // SAFETY: the bytes are writable guest memory.
             unsafe { std::ptr::write_unaligned(p as *mut $t, value.to_le()) };
             Ok(())
@@ -461,13 +497,17 @@ impl GuestMemory for UserMem<'_> {
     fn fetch_u16(&mut self, addr: u32) -> MemResult<u16> {
         let p = self.ok(addr, 2, PROT_EXEC, Access::Exec)?;
         // SAFETY: executable pages are host-readable.
-        Ok(u16::from_le(unsafe { std::ptr::read_unaligned(p as *const u16) }))
+        Ok(u16::from_le(unsafe {
+            std::ptr::read_unaligned(p as *const u16)
+        }))
     }
 
     #[inline(always)]
     fn fetch_u32(&mut self, addr: u32) -> MemResult<u32> {
         let p = self.ok(addr, 4, PROT_EXEC, Access::Exec)?;
         // SAFETY: executable pages are host-readable.
-        Ok(u32::from_le(unsafe { std::ptr::read_unaligned(p as *const u32) }))
+        Ok(u32::from_le(unsafe {
+            std::ptr::read_unaligned(p as *const u32)
+        }))
     }
 }

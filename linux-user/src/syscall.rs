@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use rsemu_core::{CpuState, Engine};
 use rsemu_syscalls::{flags, layout, nr, GuestStruct};
 
-use crate::memory::{page_align_up, prot_from_linux, GuestSpace, MAPPED, PAGE_SIZE, PROT_READ, PROT_WRITE};
+use crate::memory::{
+    page_align_up, prot_from_linux, GuestSpace, MAPPED, PAGE_SIZE, PROT_READ, PROT_WRITE,
+};
 
 /// A guest `struct k_sigaction` as recorded (delivery comes later).
 #[derive(Clone, Copy, Debug, Default)]
@@ -59,7 +61,13 @@ pub enum SysResult {
 
 impl Process {
     /// State for a freshly loaded program.
-    pub fn new(space: GuestSpace, exe: PathBuf, auxv: Vec<(u32, u32)>, sysroot: Option<PathBuf>, strace: bool) -> Process {
+    pub fn new(
+        space: GuestSpace,
+        exe: PathBuf,
+        auxv: Vec<(u32, u32)>,
+        sysroot: Option<PathBuf>,
+        strace: bool,
+    ) -> Process {
         Process {
             space,
             exe,
@@ -77,7 +85,9 @@ impl Process {
 type SysR = Result<u32, i32>;
 
 fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
 }
 
 /// Turns a host libc return value into a guest result.
@@ -110,8 +120,14 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
         // SAFETY: getpid cannot fail.
         let pid = unsafe { libc::getpid() };
         match r {
-            Ok(v) => eprintln!("{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = {}", a[0], a[1], a[2], a[3], v as i32),
-            Err(e) => eprintln!("{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = -1 errno={e}", a[0], a[1], a[2], a[3]),
+            Ok(v) => eprintln!(
+                "{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = {}",
+                a[0], a[1], a[2], a[3], v as i32
+            ),
+            Err(e) => eprintln!(
+                "{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = -1 errno={e}",
+                a[0], a[1], a[2], a[3]
+            ),
         }
     }
     SysResult::Ret(encode(r))
@@ -147,17 +163,26 @@ impl Process {
 
 fn read_timespec32(p: &Process, addr: u32) -> Result<libc::timespec, i32> {
     let t = layout::Timespec32::decode(p.space.slice(addr, 8)?);
-    Ok(libc::timespec { tv_sec: t.sec as i64, tv_nsec: t.nsec as i64 })
+    Ok(libc::timespec {
+        tv_sec: t.sec as i64,
+        tv_nsec: t.nsec as i64,
+    })
 }
 
 fn read_timespec64(p: &Process, addr: u32) -> Result<libc::timespec, i32> {
     let t = layout::Timespec64::decode(p.space.slice(addr, 16)?);
-    Ok(libc::timespec { tv_sec: t.sec, tv_nsec: t.nsec_from_guest() })
+    Ok(libc::timespec {
+        tv_sec: t.sec,
+        tv_nsec: t.nsec_from_guest(),
+    })
 }
 
 fn write_timespec(p: &Process, addr: u32, t: &libc::timespec, time64: bool) -> Result<(), i32> {
     if time64 {
-        let v = layout::Timespec64 { sec: t.tv_sec, nsec: t.tv_nsec };
+        let v = layout::Timespec64 {
+            sec: t.tv_sec,
+            nsec: t.tv_nsec,
+        };
         p.space.write_bytes(addr, &v.to_guest_vec())
     } else {
         let v = layout::Timespec32::from_host(t.tv_sec, t.tv_nsec).map_err(|_| libc::EOVERFLOW)?;
@@ -193,7 +218,7 @@ fn pair(lo: u32, hi: u32) -> i64 {
 }
 
 fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [u32; 6]) -> SysR {
-    // SAFETY (whole function): every host call below gets either plain
+    // SAFETY: every host call below gets either plain
     // integers, host buffers we own, or guest buffers whose accessibility
     // `Process::ptr`/`slice` checked for the full length passed.
     unsafe {
@@ -281,12 +306,32 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 // struct statx has the same layout on every architecture.
                 let path = p.path(a[1])?;
                 let buf = p.ptr(a[4], 256, PROT_WRITE)?;
-                host(libc::syscall(libc::SYS_statx, a[0] as i32, path.as_ptr(), a[2] as i32, a[3], buf))
+                host(libc::syscall(
+                    libc::SYS_statx,
+                    a[0] as i32,
+                    path.as_ptr(),
+                    a[2] as i32,
+                    a[3],
+                    buf,
+                ))
             }
             nr::GETDENTS64 => {
-                // linux_dirent64 has the same layout on ARM and x86-64.
-                let buf = p.ptr(a[1], a[2], PROT_WRITE)?;
-                host(libc::syscall(libc::SYS_getdents64, a[0] as i32, buf, a[2] as usize))
+                // linux_dirent64 has the same layout on ARM and x86-64, but
+                // d_off must fit the guest's 32-bit off_t: see compat.rs.
+                let out = p.space.slice_mut(a[1], a[2])?;
+                match crate::compat::getdents64(a[0] as i32, out) {
+                    Some(r) if r < 0 => Err(-r as i32),
+                    Some(r) => Ok(r as u32),
+                    None => {
+                        let buf = p.ptr(a[1], a[2], PROT_WRITE)?;
+                        host(libc::syscall(
+                            libc::SYS_getdents64,
+                            a[0] as i32,
+                            buf,
+                            a[2] as usize,
+                        ))
+                    }
+                }
             }
             nr::FCNTL64 | nr::FCNTL => fcntl(p, a, num == nr::FCNTL64),
             nr::IOCTL => ioctl(p, a),
@@ -304,8 +349,18 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             }
             nr::FACCESSAT | nr::FACCESSAT2 => {
                 let path = p.path(a[1])?;
-                let flags = if num == nr::FACCESSAT2 { a[3] as i32 } else { 0 };
-                host(libc::syscall(libc::SYS_faccessat2, a[0] as i32, path.as_ptr(), a[2] as i32, flags))
+                let flags = if num == nr::FACCESSAT2 {
+                    a[3] as i32
+                } else {
+                    0
+                };
+                host(libc::syscall(
+                    libc::SYS_faccessat2,
+                    a[0] as i32,
+                    path.as_ptr(),
+                    a[2] as i32,
+                    flags,
+                ))
             }
             nr::GETCWD => {
                 let buf = p.ptr(a[0], a[1], PROT_WRITE)?;
@@ -343,19 +398,28 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::RENAMEAT | nr::RENAMEAT2 => {
                 let (from, to) = (p.path(a[1])?, p.path(a[3])?);
                 let flags = if num == nr::RENAMEAT2 { a[4] } else { 0 };
-                host(libc::syscall(libc::SYS_renameat2, a[0] as i32, from.as_ptr(), a[2] as i32, to.as_ptr(), flags))
+                host(libc::syscall(
+                    libc::SYS_renameat2,
+                    a[0] as i32,
+                    from.as_ptr(),
+                    a[2] as i32,
+                    to.as_ptr(),
+                    flags,
+                ))
             }
             nr::LINK => {
                 let (from, to) = (p.path(a[0])?, p.path(a[1])?);
                 host(libc::link(from.as_ptr(), to.as_ptr()) as i64)
             }
             nr::SYMLINK => {
-                let target = CString::new(p.space.read_cstr(a[0], 4096)?).map_err(|_| libc::EINVAL)?;
+                let target =
+                    CString::new(p.space.read_cstr(a[0], 4096)?).map_err(|_| libc::EINVAL)?;
                 let link = p.path(a[1])?;
                 host(libc::symlink(target.as_ptr(), link.as_ptr()) as i64)
             }
             nr::SYMLINKAT => {
-                let target = CString::new(p.space.read_cstr(a[0], 4096)?).map_err(|_| libc::EINVAL)?;
+                let target =
+                    CString::new(p.space.read_cstr(a[0], 4096)?).map_err(|_| libc::EINVAL)?;
                 let link = p.path(a[2])?;
                 host(libc::symlinkat(target.as_ptr(), a[1] as i32, link.as_ptr()) as i64)
             }
@@ -366,7 +430,12 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::FCHMOD => host(libc::fchmod(a[0] as i32, a[1]) as i64),
             nr::FCHMODAT => {
                 let path = p.path(a[1])?;
-                host(libc::syscall(libc::SYS_fchmodat, a[0] as i32, path.as_ptr(), a[2]))
+                host(libc::syscall(
+                    libc::SYS_fchmodat,
+                    a[0] as i32,
+                    path.as_ptr(),
+                    a[2],
+                ))
             }
             nr::FCHOWN32 => host(libc::fchown(a[0] as i32, a[1], a[2]) as i64),
             nr::CHOWN32 | nr::LCHOWN32 => {
@@ -381,10 +450,16 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::UMASK => Ok(libc::umask(a[0]) as u32),
             nr::DUP => host(libc::dup(a[0] as i32) as i64),
             nr::DUP2 => host(libc::dup2(a[0] as i32, a[1] as i32) as i64),
-            nr::DUP3 => host(libc::dup3(a[0] as i32, a[1] as i32, flags::open::to_host(a[2]) as i32) as i64),
+            nr::DUP3 => {
+                host(libc::dup3(a[0] as i32, a[1] as i32, flags::open::to_host(a[2]) as i32) as i64)
+            }
             nr::PIPE | nr::PIPE2 => {
                 let mut fds = [0i32; 2];
-                let fl = if num == nr::PIPE2 { flags::open::to_host(a[1]) as i32 } else { 0 };
+                let fl = if num == nr::PIPE2 {
+                    flags::open::to_host(a[1]) as i32
+                } else {
+                    0
+                };
                 host(libc::pipe2(fds.as_mut_ptr(), fl) as i64)?;
                 let mut b = [0u8; 8];
                 b[..4].copy_from_slice(&fds[0].to_le_bytes());
@@ -424,16 +499,32 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::UNAME => uname(p, a[0]),
             nr::KILL => host(libc::kill(a[0] as i32, a[1] as i32) as i64),
             nr::TKILL => host(libc::syscall(libc::SYS_tkill, a[0] as i32, a[1] as i32)),
-            nr::TGKILL => host(libc::syscall(libc::SYS_tgkill, a[0] as i32, a[1] as i32, a[2] as i32)),
+            nr::TGKILL => host(libc::syscall(
+                libc::SYS_tgkill,
+                a[0] as i32,
+                a[1] as i32,
+                a[2] as i32,
+            )),
             nr::SCHED_YIELD => host(libc::sched_yield() as i64),
             nr::SCHED_GETAFFINITY => {
                 let buf = p.ptr(a[2], a[1], PROT_WRITE)?;
-                host(libc::syscall(libc::SYS_sched_getaffinity, a[0] as i32, a[1] as usize, buf))
+                host(libc::syscall(
+                    libc::SYS_sched_getaffinity,
+                    a[0] as i32,
+                    a[1] as usize,
+                    buf,
+                ))
             }
             nr::UGETRLIMIT => {
                 let mut rl: libc::rlimit = std::mem::zeroed();
                 host(libc::getrlimit(a[0], &mut rl) as i64)?;
-                let clamp = |v: u64| if v > u32::MAX as u64 { u32::MAX } else { v as u32 };
+                let clamp = |v: u64| {
+                    if v > u32::MAX as u64 {
+                        u32::MAX
+                    } else {
+                        v as u32
+                    }
+                };
                 let mut b = [0u8; 8];
                 b[..4].copy_from_slice(&clamp(rl.rlim_cur).to_le_bytes());
                 b[4..].copy_from_slice(&clamp(rl.rlim_max).to_le_bytes());
@@ -442,15 +533,38 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             }
             nr::PRLIMIT64 => {
                 // struct rlimit64 is two u64s on both sides.
-                let new = if a[2] != 0 { p.ptr(a[2], 16, PROT_READ)? } else { std::ptr::null_mut() };
-                let old = if a[3] != 0 { p.ptr(a[3], 16, PROT_WRITE)? } else { std::ptr::null_mut() };
-                host(libc::syscall(libc::SYS_prlimit64, a[0] as i32, a[1], new, old))
+                let new = if a[2] != 0 {
+                    p.ptr(a[2], 16, PROT_READ)?
+                } else {
+                    std::ptr::null_mut()
+                };
+                let old = if a[3] != 0 {
+                    p.ptr(a[3], 16, PROT_WRITE)?
+                } else {
+                    std::ptr::null_mut()
+                };
+                host(libc::syscall(
+                    libc::SYS_prlimit64,
+                    a[0] as i32,
+                    a[1],
+                    new,
+                    old,
+                ))
             }
             // Memory.
             nr::BRK => Ok(brk(p, a[0])),
-            nr::MMAP2 => mmap(p, engine, a[0], a[1], a[2], a[3], a[4] as i32, a[5] as u64 * 4096),
+            nr::MMAP2 => mmap(
+                p,
+                engine,
+                a[0],
+                a[1],
+                a[2],
+                a[3],
+                a[4] as i32,
+                a[5] as u64 * 4096,
+            ),
             nr::MUNMAP => {
-                if a[0] % PAGE_SIZE != 0 || a[1] == 0 {
+                if !a[0].is_multiple_of(PAGE_SIZE) || a[1] == 0 {
                     return Err(libc::EINVAL);
                 }
                 engine.invalidate_range(a[0], a[1]);
@@ -458,7 +572,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 Ok(0)
             }
             nr::MPROTECT => {
-                if a[0] % PAGE_SIZE != 0 {
+                if !a[0].is_multiple_of(PAGE_SIZE) {
                     return Err(libc::EINVAL);
                 }
                 engine.invalidate_range(a[0], a[1]);
@@ -467,6 +581,10 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             }
             nr::MREMAP => mremap(p, engine, a),
             nr::MADVISE => Ok(0),
+            nr::MSYNC => {
+                let addr = p.ptr(a[0], a[1], MAPPED)?;
+                host(libc::msync(addr, a[1] as usize, a[2] as i32) as i64)
+            }
             nr::ARM_CACHEFLUSH => {
                 engine.invalidate_range(a[0], a[1].wrapping_sub(a[0]));
                 Ok(0)
@@ -477,7 +595,10 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             }
             nr::ARM_GET_TLS => Ok(cpu.tpidruro),
             // Time.
-            nr::CLOCK_GETTIME | nr::CLOCK_GETTIME64 | nr::CLOCK_GETRES | nr::CLOCK_GETRES_TIME64 => {
+            nr::CLOCK_GETTIME
+            | nr::CLOCK_GETTIME64
+            | nr::CLOCK_GETRES
+            | nr::CLOCK_GETRES_TIME64 => {
                 let mut t: libc::timespec = std::mem::zeroed();
                 let r = if num == nr::CLOCK_GETTIME || num == nr::CLOCK_GETTIME64 {
                     libc::clock_gettime(a[0] as i32, &mut t)
@@ -486,7 +607,12 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 };
                 host(r as i64)?;
                 if a[1] != 0 {
-                    write_timespec(p, a[1], &t, num == nr::CLOCK_GETTIME64 || num == nr::CLOCK_GETRES_TIME64)?;
+                    write_timespec(
+                        p,
+                        a[1],
+                        &t,
+                        num == nr::CLOCK_GETTIME64 || num == nr::CLOCK_GETRES_TIME64,
+                    )?;
                 }
                 Ok(0)
             }
@@ -515,7 +641,11 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             }
             nr::CLOCK_NANOSLEEP | nr::CLOCK_NANOSLEEP_TIME64 => {
                 let t64 = num == nr::CLOCK_NANOSLEEP_TIME64;
-                let req = if t64 { read_timespec64(p, a[2])? } else { read_timespec32(p, a[2])? };
+                let req = if t64 {
+                    read_timespec64(p, a[2])?
+                } else {
+                    read_timespec32(p, a[2])?
+                };
                 let mut rem: libc::timespec = std::mem::zeroed();
                 let r = libc::clock_nanosleep(a[0] as i32, a[1] as i32, &req, &mut rem);
                 if r != 0 {
@@ -542,13 +672,20 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::SIGALTSTACK => {
                 if a[1] != 0 {
                     // Report "disabled": no alternate stack yet.
-                    p.space.write_bytes(a[1], &[0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0])?;
+                    p.space
+                        .write_bytes(a[1], &[0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0])?;
                 }
                 Ok(0)
             }
             _ => {
                 let name = rsemu_syscalls::name(num).unwrap_or("unknown");
-                p.report_once(format!("unsupported syscall {num} ({name}) at pc 0x{:08x}", cpu.r[15]), num);
+                p.report_once(
+                    format!(
+                        "unsupported syscall {num} ({name}) at pc 0x{:08x}",
+                        cpu.r[15]
+                    ),
+                    num,
+                );
                 Err(libc::ENOSYS)
             }
         }
@@ -559,6 +696,14 @@ fn open_at(p: &Process, dirfd: i32, path: &CString, gflags: u32, mode: u32) -> S
     let hflags = flags::open::to_host(gflags) as i32;
     // /proc/self/exe must name the guest program, not the emulator.
     let bytes = path.as_bytes();
+    if bytes == b"/proc/self/auxv" {
+        let data: Vec<u8> = p
+            .auxv
+            .iter()
+            .flat_map(|(k, v)| k.to_le_bytes().into_iter().chain(v.to_le_bytes()))
+            .collect();
+        return synthetic_file(&data);
+    }
     let path = if bytes == b"/proc/self/exe" {
         use std::os::unix::ffi::OsStrExt;
         CString::new(p.exe.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?
@@ -567,6 +712,27 @@ fn open_at(p: &Process, dirfd: i32, path: &CString, gflags: u32, mode: u32) -> S
     };
     // SAFETY: path is a valid C string.
     host(unsafe { libc::openat(dirfd, path.as_ptr(), hflags, mode) } as i64)
+}
+
+/// An fd reading `data`, for files the emulator makes up (/proc entries
+/// that must show the guest's view).
+fn synthetic_file(data: &[u8]) -> SysR {
+    // SAFETY: memfd_create gets a static C string; write gets our buffer.
+    unsafe {
+        let fd = libc::memfd_create(c"rsemu-proc".as_ptr(), libc::MFD_CLOEXEC);
+        if fd < 0 {
+            return Err(errno());
+        }
+        if libc::write(fd, data.as_ptr() as *const libc::c_void, data.len()) != data.len() as isize
+        {
+            libc::close(fd);
+            return Err(libc::EIO);
+        }
+        libc::lseek(fd, 0, libc::SEEK_SET);
+        // The guest did not ask for close-on-exec.
+        libc::fcntl(fd, libc::F_SETFD, 0);
+        Ok(fd as u32)
+    }
 }
 
 fn readlink_at(p: &Process, dirfd: i32, path: CString, buf: u32, len: u32) -> SysR {
@@ -582,7 +748,10 @@ fn readlink_at(p: &Process, dirfd: i32, path: CString, buf: u32, len: u32) -> Sy
     }
     let out = p.ptr(buf, len, PROT_WRITE)?;
     // SAFETY: out is checked writable for len bytes.
-    host(unsafe { libc::readlinkat(dirfd, path.as_ptr(), out as *mut libc::c_char, len as usize) } as i64)
+    host(
+        unsafe { libc::readlinkat(dirfd, path.as_ptr(), out as *mut libc::c_char, len as usize) }
+            as i64,
+    )
 }
 
 fn iovecs(p: &Process, addr: u32, count: u32, write: bool) -> Result<Vec<libc::iovec>, i32> {
@@ -595,8 +764,15 @@ fn iovecs(p: &Process, addr: u32, count: u32, write: bool) -> Result<Vec<libc::i
         let base = u32::from_le_bytes(raw[8 * i..8 * i + 4].try_into().unwrap());
         let len = u32::from_le_bytes(raw[8 * i + 4..8 * i + 8].try_into().unwrap());
         let need = if write { PROT_WRITE } else { PROT_READ };
-        let ptr = if len == 0 { std::ptr::null_mut() } else { p.ptr(base, len, need)? };
-        out.push(libc::iovec { iov_base: ptr, iov_len: len as usize });
+        let ptr = if len == 0 {
+            std::ptr::null_mut()
+        } else {
+            p.ptr(base, len, need)?
+        };
+        out.push(libc::iovec {
+            iov_base: ptr,
+            iov_len: len as usize,
+        });
     }
     Ok(out)
 }
@@ -612,8 +788,12 @@ fn fcntl(p: &Process, a: [u32; 6], is64: bool) -> SysR {
         match map.arg {
             FcntlArg::None => host(libc::fcntl(fd, cmd) as i64),
             FcntlArg::Int => host(libc::fcntl(fd, cmd, a[2]) as i64),
-            FcntlArg::OpenFlags if cmd == libc::F_GETFL => host(libc::fcntl(fd, cmd) as i64).map(flags::open::to_guest),
-            FcntlArg::OpenFlags => host(libc::fcntl(fd, cmd, flags::open::to_host(a[2]) as i32) as i64),
+            FcntlArg::OpenFlags if cmd == libc::F_GETFL => {
+                host(libc::fcntl(fd, cmd) as i64).map(flags::open::to_guest)
+            }
+            FcntlArg::OpenFlags => {
+                host(libc::fcntl(fd, cmd, flags::open::to_host(a[2]) as i32) as i64)
+            }
             FcntlArg::Flock32 | FcntlArg::Flock64 => {
                 let wide = matches!(map.arg, FcntlArg::Flock64);
                 let g = if wide {
@@ -629,9 +809,16 @@ fn fcntl(p: &Process, a: [u32; 6], is64: bool) -> SysR {
                 fl.l_pid = g.l_pid;
                 host(libc::fcntl(fd, cmd, &mut fl) as i64)?;
                 if cmd == libc::F_GETLK || cmd == libc::F_OFD_GETLK {
-                    let out = layout::Flock { l_type: fl.l_type, l_whence: fl.l_whence, l_start: fl.l_start, l_len: fl.l_len, l_pid: fl.l_pid };
+                    let out = layout::Flock {
+                        l_type: fl.l_type,
+                        l_whence: fl.l_whence,
+                        l_start: fl.l_start,
+                        l_len: fl.l_len,
+                        l_pid: fl.l_pid,
+                    };
                     if wide {
-                        p.space.write_bytes(a[2], &layout::Flock64(out).to_guest_vec())?;
+                        p.space
+                            .write_bytes(a[2], &layout::Flock64(out).to_guest_vec())?;
                     } else {
                         let n = layout::Flock32::from_flock(&out).map_err(|_| libc::EOVERFLOW)?;
                         p.space.write_bytes(a[2], &n.to_guest_vec())?;
@@ -653,16 +840,23 @@ fn ioctl(p: &mut Process, a: [u32; 6]) -> SysR {
     // Requests whose argument layout is the same on ARM and x86-64: struct
     // termios (36 bytes), struct winsize (8), int.
     let size = match req {
-        0x5401..=0x5404 => 36, // TCGETS, TCSETS, TCSETSW, TCSETSF
-        0x5413 | 0x5414 => 8,  // TIOCGWINSZ, TIOCSWINSZ
+        0x5401..=0x5404 => 36,                  // TCGETS, TCSETS, TCSETSW, TCSETSF
+        0x5413 | 0x5414 => 8,                   // TIOCGWINSZ, TIOCSWINSZ
         0x540f | 0x5410 | 0x541b | 0x5421 => 4, // TIOCGPGRP, TIOCSPGRP, FIONREAD, FIONBIO
         0x540e | 0x5422 | 0x5451 | 0x5450 => 0, // TIOCSCTTY, TIOCNOTTY, FIOCLEX, FIONCLEX
         _ => {
-            p.report_once(format!("unsupported ioctl 0x{req:x} on fd {fd}"), 0x8000_0000 ^ req);
+            p.report_once(
+                format!("unsupported ioctl 0x{req:x} on fd {fd}"),
+                0x8000_0000 ^ req,
+            );
             return Err(libc::ENOSYS);
         }
     };
-    let arg = if size == 0 { a[2] as usize as *mut libc::c_void } else { p.ptr(a[2], size, PROT_READ)? };
+    let arg = if size == 0 {
+        a[2] as usize as *mut libc::c_void
+    } else {
+        p.ptr(a[2], size, PROT_READ)?
+    };
     // SAFETY: arg is either an integer the kernel does not dereference or
     // guest memory checked for the struct's size.
     host(unsafe { libc::ioctl(fd, req as libc::c_ulong, arg) } as i64)
@@ -702,7 +896,16 @@ fn brk(p: &mut Process, new: u32) -> u32 {
     let new_end = page_align_up(new as u64);
     if new_end > old_end {
         let len = new_end - old_end;
-        if !s.is_free(old_end as u32, len) || s.map(old_end as u32, len, MAPPED | PROT_READ | PROT_WRITE, false, None).is_err() {
+        if !s.is_free(old_end as u32, len)
+            || s.map(
+                old_end as u32,
+                len,
+                MAPPED | PROT_READ | PROT_WRITE,
+                false,
+                None,
+            )
+            .is_err()
+        {
             return s.brk;
         }
     } else if new_end < old_end {
@@ -718,14 +921,23 @@ const MAP_ANONYMOUS: u32 = 0x20;
 const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 
 #[allow(clippy::too_many_arguments)]
-fn mmap(p: &mut Process, engine: &mut Engine, addr: u32, len: u32, prot: u32, fl: u32, fd: i32, offset: u64) -> SysR {
+fn mmap(
+    p: &mut Process,
+    engine: &mut Engine,
+    addr: u32,
+    len: u32,
+    prot: u32,
+    fl: u32,
+    fd: i32,
+    offset: u64,
+) -> SysR {
     if len == 0 {
         return Err(libc::EINVAL);
     }
     let alen = page_align_up(len as u64);
     let fixed = fl & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let target = if fixed {
-        if addr % PAGE_SIZE != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(libc::EINVAL);
         }
         if addr as u64 + alen > 1 << 32 {
@@ -735,22 +947,41 @@ fn mmap(p: &mut Process, engine: &mut Engine, addr: u32, len: u32, prot: u32, fl
             return Err(libc::EEXIST);
         }
         addr
-    } else if addr != 0 && addr % PAGE_SIZE == 0 && addr as u64 + alen <= 0xc000_0000 && p.space.is_free(addr, alen) {
+    } else if addr != 0
+        && addr.is_multiple_of(PAGE_SIZE)
+        && addr as u64 + alen <= 0xc000_0000
+        && p.space.is_free(addr, alen)
+    {
         addr
     } else {
         p.space.find_free(alen).ok_or(libc::ENOMEM)?
     };
-    let file = if fl & MAP_ANONYMOUS != 0 { None } else { Some((fd, offset)) };
+    let file = if fl & MAP_ANONYMOUS != 0 {
+        None
+    } else {
+        Some((fd, offset))
+    };
     engine.invalidate_range(target, alen as u32);
-    p.space.map(target, alen, prot_from_linux(prot), fl & MAP_SHARED != 0, file)?;
+    p.space.map(
+        target,
+        alen,
+        prot_from_linux(prot),
+        fl & MAP_SHARED != 0,
+        file,
+    )?;
     Ok(target)
 }
 
 fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
     const MREMAP_MAYMOVE: u32 = 1;
     const MREMAP_FIXED: u32 = 2;
-    let (old, old_len, new_len, fl) = (a[0], page_align_up(a[1] as u64), page_align_up(a[2] as u64), a[3]);
-    if old % PAGE_SIZE != 0 || new_len == 0 {
+    let (old, old_len, new_len, fl) = (
+        a[0],
+        page_align_up(a[1] as u64),
+        page_align_up(a[2] as u64),
+        a[3],
+    );
+    if !old.is_multiple_of(PAGE_SIZE) || new_len == 0 {
         return Err(libc::EINVAL);
     }
     if !p.space.check(old, old_len, MAPPED) {
@@ -766,15 +997,21 @@ fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
             return Ok(old);
         }
         let tail = old as u64 + old_len;
-        if tail + (new_len - old_len) <= 1 << 32 && p.space.is_free(tail as u32, new_len - old_len) {
-            p.space.map(tail as u32, new_len - old_len, flags, false, None)?;
+        if tail + (new_len - old_len) <= 1 << 32 && p.space.is_free(tail as u32, new_len - old_len)
+        {
+            p.space
+                .map(tail as u32, new_len - old_len, flags, false, None)?;
             return Ok(old);
         }
         if fl & MREMAP_MAYMOVE == 0 {
             return Err(libc::ENOMEM);
         }
     }
-    let dest = if fl & MREMAP_FIXED != 0 { a[4] } else { p.space.find_free(new_len).ok_or(libc::ENOMEM)? };
+    let dest = if fl & MREMAP_FIXED != 0 {
+        a[4]
+    } else {
+        p.space.find_free(new_len).ok_or(libc::ENOMEM)?
+    };
     engine.invalidate_range(old, old_len as u32);
     engine.invalidate_range(dest, new_len as u32);
     // SAFETY: both ranges are inside the reservation; the host moves the
@@ -803,17 +1040,38 @@ fn futex(p: &Process, time64: bool, a: [u32; 6]) -> SysR {
     let cmd = op & FUTEX_CMD_MASK & 0xf;
     let uaddr = p.ptr(a[0], 4, PROT_READ)?;
     // WAIT and WAIT_BITSET take a timeout; the others take val2 there.
-    let mut ts: libc::timespec = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    let timeout: *const libc::timespec = if matches!(cmd, 0 | 9) && a[3] != 0 {
-        ts = if time64 { read_timespec64(p, a[3])? } else { read_timespec32(p, a[3])? };
-        &ts
+    let has_timeout = matches!(cmd, 0 | 9) && a[3] != 0;
+    let ts = if has_timeout {
+        Some(if time64 {
+            read_timespec64(p, a[3])?
+        } else {
+            read_timespec32(p, a[3])?
+        })
     } else {
-        a[3] as usize as *const libc::timespec
+        None
     };
-    let uaddr2 = if matches!(cmd, 3 | 4 | 5) { p.ptr(a[4], 4, PROT_READ)? } else { std::ptr::null_mut() };
+    let timeout: *const libc::timespec = match &ts {
+        Some(t) => t,
+        None => a[3] as usize as *const libc::timespec,
+    };
+    let uaddr2 = if matches!(cmd, 3..=5) {
+        p.ptr(a[4], 4, PROT_READ)?
+    } else {
+        std::ptr::null_mut()
+    };
     // SAFETY: the futex words are guest memory checked readable; the host
     // kernel reads and compares them atomically.
-    host(unsafe { libc::syscall(libc::SYS_futex, uaddr, op as i32, a[2], timeout, uaddr2, a[5]) })
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            uaddr,
+            op as i32,
+            a[2],
+            timeout,
+            uaddr2,
+            a[5],
+        )
+    })
 }
 
 fn rt_sigaction(p: &mut Process, a: [u32; 6]) -> SysR {
@@ -825,7 +1083,12 @@ fn rt_sigaction(p: &mut Process, a: [u32; 6]) -> SysR {
     if a[1] != 0 {
         let b = p.space.slice(a[1], 20)?;
         let w = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
-        p.sigactions[sig] = GuestSigaction { handler: w(0), flags: w(4), restorer: w(8), mask: (w(16) as u64) << 32 | w(12) as u64 };
+        p.sigactions[sig] = GuestSigaction {
+            handler: w(0),
+            flags: w(4),
+            restorer: w(8),
+            mask: (w(16) as u64) << 32 | w(12) as u64,
+        };
     }
     if a[2] != 0 {
         let mut b = [0u8; 20];

@@ -386,9 +386,17 @@ fn extra_ls(f: &Fields) -> Op {
                 return f.undefined();
             }
             if op2 == 2 {
-                Op::LoadDual { rt, rt2: rt + 1, addr }
+                Op::LoadDual {
+                    rt,
+                    rt2: rt + 1,
+                    addr,
+                }
             } else {
-                Op::StoreDual { rt, rt2: rt + 1, addr }
+                Op::StoreDual {
+                    rt,
+                    rt2: rt + 1,
+                    addr,
+                }
             }
         }
         _ => f.undefined(),
@@ -789,7 +797,11 @@ fn ls_addr(f: &Fields, offset: Offset) -> Addr {
 }
 
 fn ls(f: &Fields, addr: Addr) -> Op {
-    let size = if f.bit('B') { MemSize::U8 } else { MemSize::U32 };
+    let size = if f.bit('B') {
+        MemSize::U8
+    } else {
+        MemSize::U32
+    };
     let rt = f.reg('t');
     if f.bit('L') {
         Op::Load { size, rt, addr }
@@ -861,11 +873,10 @@ fn bl(f: &Fields) -> Op {
 }
 
 fn blx_imm(f: &Fields) -> Op {
-    let target = f
-        .pc
-        .wrapping_add(8)
-        .wrapping_add(branch_offset(f))
-        .wrapping_add(f.get('H') << 1);
+    let target =
+        f.pc.wrapping_add(8)
+            .wrapping_add(branch_offset(f))
+            .wrapping_add(f.get('H') << 1);
     Op::BranchLink {
         target,
         to_thumb: true,
@@ -941,7 +952,10 @@ mod tests {
                 s: true,
                 rd: 0,
                 rn: 1,
-                op2: Operand::Imm { value: 1, carry: None }
+                op2: Operand::Imm {
+                    value: 1,
+                    carry: None
+                }
             }
         );
         // mov r0, r1, lsl #3
@@ -952,7 +966,11 @@ mod tests {
                 s: false,
                 rd: 0,
                 rn: 0,
-                op2: Operand::Reg { rm: 1, shift: Shift::Lsl, amount: 3 }
+                op2: Operand::Reg {
+                    rm: 1,
+                    shift: Shift::Lsl,
+                    amount: 3
+                }
             }
         );
         // mvn r2, #0xff000000 (rotated immediate defines a carry)
@@ -963,7 +981,10 @@ mod tests {
                 s: false,
                 rd: 2,
                 rn: 0,
-                op2: Operand::Imm { value: 0xff00_0000, carry: Some(true) }
+                op2: Operand::Imm {
+                    value: 0xff00_0000,
+                    carry: Some(true)
+                }
             }
         );
         // cmp r3, r4, asr r5
@@ -974,7 +995,11 @@ mod tests {
                 s: true,
                 rd: 0,
                 rn: 3,
-                op2: Operand::RegShift { rm: 4, shift: Shift::Asr, rs: 5 }
+                op2: Operand::RegShift {
+                    rm: 4,
+                    shift: Shift::Asr,
+                    rs: 5
+                }
             }
         );
         // movne r0, r1, rrx
@@ -987,7 +1012,11 @@ mod tests {
                 s: false,
                 rd: 0,
                 rn: 0,
-                op2: Operand::Reg { rm: 1, shift: Shift::Rrx, amount: 1 }
+                op2: Operand::Reg {
+                    rm: 1,
+                    shift: Shift::Rrx,
+                    amount: 1
+                }
             }
         );
     }
@@ -1000,7 +1029,13 @@ mod tests {
             Op::Load {
                 size: MemSize::U32,
                 rt: 0,
-                addr: Addr { rn: 1, offset: Offset::Imm(4), add: false, index: true, wback: true }
+                addr: Addr {
+                    rn: 1,
+                    offset: Offset::Imm(4),
+                    add: false,
+                    index: true,
+                    wback: true
+                }
             }
         );
         // ldrsh r2, [r3], #6
@@ -1009,25 +1044,58 @@ mod tests {
             Op::Load {
                 size: MemSize::S16,
                 rt: 2,
-                addr: Addr { rn: 3, offset: Offset::Imm(6), add: true, index: false, wback: true }
+                addr: Addr {
+                    rn: 3,
+                    offset: Offset::Imm(6),
+                    add: true,
+                    index: false,
+                    wback: true
+                }
             }
         );
         // ldrd r4, r5, [sp, #8]
         assert_eq!(
             op(0xe1cd_40d8),
-            Op::LoadDual { rt: 4, rt2: 5, addr: Addr::imm(13, 8, true) }
+            Op::LoadDual {
+                rt: 4,
+                rt2: 5,
+                addr: Addr::imm(13, 8, true)
+            }
         );
         // push {r4, lr}
         assert_eq!(
             op(0xe92d_4010),
-            Op::StoreMultiple { rn: 13, regs: 0x4010, mode: BlockMode::Db, wback: true }
+            Op::StoreMultiple {
+                rn: 13,
+                regs: 0x4010,
+                mode: BlockMode::Db,
+                wback: true
+            }
         );
         // bl . (offset -8 from pc+8)
-        assert_eq!(op(0xebff_fffe), Op::BranchLink { target: 0x1000, to_thumb: false });
+        assert_eq!(
+            op(0xebff_fffe),
+            Op::BranchLink {
+                target: 0x1000,
+                to_thumb: false
+            }
+        );
         // blx #+4 with H: 0xfb000000 -> target pc+8+2, Thumb
-        assert_eq!(op(0xfb00_0000), Op::BranchLink { target: 0x100a, to_thumb: true });
+        assert_eq!(
+            op(0xfb00_0000),
+            Op::BranchLink {
+                target: 0x100a,
+                to_thumb: true
+            }
+        );
         // bx lr
-        assert_eq!(op(0xe12f_ff1e), Op::BranchExchange { rm: 14, link: false });
+        assert_eq!(
+            op(0xe12f_ff1e),
+            Op::BranchExchange {
+                rm: 14,
+                link: false
+            }
+        );
         // svc 0
         assert_eq!(op(0xef00_0000), Op::Svc { imm: 0 });
     }
@@ -1035,42 +1103,116 @@ mod tests {
     #[test]
     fn media_and_misc() {
         // ubfx r0, r1, #4, #8
-        assert_eq!(op(0xe7e7_0251), Op::Bfx { signed: false, rd: 0, rn: 1, lsb: 4, width: 8 });
+        assert_eq!(
+            op(0xe7e7_0251),
+            Op::Bfx {
+                signed: false,
+                rd: 0,
+                rn: 1,
+                lsb: 4,
+                width: 8
+            }
+        );
         // bfc r0, #8, #4
-        assert_eq!(op(0xe7cb_041f), Op::Bfi { rd: 0, rn: None, lsb: 8, msb: 11 });
+        assert_eq!(
+            op(0xe7cb_041f),
+            Op::Bfi {
+                rd: 0,
+                rn: None,
+                lsb: 8,
+                msb: 11
+            }
+        );
         // uxtb r0, r1
         assert_eq!(
             op(0xe6ef_0071),
-            Op::Extend { signed: false, bits: 8, dual: false, rd: 0, rn: None, rm: 1, rot: 0 }
+            Op::Extend {
+                signed: false,
+                bits: 8,
+                dual: false,
+                rd: 0,
+                rn: None,
+                rm: 1,
+                rot: 0
+            }
         );
         // sdiv r0, r1, r2
-        assert_eq!(op(0xe710_f211), Op::Div { signed: true, rd: 0, rn: 1, rm: 2 });
+        assert_eq!(
+            op(0xe710_f211),
+            Op::Div {
+                signed: true,
+                rd: 0,
+                rn: 1,
+                rm: 2
+            }
+        );
         // ldrex r0, [r1]; strex r2, r3, [r1]
         assert_eq!(
             op(0xe191_0f9f),
-            Op::LoadExcl { size: ExclSize::W, rt: 0, rt2: 1, rn: 1, imm: 0 }
+            Op::LoadExcl {
+                size: ExclSize::W,
+                rt: 0,
+                rt2: 1,
+                rn: 1,
+                imm: 0
+            }
         );
         assert_eq!(
             op(0xe181_2f93),
-            Op::StoreExcl { size: ExclSize::W, rd: 2, rt: 3, rt2: 4, rn: 1, imm: 0 }
+            Op::StoreExcl {
+                size: ExclSize::W,
+                rd: 2,
+                rt: 3,
+                rt2: 4,
+                rn: 1,
+                imm: 0
+            }
         );
         // dmb ish
         assert_eq!(op(0xf57f_f05b), Op::Barrier);
         // mrc p15, 0, r0, c13, c0, 3
         assert_eq!(
             op(0xee1d_0f70),
-            Op::Coproc { read: true, cp: 15, opc1: 0, crn: 13, crm: 0, opc2: 3, rt: 0, rt2: None }
+            Op::Coproc {
+                read: true,
+                cp: 15,
+                opc1: 0,
+                crn: 13,
+                crm: 0,
+                opc2: 3,
+                rt: 0,
+                rt2: None
+            }
         );
         // movw r0, #0x1234; movt r0, #0x5678
         assert_eq!(
             op(0xe301_0234),
-            Op::Alu { op: AluOp::Mov, s: false, rd: 0, rn: 0, op2: Operand::imm(0x1234) }
+            Op::Alu {
+                op: AluOp::Mov,
+                s: false,
+                rd: 0,
+                rn: 0,
+                op2: Operand::imm(0x1234)
+            }
         );
-        assert_eq!(op(0xe345_0678), Op::Movt { rd: 0, imm16: 0x5678 });
+        assert_eq!(
+            op(0xe345_0678),
+            Op::Movt {
+                rd: 0,
+                imm16: 0x5678
+            }
+        );
         // umull r0, r1, r2, r3
         assert_eq!(
             op(0xe081_0392),
-            Op::MulLong { op: MulLongOp::Umull, s: false, rdlo: 0, rdhi: 1, rn: 2, rm: 3 }
+            Op::MulLong {
+                op: MulLongOp::Umull,
+                s: false,
+                rdlo: 0,
+                rdhi: 1,
+                rn: 2,
+                rm: 3
+            }
         );
         // udf #0
         assert_eq!(op(0xe7f0_00f0), Op::Undefined { raw: 0xe7f0_00f0 });

@@ -2,7 +2,7 @@
 
 /// Guest CPU state: core registers, flags, execution state, VFP/NEON and the
 /// user-visible CP15 thread registers.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct CpuState {
     /// r0..r15. `r[15]` holds the address of the next instruction between
     /// blocks; inside an instruction the interpreter sets it to the PC-read
@@ -47,27 +47,6 @@ pub struct Exclusive {
     pub value: u64,
 }
 
-impl Default for CpuState {
-    fn default() -> Self {
-        CpuState {
-            r: [0; 16],
-            n: false,
-            z: false,
-            c: false,
-            v: false,
-            q: false,
-            ge: 0,
-            thumb: false,
-            itstate: 0,
-            d: [0; 32],
-            fpscr: 0,
-            tpidruro: 0,
-            tpidrurw: 0,
-            exclusive: None,
-        }
-    }
-}
-
 impl CpuState {
     /// The address of the next instruction to run.
     pub fn pc(&self) -> u32 {
@@ -88,11 +67,7 @@ impl CpuState {
     /// mode USR (0x10).
     pub fn cpsr(&self) -> u32 {
         let it = self.itstate as u32;
-        self.apsr()
-            | ((it & 3) << 25)
-            | ((it >> 2) << 10)
-            | (self.thumb as u32) << 5
-            | 0x10
+        self.apsr() | ((it & 3) << 25) | ((it >> 2) << 10) | (self.thumb as u32) << 5 | 0x10
     }
 
     /// Writes the APSR fields selected by `nzcvq` and `g`.
@@ -140,29 +115,51 @@ impl CpuState {
         self.d[2 * n + 1] = v[1];
     }
 
-    /// Evaluates a condition against the flags.
-    #[inline]
+    /// Evaluates a condition against the flags. A table lookup rather than
+    /// a `match`: the interpreter does this for every conditional guest
+    /// instruction, and a jump table there mispredicts.
+    #[inline(always)]
     pub fn cond_passed(&self, cond: crate::ir::Cond) -> bool {
-        use crate::ir::Cond::*;
-        match cond {
-            Eq => self.z,
-            Ne => !self.z,
-            Cs => self.c,
-            Cc => !self.c,
-            Mi => self.n,
-            Pl => !self.n,
-            Vs => self.v,
-            Vc => !self.v,
-            Hi => self.c && !self.z,
-            Ls => !self.c || self.z,
-            Ge => self.n == self.v,
-            Lt => self.n != self.v,
-            Gt => !self.z && self.n == self.v,
-            Le => self.z || self.n != self.v,
-            Al => true,
-        }
+        let nzcv =
+            (self.n as u32) << 3 | (self.z as u32) << 2 | (self.c as u32) << 1 | self.v as u32;
+        COND_TABLE[cond as usize] >> nzcv & 1 != 0
     }
 }
+
+/// For each condition, bit `nzcv` says whether it passes with those flags.
+const COND_TABLE: [u16; 15] = {
+    let mut t = [0u16; 15];
+    let mut nzcv = 0;
+    while nzcv < 16 {
+        let (n, z, c, v) = (nzcv & 8 != 0, nzcv & 4 != 0, nzcv & 2 != 0, nzcv & 1 != 0);
+        let pass = [
+            z,
+            !z,
+            c,
+            !c,
+            n,
+            !n,
+            v,
+            !v,
+            c && !z,
+            !c || z,
+            n == v,
+            n != v,
+            !z && n == v,
+            z || n != v,
+            true,
+        ];
+        let mut cond = 0;
+        while cond < 15 {
+            if pass[cond] {
+                t[cond] |= 1 << nzcv;
+            }
+            cond += 1;
+        }
+        nzcv += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -187,6 +184,9 @@ mod tests {
         assert_eq!(cpu.ge, 0xf);
         assert!(cpu.thumb);
         assert_eq!(cpu.itstate, 0b1011_0110);
-        assert_eq!(cpu.cpsr() & !0x1f, 0xf80f_0000 | (0b10 << 25) | (0b101101 << 10) | (1 << 5));
+        assert_eq!(
+            cpu.cpsr() & !0x1f,
+            0xf80f_0000 | (0b10 << 25) | (0b101101 << 10) | (1 << 5)
+        );
     }
 }

@@ -160,7 +160,9 @@ mod tests {
     use super::*;
 
     fn h(f: &Fields) -> Op {
-        Op::Svc { imm: f.get('i') << 4 | f.get('n') }
+        Op::Svc {
+            imm: f.get('i') << 4 | f.get('n'),
+        }
     }
 
     #[test]
@@ -169,7 +171,12 @@ mod tests {
         // i bits: 14, 12, 3, 2 -> raw 0b1101_0101_0000_1100
         let (name, op) = t.decode(0b1101_0101_0000_1100, 0, 0).unwrap();
         assert_eq!(name, "x");
-        assert_eq!(op, Op::Svc { imm: 0b1111 << 4 | 0b0101 });
+        assert_eq!(
+            op,
+            Op::Svc {
+                imm: 0b1111 << 4 | 0b0101
+            }
+        );
         assert!(t.decode(0b0000_0000_0000_0000, 0, 0).is_none());
     }
 

@@ -87,14 +87,12 @@ fn table32() -> &'static Table {
 /// ops, `rn` of MOV/MVN.
 fn alu(op: AluOp, s: bool, rd: Reg, rn: Reg, op2: Operand) -> Op {
     let rd = if op.is_test() { 0 } else { rd };
-    let rn = if matches!(op, AluOp::Mov | AluOp::Mvn) { 0 } else { rn };
-    Op::Alu {
-        op,
-        s,
-        rd,
-        rn,
-        op2,
-    }
+    let rn = if matches!(op, AluOp::Mov | AluOp::Mvn) {
+        0
+    } else {
+        rn
+    };
+    Op::Alu { op, s, rd, rn, op2 }
 }
 
 fn shifted(rm: Reg, ty: u32, imm5: u32) -> Operand {
@@ -130,7 +128,13 @@ fn literal_addr(pc: u32, imm: u32, add: bool) -> Addr {
 
 /// ADR: `MOV rd, #(Align(PC, 4) +/- imm)`.
 fn adr(f: &Fields, rd: Reg, imm: u32, add: bool) -> Op {
-    alu(AluOp::Mov, false, rd, 0, Operand::imm(pc_rel(f.pc, imm, add)))
+    alu(
+        AluOp::Mov,
+        false,
+        rd,
+        0,
+        Operand::imm(pc_rel(f.pc, imm, add)),
+    )
 }
 
 fn load_store(is_load: bool, size: MemSize, rt: Reg, addr: Addr) -> Op {
@@ -268,7 +272,13 @@ fn t16_adr(f: &Fields) -> Op {
 }
 
 fn t16_add_sp_imm(f: &Fields) -> Op {
-    alu(AluOp::Add, false, f.reg('d'), SP, Operand::imm(f.get('i') * 4))
+    alu(
+        AluOp::Add,
+        false,
+        f.reg('d'),
+        SP,
+        Operand::imm(f.get('i') * 4),
+    )
 }
 
 fn t16_sp_adjust(f: &Fields, op: AluOp) -> Op {
@@ -493,7 +503,11 @@ fn thumb_expand_imm(imm12: u32) -> (u32, Option<bool>) {
 /// have no `d` (nor `s`: they always set flags), MOV/MVN's no `n`.
 fn dp_fields(f: &Fields, op: AluOp) -> (Reg, Reg, bool) {
     let rd = if op.is_test() { 0 } else { f.reg('d') };
-    let rn = if matches!(op, A::Mov | A::Mvn) { 0 } else { f.reg('n') };
+    let rn = if matches!(op, A::Mov | A::Mvn) {
+        0
+    } else {
+        f.reg('n')
+    };
     (rd, rn, op.is_test() || f.bit('s'))
 }
 
@@ -689,7 +703,11 @@ fn ldst_multiple(f: &Fields, is_load: bool, mode: BlockMode) -> Op {
 }
 
 fn t32_strex(f: &Fields, size: ExclSize) -> Op {
-    let imm = if size == ExclSize::W { f.get('i') << 2 } else { 0 };
+    let imm = if size == ExclSize::W {
+        f.get('i') << 2
+    } else {
+        0
+    };
     let rt2 = if size == ExclSize::D { f.reg('T') } else { 0 };
     Op::StoreExcl {
         size,
@@ -702,7 +720,11 @@ fn t32_strex(f: &Fields, size: ExclSize) -> Op {
 }
 
 fn t32_ldrex(f: &Fields, size: ExclSize) -> Op {
-    let imm = if size == ExclSize::W { f.get('i') << 2 } else { 0 };
+    let imm = if size == ExclSize::W {
+        f.get('i') << 2
+    } else {
+        0
+    };
     let rt2 = if size == ExclSize::D { f.reg('T') } else { 0 };
     Op::LoadExcl {
         size,
@@ -1236,7 +1258,11 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 17;
             x ^= x << 5;
-            let raw = if x >> 27 < 0b11101 { x | 0xe800_0000 } else { x };
+            let raw = if x >> 27 < 0b11101 {
+                x | 0xe800_0000
+            } else {
+                x
+            };
             let _ = decode32(raw, 0x2002, 0);
         }
     }
@@ -1344,29 +1370,75 @@ mod tests {
             (0x00d1, 0x00, alu(A::Mov, true, 1, 0, rs(2, Lsl, 3))), // lsls r1, r2, #3
             (0x0811, 0x02, alu(A::Mov, true, 1, 0, rs(2, Lsr, 32))), // lsrs r1, r2, #32
             (0x1078, 0x04, alu(A::Mov, true, 0, 0, rs(7, Asr, 1))), // asrs r0, r7, #1
-            (0x1888, 0x06, alu(A::Add, true, 0, 1, reg(2))),       // adds r0, r1, r2
-            (0x1b63, 0x08, alu(A::Sub, true, 3, 4, reg(5))),       // subs r3, r4, r5
-            (0x1dc8, 0x0a, alu(A::Add, true, 0, 1, imm(7))),       // adds r0, r1, #7
-            (0x1e48, 0x0c, alu(A::Sub, true, 0, 1, imm(1))),       // subs r0, r1, #1
-            (0x25c8, 0x0e, alu(A::Mov, true, 5, 0, imm(200))),     // movs r5, #200
-            (0x2eff, 0x10, alu(A::Cmp, true, 0, 6, imm(255))),     // cmp r6, #255
-            (0x3264, 0x12, alu(A::Add, true, 2, 2, imm(100))),     // adds r2, #100
-            (0x3a01, 0x14, alu(A::Sub, true, 2, 2, imm(1))),       // subs r2, #1
-            (0x4008, 0x16, alu(A::And, true, 0, 0, reg(1))),       // ands r0, r1
-            (0x4088, 0x18, alu(A::Mov, true, 0, 0, Operand::RegShift { rm: 0, shift: Lsl, rs: 1 })),
-            (0x41da, 0x1a, alu(A::Mov, true, 2, 0, Operand::RegShift { rm: 2, shift: Ror, rs: 3 })),
-            (0x4208, 0x1c, alu(A::Tst, true, 0, 0, reg(1))),       // tst r0, r1
-            (0x4248, 0x1e, alu(A::Rsb, true, 0, 1, imm(0))),       // negs r0, r1
-            (0x4288, 0x20, alu(A::Cmp, true, 0, 0, reg(1))),       // cmp r0, r1
-            (0x4348, 0x22, Op::Mul { op: MulOp::Mul, s: true, rd: 0, rn: 1, rm: 0, ra: 0 }),
-            (0x43e3, 0x24, alu(A::Mvn, true, 3, 0, reg(4))),       // mvns r3, r4
-            (0x44c8, 0x26, alu(A::Add, false, 8, 8, reg(9))),      // add r8, r9
-            (0x448d, 0x28, alu(A::Add, false, 13, 13, reg(1))),    // add sp, r1
-            (0x4588, 0x2a, alu(A::Cmp, true, 0, 8, reg(1))),       // cmp r8, r1
-            (0x4688, 0x2c, alu(A::Mov, false, 8, 0, reg(1))),      // mov r8, r1
-            (0x46f7, 0x2e, alu(A::Mov, false, 15, 0, reg(14))),    // mov pc, lr
-            (0x449f, 0x30, alu(A::Add, false, 15, 15, reg(3))),    // add pc, r3
-            (0x4770, 0x32, Op::BranchExchange { rm: 14, link: false }),
+            (0x1888, 0x06, alu(A::Add, true, 0, 1, reg(2))),        // adds r0, r1, r2
+            (0x1b63, 0x08, alu(A::Sub, true, 3, 4, reg(5))),        // subs r3, r4, r5
+            (0x1dc8, 0x0a, alu(A::Add, true, 0, 1, imm(7))),        // adds r0, r1, #7
+            (0x1e48, 0x0c, alu(A::Sub, true, 0, 1, imm(1))),        // subs r0, r1, #1
+            (0x25c8, 0x0e, alu(A::Mov, true, 5, 0, imm(200))),      // movs r5, #200
+            (0x2eff, 0x10, alu(A::Cmp, true, 0, 6, imm(255))),      // cmp r6, #255
+            (0x3264, 0x12, alu(A::Add, true, 2, 2, imm(100))),      // adds r2, #100
+            (0x3a01, 0x14, alu(A::Sub, true, 2, 2, imm(1))),        // subs r2, #1
+            (0x4008, 0x16, alu(A::And, true, 0, 0, reg(1))),        // ands r0, r1
+            (
+                0x4088,
+                0x18,
+                alu(
+                    A::Mov,
+                    true,
+                    0,
+                    0,
+                    Operand::RegShift {
+                        rm: 0,
+                        shift: Lsl,
+                        rs: 1,
+                    },
+                ),
+            ),
+            (
+                0x41da,
+                0x1a,
+                alu(
+                    A::Mov,
+                    true,
+                    2,
+                    0,
+                    Operand::RegShift {
+                        rm: 2,
+                        shift: Ror,
+                        rs: 3,
+                    },
+                ),
+            ),
+            (0x4208, 0x1c, alu(A::Tst, true, 0, 0, reg(1))), // tst r0, r1
+            (0x4248, 0x1e, alu(A::Rsb, true, 0, 1, imm(0))), // negs r0, r1
+            (0x4288, 0x20, alu(A::Cmp, true, 0, 0, reg(1))), // cmp r0, r1
+            (
+                0x4348,
+                0x22,
+                Op::Mul {
+                    op: MulOp::Mul,
+                    s: true,
+                    rd: 0,
+                    rn: 1,
+                    rm: 0,
+                    ra: 0,
+                },
+            ),
+            (0x43e3, 0x24, alu(A::Mvn, true, 3, 0, reg(4))), // mvns r3, r4
+            (0x44c8, 0x26, alu(A::Add, false, 8, 8, reg(9))), // add r8, r9
+            (0x448d, 0x28, alu(A::Add, false, 13, 13, reg(1))), // add sp, r1
+            (0x4588, 0x2a, alu(A::Cmp, true, 0, 8, reg(1))), // cmp r8, r1
+            (0x4688, 0x2c, alu(A::Mov, false, 8, 0, reg(1))), // mov r8, r1
+            (0x46f7, 0x2e, alu(A::Mov, false, 15, 0, reg(14))), // mov pc, lr
+            (0x449f, 0x30, alu(A::Add, false, 15, 15, reg(3))), // add pc, r3
+            (
+                0x4770,
+                0x32,
+                Op::BranchExchange {
+                    rm: 14,
+                    link: false,
+                },
+            ),
             (0x4798, 0x34, Op::BranchExchange { rm: 3, link: true }),
             // ldr r0, [pc, #8] at 0x36: Align(0x3a, 4) + 8 = 0x40 = 0x3a + 6.
             (0x4802, 0x36, ld(M::U32, 0, Addr::imm(PC, 6, true))),
@@ -1378,35 +1450,120 @@ mod tests {
             (0x8fd1, 0x42, ld(M::U16, 1, Addr::imm(2, 62, true))),
             (0x90ff, 0x44, st(M::U32, 0, Addr::imm(SP, 1020, true))),
             (0x9801, 0x46, ld(M::U32, 0, Addr::imm(SP, 4, true))),
-            (0xa904, 0x4c, alu(A::Add, false, 1, 13, imm(16))),    // add r1, sp, #16
-            (0xa001, 0x4e, mov_imm(0, 0x54)),                      // adr r0, . + 6
-            (0xb07f, 0x4e, alu(A::Add, false, 13, 13, imm(508))),  // add sp, #508
-            (0xb082, 0x50, alu(A::Sub, false, 13, 13, imm(8))),    // sub sp, #8
-            (0xb100, 0x52, Op::CompareBranch { rn: 0, nonzero: false, target: 0x56 }),
-            (0xbb3f, 0x100, Op::CompareBranch { rn: 7, nonzero: true, target: 0x104 + 78 }),
-            (0xb208, 0x56, t16_ext(true, 16, 0, 1)),               // sxth r0, r1
-            (0xb2da, 0x58, t16_ext(false, 8, 2, 3)),               // uxtb r2, r3
-            (0xb530, 0x5a, Op::StoreMultiple { rn: SP, regs: 0x4030, mode: BlockMode::Db, wback: true }),
-            (0xbd30, 0x5c, Op::LoadMultiple { rn: SP, regs: 0x8030, mode: BlockMode::Ia, wback: true }),
-            (0xba08, 0x5e, Op::Unary { op: UnOp::Rev, rd: 0, rm: 1 }),
-            (0xba48, 0x60, Op::Unary { op: UnOp::Rev16, rd: 0, rm: 1 }),
-            (0xbac8, 0x62, Op::Unary { op: UnOp::Revsh, rd: 0, rm: 1 }),
+            (0xa904, 0x4c, alu(A::Add, false, 1, 13, imm(16))), // add r1, sp, #16
+            (0xa001, 0x4e, mov_imm(0, 0x54)),                   // adr r0, . + 6
+            (0xb07f, 0x4e, alu(A::Add, false, 13, 13, imm(508))), // add sp, #508
+            (0xb082, 0x50, alu(A::Sub, false, 13, 13, imm(8))), // sub sp, #8
+            (
+                0xb100,
+                0x52,
+                Op::CompareBranch {
+                    rn: 0,
+                    nonzero: false,
+                    target: 0x56,
+                },
+            ),
+            (
+                0xbb3f,
+                0x100,
+                Op::CompareBranch {
+                    rn: 7,
+                    nonzero: true,
+                    target: 0x104 + 78,
+                },
+            ),
+            (0xb208, 0x56, t16_ext(true, 16, 0, 1)), // sxth r0, r1
+            (0xb2da, 0x58, t16_ext(false, 8, 2, 3)), // uxtb r2, r3
+            (
+                0xb530,
+                0x5a,
+                Op::StoreMultiple {
+                    rn: SP,
+                    regs: 0x4030,
+                    mode: BlockMode::Db,
+                    wback: true,
+                },
+            ),
+            (
+                0xbd30,
+                0x5c,
+                Op::LoadMultiple {
+                    rn: SP,
+                    regs: 0x8030,
+                    mode: BlockMode::Ia,
+                    wback: true,
+                },
+            ),
+            (
+                0xba08,
+                0x5e,
+                Op::Unary {
+                    op: UnOp::Rev,
+                    rd: 0,
+                    rm: 1,
+                },
+            ),
+            (
+                0xba48,
+                0x60,
+                Op::Unary {
+                    op: UnOp::Rev16,
+                    rd: 0,
+                    rm: 1,
+                },
+            ),
+            (
+                0xbac8,
+                0x62,
+                Op::Unary {
+                    op: UnOp::Revsh,
+                    rd: 0,
+                    rm: 1,
+                },
+            ),
             (0xbeab, 0x64, Op::Bkpt { imm: 0xab }),
             (0xbf00, 0x66, Op::Nop),
             (0xbf10, 0x68, Op::Nop),  // yield
             (0xbf20, 0x6a, Op::Wait), // wfe
             (0xbf30, 0x6c, Op::Wait), // wfi
             (0xbf40, 0x6e, Op::Nop),  // sev
-            (0xc006, 0x70, Op::StoreMultiple { rn: 0, regs: 6, mode: BlockMode::Ia, wback: true }),
-            (0xc806, 0x72, Op::LoadMultiple { rn: 0, regs: 6, mode: BlockMode::Ia, wback: true }),
-            (0xc803, 0x74, Op::LoadMultiple { rn: 0, regs: 3, mode: BlockMode::Ia, wback: false }),
+            (
+                0xc006,
+                0x70,
+                Op::StoreMultiple {
+                    rn: 0,
+                    regs: 6,
+                    mode: BlockMode::Ia,
+                    wback: true,
+                },
+            ),
+            (
+                0xc806,
+                0x72,
+                Op::LoadMultiple {
+                    rn: 0,
+                    regs: 6,
+                    mode: BlockMode::Ia,
+                    wback: true,
+                },
+            ),
+            (
+                0xc803,
+                0x74,
+                Op::LoadMultiple {
+                    rn: 0,
+                    regs: 3,
+                    mode: BlockMode::Ia,
+                    wback: false,
+                },
+            ),
             (0xd0ee, 0x76, Op::Branch { target: 0x56 }), // beq
             (0xd102, 0x78, Op::Branch { target: 0x80 }), // bne
             (0xde03, 0x7a, Op::Undefined { raw: 0xde03 }),
             (0xdf00, 0x7c, Op::Svc { imm: 0 }),
             (0xe7ea, 0x7e, Op::Branch { target: 0x56 }),
-            (0xbf08, 0x80, Op::Nop), // it eq
-            (0xb672, 0x84, Op::Nop), // cpsid i (user mode: NOP)
+            (0xbf08, 0x80, Op::Nop),                       // it eq
+            (0xb672, 0x84, Op::Nop),                       // cpsid i (user mode: NOP)
             (0xb658, 0x86, Op::Undefined { raw: 0xb658 }), // setend be
         ];
         for (raw, pc, want) in cases {
@@ -1419,7 +1576,14 @@ mod tests {
         assert_eq!(decode16(0x4288, 0x82, it), alu(A::Cmp, true, 0, 0, reg(1)));
         assert_eq!(
             decode16(0x4348, 0x82, it),
-            Op::Mul { op: MulOp::Mul, s: false, rd: 0, rn: 1, rm: 0, ra: 0 }
+            Op::Mul {
+                op: MulOp::Mul,
+                s: false,
+                rd: 0,
+                rn: 1,
+                rm: 0,
+                ra: 0
+            }
         );
     }
 
@@ -1443,10 +1607,33 @@ mod tests {
         let reg = Operand::reg;
         let imm = Operand::imm;
         let imm_c = |value, carry| Operand::Imm { value, carry };
-        let ldm = |rn, regs, mode, wback| Op::LoadMultiple { rn, regs, mode, wback };
-        let stm = |rn, regs, mode, wback| Op::StoreMultiple { rn, regs, mode, wback };
-        let excl_st = |size, rd, rt, rt2, rn, imm| Op::StoreExcl { size, rd, rt, rt2, rn, imm };
-        let excl_ld = |size, rt, rt2, rn, imm| Op::LoadExcl { size, rt, rt2, rn, imm };
+        let ldm = |rn, regs, mode, wback| Op::LoadMultiple {
+            rn,
+            regs,
+            mode,
+            wback,
+        };
+        let stm = |rn, regs, mode, wback| Op::StoreMultiple {
+            rn,
+            regs,
+            mode,
+            wback,
+        };
+        let excl_st = |size, rd, rt, rt2, rn, imm| Op::StoreExcl {
+            size,
+            rd,
+            rt,
+            rt2,
+            rn,
+            imm,
+        };
+        let excl_ld = |size, rt, rt2, rn, imm| Op::LoadExcl {
+            size,
+            rt,
+            rt2,
+            rn,
+            imm,
+        };
         let smulxy = |n_top, m_top, acc| DspMulOp::Smulxy { n_top, m_top, acc };
         let cases: Vec<(u32, u32, Op)> = vec![
             (0xe8b0_1006, 0x00, ldm(0, 0x1006, BlockMode::Ia, true)),
@@ -1459,12 +1646,52 @@ mod tests {
             (0xe8d2_1f5f, 0x1c, excl_ld(ExclSize::H, 1, 0, 2, 0)),
             (0xe8c4_2370, 0x20, excl_st(ExclSize::D, 0, 2, 3, 4, 0)),
             (0xe8d4_237f, 0x24, excl_ld(ExclSize::D, 2, 3, 4, 0)),
-            (0xe8df_f001, 0x28, Op::TableBranch { rn: 15, rm: 1, half: false }),
-            (0xe8d0_f011, 0x2c, Op::TableBranch { rn: 0, rm: 1, half: true }),
-            (0xe972_0102, 0x30, Op::LoadDual { rt: 0, rt2: 1, addr: addr(2, 8, false, true, true) }),
-            (0xe8ed_0104, 0x34, Op::StoreDual { rt: 0, rt2: 1, addr: addr(13, 16, true, false, true) }),
+            (
+                0xe8df_f001,
+                0x28,
+                Op::TableBranch {
+                    rn: 15,
+                    rm: 1,
+                    half: false,
+                },
+            ),
+            (
+                0xe8d0_f011,
+                0x2c,
+                Op::TableBranch {
+                    rn: 0,
+                    rm: 1,
+                    half: true,
+                },
+            ),
+            (
+                0xe972_0102,
+                0x30,
+                Op::LoadDual {
+                    rt: 0,
+                    rt2: 1,
+                    addr: addr(2, 8, false, true, true),
+                },
+            ),
+            (
+                0xe8ed_0104,
+                0x34,
+                Op::StoreDual {
+                    rt: 0,
+                    rt2: 1,
+                    addr: addr(13, 16, true, false, true),
+                },
+            ),
             // ldrd r0, r1, [pc, #-4] at 0x38: Align(0x3c) - 4 = 0x38 = 0x3c - 4.
-            (0xe95f_0101, 0x38, Op::LoadDual { rt: 0, rt2: 1, addr: Addr::imm(PC, 4, false) }),
+            (
+                0xe95f_0101,
+                0x38,
+                Op::LoadDual {
+                    rt: 0,
+                    rt2: 1,
+                    addr: Addr::imm(PC, 4, false),
+                },
+            ),
             (0xea01_00c2, 0x3c, alu(A::And, false, 0, 1, rs(2, Lsl, 3))),
             (0xea10_0f11, 0x40, alu(A::Tst, true, 0, 0, rs(1, Lsr, 32))),
             (0xea4f_1031, 0x44, alu(A::Mov, false, 0, 0, rs(1, Ror, 4))),
@@ -1475,8 +1702,28 @@ mod tests {
             (0xea6f_00a1, 0x58, alu(A::Mvn, false, 0, 0, rs(1, Asr, 2))),
             (0xea91_0002, 0x5c, alu(A::Eor, true, 0, 1, reg(2))),
             (0xea90_0f01, 0x60, alu(A::Teq, true, 0, 0, reg(1))),
-            (0xeac1_4002, 0x64, Op::Pkh { tb: false, rd: 0, rn: 1, rm: 2, amount: 16 }),
-            (0xeac1_4022, 0x68, Op::Pkh { tb: true, rd: 0, rn: 1, rm: 2, amount: 16 }),
+            (
+                0xeac1_4002,
+                0x64,
+                Op::Pkh {
+                    tb: false,
+                    rd: 0,
+                    rn: 1,
+                    rm: 2,
+                    amount: 16,
+                },
+            ),
+            (
+                0xeac1_4022,
+                0x68,
+                Op::Pkh {
+                    tb: true,
+                    rd: 0,
+                    rn: 1,
+                    rm: 2,
+                    amount: 16,
+                },
+            ),
             (0xeb01_0002, 0x6c, alu(A::Add, false, 0, 1, reg(2))),
             (0xeb10_0f01, 0x70, alu(A::Cmn, true, 0, 0, reg(1))),
             (0xeb41_0002, 0x74, alu(A::Adc, false, 0, 1, reg(2))),
@@ -1484,32 +1731,157 @@ mod tests {
             (0xebb0_0f01, 0x7c, alu(A::Cmp, true, 0, 0, reg(1))),
             (0xebad_0001, 0x80, alu(A::Sub, false, 0, 13, reg(1))),
             (0xebc1_0002, 0x84, alu(A::Rsb, false, 0, 1, reg(2))),
-            (0xf001_20ff, 0x88, alu(A::And, false, 0, 1, imm_c(0xff00_ff00, None))),
-            (0xf011_4000, 0x8c, alu(A::And, true, 0, 1, imm_c(0x8000_0000, Some(true)))),
-            (0xf041_00ab, 0x90, alu(A::Orr, false, 0, 1, imm_c(0xab, None))),
-            (0xf44f_307f, 0x94, alu(A::Mov, false, 0, 0, imm_c(0x3fc00, Some(false)))),
+            (
+                0xf001_20ff,
+                0x88,
+                alu(A::And, false, 0, 1, imm_c(0xff00_ff00, None)),
+            ),
+            (
+                0xf011_4000,
+                0x8c,
+                alu(A::And, true, 0, 1, imm_c(0x8000_0000, Some(true))),
+            ),
+            (
+                0xf041_00ab,
+                0x90,
+                alu(A::Orr, false, 0, 1, imm_c(0xab, None)),
+            ),
+            (
+                0xf44f_307f,
+                0x94,
+                alu(A::Mov, false, 0, 0, imm_c(0x3fc00, Some(false))),
+            ),
             (0xf06f_0000, 0x98, alu(A::Mvn, false, 0, 0, imm_c(0, None))),
             (0xf061_0001, 0x9c, alu(A::Orn, false, 0, 1, imm_c(1, None))),
-            (0xf490_3f80, 0xa0, alu(A::Teq, true, 0, 0, imm_c(0x10000, Some(false)))),
-            (0xf101_2044, 0xa4, alu(A::Add, false, 0, 1, imm(0x4400_4400))),
+            (
+                0xf490_3f80,
+                0xa0,
+                alu(A::Teq, true, 0, 0, imm_c(0x10000, Some(false))),
+            ),
+            (
+                0xf101_2044,
+                0xa4,
+                alu(A::Add, false, 0, 1, imm(0x4400_4400)),
+            ),
             (0xf5b0_5f80, 0xa8, alu(A::Cmp, true, 0, 0, imm(0x1000))),
             (0xf1c1_0000, 0xac, alu(A::Rsb, false, 0, 1, imm(0))),
             (0xf601_70ff, 0xb0, alu(A::Add, false, 0, 1, imm(0xfff))), // addw
             (0xf2ad_0004, 0xb4, alu(A::Sub, false, 0, 13, imm(4))),    // subw
-            (0xf64a_30cd, 0xb8, mov_imm(0, 0xabcd)),                    // movw
-            (0xf2c1_2034, 0xbc, Op::Movt { rd: 0, imm16: 0x1234 }),
-            (0xf2af_00c4, 0xc0, mov_imm(0, 0)),     // adr.w r0, start
+            (0xf64a_30cd, 0xb8, mov_imm(0, 0xabcd)),                   // movw
+            (
+                0xf2c1_2034,
+                0xbc,
+                Op::Movt {
+                    rd: 0,
+                    imm16: 0x1234,
+                },
+            ),
+            (0xf2af_00c4, 0xc0, mov_imm(0, 0)), // adr.w r0, start
             (0xf20f_1160, 0xc4, mov_imm(1, 0x228)), // adr.w r1, 3f
-            (0xf301_1007, 0xc8, Op::Sat { signed: true, rd: 0, bits: 8, rn: 1, shift: Lsl, amount: 4 }),
-            (0xf3a1_00c7, 0xcc, Op::Sat { signed: false, rd: 0, bits: 7, rn: 1, shift: Asr, amount: 3 }),
-            (0xf321_0004, 0xd0, Op::Sat16 { signed: true, rd: 0, bits: 5, rn: 1 }),
-            (0xf3a1_000f, 0xd4, Op::Sat16 { signed: false, rd: 0, bits: 15, rn: 1 }),
-            (0xf341_00c4, 0xd8, Op::Bfx { signed: true, rd: 0, rn: 1, lsb: 3, width: 5 }),
-            (0xf3c1_001f, 0xdc, Op::Bfx { signed: false, rd: 0, rn: 1, lsb: 0, width: 32 }),
-            (0xf361_200b, 0xe0, Op::Bfi { rd: 0, rn: Some(1), lsb: 8, msb: 11 }),
-            (0xf36f_101f, 0xe4, Op::Bfi { rd: 0, rn: None, lsb: 4, msb: 31 }),
-            (0xf380_8800, 0xe8, Op::Msr { nzcvq: true, g: false, src: reg(0) }),
-            (0xf381_8400, 0xec, Op::Msr { nzcvq: false, g: true, src: reg(1) }),
+            (
+                0xf301_1007,
+                0xc8,
+                Op::Sat {
+                    signed: true,
+                    rd: 0,
+                    bits: 8,
+                    rn: 1,
+                    shift: Lsl,
+                    amount: 4,
+                },
+            ),
+            (
+                0xf3a1_00c7,
+                0xcc,
+                Op::Sat {
+                    signed: false,
+                    rd: 0,
+                    bits: 7,
+                    rn: 1,
+                    shift: Asr,
+                    amount: 3,
+                },
+            ),
+            (
+                0xf321_0004,
+                0xd0,
+                Op::Sat16 {
+                    signed: true,
+                    rd: 0,
+                    bits: 5,
+                    rn: 1,
+                },
+            ),
+            (
+                0xf3a1_000f,
+                0xd4,
+                Op::Sat16 {
+                    signed: false,
+                    rd: 0,
+                    bits: 15,
+                    rn: 1,
+                },
+            ),
+            (
+                0xf341_00c4,
+                0xd8,
+                Op::Bfx {
+                    signed: true,
+                    rd: 0,
+                    rn: 1,
+                    lsb: 3,
+                    width: 5,
+                },
+            ),
+            (
+                0xf3c1_001f,
+                0xdc,
+                Op::Bfx {
+                    signed: false,
+                    rd: 0,
+                    rn: 1,
+                    lsb: 0,
+                    width: 32,
+                },
+            ),
+            (
+                0xf361_200b,
+                0xe0,
+                Op::Bfi {
+                    rd: 0,
+                    rn: Some(1),
+                    lsb: 8,
+                    msb: 11,
+                },
+            ),
+            (
+                0xf36f_101f,
+                0xe4,
+                Op::Bfi {
+                    rd: 0,
+                    rn: None,
+                    lsb: 4,
+                    msb: 31,
+                },
+            ),
+            (
+                0xf380_8800,
+                0xe8,
+                Op::Msr {
+                    nzcvq: true,
+                    g: false,
+                    src: reg(0),
+                },
+            ),
+            (
+                0xf381_8400,
+                0xec,
+                Op::Msr {
+                    nzcvq: false,
+                    g: true,
+                    src: reg(1),
+                },
+            ),
             (0xf3ef_8200, 0xf0, Op::Mrs { rd: 2 }),
             (0xf3af_8000, 0xf4, Op::Nop),
             (0xf3af_8003, 0xf8, Op::Wait),
@@ -1519,17 +1891,57 @@ mod tests {
             (0xf3bf_8f2f, 0x108, Op::Clrex),
             (0xf7f1_a234, 0x10c, Op::Undefined { raw: 0xf7f1_a234 }),
             (0xf7ff_bf76, 0x110, Op::Branch { target: 0 }),
-            (0xf43f_af74, 0x114, Op::Branch { target: 0 }),     // beq.w
+            (0xf43f_af74, 0x114, Op::Branch { target: 0 }), // beq.w
             (0xf300_8086, 0x118, Op::Branch { target: 0x228 }), // bgt.w
-            (0xf7ff_ff70, 0x11c, Op::BranchLink { target: 0, to_thumb: true }),
-            (0xf7ff_ef6e, 0x120, Op::BranchLink { target: 0, to_thumb: false }),
-            (0xf000_f802, 0x122, Op::BranchLink { target: 0x12a, to_thumb: true }),
-            (0xf000_e802, 0x122, Op::BranchLink { target: 0x128, to_thumb: false }),
+            (
+                0xf7ff_ff70,
+                0x11c,
+                Op::BranchLink {
+                    target: 0,
+                    to_thumb: true,
+                },
+            ),
+            (
+                0xf7ff_ef6e,
+                0x120,
+                Op::BranchLink {
+                    target: 0,
+                    to_thumb: false,
+                },
+            ),
+            (
+                0xf000_f802,
+                0x122,
+                Op::BranchLink {
+                    target: 0x12a,
+                    to_thumb: true,
+                },
+            ),
+            (
+                0xf000_e802,
+                0x122,
+                Op::BranchLink {
+                    target: 0x128,
+                    to_thumb: false,
+                },
+            ),
             (0xf881_0fff, 0x124, st(M::U8, 0, Addr::imm(1, 4095, true))),
             (0xf801_0cff, 0x128, st(M::U8, 0, Addr::imm(1, 255, false))),
-            (0xf841_0f04, 0x12c, st(M::U32, 0, addr(1, 4, true, true, true))),
-            (0xf84d_0d04, 0x130, st(M::U32, 0, addr(13, 4, false, true, true))),
-            (0xf821_0b02, 0x134, st(M::U16, 0, addr(1, 2, true, false, true))),
+            (
+                0xf841_0f04,
+                0x12c,
+                st(M::U32, 0, addr(1, 4, true, true, true)),
+            ),
+            (
+                0xf84d_0d04,
+                0x130,
+                st(M::U32, 0, addr(13, 4, false, true, true)),
+            ),
+            (
+                0xf821_0b02,
+                0x134,
+                st(M::U16, 0, addr(1, 2, true, false, true)),
+            ),
             (0xf841_0032, 0x138, st(M::U32, 0, reg_offset(1, 2, 3))),
             (0xf85f_0064, 0x13c, ld(M::U32, 0, Addr::imm(PC, 100, false))),
             (0xf89f_0064, 0x140, ld(M::U8, 0, Addr::imm(PC, 100, true))),
@@ -1538,59 +1950,396 @@ mod tests {
             // The same at 0x146: Align(0x14a, 4) - 2 = 0x146 = 0x14a - 4.
             (0xf93f_0002, 0x146, ld(M::S16, 0, Addr::imm(PC, 4, false))),
             (0xf8d1_0fff, 0x148, ld(M::U32, 0, Addr::imm(1, 4095, true))),
-            (0xf85d_0b04, 0x14c, ld(M::U32, 0, addr(13, 4, true, false, true))),
+            (
+                0xf85d_0b04,
+                0x14c,
+                ld(M::U32, 0, addr(13, 4, true, false, true)),
+            ),
             (0xf911_0c01, 0x150, ld(M::S8, 0, Addr::imm(1, 1, false))),
             (0xf831_0012, 0x154, ld(M::U16, 0, reg_offset(1, 2, 1))),
             (0xf851_0e04, 0x158, ld(M::U32, 0, Addr::imm(1, 4, true))), // ldrt
             (0xf801_0e01, 0x15c, st(M::U8, 0, Addr::imm(1, 1, true))),  // strbt
-            (0xf890_f040, 0x160, Op::Nop), // pld
-            (0xf81f_f010, 0x164, Op::Nop), // pld literal
-            (0xf910_f001, 0x168, Op::Nop), // pli
-            (0xf8b1_f000, 0x16c, Op::Nop), // pldw
-            (0xf85d_fb04, 0x170, ld(M::U32, 15, addr(13, 4, true, false, true))),
-            (0xfa01_f002, 0x174, alu(A::Mov, false, 0, 0, Operand::RegShift { rm: 1, shift: Lsl, rs: 2 })),
-            (0xfa71_f002, 0x178, alu(A::Mov, true, 0, 0, Operand::RegShift { rm: 1, shift: Ror, rs: 2 })),
-            (0xfa0f_f091, 0x17c, ext(true, 16, false, None, 1, 8)),    // sxth.w r0, r1, ror #8
+            (0xf890_f040, 0x160, Op::Nop),                              // pld
+            (0xf81f_f010, 0x164, Op::Nop),                              // pld literal
+            (0xf910_f001, 0x168, Op::Nop),                              // pli
+            (0xf8b1_f000, 0x16c, Op::Nop),                              // pldw
+            (
+                0xf85d_fb04,
+                0x170,
+                ld(M::U32, 15, addr(13, 4, true, false, true)),
+            ),
+            (
+                0xfa01_f002,
+                0x174,
+                alu(
+                    A::Mov,
+                    false,
+                    0,
+                    0,
+                    Operand::RegShift {
+                        rm: 1,
+                        shift: Lsl,
+                        rs: 2,
+                    },
+                ),
+            ),
+            (
+                0xfa71_f002,
+                0x178,
+                alu(
+                    A::Mov,
+                    true,
+                    0,
+                    0,
+                    Operand::RegShift {
+                        rm: 1,
+                        shift: Ror,
+                        rs: 2,
+                    },
+                ),
+            ),
+            (0xfa0f_f091, 0x17c, ext(true, 16, false, None, 1, 8)), // sxth.w r0, r1, ror #8
             (0xfa51_f0a2, 0x180, ext(false, 8, false, Some(1), 2, 16)), // uxtab
-            (0xfa3f_f081, 0x184, ext(false, 8, true, None, 1, 0)),     // uxtb16
+            (0xfa3f_f081, 0x184, ext(false, 8, true, None, 1, 0)),  // uxtb16
             (0xfa01_f082, 0x188, ext(true, 16, false, Some(1), 2, 0)), // sxtah
             (0xfa91_f002, 0x18c, par(ParOp::Add16, ParKind::S)),
             (0xfac1_f052, 0x190, par(ParOp::Sub8, ParKind::Uq)),
             (0xfaa1_f022, 0x194, par(ParOp::Asx, ParKind::Sh)),
             (0xfae1_f062, 0x198, par(ParOp::Sax, ParKind::Uh)),
-            (0xfa82_f081, 0x19c, Op::QAddSub { op: QOp::Qadd, rd: 0, rm: 1, rn: 2 }),
-            (0xfa82_f0b1, 0x1a0, Op::QAddSub { op: QOp::Qdsub, rd: 0, rm: 1, rn: 2 }),
-            (0xfa91_f081, 0x1a4, Op::Unary { op: UnOp::Rev, rd: 0, rm: 1 }),
-            (0xfa91_f0a1, 0x1a8, Op::Unary { op: UnOp::Rbit, rd: 0, rm: 1 }),
-            (0xfaa1_f082, 0x1ac, Op::Sel { rd: 0, rn: 1, rm: 2 }),
-            (0xfab1_f081, 0x1b0, Op::Unary { op: UnOp::Clz, rd: 0, rm: 1 }),
-            (0xfb01_f002, 0x1b4, Op::Mul { op: MulOp::Mul, s: false, rd: 0, rn: 1, rm: 2, ra: 0 }),
-            (0xfb01_3002, 0x1b8, Op::Mul { op: MulOp::Mla, s: false, rd: 0, rn: 1, rm: 2, ra: 3 }),
-            (0xfb01_3012, 0x1bc, Op::Mul { op: MulOp::Mls, s: false, rd: 0, rn: 1, rm: 2, ra: 3 }),
-            (0xfb11_f012, 0x1c0, dspm(smulxy(false, true, false), 0, 1, 2, 0)), // smulbt
-            (0xfb11_3022, 0x1c4, dspm(smulxy(true, false, true), 0, 1, 2, 3)),  // smlatb
-            (0xfb21_f012, 0x1c8, dspm(DspMulOp::Smlad { swap: true, sub: false, acc: false }, 0, 1, 2, 0)),
-            (0xfb41_3002, 0x1cc, dspm(DspMulOp::Smlad { swap: false, sub: true, acc: true }, 0, 1, 2, 3)),
-            (0xfb31_f012, 0x1d0, dspm(DspMulOp::Smulwy { m_top: true, acc: false }, 0, 1, 2, 0)),
-            (0xfb31_3002, 0x1d4, dspm(DspMulOp::Smulwy { m_top: false, acc: true }, 0, 1, 2, 3)),
-            (0xfb51_f012, 0x1d8, dspm(DspMulOp::Smmul { acc: false, sub: false, round: true }, 0, 1, 2, 0)),
-            (0xfb51_3002, 0x1dc, dspm(DspMulOp::Smmul { acc: true, sub: false, round: false }, 0, 1, 2, 3)),
-            (0xfb61_3002, 0x1e0, dspm(DspMulOp::Smmul { acc: true, sub: true, round: false }, 0, 1, 2, 3)),
-            (0xfb71_f002, 0x1e4, Op::Usad8 { rd: 0, rn: 1, rm: 2, ra: None }),
-            (0xfb71_3002, 0x1e8, Op::Usad8 { rd: 0, rn: 1, rm: 2, ra: Some(3) }),
+            (
+                0xfa82_f081,
+                0x19c,
+                Op::QAddSub {
+                    op: QOp::Qadd,
+                    rd: 0,
+                    rm: 1,
+                    rn: 2,
+                },
+            ),
+            (
+                0xfa82_f0b1,
+                0x1a0,
+                Op::QAddSub {
+                    op: QOp::Qdsub,
+                    rd: 0,
+                    rm: 1,
+                    rn: 2,
+                },
+            ),
+            (
+                0xfa91_f081,
+                0x1a4,
+                Op::Unary {
+                    op: UnOp::Rev,
+                    rd: 0,
+                    rm: 1,
+                },
+            ),
+            (
+                0xfa91_f0a1,
+                0x1a8,
+                Op::Unary {
+                    op: UnOp::Rbit,
+                    rd: 0,
+                    rm: 1,
+                },
+            ),
+            (
+                0xfaa1_f082,
+                0x1ac,
+                Op::Sel {
+                    rd: 0,
+                    rn: 1,
+                    rm: 2,
+                },
+            ),
+            (
+                0xfab1_f081,
+                0x1b0,
+                Op::Unary {
+                    op: UnOp::Clz,
+                    rd: 0,
+                    rm: 1,
+                },
+            ),
+            (
+                0xfb01_f002,
+                0x1b4,
+                Op::Mul {
+                    op: MulOp::Mul,
+                    s: false,
+                    rd: 0,
+                    rn: 1,
+                    rm: 2,
+                    ra: 0,
+                },
+            ),
+            (
+                0xfb01_3002,
+                0x1b8,
+                Op::Mul {
+                    op: MulOp::Mla,
+                    s: false,
+                    rd: 0,
+                    rn: 1,
+                    rm: 2,
+                    ra: 3,
+                },
+            ),
+            (
+                0xfb01_3012,
+                0x1bc,
+                Op::Mul {
+                    op: MulOp::Mls,
+                    s: false,
+                    rd: 0,
+                    rn: 1,
+                    rm: 2,
+                    ra: 3,
+                },
+            ),
+            (
+                0xfb11_f012,
+                0x1c0,
+                dspm(smulxy(false, true, false), 0, 1, 2, 0),
+            ), // smulbt
+            (
+                0xfb11_3022,
+                0x1c4,
+                dspm(smulxy(true, false, true), 0, 1, 2, 3),
+            ), // smlatb
+            (
+                0xfb21_f012,
+                0x1c8,
+                dspm(
+                    DspMulOp::Smlad {
+                        swap: true,
+                        sub: false,
+                        acc: false,
+                    },
+                    0,
+                    1,
+                    2,
+                    0,
+                ),
+            ),
+            (
+                0xfb41_3002,
+                0x1cc,
+                dspm(
+                    DspMulOp::Smlad {
+                        swap: false,
+                        sub: true,
+                        acc: true,
+                    },
+                    0,
+                    1,
+                    2,
+                    3,
+                ),
+            ),
+            (
+                0xfb31_f012,
+                0x1d0,
+                dspm(
+                    DspMulOp::Smulwy {
+                        m_top: true,
+                        acc: false,
+                    },
+                    0,
+                    1,
+                    2,
+                    0,
+                ),
+            ),
+            (
+                0xfb31_3002,
+                0x1d4,
+                dspm(
+                    DspMulOp::Smulwy {
+                        m_top: false,
+                        acc: true,
+                    },
+                    0,
+                    1,
+                    2,
+                    3,
+                ),
+            ),
+            (
+                0xfb51_f012,
+                0x1d8,
+                dspm(
+                    DspMulOp::Smmul {
+                        acc: false,
+                        sub: false,
+                        round: true,
+                    },
+                    0,
+                    1,
+                    2,
+                    0,
+                ),
+            ),
+            (
+                0xfb51_3002,
+                0x1dc,
+                dspm(
+                    DspMulOp::Smmul {
+                        acc: true,
+                        sub: false,
+                        round: false,
+                    },
+                    0,
+                    1,
+                    2,
+                    3,
+                ),
+            ),
+            (
+                0xfb61_3002,
+                0x1e0,
+                dspm(
+                    DspMulOp::Smmul {
+                        acc: true,
+                        sub: true,
+                        round: false,
+                    },
+                    0,
+                    1,
+                    2,
+                    3,
+                ),
+            ),
+            (
+                0xfb71_f002,
+                0x1e4,
+                Op::Usad8 {
+                    rd: 0,
+                    rn: 1,
+                    rm: 2,
+                    ra: None,
+                },
+            ),
+            (
+                0xfb71_3002,
+                0x1e8,
+                Op::Usad8 {
+                    rd: 0,
+                    rn: 1,
+                    rm: 2,
+                    ra: Some(3),
+                },
+            ),
             (0xfb82_0103, 0x1ec, long(MulLongOp::Smull)),
             (0xfba2_0103, 0x1f0, long(MulLongOp::Umull)),
             (0xfbc2_0103, 0x1f4, long(MulLongOp::Smlal)),
             (0xfbe2_0103, 0x1f8, long(MulLongOp::Umlal)),
             (0xfbe2_0163, 0x1fc, long(MulLongOp::Umaal)),
-            (0xfbc2_01a3, 0x200, dspm(DspMulOp::Smlalxy { n_top: true, m_top: false }, 1, 2, 3, 0)),
-            (0xfbc2_01d3, 0x204, dspm(DspMulOp::Smlald { swap: true, sub: false }, 1, 2, 3, 0)),
-            (0xfbd2_01c3, 0x208, dspm(DspMulOp::Smlald { swap: false, sub: true }, 1, 2, 3, 0)),
-            (0xfb91_f0f2, 0x20c, Op::Div { signed: true, rd: 0, rn: 1, rm: 2 }),
-            (0xfbb1_f0f2, 0x210, Op::Div { signed: false, rd: 0, rn: 1, rm: 2 }),
-            (0xee1d_0f70, 0x214, Op::Coproc { read: true, cp: 15, opc1: 0, crn: 13, crm: 0, opc2: 3, rt: 0, rt2: None }),
-            (0xee07_0fba, 0x218, Op::Coproc { read: false, cp: 15, opc1: 0, crn: 7, crm: 10, opc2: 5, rt: 0, rt2: None }),
-            (0xec51_0f1e, 0x21c, Op::Coproc { read: true, cp: 15, opc1: 1, crn: 0, crm: 14, opc2: 0, rt: 0, rt2: Some(1) }),
+            (
+                0xfbc2_01a3,
+                0x200,
+                dspm(
+                    DspMulOp::Smlalxy {
+                        n_top: true,
+                        m_top: false,
+                    },
+                    1,
+                    2,
+                    3,
+                    0,
+                ),
+            ),
+            (
+                0xfbc2_01d3,
+                0x204,
+                dspm(
+                    DspMulOp::Smlald {
+                        swap: true,
+                        sub: false,
+                    },
+                    1,
+                    2,
+                    3,
+                    0,
+                ),
+            ),
+            (
+                0xfbd2_01c3,
+                0x208,
+                dspm(
+                    DspMulOp::Smlald {
+                        swap: false,
+                        sub: true,
+                    },
+                    1,
+                    2,
+                    3,
+                    0,
+                ),
+            ),
+            (
+                0xfb91_f0f2,
+                0x20c,
+                Op::Div {
+                    signed: true,
+                    rd: 0,
+                    rn: 1,
+                    rm: 2,
+                },
+            ),
+            (
+                0xfbb1_f0f2,
+                0x210,
+                Op::Div {
+                    signed: false,
+                    rd: 0,
+                    rn: 1,
+                    rm: 2,
+                },
+            ),
+            (
+                0xee1d_0f70,
+                0x214,
+                Op::Coproc {
+                    read: true,
+                    cp: 15,
+                    opc1: 0,
+                    crn: 13,
+                    crm: 0,
+                    opc2: 3,
+                    rt: 0,
+                    rt2: None,
+                },
+            ),
+            (
+                0xee07_0fba,
+                0x218,
+                Op::Coproc {
+                    read: false,
+                    cp: 15,
+                    opc1: 0,
+                    crn: 7,
+                    crm: 10,
+                    opc2: 5,
+                    rt: 0,
+                    rt2: None,
+                },
+            ),
+            (
+                0xec51_0f1e,
+                0x21c,
+                Op::Coproc {
+                    read: true,
+                    cp: 15,
+                    opc1: 1,
+                    crn: 0,
+                    crm: 14,
+                    opc2: 0,
+                    rt: 0,
+                    rt2: Some(1),
+                },
+            ),
         ];
         for (raw, pc, want) in cases {
             assert_eq!(decode32(raw, pc, 0), want, "{raw:08x} at {pc:#x}");
@@ -1599,9 +2348,15 @@ mod tests {
         assert_eq!(name32(0xee30_0a81), Some("VFP")); // vadd.f32 s0, s1, s2
         assert_eq!(name32(0xf920_070f), Some("NEON ld/st")); // vld1.8 {d0}, [r0]
         assert_eq!(name32(0xef00_0d40), Some("NEON dp")); // vadd.f32 q0, q0, q0
-        // BLX with H set, and coprocessor 10 with the T bit: UNDEFINED.
-        assert_eq!(decode32(0xf7ff_ef6f, 0, 0), Op::Undefined { raw: 0xf7ff_ef6f });
-        assert_eq!(decode32(0xfe30_0a81, 0, 0), Op::Undefined { raw: 0xfe30_0a81 });
+                                                          // BLX with H set, and coprocessor 10 with the T bit: UNDEFINED.
+        assert_eq!(
+            decode32(0xf7ff_ef6f, 0, 0),
+            Op::Undefined { raw: 0xf7ff_ef6f }
+        );
+        assert_eq!(
+            decode32(0xfe30_0a81, 0, 0),
+            Op::Undefined { raw: 0xfe30_0a81 }
+        );
     }
 
     /// What objdump shows when it disassembles data, or A32 code it takes
@@ -1614,7 +2369,9 @@ mod tests {
             "ldc", "stc", "cdp", "mcr2", "mrc2", "mcrr2", "mrrc2", "ldf", "stf", "hlt", "setpan",
             "bfcsel",
         ];
-        mnemonic.contains("??") || mnemonic == "setend" || PREFIXES.iter().any(|p| mnemonic.starts_with(p))
+        mnemonic.contains("??")
+            || mnemonic == "setend"
+            || PREFIXES.iter().any(|p| mnemonic.starts_with(p))
     }
 
     /// Every Thumb instruction objdump finds in the cross glibc decodes
@@ -1627,7 +2384,11 @@ mod tests {
             eprintln!("note: {lib} not found; glibc coverage check skipped");
             return;
         }
-        let out = match Command::new("arm-linux-gnueabihf-objdump").arg("-d").arg(lib).output() {
+        let out = match Command::new("arm-linux-gnueabihf-objdump")
+            .arg("-d")
+            .arg(lib)
+            .output()
+        {
             Ok(o) if o.status.success() => o,
             _ => {
                 eprintln!("note: arm-linux-gnueabihf-objdump unavailable; check skipped");
@@ -1678,7 +2439,11 @@ mod tests {
             bad.len()
         );
         assert!(total > 10_000, "objdump output not understood");
-        assert!(bad.is_empty(), "undecoded:\n{}", bad[..bad.len().min(400)].join("\n"));
+        assert!(
+            bad.is_empty(),
+            "undecoded:\n{}",
+            bad[..bad.len().min(400)].join("\n")
+        );
     }
 
     #[test]

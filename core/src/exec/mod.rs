@@ -61,15 +61,21 @@ fn state_key(cpu: &CpuState) -> u32 {
 }
 
 const FAST_SLOTS: usize = 4096;
+const NO_BLOCK: u32 = u32::MAX;
 
 /// Translated-code cache plus the dispatch loop.
+///
+/// Blocks live in a slab and are named by index, so the hot lookup is a
+/// direct-mapped table probe with no reference counting.
 pub struct Engine {
-    blocks: FxHashMap<(u32, u32), Arc<Block>>,
-    fast: Vec<Option<(u32, u32, Arc<Block>)>>,
+    slab: Vec<Block>,
+    free: Vec<u32>,
+    map: FxHashMap<(u32, u32), u32>,
+    fast: Vec<(u32, u32, u32)>,
     /// Set from another thread or a signal handler to make `run` return
     /// [`Exit::Interrupted`] at the next block boundary.
     pub interrupt: Arc<AtomicBool>,
-    /// Guest instructions' blocks translated so far (statistics).
+    /// Blocks translated so far (statistics).
     pub blocks_translated: u64,
     /// Log every block executed to stderr (`-d exec`).
     pub trace_exec: bool,
@@ -81,12 +87,18 @@ impl Default for Engine {
     }
 }
 
+fn fast_slot(pc: u32, key: u32) -> usize {
+    ((pc >> 1) as usize ^ (key as usize) << 7) & (FAST_SLOTS - 1)
+}
+
 impl Engine {
     /// An engine with an empty cache.
     pub fn new() -> Engine {
         Engine {
-            blocks: FxHashMap::default(),
-            fast: vec![None; FAST_SLOTS],
+            slab: Vec::new(),
+            free: Vec::new(),
+            map: FxHashMap::default(),
+            fast: vec![(0, 0, NO_BLOCK); FAST_SLOTS],
             interrupt: Arc::new(AtomicBool::new(false)),
             blocks_translated: 0,
             trace_exec: false,
@@ -96,42 +108,71 @@ impl Engine {
     /// Drops translations of code in `[start, start + len)`.
     pub fn invalidate_range(&mut self, start: u32, len: u32) {
         let (start, end) = (start as u64, start as u64 + len as u64);
-        let overlaps = |pc: u32, b: &Block| (pc as u64) < end && (b.end as u64) > start;
-        self.blocks.retain(|&(pc, _), b| !overlaps(pc, b));
+        let slab = &self.slab;
+        let overlaps = |id: u32| {
+            let b = &slab[id as usize];
+            (b.start as u64) < end && (b.end as u64) > start
+        };
+        let dead: Vec<u32> = self
+            .map
+            .values()
+            .copied()
+            .filter(|&id| overlaps(id))
+            .collect();
+        if dead.is_empty() {
+            return;
+        }
+        self.map.retain(|_, id| !dead.contains(id));
         for slot in self.fast.iter_mut() {
-            if matches!(slot, Some((pc, _, b)) if overlaps(*pc, b)) {
-                *slot = None;
+            if dead.contains(&slot.2) {
+                *slot = (0, 0, NO_BLOCK);
             }
+        }
+        for id in dead {
+            self.slab[id as usize].insns = Vec::new();
+            self.free.push(id);
         }
     }
 
     /// Drops every translation.
     pub fn invalidate_all(&mut self) {
-        self.blocks.clear();
-        self.fast.iter_mut().for_each(|s| *s = None);
+        self.slab.clear();
+        self.free.clear();
+        self.map.clear();
+        self.fast.iter_mut().for_each(|s| *s = (0, 0, NO_BLOCK));
     }
 
     /// Finds or translates the block for the CPU's current state.
-    fn lookup<M: GuestMemory>(&mut self, cpu: &CpuState, mem: &mut M) -> Result<Arc<Block>, MemFault> {
+    #[inline]
+    fn lookup<M: GuestMemory>(&mut self, cpu: &CpuState, mem: &mut M) -> Result<u32, MemFault> {
         let pc = cpu.r[15];
         let key = state_key(cpu);
-        let slot = ((pc >> 1) as usize ^ key as usize) & (FAST_SLOTS - 1);
-        if let Some((spc, skey, b)) = &self.fast[slot] {
-            if *spc == pc && *skey == key {
-                return Ok(b.clone());
-            }
+        let slot = fast_slot(pc, key);
+        let (spc, skey, sid) = self.fast[slot];
+        if spc == pc && skey == key && sid != NO_BLOCK {
+            return Ok(sid);
         }
-        let block = match self.blocks.get(&(pc, key)) {
-            Some(b) => b.clone(),
+        let id = match self.map.get(&(pc, key)) {
+            Some(&id) => id,
             None => {
-                let b = Arc::new(arm::translate(mem, pc, cpu.thumb, cpu.itstate)?);
+                let block = arm::translate(mem, pc, cpu.thumb, cpu.itstate)?;
                 self.blocks_translated += 1;
-                self.blocks.insert((pc, key), b.clone());
-                b
+                let id = match self.free.pop() {
+                    Some(id) => {
+                        self.slab[id as usize] = block;
+                        id
+                    }
+                    None => {
+                        self.slab.push(block);
+                        (self.slab.len() - 1) as u32
+                    }
+                };
+                self.map.insert((pc, key), id);
+                id
             }
         };
-        self.fast[slot] = Some((pc, key, block.clone()));
-        Ok(block)
+        self.fast[slot] = (pc, key, id);
+        Ok(id)
     }
 
     /// Runs guest code from `cpu.r[15]` until an [`Exit`].
@@ -140,8 +181,8 @@ impl Engine {
             if self.interrupt.load(Ordering::Relaxed) {
                 return Exit::Interrupted;
             }
-            let block = match self.lookup(cpu, mem) {
-                Ok(b) => b,
+            let id = match self.lookup(cpu, mem) {
+                Ok(id) => id,
                 Err(fault) => {
                     return Exit::MemFault {
                         pc: cpu.r[15],
@@ -149,6 +190,7 @@ impl Engine {
                     }
                 }
             };
+            let block = &self.slab[id as usize];
             if self.trace_exec {
                 eprintln!(
                     "exec: 0x{:08x} {} it={:02x} r0=0x{:08x} sp=0x{:08x} lr=0x{:08x}",
@@ -160,7 +202,7 @@ impl Engine {
                     cpu.r[14]
                 );
             }
-            if let Some(exit) = interp::run_block(cpu, mem, &block) {
+            if let Some(exit) = interp::run_block(cpu, mem, block) {
                 return exit;
             }
         }

@@ -137,7 +137,10 @@ fn par_lane(kind: ParKind, a: u32, b: u32, sub: bool, width: u32) -> (u32, bool)
     let signed = matches!(kind, ParKind::S | ParKind::Q | ParKind::Sh);
     let (x, y) = if signed {
         let sh = 32 - width;
-        ((((a << sh) as i32) >> sh) as i64, (((b << sh) as i32) >> sh) as i64)
+        (
+            (((a << sh) as i32) >> sh) as i64,
+            (((b << sh) as i32) >> sh) as i64,
+        )
     } else {
         ((a & low_mask(width)) as i64, (b & low_mask(width)) as i64)
     };
@@ -145,7 +148,10 @@ fn par_lane(kind: ParKind, a: u32, b: u32, sub: bool, width: u32) -> (u32, bool)
     let lane_mask = low_mask(width);
     match kind {
         ParKind::S => (r as u32 & lane_mask, r >= 0),
-        ParKind::U => (r as u32 & lane_mask, if sub { r >= 0 } else { r >= 1 << width }),
+        ParKind::U => (
+            r as u32 & lane_mask,
+            if sub { r >= 0 } else { r >= 1 << width },
+        ),
         ParKind::Q => (signed_sat(r, width).0 & lane_mask, false),
         ParKind::Uq => (unsigned_sat(r, width).0 & lane_mask, false),
         ParKind::Sh | ParKind::Uh => ((r >> 1) as u32 & lane_mask, false),
@@ -268,12 +274,18 @@ mod tests {
 
     #[test]
     fn add_with_carry_flags() {
-        assert_eq!(add_with_carry(0x7fff_ffff, 1, false), (0x8000_0000, false, true));
+        assert_eq!(
+            add_with_carry(0x7fff_ffff, 1, false),
+            (0x8000_0000, false, true)
+        );
         assert_eq!(add_with_carry(0xffff_ffff, 1, false), (0, true, false));
         // 5 - 7 = AddWithCarry(5, NOT 7, 1): borrow -> C clear
         assert_eq!(add_with_carry(5, !7, true), (0xffff_fffe, false, false));
         // 0x80000000 - 1 overflows
-        assert_eq!(add_with_carry(0x8000_0000, !1, true), (0x7fff_ffff, true, true));
+        assert_eq!(
+            add_with_carry(0x8000_0000, !1, true),
+            (0x7fff_ffff, true, true)
+        );
     }
 
     #[test]
@@ -282,11 +294,23 @@ mod tests {
         assert_eq!(shift_c(0x8000_0001, Shift::Lsl, 32, false), (0, true));
         assert_eq!(shift_c(0x8000_0001, Shift::Lsl, 33, true), (0, false));
         assert_eq!(shift_c(0x8000_0001, Shift::Lsr, 32, false), (0, true));
-        assert_eq!(shift_c(0x8000_0000, Shift::Asr, 40, false), (0xffff_ffff, true));
-        assert_eq!(shift_c(0x0000_0003, Shift::Rrx, 1, true), (0x8000_0001, true));
-        assert_eq!(shift_c(0x8000_0001, Shift::Ror, 32, false), (0x8000_0001, true));
+        assert_eq!(
+            shift_c(0x8000_0000, Shift::Asr, 40, false),
+            (0xffff_ffff, true)
+        );
+        assert_eq!(
+            shift_c(0x0000_0003, Shift::Rrx, 1, true),
+            (0x8000_0001, true)
+        );
+        assert_eq!(
+            shift_c(0x8000_0001, Shift::Ror, 32, false),
+            (0x8000_0001, true)
+        );
         assert_eq!(shift_c(0x1234, Shift::Ror, 0, true), (0x1234, true));
-        assert_eq!(shift_value(0x8000_0000, Shift::Asr, 200, false), 0xffff_ffff);
+        assert_eq!(
+            shift_value(0x8000_0000, Shift::Asr, 200, false),
+            0xffff_ffff
+        );
     }
 
     #[test]
@@ -301,17 +325,32 @@ mod tests {
     #[test]
     fn parallel_ops() {
         // UADD8 0xff010203 + 0x01010101: lane 3 carries
-        assert_eq!(parallel(ParOp::Add8, ParKind::U, 0xff01_0203, 0x0101_0101), (0x0002_0304, Some(0b1000)));
+        assert_eq!(
+            parallel(ParOp::Add8, ParKind::U, 0xff01_0203, 0x0101_0101),
+            (0x0002_0304, Some(0b1000))
+        );
         // SSUB16: 0x0001_0005 - 0x0002_0003 -> hi -1 (GE 00), lo 2 (GE 11)
-        assert_eq!(parallel(ParOp::Sub16, ParKind::S, 0x0001_0005, 0x0002_0003), (0xffff_0002, Some(0b0011)));
+        assert_eq!(
+            parallel(ParOp::Sub16, ParKind::S, 0x0001_0005, 0x0002_0003),
+            (0xffff_0002, Some(0b0011))
+        );
         // QADD16 saturates
-        assert_eq!(parallel(ParOp::Add16, ParKind::Q, 0x7fff_8000, 0x0001_ffff), (0x7fff_8000, None));
+        assert_eq!(
+            parallel(ParOp::Add16, ParKind::Q, 0x7fff_8000, 0x0001_ffff),
+            (0x7fff_8000, None)
+        );
         // UHSUB8: (1 - 3) >> 1 = -1 -> 0xff
         assert_eq!(parallel(ParOp::Sub8, ParKind::Uh, 1, 3).0 & 0xff, 0xff);
         // SASX: low = n.lo + m.hi... no: SAX low = n.lo + m.hi, high = n.hi - m.lo
-        assert_eq!(parallel(ParOp::Sax, ParKind::S, 0x0005_0001, 0x0002_0003).0, 0x0002_0003);
+        assert_eq!(
+            parallel(ParOp::Sax, ParKind::S, 0x0005_0001, 0x0002_0003).0,
+            0x0002_0003
+        );
         // ASX: low = n.lo - m.hi = 1 - 2 = -1, high = n.hi + m.lo = 5 + 3 = 8
-        assert_eq!(parallel(ParOp::Asx, ParKind::S, 0x0005_0001, 0x0002_0003).0, 0x0008_ffff);
+        assert_eq!(
+            parallel(ParOp::Asx, ParKind::S, 0x0005_0001, 0x0002_0003).0,
+            0x0008_ffff
+        );
     }
 
     #[test]

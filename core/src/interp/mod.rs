@@ -51,10 +51,7 @@ pub fn run_block<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, block: &Block)
 fn fault(cpu: &mut CpuState, insn: &Insn, fault: MemFault) -> Flow {
     cpu.r[15] = insn.pc;
     cpu.itstate = insn.it;
-    Flow::Exit(Exit::MemFault {
-        pc: insn.pc,
-        fault,
-    })
+    Flow::Exit(Exit::MemFault { pc: insn.pc, fault })
 }
 
 /// BXWritePC: branch, switching state by bit 0.
@@ -89,22 +86,26 @@ fn set_nz(cpu: &mut CpuState, r: u32) {
     cpu.z = r == 0;
 }
 
-#[inline]
+#[inline(always)]
 fn operand(cpu: &CpuState, op2: &Operand) -> u32 {
     match *op2 {
         Operand::Imm { value, .. } => value,
-        Operand::Reg { rm, shift, amount } => shift_value(cpu.r[rm as usize], shift, amount as u32, cpu.c),
+        Operand::Reg { rm, shift, amount } => {
+            shift_value(cpu.r[rm as usize], shift, amount as u32, cpu.c)
+        }
         Operand::RegShift { rm, shift, rs } => {
             shift_value(cpu.r[rm as usize], shift, cpu.r[rs as usize] & 0xff, cpu.c)
         }
     }
 }
 
-#[inline]
+#[inline(always)]
 fn operand_c(cpu: &CpuState, op2: &Operand) -> (u32, bool) {
     match *op2 {
         Operand::Imm { value, carry } => (value, carry.unwrap_or(cpu.c)),
-        Operand::Reg { rm, shift, amount } => shift_c(cpu.r[rm as usize], shift, amount as u32, cpu.c),
+        Operand::Reg { rm, shift, amount } => {
+            shift_c(cpu.r[rm as usize], shift, amount as u32, cpu.c)
+        }
         Operand::RegShift { rm, shift, rs } => {
             shift_c(cpu.r[rm as usize], shift, cpu.r[rs as usize] & 0xff, cpu.c)
         }
@@ -112,12 +113,14 @@ fn operand_c(cpu: &CpuState, op2: &Operand) -> (u32, bool) {
 }
 
 /// Computes (address used, updated base) for a single load/store.
-#[inline]
+#[inline(always)]
 fn address(cpu: &CpuState, a: &Addr) -> (u32, u32) {
     let base = cpu.r[a.rn as usize];
     let off = match a.offset {
         Offset::Imm(i) => i,
-        Offset::Reg { rm, shift, amount } => shift_value(cpu.r[rm as usize], shift, amount as u32, cpu.c),
+        Offset::Reg { rm, shift, amount } => {
+            shift_value(cpu.r[rm as usize], shift, amount as u32, cpu.c)
+        }
     };
     let offset_addr = if a.add {
         base.wrapping_add(off)
@@ -133,7 +136,10 @@ fn block_addresses(base: u32, count: u32, mode: BlockMode) -> (u32, u32) {
     match mode {
         BlockMode::Ia => (base, base.wrapping_add(size)),
         BlockMode::Ib => (base.wrapping_add(4), base.wrapping_add(size)),
-        BlockMode::Da => (base.wrapping_sub(size).wrapping_add(4), base.wrapping_sub(size)),
+        BlockMode::Da => (
+            base.wrapping_sub(size).wrapping_add(4),
+            base.wrapping_sub(size),
+        ),
         BlockMode::Db => (base.wrapping_sub(size), base.wrapping_sub(size)),
     }
 }
@@ -195,14 +201,24 @@ fn coproc_read(cpu: &CpuState, cp: u8, opc1: u8, crn: u8, crm: u8, opc2: u8) -> 
     }
 }
 
-#[inline]
+#[inline(always)]
 fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: bool) -> Flow {
     match &insn.op {
         Op::Nop | Op::Barrier => Flow::Next,
-        &Op::Alu { op, s, rd, rn, ref op2 } => {
+        &Op::Alu {
+            op,
+            s,
+            rd,
+            rn,
+            ref op2,
+        } => {
             let a = cpu.r[rn as usize];
             let (result, write) = if op.is_logical() {
-                let (b, carry) = if s { operand_c(cpu, op2) } else { (operand(cpu, op2), cpu.c) };
+                let (b, carry) = if s {
+                    operand_c(cpu, op2)
+                } else {
+                    (operand(cpu, op2), cpu.c)
+                };
                 let r = match op {
                     AluOp::And | AluOp::Tst => a & b,
                     AluOp::Eor | AluOp::Teq => a ^ b,
@@ -247,7 +263,14 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             cpu.r[rd as usize] = (cpu.r[rd as usize] & 0xffff) | (imm16 as u32) << 16;
             Flow::Next
         }
-        &Op::Mul { op, s, rd, rn, rm, ra } => {
+        &Op::Mul {
+            op,
+            s,
+            rd,
+            rn,
+            rm,
+            ra,
+        } => {
             let p = cpu.r[rn as usize].wrapping_mul(cpu.r[rm as usize]);
             let r = match op {
                 MulOp::Mul => p,
@@ -260,7 +283,14 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             cpu.r[rd as usize] = r;
             Flow::Next
         }
-        &Op::MulLong { op, s, rdlo, rdhi, rn, rm } => {
+        &Op::MulLong {
+            op,
+            s,
+            rdlo,
+            rdhi,
+            rn,
+            rm,
+        } => {
             let (n, m) = (cpu.r[rn as usize], cpu.r[rm as usize]);
             let acc = (cpu.r[rdhi as usize] as u64) << 32 | cpu.r[rdlo as usize] as u64;
             let r: u64 = match op {
@@ -312,7 +342,13 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             cpu.r[rd as usize] = (cpu.r[rd as usize] & !mask) | (src & mask);
             Flow::Next
         }
-        &Op::Bfx { signed, rd, rn, lsb, width } => {
+        &Op::Bfx {
+            signed,
+            rd,
+            rn,
+            lsb,
+            width,
+        } => {
             let v = (cpu.r[rn as usize] >> lsb) & low_mask(width as u32);
             cpu.r[rd as usize] = if signed && width < 32 {
                 let sh = 32 - width as u32;
@@ -322,25 +358,53 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             };
             Flow::Next
         }
-        &Op::Extend { signed, bits, dual, rd, rn, rm, rot } => {
+        &Op::Extend {
+            signed,
+            bits,
+            dual,
+            rd,
+            rn,
+            rm,
+            rot,
+        } => {
             let v = cpu.r[rm as usize].rotate_right(rot as u32);
             let add = rn.map_or(0, |r| cpu.r[r as usize]);
             cpu.r[rd as usize] = extend(v, add, signed, bits, dual);
             Flow::Next
         }
-        &Op::Sat { signed, rd, bits, rn, shift, amount } => {
+        &Op::Sat {
+            signed,
+            rd,
+            bits,
+            rn,
+            shift,
+            amount,
+        } => {
             let v = shift_value(cpu.r[rn as usize], shift, amount as u32, cpu.c) as i32 as i64;
-            let (r, sat) = if signed { signed_sat(v, bits as u32) } else { unsigned_sat(v, bits as u32) };
+            let (r, sat) = if signed {
+                signed_sat(v, bits as u32)
+            } else {
+                unsigned_sat(v, bits as u32)
+            };
             cpu.r[rd as usize] = r;
             cpu.q |= sat;
             Flow::Next
         }
-        &Op::Sat16 { signed, rd, bits, rn } => {
+        &Op::Sat16 {
+            signed,
+            rd,
+            bits,
+            rn,
+        } => {
             let v = cpu.r[rn as usize];
             let mut out = 0;
             for half in 0..2 {
                 let x = ((v >> (16 * half)) as u16 as i16) as i64;
-                let (r, sat) = if signed { signed_sat(x, bits as u32) } else { unsigned_sat(x, bits as u32) };
+                let (r, sat) = if signed {
+                    signed_sat(x, bits as u32)
+                } else {
+                    unsigned_sat(x, bits as u32)
+                };
                 cpu.q |= sat;
                 out |= (r & 0xffff) << (16 * half);
             }
@@ -356,13 +420,23 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
                 n = d as i32 as i64;
                 q |= s;
             }
-            let sum = if matches!(op, QOp::Qadd | QOp::Qdadd) { m + n } else { m - n };
+            let sum = if matches!(op, QOp::Qadd | QOp::Qdadd) {
+                m + n
+            } else {
+                m - n
+            };
             let (r, s) = signed_sat(sum, 32);
             cpu.r[rd as usize] = r;
             cpu.q |= q | s;
             Flow::Next
         }
-        &Op::Parallel { op, kind, rd, rn, rm } => {
+        &Op::Parallel {
+            op,
+            kind,
+            rd,
+            rn,
+            rm,
+        } => {
             let (r, ge) = parallel(op, kind, cpu.r[rn as usize], cpu.r[rm as usize]);
             cpu.r[rd as usize] = r;
             if let Some(ge) = ge {
@@ -392,7 +466,13 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             cpu.r[rd as usize] = sum;
             Flow::Next
         }
-        &Op::Pkh { tb, rd, rn, rm, amount } => {
+        &Op::Pkh {
+            tb,
+            rd,
+            rn,
+            rm,
+            amount,
+        } => {
             let (n, m) = (cpu.r[rn as usize], cpu.r[rm as usize]);
             cpu.r[rd as usize] = if tb {
                 let lo = shift_value(m, Shift::Asr, amount as u32, false);
@@ -437,13 +517,22 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
         &Op::StoreDual { rt, rt2, ref addr } => {
             let (a, new_base) = address(cpu, addr);
             mem_try!(cpu, insn, mem.write_u32(a, cpu.r[rt as usize]));
-            mem_try!(cpu, insn, mem.write_u32(a.wrapping_add(4), cpu.r[rt2 as usize]));
+            mem_try!(
+                cpu,
+                insn,
+                mem.write_u32(a.wrapping_add(4), cpu.r[rt2 as usize])
+            );
             if addr.wback {
                 cpu.r[addr.rn as usize] = new_base;
             }
             Flow::Next
         }
-        &Op::LoadMultiple { rn, regs, mode, wback } => {
+        &Op::LoadMultiple {
+            rn,
+            regs,
+            mode,
+            wback,
+        } => {
             let (mut a, new_base) = block_addresses(cpu.r[rn as usize], regs.count_ones(), mode);
             let mut vals = [0u32; 16];
             for (i, val) in vals.iter_mut().enumerate() {
@@ -466,7 +555,12 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             }
             Flow::Next
         }
-        &Op::StoreMultiple { rn, regs, mode, wback } => {
+        &Op::StoreMultiple {
+            rn,
+            regs,
+            mode,
+            wback,
+        } => {
             let (mut a, new_base) = block_addresses(cpu.r[rn as usize], regs.count_ones(), mode);
             for i in 0..16 {
                 if regs & (1 << i) != 0 {
@@ -479,7 +573,13 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             }
             Flow::Next
         }
-        &Op::LoadExcl { size, rt, rt2, rn, imm } => {
+        &Op::LoadExcl {
+            size,
+            rt,
+            rt2,
+            rn,
+            imm,
+        } => {
             let a = cpu.r[rn as usize].wrapping_add(imm);
             let bytes = excl_bytes(size);
             mem_try!(cpu, insn, check_aligned(a, bytes, Access::Read));
@@ -496,7 +596,14 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             }
             Flow::Next
         }
-        &Op::StoreExcl { size, rd, rt, rt2, rn, imm } => {
+        &Op::StoreExcl {
+            size,
+            rd,
+            rt,
+            rt2,
+            rn,
+            imm,
+        } => {
             let a = cpu.r[rn as usize].wrapping_add(imm);
             let bytes = excl_bytes(size);
             mem_try!(cpu, insn, check_aligned(a, bytes, Access::Write));
@@ -507,7 +614,11 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             };
             let ok = match cpu.exclusive.take() {
                 Some(ex) if ex.addr == a => {
-                    mem_try!(cpu, insn, mem.compare_exchange(a, bytes as u8, ex.value, new))
+                    mem_try!(
+                        cpu,
+                        insn,
+                        mem.compare_exchange(a, bytes as u8, ex.value, new)
+                    )
                 }
                 _ => false,
             };
@@ -543,7 +654,11 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             bx_write_pc(cpu, target);
             Flow::Jump
         }
-        &Op::CompareBranch { rn, nonzero, target } => {
+        &Op::CompareBranch {
+            rn,
+            nonzero,
+            target,
+        } => {
             if (cpu.r[rn as usize] != 0) == nonzero {
                 cpu.r[15] = target;
                 Flow::Jump
@@ -571,7 +686,16 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             cpu.set_apsr(v, nzcvq, g);
             Flow::Next
         }
-        &Op::Coproc { read, cp, opc1, crn, crm, opc2, rt, rt2 } => {
+        &Op::Coproc {
+            read,
+            cp,
+            opc1,
+            crn,
+            crm,
+            opc2,
+            rt,
+            rt2,
+        } => {
             if read && rt2.is_none() {
                 if let Some(v) = coproc_read(cpu, cp, opc1, crn, crm, opc2) {
                     cpu.r[rt as usize] = v;
@@ -599,22 +723,51 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             cpu.itstate = it_advance(insn.it);
             Flow::Exit(Exit::Wait)
         }
-        Op::Vfp(v) => match vfp::exec(cpu, mem, v) {
+        Op::Vfp(v) => match exec_vfp(cpu, mem, v) {
             Ok(()) => Flow::Next,
             Err(f) => fault(cpu, insn, f),
         },
-        Op::Neon(n) => match neon::exec(cpu, mem, n) {
+        Op::Neon(n) => match exec_neon(cpu, mem, n) {
             Ok(()) => Flow::Next,
             Err(f) => fault(cpu, insn, f),
         },
     }
 }
 
+// The SIMD executors are large; keeping them out of line keeps the integer
+// dispatch loop small (no big stack frame per guest instruction).
+#[inline(never)]
+fn exec_vfp<M: GuestMemory>(
+    cpu: &mut CpuState,
+    mem: &mut M,
+    v: &crate::ir::vfp::VfpInsn,
+) -> MemResult<()> {
+    vfp::exec(cpu, mem, v)
+}
+
+#[inline(never)]
+fn exec_neon<M: GuestMemory>(
+    cpu: &mut CpuState,
+    mem: &mut M,
+    n: &crate::ir::neon::NeonInsn,
+) -> MemResult<()> {
+    neon::exec(cpu, mem, n)
+}
+
 /// The encoding to report for a coprocessor access nobody implements: the
 /// decoder kept the fields, not the raw bits, so rebuild a recognisable MRC.
 fn coproc_raw(insn: &Insn) -> u32 {
     match insn.op {
-        Op::Coproc { read, cp, opc1, crn, crm, opc2, rt, .. } => {
+        Op::Coproc {
+            read,
+            cp,
+            opc1,
+            crn,
+            crm,
+            opc2,
+            rt,
+            ..
+        } => {
             0x0e00_0010
                 | (opc1 as u32) << 21
                 | (read as u32) << 20

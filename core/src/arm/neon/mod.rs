@@ -13,7 +13,7 @@
 use std::sync::LazyLock;
 
 use crate::arm::decoder::{Fields, Handler, Table};
-use crate::ir::neon::{ImmOp, LongOp, MiscOp, NeonInsn, ScalarOp, SameOp, ShiftOp, Writeback};
+use crate::ir::neon::{ImmOp, LongOp, MiscOp, NeonInsn, SameOp, ScalarOp, ShiftOp, Writeback};
 use crate::ir::Op;
 
 #[cfg(test)]
@@ -285,8 +285,8 @@ fn same(f: &Fields, op: SameOp) -> Op {
         Pmul if z == 0 => 0,
         Qdmulh | Qrdmulh if z == 1 || z == 2 => z,
         Fpadd | Fpmax | Fpmin if z & 1 == 0 && !q => 2,
-        Fma | Fms | Fadd | Fsub | Fabd | Fmla | Fmls | Fmul | Fceq | Fcge | Fcgt | Facge | Facgt
-        | Fmax | Fmin | Recps | Rsqrts
+        Fma | Fms | Fadd | Fsub | Fabd | Fmla | Fmls | Fmul | Fceq | Fcge | Fcgt | Facge
+        | Facgt | Fmax | Fmin | Recps | Rsqrts
             if z & 1 == 0 =>
         {
             2
@@ -425,7 +425,10 @@ fn misc(f: &Fields, op: MiscOp) -> Op {
         CvtF32ToF16 => size == 1 && !odd(&[m]),
         CvtF16ToF32 => size == 1 && !odd(&[d]),
     };
-    let wide = matches!(op, Movn | Qmovn | Qmovun | ShllMax | CvtF32ToF16 | CvtF16ToF32);
+    let wide = matches!(
+        op,
+        Movn | Qmovn | Qmovun | ShllMax | CvtF32ToF16 | CvtF16ToF32
+    );
     if !ok || (!wide && q && odd(&[d, m])) {
         return f.undefined();
     }
@@ -456,7 +459,11 @@ pub fn expand_imm(op: bool, cmode: u32, imm8: u32) -> Option<u64> {
         6 => rep2(i << 16 | 0xffff),
         _ if cmode & 1 == 0 && !op => i * 0x0101_0101_0101_0101,
         _ if cmode & 1 == 0 => (0..8).fold(0u64, |acc, b| {
-            acc | if imm8 >> b & 1 != 0 { 0xff << (8 * b) } else { 0 }
+            acc | if imm8 >> b & 1 != 0 {
+                0xff << (8 * b)
+            } else {
+                0
+            }
         }),
         _ if !op => {
             let (a, b, rest) = (i >> 7 & 1, i >> 6 & 1, i & 0x3f);
@@ -560,7 +567,12 @@ fn writeback(rm: u32, bytes: u32) -> Writeback {
 
 fn multi(f: &Fields) -> Op {
     let raw = f.raw;
-    let (load, ty, size, align) = (bit(raw, 21), bits(raw, 11, 8), bits(raw, 7, 6) as u8, bits(raw, 5, 4));
+    let (load, ty, size, align) = (
+        bit(raw, 21),
+        bits(raw, 11, 8),
+        bits(raw, 7, 6) as u8,
+        bits(raw, 5, 4),
+    );
     let (n, regs, inc, ok) = match ty {
         0b0111 => (1, 1, 1, align & 2 == 0),
         0b1010 => (1, 2, 1, align != 3),
@@ -593,7 +605,12 @@ fn multi(f: &Fields) -> Op {
 
 fn lane(f: &Fields) -> Op {
     let raw = f.raw;
-    let (load, size, n, ia) = (bit(raw, 21), bits(raw, 11, 10), bits(raw, 9, 8) + 1, bits(raw, 7, 4));
+    let (load, size, n, ia) = (
+        bit(raw, 21),
+        bits(raw, 11, 10),
+        bits(raw, 9, 8) + 1,
+        bits(raw, 7, 4),
+    );
     let index = ia >> (size + 1);
     let spaced = |b: u32| if ia >> b & 1 != 0 { 2 } else { 1 };
     let (inc, ok) = match (n, size) {
@@ -628,7 +645,12 @@ fn lane(f: &Fields) -> Op {
 
 fn all_lanes(f: &Fields) -> Op {
     let raw = f.raw;
-    let (n, mut size, t, a) = (bits(raw, 9, 8) + 1, bits(raw, 7, 6), bit(raw, 5), bit(raw, 4));
+    let (n, mut size, t, a) = (
+        bits(raw, 9, 8) + 1,
+        bits(raw, 7, 6),
+        bit(raw, 5),
+        bit(raw, 4),
+    );
     let spacing = if t { 2 } else { 1 };
     let (regs, inc, ok) = match n {
         1 => (spacing, 1, size != 3 && !(size == 0 && a)),

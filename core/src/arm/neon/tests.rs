@@ -241,31 +241,100 @@ fn fields_are_resolved() {
     // vshr.u64 q0, q1, #64
     assert_eq!(
         insn(0xf38000d2),
-        NeonInsn::Shift { op: ShiftOp::Shr, size: 3, u: true, q: true, vd: 0, vm: 2, shift: 64 }
+        NeonInsn::Shift {
+            op: ShiftOp::Shr,
+            size: 3,
+            u: true,
+            q: true,
+            vd: 0,
+            vm: 2,
+            shift: 64
+        }
     );
     // vqrshrn.s32 d0, q1, #16: narrowing, Q bit is the R bit.
     assert_eq!(
         insn(0xf2900952),
-        NeonInsn::Shift { op: ShiftOp::Qrshrn, size: 1, u: false, q: false, vd: 0, vm: 2, shift: 16 }
+        NeonInsn::Shift {
+            op: ShiftOp::Qrshrn,
+            size: 1,
+            u: false,
+            q: false,
+            vd: 0,
+            vm: 2,
+            shift: 16
+        }
     );
     // vdup.32 q0, d31[1]
-    assert_eq!(insn(0xf3bc0c6f), NeonInsn::Dup { q: true, size: 2, vd: 0, vm: 31, index: 1 });
+    assert_eq!(
+        insn(0xf3bc0c6f),
+        NeonInsn::Dup {
+            q: true,
+            size: 2,
+            vd: 0,
+            vm: 31,
+            index: 1
+        }
+    );
     // vmla.i16 d0, d1, d2[3]: scalar register is 3 bits for 16-bit elements.
     assert_eq!(
         insn(0xf291006a),
-        NeonInsn::Scalar { op: ScalarOp::Mla, size: 1, u: false, q: false, vd: 0, vn: 1, vm: 2, index: 3 }
+        NeonInsn::Scalar {
+            op: ScalarOp::Mla,
+            size: 1,
+            u: false,
+            q: false,
+            vd: 0,
+            vn: 1,
+            vm: 2,
+            index: 3
+        }
     );
     // veor q8, q9, q10
-    assert!(matches!(insn(0xf34201f4), NeonInsn::Same { op: SameOp::Eor, vd: 16, vn: 18, vm: 20, q: true, .. }));
+    assert!(matches!(
+        insn(0xf34201f4),
+        NeonInsn::Same {
+            op: SameOp::Eor,
+            vd: 16,
+            vn: 18,
+            vm: 20,
+            q: true,
+            ..
+        }
+    ));
     // vld4.32 {d1,d3,d5,d7}, [r0], r2
     assert_eq!(
         insn(0xf4201182),
-        NeonInsn::Multi { load: true, n: 4, regs: 1, inc: 2, size: 2, vd: 1, rn: 0, wb: Writeback::Reg(2) }
+        NeonInsn::Multi {
+            load: true,
+            n: 4,
+            regs: 1,
+            inc: 2,
+            size: 2,
+            vd: 1,
+            rn: 0,
+            wb: Writeback::Reg(2)
+        }
     );
     // vmvn.i32 d0, #0x12ff stores the inverted immediate.
-    assert_eq!(insn(0xf2810c32), NeonInsn::Imm { op: ImmOp::Mov, q: false, vd: 0, imm: !0x0000_12ff_0000_12ff });
+    assert_eq!(
+        insn(0xf2810c32),
+        NeonInsn::Imm {
+            op: ImmOp::Mov,
+            q: false,
+            vd: 0,
+            imm: !0x0000_12ff_0000_12ff
+        }
+    );
     // vmov.f32 q0, #1.5
-    assert_eq!(insn(0xf2870f58), NeonInsn::Imm { op: ImmOp::Mov, q: true, vd: 0, imm: 0x3fc0_0000_3fc0_0000 });
+    assert_eq!(
+        insn(0xf2870f58),
+        NeonInsn::Imm {
+            op: ImmOp::Mov,
+            q: true,
+            vd: 0,
+            imm: 0x3fc0_0000_3fc0_0000
+        }
+    );
 }
 
 #[test]
@@ -276,7 +345,10 @@ fn expand_imm_forms() {
     assert_eq!(expand_imm(false, 0b1100, 0xab), Some(0x0000_abff_0000_abff));
     assert_eq!(expand_imm(false, 0b1101, 0xab), Some(0x00ab_ffff_00ab_ffff));
     assert_eq!(expand_imm(false, 0b1110, 0xab), Some(0xabab_abab_abab_abab));
-    assert_eq!(expand_imm(true, 0b1110, 0b1000_0001), Some(0xff00_0000_0000_00ff));
+    assert_eq!(
+        expand_imm(true, 0b1110, 0b1000_0001),
+        Some(0xff00_0000_0000_00ff)
+    );
     // 0x70 -> 1.0, 0x00 -> 2.0, 0xf0 -> -1.0
     assert_eq!(expand_imm(false, 0b1111, 0x70), Some(0x3f80_0000_3f80_0000));
     assert_eq!(expand_imm(false, 0b1111, 0x00), Some(0x4000_0000_4000_0000));
@@ -294,7 +366,10 @@ fn undefined_encodings() {
     assert!(undef(0xf2210b02 & !(3 << 20)), "vqdmulh.s8");
     assert!(undef(0xf3b80102), "vrev16.32");
     assert!(undef(0xf3b80181), "vzip.32 D form");
-    assert!(undef((0xf3a00f52 & !(0x3f << 16)) | 0x10 << 16), "vcvt fixed with imm6 < 32");
+    assert!(
+        undef((0xf3a00f52 & !(0x3f << 16)) | 0x10 << 16),
+        "vcvt fixed with imm6 < 32"
+    );
     assert!(undef(0xf4a00c1f | 0xc0), "vld1 all lanes size 11");
     assert!(undef(0xf480_0c0f), "vst1 all lanes");
     assert!(undef(0xf420_0b0f), "vld type 1011");
@@ -322,14 +397,22 @@ fn random_sweep_never_panics_and_stays_in_range() {
         let op = decode(raw, 0).expect("in the NEON space");
         if let Op::Neon(insn) = op {
             let regs: &[u8] = match &*insn {
-                NeonInsn::Same { vd, vn, vm, .. } | NeonInsn::Long { vd, vn, vm, .. } => &[*vd, *vn, *vm],
-                NeonInsn::Table { vd, vn, len, vm, .. } => &[*vd, *vn + *len - 1, *vm],
-                NeonInsn::Multi { vd, .. } | NeonInsn::Lane { vd, .. } | NeonInsn::AllLanes { vd, .. } => &[*vd],
+                NeonInsn::Same { vd, vn, vm, .. } | NeonInsn::Long { vd, vn, vm, .. } => {
+                    &[*vd, *vn, *vm]
+                }
+                NeonInsn::Table {
+                    vd, vn, len, vm, ..
+                } => &[*vd, *vn + *len - 1, *vm],
+                NeonInsn::Multi { vd, .. }
+                | NeonInsn::Lane { vd, .. }
+                | NeonInsn::AllLanes { vd, .. } => &[*vd],
                 _ => &[],
             };
             assert!(regs.iter().all(|r| *r < 32), "{raw:08x}: {insn:?}");
             let size: Size = match &*insn {
-                NeonInsn::Same { size, .. } | NeonInsn::Misc { size, .. } | NeonInsn::Shift { size, .. } => *size,
+                NeonInsn::Same { size, .. }
+                | NeonInsn::Misc { size, .. }
+                | NeonInsn::Shift { size, .. } => *size,
                 _ => 0,
             };
             assert!(size <= 3);
@@ -354,8 +437,9 @@ fn t32_to_a32(t: u32) -> Option<u32> {
 /// arithmetic, no register beyond D31).
 fn valid_v7(text: &str) -> bool {
     let v8 = [
-        "vmaxnm", "vminnm", "vrint", "vsel", "vqrdmlah", "vqrdmlsh", "vcvta", "vcvtn", "vcvtp", "vcvtm", "aes",
-        "sha", "vsdot", "vudot", "vfmal", "vfmsl", "vcadd", "vcmla", "vmmla", "vdot",
+        "vmaxnm", "vminnm", "vrint", "vsel", "vqrdmlah", "vqrdmlsh", "vcvta", "vcvtn", "vcvtp",
+        "vcvtm", "aes", "sha", "vsdot", "vudot", "vfmal", "vfmsl", "vcadd", "vcmla", "vmmla",
+        "vdot",
     ];
     let mnemonic = text.split_whitespace().next().unwrap_or("");
     !text.contains("illegal")
@@ -369,9 +453,13 @@ fn valid_v7(text: &str) -> bool {
 #[test]
 fn every_neon_instruction_in_libc_decodes() {
     let lib = "/usr/arm-linux-gnueabihf/lib/libc.so.6";
-    let out = std::process::Command::new("arm-linux-gnueabihf-objdump").args(["-d", lib]).output();
+    let out = std::process::Command::new("arm-linux-gnueabihf-objdump")
+        .args(["-d", lib])
+        .output();
     let text = match out {
-        Ok(o) if o.status.success() && std::path::Path::new(lib).exists() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Ok(o) if o.status.success() && std::path::Path::new(lib).exists() => {
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        }
         _ => {
             eprintln!("note: {lib} or arm-linux-gnueabihf-objdump missing; libc sweep skipped");
             return;
@@ -386,9 +474,11 @@ fn every_neon_instruction_in_libc_decodes() {
         let enc: Vec<&str> = cols[1].split_whitespace().collect();
         let raw = match enc.as_slice() {
             [w] if w.len() == 8 => u32::from_str_radix(w, 16).ok(),
-            [h1, h2] if h1.len() == 4 && h2.len() == 4 => u32::from_str_radix(&format!("{h1}{h2}"), 16)
-                .ok()
-                .and_then(t32_to_a32),
+            [h1, h2] if h1.len() == 4 && h2.len() == 4 => {
+                u32::from_str_radix(&format!("{h1}{h2}"), 16)
+                    .ok()
+                    .and_then(t32_to_a32)
+            }
             _ => None,
         };
         let Some(raw) = raw else { continue };

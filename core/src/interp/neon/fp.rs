@@ -280,7 +280,7 @@ impl Fp {
 
     /// FPToFixed with round towards zero: `frac` fraction bits, signed or
     /// unsigned 32-bit result, saturating (IOC) when out of range.
-    pub fn to_fixed(&mut self, x: u32, unsigned: bool, frac: u32) -> u32 {
+    pub fn f32_to_fixed(&mut self, x: u32, unsigned: bool, frac: u32) -> u32 {
         let x = self.flush(x);
         if is_nan(x) {
             self.flags |= IOC;
@@ -309,7 +309,7 @@ impl Fp {
     }
 
     /// FixedToFP with round to nearest: `frac` fraction bits.
-    pub fn from_fixed(&mut self, x: u32, unsigned: bool, frac: u32) -> u32 {
+    pub fn f32_from_fixed(&mut self, x: u32, unsigned: bool, frac: u32) -> u32 {
         let i = if unsigned { x as f64 } else { x as i32 as f64 };
         let v = i / (1u64 << frac) as f64;
         let r = v as f32;
@@ -321,7 +321,7 @@ impl Fp {
 
     /// Single to IEEE half precision (VCVT.F16.F32; FZ applies to the input
     /// only, default NaN 0x7e00).
-    pub fn to_half(&mut self, x: u32) -> u16 {
+    pub fn f32_to_half(&mut self, x: u32) -> u16 {
         let x = self.flush(x);
         if self.nans(&[x]) {
             return 0x7e00;
@@ -359,7 +359,7 @@ impl Fp {
 
     /// IEEE half to single precision (VCVT.F32.F16; half denormals are
     /// not flushed).
-    pub fn from_half(&mut self, h: u16) -> u32 {
+    pub fn f32_from_half(&mut self, h: u16) -> u32 {
         let sign = (h as u32 & 0x8000) << 16;
         let (e, m) = ((h >> 10 & 0x1f) as u32, (h & 0x3ff) as u32);
         match (e, m) {

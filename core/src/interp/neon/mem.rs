@@ -44,7 +44,11 @@ fn write_back(cpu: &mut CpuState, rn: u8, wb: Writeback, base: u32) {
 }
 
 /// Executes a VLDn/VSTn.
-pub(super) fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &NeonInsn) -> MemResult<()> {
+pub(super) fn exec<M: GuestMemory>(
+    cpu: &mut CpuState,
+    mem: &mut M,
+    insn: &NeonInsn,
+) -> MemResult<()> {
     match *insn {
         NeonInsn::Multi {
             load,
@@ -121,7 +125,10 @@ pub(super) fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &NeonI
         } => {
             let base = cpu.r[rn as usize];
             for i in 0..n as usize {
-                let x = dup(read(mem, base.wrapping_add((i as u32) << size), size)?, size);
+                let x = dup(
+                    read(mem, base.wrapping_add((i as u32) << size), size)?,
+                    size,
+                );
                 for r in 0..regs as usize {
                     cpu.d[(vd as usize + i * inc as usize + r) % 32] = x;
                 }

@@ -47,8 +47,16 @@ pub fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &NeonInsn) ->
             vm,
         } => {
             let wide_n = matches!(op, LongOp::Addw | LongOp::Subw) || narrowing(op);
-            let n = if wide_n { rq(cpu, vn) } else { cpu.d[vn as usize] as u128 };
-            let m = if narrowing(op) { rq(cpu, vm) } else { cpu.d[vm as usize] as u128 };
+            let n = if wide_n {
+                rq(cpu, vn)
+            } else {
+                cpu.d[vn as usize] as u128
+            };
+            let m = if narrowing(op) {
+                rq(cpu, vm)
+            } else {
+                cpu.d[vm as usize] as u128
+            };
             if narrowing(op) {
                 cpu.d[vd as usize] = long(&mut st, op, size, u, n, m, 0) as u64;
             } else {
@@ -241,7 +249,7 @@ fn ext(x: u64, size: Size, u: bool) -> i128 {
 /// Element `i` of a doubleword.
 #[inline(always)]
 fn lane(v: u64, size: Size, i: usize) -> u64 {
-    (v >> (i as u32 * ebits(size)) % 64) & emask(size)
+    (v >> ((i as u32 * ebits(size)) % 64)) & emask(size)
 }
 
 /// Element `i` of a quadword.
@@ -352,7 +360,15 @@ fn shr(v: i128, k: u32, round: bool) -> i128 {
 /// VSHL/VQSHL/VRSHL/VQRSHL by register: shifts element `x` by the signed
 /// bottom byte of `s`.
 #[inline(always)]
-fn shift_reg(x: u64, s: u64, size: Size, u: bool, round: bool, saturate: bool, qc: &mut bool) -> u64 {
+fn shift_reg(
+    x: u64,
+    s: u64,
+    size: Size,
+    u: bool,
+    round: bool,
+    saturate: bool,
+    qc: &mut bool,
+) -> u64 {
     let sh = s as u8 as i8 as i32;
     let v = ext(x, size, u);
     let esize = ebits(size) as i32;
@@ -413,13 +429,23 @@ fn wq(cpu: &mut CpuState, d: u8, v: u128) {
 // Three registers of the same length.
 
 #[allow(clippy::too_many_arguments)]
-fn same(cpu: &mut CpuState, st: &mut State, op: SameOp, size: Size, u: bool, q: bool, vd: u8, vn: u8, vm: u8) {
+fn same(
+    cpu: &mut CpuState,
+    st: &mut State,
+    op: SameOp,
+    size: Size,
+    u: bool,
+    q: bool,
+    vd: u8,
+    vn: u8,
+    vm: u8,
+) {
     use SameOp::*;
     let (vd, vn, vm) = (vd as usize, vn as usize, vm as usize);
     if matches!(op, Pmax | Pmin | Padd | Fpadd | Fpmax | Fpmin) {
         // Pairwise (D only): low half of the result from Vn, high from Vm.
         let (a, b) = (cpu.d[vn], cpu.d[vm]);
-        let half = (32 >> size) as usize;
+        let half = (4 >> size) as usize;
         let mut r = 0u64;
         for (k, src) in [a, b].into_iter().enumerate() {
             for i in 0..half {
@@ -478,7 +504,9 @@ fn same_d(st: &mut State, op: SameOp, size: Size, u: bool, a: u64, b: u64, d: u6
         Ceq => map2(a, b, size, |x, y| ones(x == y)),
         Tst => map2(a, b, size, |x, y| ones(x & y != 0)),
         // The shifts by register shift Vm by the bottom byte of Vn.
-        Shl => map2(b, a, size, |x, y| shift_reg(x, y, size, u, false, false, qc)),
+        Shl => map2(b, a, size, |x, y| {
+            shift_reg(x, y, size, u, false, false, qc)
+        }),
         Qshl => map2(b, a, size, |x, y| shift_reg(x, y, size, u, false, true, qc)),
         Rshl => map2(b, a, size, |x, y| shift_reg(x, y, size, u, true, false, qc)),
         Qrshl => map2(b, a, size, |x, y| shift_reg(x, y, size, u, true, true, qc)),
@@ -505,7 +533,9 @@ fn same_d(st: &mut State, op: SameOp, size: Size, u: bool, a: u64, b: u64, d: u6
         }
         Fadd => map2(a, b, 2, |x, y| fp.add(x as u32, y as u32) as u64),
         Fsub => map2(a, b, 2, |x, y| fp.sub(x as u32, y as u32) as u64),
-        Fabd => map2(a, b, 2, |x, y| (fp.sub(x as u32, y as u32) & !SIGN32) as u64),
+        Fabd => map2(a, b, 2, |x, y| {
+            (fp.sub(x as u32, y as u32) & !SIGN32) as u64
+        }),
         Fmul => map2(a, b, 2, |x, y| fp.mul(x as u32, y as u32) as u64),
         Fmla => map3(a, b, d, 2, |x, y, z| {
             let p = fp.mul(x as u32, y as u32);
@@ -515,7 +545,9 @@ fn same_d(st: &mut State, op: SameOp, size: Size, u: bool, a: u64, b: u64, d: u6
             let p = fp.mul(x as u32, y as u32);
             fp.add(z as u32, p ^ SIGN32) as u64
         }),
-        Fma => map3(a, b, d, 2, |x, y, z| fp.fma(z as u32, x as u32, y as u32) as u64),
+        Fma => map3(a, b, d, 2, |x, y, z| {
+            fp.fma(z as u32, x as u32, y as u32) as u64
+        }),
         Fms => map3(a, b, d, 2, |x, y, z| {
             fp.fma(z as u32, x as u32 ^ SIGN32, y as u32) as u64
         }),
@@ -650,8 +682,12 @@ fn shift_imm(
         cpu.d[vd as usize + r] = match op {
             Shr => map1(a, size, |x| shr(s(x), sh, false) as u64),
             Rshr => map1(a, size, |x| shr(s(x), sh, true) as u64),
-            Sra => map2(a, d, size, |x, z| z.wrapping_add(shr(s(x), sh, false) as u64)),
-            Rsra => map2(a, d, size, |x, z| z.wrapping_add(shr(s(x), sh, true) as u64)),
+            Sra => map2(a, d, size, |x, z| {
+                z.wrapping_add(shr(s(x), sh, false) as u64)
+            }),
+            Rsra => map2(a, d, size, |x, z| {
+                z.wrapping_add(shr(s(x), sh, true) as u64)
+            }),
             Sri => {
                 let keep = if sh >= 64 { !0 } else { !(m >> sh) & m };
                 map2(a, d, size, |x, z| (z & keep) | (x >> sh.min(63) & !keep))
@@ -663,8 +699,8 @@ fn shift_imm(
             }
             Qshl => map1(a, size, |x| sat(s(x) << sh, size, u, qc)),
             Qshlu => map1(a, size, |x| sat(ext(x, size, false) << sh, size, true, qc)),
-            CvtFromFixed => map1(a, 2, |x| fp.from_fixed(x as u32, u, sh) as u64),
-            CvtToFixed => map1(a, 2, |x| fp.to_fixed(x as u32, u, sh) as u64),
+            CvtFromFixed => map1(a, 2, |x| fp.f32_from_fixed(x as u32, u, sh) as u64),
+            CvtToFixed => map1(a, 2, |x| fp.f32_to_fixed(x as u32, u, sh) as u64),
             Shrn | Rshrn | Qshrn | Qrshrn | Qshrun | Qrshrun | Shll => unreachable!(),
         };
     }
@@ -688,7 +724,16 @@ fn rev(v: u64, size: Size, group: u32) -> u64 {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn misc(cpu: &mut CpuState, st: &mut State, op: MiscOp, size: Size, u: bool, q: bool, vd: u8, vm: u8) {
+fn misc(
+    cpu: &mut CpuState,
+    st: &mut State,
+    op: MiscOp,
+    size: Size,
+    u: bool,
+    q: bool,
+    vd: u8,
+    vm: u8,
+) {
     use MiscOp::*;
     let (vdu, vmu) = (vd as usize, vm as usize);
     let regs = 1 + q as usize;
@@ -781,7 +826,7 @@ fn misc(cpu: &mut CpuState, st: &mut State, op: MiscOp, size: Size, u: bool, q: 
             let src = rq(cpu, vm);
             let mut r = 0u64;
             for i in 0..4 {
-                r |= (fp.to_half(lane128(src, 2, i) as u32) as u64) << (16 * i);
+                r |= (fp.f32_to_half(lane128(src, 2, i) as u32) as u64) << (16 * i);
             }
             cpu.d[vdu] = r;
             return;
@@ -790,7 +835,12 @@ fn misc(cpu: &mut CpuState, st: &mut State, op: MiscOp, size: Size, u: bool, q: 
             let src = cpu.d[vmu];
             let mut r = 0u128;
             for i in 0..4 {
-                set128(&mut r, 2, i, fp.from_half(lane(src, 1, i) as u16) as u64);
+                set128(
+                    &mut r,
+                    2,
+                    i,
+                    fp.f32_from_half(lane(src, 1, i) as u16) as u64,
+                );
             }
             wq(cpu, vd, r);
             return;
@@ -809,7 +859,8 @@ fn misc(cpu: &mut CpuState, st: &mut State, op: MiscOp, size: Size, u: bool, q: 
                 let w = size + 1;
                 let mut v = 0u64;
                 for i in 0..(4 >> size) as usize {
-                    let sum = ext(lane(a, size, 2 * i), size, u) + ext(lane(a, size, 2 * i + 1), size, u);
+                    let sum =
+                        ext(lane(a, size, 2 * i), size, u) + ext(lane(a, size, 2 * i + 1), size, u);
                     let sum = if op == Padal {
                         (sum as u64).wrapping_add(lane(d, w, i))
                     } else {
@@ -826,7 +877,9 @@ fn misc(cpu: &mut CpuState, st: &mut State, op: MiscOp, size: Size, u: bool, q: 
             Clz => map1(a, size, |x| (x.leading_zeros() - (64 - eb)) as u64),
             Cnt => map1(a, 0, |x| x.count_ones() as u64),
             Mvn => !a,
-            Qabs => map1(a, size, |x| sat(s(x).unsigned_abs() as i128, size, false, qc)),
+            Qabs => map1(a, size, |x| {
+                sat(s(x).unsigned_abs() as i128, size, false, qc)
+            }),
             Qneg => map1(a, size, |x| sat(-(s(x) as i128), size, false, qc)),
             Cgt0 => map1(a, size, |x| ones(s(x) > 0)),
             Cge0 => map1(a, size, |x| ones(s(x) >= 0)),
@@ -846,10 +899,11 @@ fn misc(cpu: &mut CpuState, st: &mut State, op: MiscOp, size: Size, u: bool, q: 
             Ursqrte => map1(a, 2, |x| fp::ursqrte(x as u32) as u64),
             Frecpe => map1(a, 2, |x| fp.recpe(x as u32) as u64),
             Frsqrte => map1(a, 2, |x| fp.rsqrte(x as u32) as u64),
-            CvtFromInt => map1(a, 2, |x| fp.from_fixed(x as u32, u, 0) as u64),
-            CvtToInt => map1(a, 2, |x| fp.to_fixed(x as u32, u, 0) as u64),
-            Swp | Trn | Uzp | Zip | Movn | Qmovn | Qmovun | ShllMax | CvtF32ToF16
-            | CvtF16ToF32 => unreachable!(),
+            CvtFromInt => map1(a, 2, |x| fp.f32_from_fixed(x as u32, u, 0) as u64),
+            CvtToInt => map1(a, 2, |x| fp.f32_to_fixed(x as u32, u, 0) as u64),
+            Swp | Trn | Uzp | Zip | Movn | Qmovn | Qmovun | ShllMax | CvtF32ToF16 | CvtF16ToF32 => {
+                unreachable!()
+            }
         };
     }
 }
