@@ -6,6 +6,7 @@
 mod compat;
 mod load;
 mod memory;
+mod process;
 mod syscall;
 
 use std::ffi::OsString;
@@ -70,7 +71,12 @@ fn qemu_style_args(args: Vec<OsString>) -> Vec<OsString> {
     while let Some(arg) = iter.next() {
         let s = arg.to_string_lossy().into_owned();
         if !s.starts_with('-') || s == "--" {
-            out.push(arg);
+            // Everything from the program name on belongs to the guest:
+            // "--" stops clap from reading guest options such as "-d".
+            out.push(OsString::from("--"));
+            if s != "--" {
+                out.push(arg);
+            }
             out.extend(iter);
             break;
         }

@@ -48,6 +48,8 @@ pub struct Process {
     pub strace: bool,
     /// clear_child_tid from set_tid_address.
     pub clear_child_tid: u32,
+    /// The emulator's own executable, for re-running ARM programs on execve.
+    pub emulator: PathBuf,
     reported: HashSet<u32>,
 }
 
@@ -77,6 +79,7 @@ impl Process {
             sigmask: 0,
             strace,
             clear_child_tid: 0,
+            emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
             reported: HashSet::new(),
         }
     }
@@ -467,6 +470,56 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 p.space.write_bytes(a[0], &b)?;
                 Ok(0)
             }
+            nr::SENDFILE64 | nr::SENDFILE => {
+                // loff_t is 64-bit in sendfile64's pointer, 32-bit in sendfile's.
+                let mut off: i64 = 0;
+                let use_off = a[2] != 0;
+                if use_off {
+                    off = if num == nr::SENDFILE64 {
+                        i64::from_le_bytes(p.space.slice(a[2], 8)?.try_into().unwrap())
+                    } else {
+                        i32::from_le_bytes(p.space.slice(a[2], 4)?.try_into().unwrap()) as i64
+                    };
+                }
+                let offp = if use_off {
+                    &mut off as *mut i64
+                } else {
+                    std::ptr::null_mut()
+                };
+                let r = host(libc::sendfile(a[0] as i32, a[1] as i32, offp, a[3] as usize) as i64)?;
+                if use_off {
+                    if num == nr::SENDFILE64 {
+                        p.space.write_bytes(a[2], &off.to_le_bytes())?;
+                    } else {
+                        p.space.write_bytes(a[2], &(off as i32).to_le_bytes())?;
+                    }
+                }
+                Ok(r)
+            }
+            nr::UTIMENSAT | nr::UTIMENSAT_TIME64 => {
+                let t64 = num == nr::UTIMENSAT_TIME64;
+                let times = if a[2] != 0 {
+                    let size = if t64 { 16 } else { 8 };
+                    let read = |addr| {
+                        if t64 {
+                            read_timespec64(p, addr)
+                        } else {
+                            read_timespec32(p, addr)
+                        }
+                    };
+                    Some([read(a[2])?, read(a[2] + size)?])
+                } else {
+                    None
+                };
+                let path = if a[1] != 0 { Some(p.path(a[1])?) } else { None };
+                host(libc::syscall(
+                    libc::SYS_utimensat,
+                    a[0] as i32,
+                    path.as_ref().map_or(std::ptr::null(), |c| c.as_ptr()),
+                    times.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
+                    a[3] as i32,
+                ))
+            }
             nr::FSYNC => host(libc::fsync(a[0] as i32) as i64),
             nr::FDATASYNC => host(libc::fdatasync(a[0] as i32) as i64),
             nr::SYNC => {
@@ -666,6 +719,35 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 Ok(libc::gettid() as u32)
             }
             nr::SET_ROBUST_LIST => Ok(0),
+            nr::FORK => crate::process::clone_process(p, cpu, libc::SIGCHLD as u32, 0, 0, 0, 0),
+            nr::VFORK => crate::process::clone_process(
+                p,
+                cpu,
+                flags::clone::CLONE_VM | flags::clone::CLONE_VFORK | libc::SIGCHLD as u32,
+                0,
+                0,
+                0,
+                0,
+            ),
+            nr::CLONE => crate::process::clone_process(p, cpu, a[0], a[1], a[2], a[3], a[4]),
+            nr::WAIT4 => crate::process::wait4(p, a[0], a[1], a[2], a[3]),
+            nr::EXECVE => crate::process::execve(p, a[0], a[1], a[2]),
+            nr::PRCTL => match a[0] {
+                // PR_SET_NAME / PR_GET_NAME: a 16-byte name buffer.
+                15 | 16 => {
+                    let buf = p.ptr(a[1], 16, if a[0] == 15 { PROT_READ } else { PROT_WRITE })?;
+                    host(libc::prctl(a[0] as i32, buf) as i64)
+                }
+                // PR_SET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE: integers.
+                1 | 3 | 4 => host(libc::prctl(a[0] as i32, a[1] as libc::c_ulong) as i64),
+                _ => {
+                    p.report_once(
+                        format!("unsupported prctl option {}", a[0]),
+                        0x4000_0000 ^ a[0],
+                    );
+                    Err(libc::EINVAL)
+                }
+            },
             nr::FUTEX | nr::FUTEX_TIME64 => futex(p, num == nr::FUTEX_TIME64, a),
             nr::RT_SIGACTION => rt_sigaction(p, a),
             nr::RT_SIGPROCMASK => rt_sigprocmask(p, a),

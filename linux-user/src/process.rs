@@ -1,0 +1,200 @@
+//! Process creation and replacement: fork/vfork/clone without CLONE_VM,
+//! wait4, and execve (ARM programs re-run under rsemu-arm).
+
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use rsemu_core::CpuState;
+use rsemu_syscalls::flags::clone::*;
+use rsemu_syscalls::{layout, GuestStruct};
+
+use crate::syscall::Process;
+
+type SysR = Result<u32, i32>;
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+/// clone for a new process (no CLONE_VM) and fork/vfork. ARM argument
+/// order: flags, newsp, parent_tidptr, tls, child_tidptr.
+pub fn clone_process(
+    p: &mut Process,
+    cpu: &mut CpuState,
+    flags: u32,
+    newsp: u32,
+    ptid: u32,
+    tls: u32,
+    ctid: u32,
+) -> SysR {
+    if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
+        // Threads need the multi-threaded engine (not there yet).
+        return Err(libc::ENOSYS);
+    }
+    // vfork shares memory with a parent that waits; a copy-on-write fork is
+    // indistinguishable for a child that only execs or exits.
+    // SAFETY: the emulator is single-threaded here, so fork is safe; the
+    // child continues with a copy of every emulator structure.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(errno());
+    }
+    if pid == 0 {
+        // SAFETY: gettid cannot fail.
+        let tid = unsafe { libc::gettid() } as u32;
+        if flags & CLONE_CHILD_SETTID != 0 {
+            let _ = p.space.write_bytes(ctid, &tid.to_le_bytes());
+        }
+        if flags & CLONE_CHILD_CLEARTID != 0 {
+            p.clear_child_tid = ctid;
+        }
+        if flags & CLONE_SETTLS != 0 {
+            cpu.tpidruro = tls;
+        }
+        if newsp != 0 {
+            cpu.r[13] = newsp;
+        }
+        return Ok(0);
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = p.space.write_bytes(ptid, &(pid as u32).to_le_bytes());
+    }
+    if flags & CLONE_VFORK != 0 {
+        // The parent of a vfork waits until the child has exec'd or exited:
+        // wait for exit here is too strong, so just let it run on.
+    }
+    Ok(pid as u32)
+}
+
+/// wait4(pid, status, options, rusage).
+pub fn wait4(p: &Process, pid: u32, status: u32, options: u32, rusage: u32) -> SysR {
+    let mut st: i32 = 0;
+    // SAFETY: all pointers are to our own locals.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let r = unsafe { libc::wait4(pid as i32, &mut st, options as i32, &mut ru) };
+    if r < 0 {
+        return Err(errno());
+    }
+    if status != 0 && r > 0 {
+        p.space.write_bytes(status, &st.to_le_bytes())?;
+    }
+    if rusage != 0 {
+        let longs = [
+            ru.ru_maxrss,
+            ru.ru_ixrss,
+            ru.ru_idrss,
+            ru.ru_isrss,
+            ru.ru_minflt,
+            ru.ru_majflt,
+            ru.ru_nswap,
+            ru.ru_inblock,
+            ru.ru_oublock,
+            ru.ru_msgsnd,
+            ru.ru_msgrcv,
+            ru.ru_nsignals,
+            ru.ru_nvcsw,
+            ru.ru_nivcsw,
+        ];
+        let g = layout::Rusage32::from_host(
+            (ru.ru_utime.tv_sec, ru.ru_utime.tv_usec),
+            (ru.ru_stime.tv_sec, ru.ru_stime.tv_usec),
+            &longs,
+        );
+        p.space.write_bytes(rusage, &g.to_guest_vec())?;
+    }
+    Ok(r as u32)
+}
+
+/// Reads a NULL-terminated array of guest string pointers.
+fn string_array(p: &Process, mut addr: u32) -> Result<Vec<Vec<u8>>, i32> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    loop {
+        let b = p.space.slice(addr, 4)?;
+        let ptr = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        if ptr == 0 {
+            return Ok(out);
+        }
+        out.push(p.space.read_cstr(ptr, 128 * 1024)?);
+        if out.len() > 100_000 {
+            return Err(libc::E2BIG);
+        }
+        addr = addr.wrapping_add(4);
+    }
+}
+
+fn is_arm_elf(path: &Path) -> bool {
+    let mut head = [0u8; 20];
+    match std::fs::File::open(path) {
+        Ok(mut f) => {
+            use std::io::Read;
+            f.read_exact(&mut head).is_ok()
+                && head[..4] == *b"\x7fELF"
+                && head[4] == 1
+                && head[18] == 40
+                && head[19] == 0
+        }
+        Err(_) => false,
+    }
+}
+
+fn cstr(b: &[u8]) -> Result<CString, i32> {
+    CString::new(b.to_vec()).map_err(|_| libc::EINVAL)
+}
+
+/// execve: an ARM ELF runs under this emulator again (no binfmt_misc
+/// needed), with the same options; anything else runs natively.
+pub fn execve(p: &Process, path_addr: u32, argv_addr: u32, envp_addr: u32) -> SysR {
+    let raw_path = p.space.read_cstr(path_addr, 4096)?;
+    let argv = string_array(p, argv_addr)?;
+    let envp = string_array(p, envp_addr)?;
+    // /proc/self/exe is the guest program, not the emulator.
+    let target = if raw_path == b"/proc/self/exe" {
+        p.exe.clone()
+    } else {
+        let s = String::from_utf8_lossy(&raw_path).into_owned();
+        crate::load::resolve_in_sysroot(p.sysroot.as_deref(), &s)
+    };
+    if !target.exists() {
+        return Err(libc::ENOENT);
+    }
+    let envs: Vec<CString> = envp.iter().map(|e| cstr(e)).collect::<Result<_, _>>()?;
+    let mut env_ptrs: Vec<*const libc::c_char> = envs.iter().map(|c| c.as_ptr()).collect();
+    env_ptrs.push(std::ptr::null());
+    let (prog, args): (CString, Vec<CString>) = if is_arm_elf(&target) {
+        let mut args = vec![cstr(b"rsemu-arm")?];
+        if let Some(root) = &p.sysroot {
+            args.push(cstr(b"-L")?);
+            args.push(cstr(root.as_os_str().as_bytes())?);
+        }
+        if p.strace {
+            args.push(cstr(b"-strace")?);
+        }
+        if let Some(a0) = argv.first() {
+            args.push(cstr(b"-0")?);
+            args.push(cstr(a0)?);
+        }
+        args.push(cstr(target.as_os_str().as_bytes())?);
+        for a in argv.iter().skip(1) {
+            args.push(cstr(a)?);
+        }
+        (cstr(p.emulator.as_os_str().as_bytes())?, args)
+    } else {
+        let args = argv
+            .iter()
+            .map(|a| cstr(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        (cstr(target.as_os_str().as_bytes())?, args)
+    };
+    let mut arg_ptrs: Vec<*const libc::c_char> = args.iter().map(|c| c.as_ptr()).collect();
+    arg_ptrs.push(std::ptr::null());
+    // SAFETY: NULL-terminated arrays of valid C strings that outlive the call.
+    unsafe { libc::execve(prog.as_ptr(), arg_ptrs.as_ptr(), env_ptrs.as_ptr()) };
+    Err(errno())
+}
