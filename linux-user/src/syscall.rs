@@ -719,6 +719,10 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 Ok(libc::gettid() as u32)
             }
             nr::SET_ROBUST_LIST => Ok(0),
+            // Restartable sequences are optional in Linux (CONFIG_RSEQ);
+            // glibc registers one at start-up and carries on without it when
+            // the kernel says ENOSYS, so this is a decision, not a gap to report.
+            nr::RSEQ => Err(libc::ENOSYS),
             nr::FORK => crate::process::clone_process(p, cpu, libc::SIGCHLD as u32, 0, 0, 0, 0),
             nr::VFORK => crate::process::clone_process(
                 p,
