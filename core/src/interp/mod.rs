@@ -705,7 +705,8 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
                 cpu.tpidrurw = cpu.r[rt as usize];
                 return Flow::Next;
             }
-            undefined(cpu, insn, thumb, coproc_raw(insn))
+            let raw = raw_encoding(mem, insn, thumb);
+            undefined(cpu, insn, thumb, raw)
         }
         &Op::Svc { imm } => {
             cpu.r[15] = insn.next_pc();
@@ -754,31 +755,20 @@ fn exec_neon<M: GuestMemory>(
     neon::exec(cpu, mem, n)
 }
 
-/// The encoding to report for a coprocessor access nobody implements: the
-/// decoder kept the fields, not the raw bits, so rebuild a recognisable MRC.
-fn coproc_raw(insn: &Insn) -> u32 {
-    match insn.op {
-        Op::Coproc {
-            read,
-            cp,
-            opc1,
-            crn,
-            crm,
-            opc2,
-            rt,
-            ..
-        } => {
-            0x0e00_0010
-                | (opc1 as u32) << 21
-                | (read as u32) << 20
-                | (crn as u32) << 16
-                | (rt as u32) << 12
-                | (cp as u32) << 8
-                | (opc2 as u32) << 5
-                | crm as u32
-        }
-        _ => 0,
-    }
+/// The encoding of `insn` as stored in guest memory, for reports: ops keep
+/// decoded fields, not raw bits, so re-read them (they were just fetched).
+fn raw_encoding<M: GuestMemory>(mem: &mut M, insn: &Insn, thumb: bool) -> u32 {
+    let read = |mem: &mut M| -> MemResult<u32> {
+        Ok(match (thumb, insn.len) {
+            (false, _) => mem.fetch_u32(insn.pc)?,
+            (true, 2) => mem.fetch_u16(insn.pc)? as u32,
+            (true, _) => {
+                (mem.fetch_u16(insn.pc)? as u32) << 16
+                    | mem.fetch_u16(insn.pc.wrapping_add(2))? as u32
+            }
+        })
+    };
+    read(mem).unwrap_or(0)
 }
 
 fn undefined(cpu: &mut CpuState, insn: &Insn, thumb: bool, raw: u32) -> Flow {
