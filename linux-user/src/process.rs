@@ -62,10 +62,6 @@ pub fn clone_process(
     if flags & CLONE_PARENT_SETTID != 0 {
         let _ = p.space.write_bytes(ptid, &(pid as u32).to_le_bytes());
     }
-    if flags & CLONE_VFORK != 0 {
-        // The parent of a vfork waits until the child has exec'd or exited:
-        // wait for exit here is too strong, so just let it run on.
-    }
     Ok(pid as u32)
 }
 

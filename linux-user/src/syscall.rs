@@ -17,19 +17,6 @@ use crate::memory::{
     page_align_up, prot_from_linux, GuestSpace, MAPPED, PAGE_SIZE, PROT_READ, PROT_WRITE,
 };
 
-/// A guest `struct k_sigaction` as recorded (delivery comes later).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct GuestSigaction {
-    /// sa_handler.
-    pub handler: u32,
-    /// sa_flags.
-    pub flags: u32,
-    /// sa_restorer.
-    pub restorer: u32,
-    /// sa_mask.
-    pub mask: u64,
-}
-
 /// Per-process emulation state.
 pub struct Process {
     /// The guest address space.
@@ -41,7 +28,7 @@ pub struct Process {
     /// Sysroot (-L).
     pub sysroot: Option<PathBuf>,
     /// Recorded signal actions, indexed by signal number.
-    pub sigactions: [GuestSigaction; 65],
+    pub sigactions: [layout::KSigaction; 65],
     /// The blocked-signal mask.
     pub sigmask: u64,
     /// Print each system call (-strace).
@@ -75,7 +62,7 @@ impl Process {
             exe,
             auxv,
             sysroot,
-            sigactions: [GuestSigaction::default(); 65],
+            sigactions: [layout::KSigaction::default(); 65],
             sigmask: 0,
             strace,
             clear_child_tid: 0,
@@ -673,13 +660,13 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 let mut tv: libc::timeval = std::mem::zeroed();
                 host(libc::gettimeofday(&mut tv, std::ptr::null_mut()) as i64)?;
                 if a[0] != 0 {
-                    let mut b = [0u8; 8];
-                    b[..4].copy_from_slice(&(tv.tv_sec as i32).to_le_bytes());
-                    b[4..].copy_from_slice(&(tv.tv_usec as i32).to_le_bytes());
-                    p.space.write_bytes(a[0], &b)?;
+                    let g = layout::Timeval32::from_host(tv.tv_sec, tv.tv_usec);
+                    p.space.write_bytes(a[0], &g.to_guest_vec())?;
                 }
                 if a[1] != 0 {
-                    p.space.write_bytes(a[1], &[0u8; 8])?;
+                    // The kernel's timezone is always zero nowadays.
+                    p.space
+                        .write_bytes(a[1], &layout::Timezone::default().to_guest_vec())?;
                 }
                 Ok(0)
             }
@@ -844,23 +831,23 @@ fn iovecs(p: &Process, addr: u32, count: u32, write: bool) -> Result<Vec<libc::i
     if count > 1024 {
         return Err(libc::EINVAL);
     }
-    let raw = p.space.slice(addr, count * 8)?.to_vec();
-    let mut out = Vec::with_capacity(count as usize);
-    for i in 0..count as usize {
-        let base = u32::from_le_bytes(raw[8 * i..8 * i + 4].try_into().unwrap());
-        let len = u32::from_le_bytes(raw[8 * i + 4..8 * i + 8].try_into().unwrap());
-        let need = if write { PROT_WRITE } else { PROT_READ };
-        let ptr = if len == 0 {
-            std::ptr::null_mut()
-        } else {
-            p.ptr(base, len, need)?
-        };
-        out.push(libc::iovec {
-            iov_base: ptr,
-            iov_len: len as usize,
-        });
-    }
-    Ok(out)
+    let size = layout::Iovec32::SIZE as u32;
+    let raw = p.space.slice(addr, count * size)?;
+    let need = if write { PROT_WRITE } else { PROT_READ };
+    raw.chunks_exact(size as usize)
+        .map(|c| {
+            let v = layout::Iovec32::decode(c);
+            let ptr = if v.len == 0 {
+                std::ptr::null_mut()
+            } else {
+                p.ptr(v.base, v.len, need)?
+            };
+            Ok(libc::iovec {
+                iov_base: ptr,
+                iov_len: v.len as usize,
+            })
+        })
+        .collect()
 }
 
 fn fcntl(p: &Process, a: [u32; 6], is64: bool) -> SysR {
@@ -921,30 +908,22 @@ fn fcntl(p: &Process, a: [u32; 6], is64: bool) -> SysR {
 }
 
 fn ioctl(p: &mut Process, a: [u32; 6]) -> SysR {
-    let fd = a[0] as i32;
-    let req = a[1];
-    // Requests whose argument layout is the same on ARM and x86-64: struct
-    // termios (36 bytes), struct winsize (8), int.
-    let size = match req {
-        0x5401..=0x5404 => 36,                  // TCGETS, TCSETS, TCSETSW, TCSETSF
-        0x5413 | 0x5414 => 8,                   // TIOCGWINSZ, TIOCSWINSZ
-        0x540f | 0x5410 | 0x541b | 0x5421 => 4, // TIOCGPGRP, TIOCSPGRP, FIONREAD, FIONBIO
-        0x540e | 0x5422 | 0x5451 | 0x5450 => 0, // TIOCSCTTY, TIOCNOTTY, FIOCLEX, FIONCLEX
-        _ => {
-            p.report_once(
-                format!("unsupported ioctl 0x{req:x} on fd {fd}"),
-                0x8000_0000 ^ req,
-            );
-            return Err(libc::ENOSYS);
-        }
+    use rsemu_syscalls::ioctl::{self, IoctlArg};
+    let (fd, req) = (a[0] as i32, a[1]);
+    let Some(info) = ioctl::info(req) else {
+        p.report_once(
+            format!("unsupported ioctl 0x{req:x} on fd {fd}"),
+            0x8000_0000 ^ req,
+        );
+        return Err(libc::ENOSYS);
     };
-    let arg = if size == 0 {
-        a[2] as usize as *mut libc::c_void
-    } else {
-        p.ptr(a[2], size, PROT_READ)?
+    let arg = match info.arg {
+        IoctlArg::Int => a[2] as usize as *mut libc::c_void,
+        IoctlArg::In(size) => p.ptr(a[2], size, PROT_READ)?,
+        IoctlArg::Out(size) => p.ptr(a[2], size, PROT_WRITE)?,
     };
-    // SAFETY: arg is either an integer the kernel does not dereference or
-    // guest memory checked for the struct's size.
+    // SAFETY: arg is an integer the kernel does not dereference or guest
+    // memory checked for the struct's size, whose layout is the host's.
     host(unsafe { libc::ioctl(fd, req as libc::c_ulong, arg) } as i64)
 }
 
@@ -953,23 +932,23 @@ fn uname(p: &Process, addr: u32) -> SysR {
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: as above.
     host(unsafe { libc::uname(&mut u) } as i64)?;
-    let field = |f: &[libc::c_char]| -> [u8; 65] {
-        let mut out = [0u8; 65];
-        for (o, c) in out.iter_mut().zip(f.iter().take(64)) {
-            *o = *c as u8;
-        }
-        out
+    let text = |f: &[libc::c_char]| -> String {
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|c| **c != 0)
+            .map(|c| *c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
     };
-    let mut buf = Vec::with_capacity(390);
-    buf.extend_from_slice(&field(&u.sysname));
-    buf.extend_from_slice(&field(&u.nodename));
-    buf.extend_from_slice(&field(&u.release));
-    buf.extend_from_slice(&field(&u.version));
-    let mut machine = [0u8; 65];
-    machine[..6].copy_from_slice(b"armv7l");
-    buf.extend_from_slice(&machine);
-    buf.extend_from_slice(&field(&u.domainname));
-    p.space.write_bytes(addr, &buf)?;
+    let g = layout::Utsname {
+        sysname: text(&u.sysname),
+        nodename: text(&u.nodename),
+        release: text(&u.release),
+        version: text(&u.version),
+        machine: "armv7l".into(),
+        domainname: text(&u.domainname),
+    };
+    p.space.write_bytes(addr, &g.to_guest_vec())?;
     Ok(0)
 }
 
@@ -1001,10 +980,7 @@ fn brk(p: &mut Process, new: u32) -> u32 {
     new
 }
 
-const MAP_SHARED: u32 = 0x01;
-const MAP_FIXED: u32 = 0x10;
-const MAP_ANONYMOUS: u32 = 0x20;
-const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
+use flags::mmap::{MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED};
 
 #[allow(clippy::too_many_arguments)]
 fn mmap(
@@ -1167,22 +1143,11 @@ fn rt_sigaction(p: &mut Process, a: [u32; 6]) -> SysR {
     }
     let old = p.sigactions[sig];
     if a[1] != 0 {
-        let b = p.space.slice(a[1], 20)?;
-        let w = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
-        p.sigactions[sig] = GuestSigaction {
-            handler: w(0),
-            flags: w(4),
-            restorer: w(8),
-            mask: (w(16) as u64) << 32 | w(12) as u64,
-        };
+        p.sigactions[sig] =
+            layout::KSigaction::decode(p.space.slice(a[1], layout::KSigaction::SIZE as u32)?);
     }
     if a[2] != 0 {
-        let mut b = [0u8; 20];
-        b[0..4].copy_from_slice(&old.handler.to_le_bytes());
-        b[4..8].copy_from_slice(&old.flags.to_le_bytes());
-        b[8..12].copy_from_slice(&old.restorer.to_le_bytes());
-        b[12..20].copy_from_slice(&old.mask.to_le_bytes());
-        p.space.write_bytes(a[2], &b)?;
+        p.space.write_bytes(a[2], &old.to_guest_vec())?;
     }
     Ok(0)
 }

@@ -14,6 +14,7 @@
 
 pub mod errno;
 pub mod flags;
+pub mod ioctl;
 pub mod layout;
 pub mod table;
 

@@ -1,0 +1,144 @@
+//! The ioctl requests rsemu passes to the host, as data: request number,
+//! name, and what the argument is. Only requests whose argument has the
+//! same layout on ARM and x86-64 are listed; anything else is reported as
+//! unsupported by the caller.
+
+/// What an ioctl's third argument is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoctlArg {
+    /// An integer (or nothing): passed unchanged.
+    Int,
+    /// A pointer to a struct of this many bytes the kernel reads.
+    In(u32),
+    /// A pointer to a struct of this many bytes the kernel writes.
+    Out(u32),
+}
+
+/// One pass-through ioctl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IoctlInfo {
+    /// Request number (identical on ARM and x86-64 for these).
+    pub request: u32,
+    /// Name, for -strace and reports.
+    pub name: &'static str,
+    /// The argument.
+    pub arg: IoctlArg,
+}
+
+use crate::layout::{GuestStruct, Termios, Winsize};
+
+const TERMIOS: u32 = Termios::SIZE as u32;
+const WINSIZE: u32 = Winsize::SIZE as u32;
+
+/// The pass-through table.
+pub static IOCTLS: &[IoctlInfo] = &[
+    IoctlInfo {
+        request: 0x5401,
+        name: "TCGETS",
+        arg: IoctlArg::Out(TERMIOS),
+    },
+    IoctlInfo {
+        request: 0x5402,
+        name: "TCSETS",
+        arg: IoctlArg::In(TERMIOS),
+    },
+    IoctlInfo {
+        request: 0x5403,
+        name: "TCSETSW",
+        arg: IoctlArg::In(TERMIOS),
+    },
+    IoctlInfo {
+        request: 0x5404,
+        name: "TCSETSF",
+        arg: IoctlArg::In(TERMIOS),
+    },
+    IoctlInfo {
+        request: 0x5409,
+        name: "TCSBRK",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x540a,
+        name: "TCXONC",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x540b,
+        name: "TCFLSH",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x540e,
+        name: "TIOCSCTTY",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x540f,
+        name: "TIOCGPGRP",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x5410,
+        name: "TIOCSPGRP",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
+        request: 0x5413,
+        name: "TIOCGWINSZ",
+        arg: IoctlArg::Out(WINSIZE),
+    },
+    IoctlInfo {
+        request: 0x5414,
+        name: "TIOCSWINSZ",
+        arg: IoctlArg::In(WINSIZE),
+    },
+    IoctlInfo {
+        request: 0x541b,
+        name: "FIONREAD",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x5421,
+        name: "FIONBIO",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
+        request: 0x5422,
+        name: "TIOCNOTTY",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x5450,
+        name: "FIONCLEX",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x5451,
+        name: "FIOCLEX",
+        arg: IoctlArg::Int,
+    },
+];
+
+/// Looks up a pass-through ioctl.
+pub fn info(request: u32) -> Option<&'static IoctlInfo> {
+    IOCTLS.iter().find(|i| i.request == request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_unique_and_sizes_match_layouts() {
+        for (i, a) in IOCTLS.iter().enumerate() {
+            assert!(
+                IOCTLS[i + 1..].iter().all(|b| b.request != a.request),
+                "{} twice",
+                a.name
+            );
+        }
+        assert_eq!(info(0x5401).unwrap().arg, IoctlArg::Out(36));
+        assert_eq!(info(0x5413).unwrap().arg, IoctlArg::Out(8));
+        assert!(info(0x1234).is_none());
+    }
+}
