@@ -8,14 +8,11 @@ pub struct CpuState {
     /// blocks; inside an instruction the interpreter sets it to the PC-read
     /// value (address + 8 or + 4).
     pub r: [u32; 16],
-    /// Negative flag.
-    pub n: bool,
-    /// Zero flag.
-    pub z: bool,
-    /// Carry flag.
-    pub c: bool,
-    /// Overflow flag.
-    pub v: bool,
+    /// The condition flags N, Z, C, V in bits 3..0. One word rather than
+    /// four bools: flag writes and the condition check that follows them
+    /// then hit the same bytes, which keeps store-to-load forwarding working
+    /// on the interpreter's hottest path.
+    pub nzcv: u32,
     /// Sticky saturation flag.
     pub q: bool,
     /// GE[3:0] flags of the parallel add/subtract instructions.
@@ -53,14 +50,50 @@ impl CpuState {
         self.r[15]
     }
 
+    /// Negative flag.
+    #[inline(always)]
+    pub fn n(&self) -> bool {
+        self.nzcv & 8 != 0
+    }
+    /// Zero flag.
+    #[inline(always)]
+    pub fn z(&self) -> bool {
+        self.nzcv & 4 != 0
+    }
+    /// Carry flag.
+    #[inline(always)]
+    pub fn c(&self) -> bool {
+        self.nzcv & 2 != 0
+    }
+    /// Overflow flag.
+    #[inline(always)]
+    pub fn v(&self) -> bool {
+        self.nzcv & 1 != 0
+    }
+    /// Sets all four condition flags.
+    #[inline(always)]
+    pub fn set_nzcv(&mut self, n: bool, z: bool, c: bool, v: bool) {
+        self.nzcv = (n as u32) << 3 | (z as u32) << 2 | (c as u32) << 1 | v as u32;
+    }
+    /// Sets N and Z from a 32-bit result, keeping C and V.
+    #[inline(always)]
+    pub fn set_nz_from(&mut self, r: u32) {
+        self.nzcv = (self.nzcv & 3) | (r >> 31) << 3 | ((r == 0) as u32) << 2;
+    }
+    /// Sets N and Z, keeping C and V.
+    #[inline(always)]
+    pub fn set_nz(&mut self, n: bool, z: bool) {
+        self.nzcv = (self.nzcv & 3) | (n as u32) << 3 | (z as u32) << 2;
+    }
+    /// Sets C.
+    #[inline(always)]
+    pub fn set_c(&mut self, c: bool) {
+        self.nzcv = (self.nzcv & !2) | (c as u32) << 1;
+    }
+
     /// APSR as MRS reads it (N Z C V Q, GE).
     pub fn apsr(&self) -> u32 {
-        (self.n as u32) << 31
-            | (self.z as u32) << 30
-            | (self.c as u32) << 29
-            | (self.v as u32) << 28
-            | (self.q as u32) << 27
-            | (self.ge as u32 & 0xf) << 16
+        self.nzcv << 28 | (self.q as u32) << 27 | (self.ge as u32 & 0xf) << 16
     }
 
     /// CPSR in user mode: APSR plus the execution state bits (IT, T) and
@@ -73,10 +106,7 @@ impl CpuState {
     /// Writes the APSR fields selected by `nzcvq` and `g`.
     pub fn set_apsr(&mut self, value: u32, nzcvq: bool, g: bool) {
         if nzcvq {
-            self.n = value & (1 << 31) != 0;
-            self.z = value & (1 << 30) != 0;
-            self.c = value & (1 << 29) != 0;
-            self.v = value & (1 << 28) != 0;
+            self.nzcv = value >> 28;
             self.q = value & (1 << 27) != 0;
         }
         if g {
@@ -120,9 +150,7 @@ impl CpuState {
     /// instruction, and a jump table there mispredicts.
     #[inline(always)]
     pub fn cond_passed(&self, cond: crate::ir::Cond) -> bool {
-        let nzcv =
-            (self.n as u32) << 3 | (self.z as u32) << 2 | (self.c as u32) << 1 | self.v as u32;
-        COND_TABLE[cond as usize] >> nzcv & 1 != 0
+        COND_TABLE[cond as usize] >> (self.nzcv & 15) & 1 != 0
     }
 }
 
@@ -180,7 +208,7 @@ mod tests {
     fn cpsr_round_trips_it_and_flags() {
         let mut cpu = CpuState::default();
         cpu.set_cpsr(0xf800_0000 | 0x000f_0000 | (0b10 << 25) | (0b101101 << 10) | (1 << 5));
-        assert!(cpu.n && cpu.z && cpu.c && cpu.v && cpu.q);
+        assert!(cpu.n() && cpu.z() && cpu.c() && cpu.v() && cpu.q);
         assert_eq!(cpu.ge, 0xf);
         assert!(cpu.thumb);
         assert_eq!(cpu.itstate, 0b1011_0110);

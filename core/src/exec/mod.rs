@@ -12,7 +12,6 @@ use rustc_hash::FxHashMap;
 
 use crate::arm::{self, cpu::CpuState};
 use crate::interp;
-use crate::ir::Block;
 use crate::mem::{GuestMemory, MemFault};
 
 /// Why the engine stopped running guest code.
@@ -68,7 +67,7 @@ const NO_BLOCK: u32 = u32::MAX;
 /// Blocks live in a slab and are named by index, so the hot lookup is a
 /// direct-mapped table probe with no reference counting.
 pub struct Engine {
-    slab: Vec<Block>,
+    slab: Vec<interp::fast::Compiled>,
     free: Vec<u32>,
     map: FxHashMap<(u32, u32), u32>,
     fast: Vec<(u32, u32, u32)>,
@@ -110,7 +109,7 @@ impl Engine {
         let (start, end) = (start as u64, start as u64 + len as u64);
         let slab = &self.slab;
         let overlaps = |id: u32| {
-            let b = &slab[id as usize];
+            let b = &slab[id as usize].block;
             (b.start as u64) < end && (b.end as u64) > start
         };
         let dead: Vec<u32> = self
@@ -129,7 +128,7 @@ impl Engine {
             }
         }
         for id in dead {
-            self.slab[id as usize].insns = Vec::new();
+            self.slab[id as usize].block.insns = Vec::new();
             self.free.push(id);
         }
     }
@@ -155,7 +154,7 @@ impl Engine {
         let id = match self.map.get(&(pc, key)) {
             Some(&id) => id,
             None => {
-                let block = arm::translate(mem, pc, cpu.thumb, cpu.itstate)?;
+                let block = interp::fast::compile(arm::translate(mem, pc, cpu.thumb, cpu.itstate)?);
                 self.blocks_translated += 1;
                 let id = match self.free.pop() {
                     Some(id) => {
@@ -190,7 +189,8 @@ impl Engine {
                     }
                 }
             };
-            let block = &self.slab[id as usize];
+            let code = &self.slab[id as usize];
+            let block = &code.block;
             if self.trace_exec {
                 eprintln!(
                     "exec: 0x{:08x} {} it={:02x} r0=0x{:08x} sp=0x{:08x} lr=0x{:08x}",
@@ -202,7 +202,7 @@ impl Engine {
                     cpu.r[14]
                 );
             }
-            if let Some(exit) = interp::run_block(cpu, mem, block) {
+            if let Some(exit) = interp::fast::run(cpu, mem, code) {
                 return exit;
             }
         }

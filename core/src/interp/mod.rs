@@ -5,6 +5,7 @@
 //! decoding happened when the block was translated.
 
 pub mod alu;
+pub mod fast;
 pub mod neon;
 pub mod vfp;
 
@@ -22,29 +23,6 @@ enum Flow {
     Jump,
     /// Leave the engine.
     Exit(Exit),
-}
-
-/// Runs one block. Returns `None` when execution should continue at
-/// `cpu.r[15]` with another block, or the exit that stopped it.
-pub fn run_block<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, block: &Block) -> Option<Exit> {
-    let thumb = block.thumb;
-    for insn in &block.insns {
-        if insn.cond != Cond::Al && !cpu.cond_passed(insn.cond) {
-            continue;
-        }
-        cpu.r[15] = insn.pc_read(thumb);
-        match exec(cpu, mem, insn, thumb) {
-            Flow::Next => {}
-            Flow::Jump => {
-                cpu.itstate = 0;
-                return None;
-            }
-            Flow::Exit(e) => return Some(e),
-        }
-    }
-    cpu.r[15] = block.end;
-    cpu.itstate = block.end_it;
-    None
 }
 
 /// Leaves the CPU at a faulting instruction, with nothing committed.
@@ -82,8 +60,7 @@ fn link_value(insn: &Insn, thumb: bool) -> u32 {
 
 #[inline]
 fn set_nz(cpu: &mut CpuState, r: u32) {
-    cpu.n = r >> 31 != 0;
-    cpu.z = r == 0;
+    cpu.set_nz_from(r);
 }
 
 #[inline(always)]
@@ -91,24 +68,30 @@ fn operand(cpu: &CpuState, op2: &Operand) -> u32 {
     match *op2 {
         Operand::Imm { value, .. } => value,
         Operand::Reg { rm, shift, amount } => {
-            shift_value(cpu.r[rm as usize], shift, amount as u32, cpu.c)
+            shift_value(cpu.r[rm as usize], shift, amount as u32, cpu.c())
         }
-        Operand::RegShift { rm, shift, rs } => {
-            shift_value(cpu.r[rm as usize], shift, cpu.r[rs as usize] & 0xff, cpu.c)
-        }
+        Operand::RegShift { rm, shift, rs } => shift_value(
+            cpu.r[rm as usize],
+            shift,
+            cpu.r[rs as usize] & 0xff,
+            cpu.c(),
+        ),
     }
 }
 
 #[inline(always)]
 fn operand_c(cpu: &CpuState, op2: &Operand) -> (u32, bool) {
     match *op2 {
-        Operand::Imm { value, carry } => (value, carry.unwrap_or(cpu.c)),
+        Operand::Imm { value, carry } => (value, carry.unwrap_or(cpu.c())),
         Operand::Reg { rm, shift, amount } => {
-            shift_c(cpu.r[rm as usize], shift, amount as u32, cpu.c)
+            shift_c(cpu.r[rm as usize], shift, amount as u32, cpu.c())
         }
-        Operand::RegShift { rm, shift, rs } => {
-            shift_c(cpu.r[rm as usize], shift, cpu.r[rs as usize] & 0xff, cpu.c)
-        }
+        Operand::RegShift { rm, shift, rs } => shift_c(
+            cpu.r[rm as usize],
+            shift,
+            cpu.r[rs as usize] & 0xff,
+            cpu.c(),
+        ),
     }
 }
 
@@ -119,7 +102,7 @@ fn address(cpu: &CpuState, a: &Addr) -> (u32, u32) {
     let off = match a.offset {
         Offset::Imm(i) => i,
         Offset::Reg { rm, shift, amount } => {
-            shift_value(cpu.r[rm as usize], shift, amount as u32, cpu.c)
+            shift_value(cpu.r[rm as usize], shift, amount as u32, cpu.c())
         }
     };
     let offset_addr = if a.add {
@@ -217,7 +200,7 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
                 let (b, carry) = if s {
                     operand_c(cpu, op2)
                 } else {
-                    (operand(cpu, op2), cpu.c)
+                    (operand(cpu, op2), cpu.c())
                 };
                 let r = match op {
                     AluOp::And | AluOp::Tst => a & b,
@@ -230,7 +213,7 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
                 };
                 if s {
                     set_nz(cpu, r);
-                    cpu.c = carry;
+                    cpu.set_c(carry);
                 }
                 (r, !op.is_test())
             } else {
@@ -239,14 +222,12 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
                     AluOp::Add | AluOp::Cmn => add_with_carry(a, b, false),
                     AluOp::Sub | AluOp::Cmp => add_with_carry(a, !b, true),
                     AluOp::Rsb => add_with_carry(!a, b, true),
-                    AluOp::Adc => add_with_carry(a, b, cpu.c),
-                    AluOp::Sbc => add_with_carry(a, !b, cpu.c),
-                    _ => add_with_carry(!a, b, cpu.c), // RSC
+                    AluOp::Adc => add_with_carry(a, b, cpu.c()),
+                    AluOp::Sbc => add_with_carry(a, !b, cpu.c()),
+                    _ => add_with_carry(!a, b, cpu.c()), // RSC
                 };
                 if s {
-                    set_nz(cpu, r);
-                    cpu.c = c;
-                    cpu.v = v;
+                    cpu.set_nzcv(r >> 31 != 0, r == 0, c, v);
                 }
                 (r, !op.is_test())
             };
@@ -303,8 +284,7 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
                 }
             };
             if s {
-                cpu.n = r >> 63 != 0;
-                cpu.z = r == 0;
+                cpu.set_nz(r >> 63 != 0, r == 0);
             }
             cpu.r[rdlo as usize] = r as u32;
             cpu.r[rdhi as usize] = (r >> 32) as u32;
@@ -380,7 +360,7 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             shift,
             amount,
         } => {
-            let v = shift_value(cpu.r[rn as usize], shift, amount as u32, cpu.c) as i32 as i64;
+            let v = shift_value(cpu.r[rn as usize], shift, amount as u32, cpu.c()) as i32 as i64;
             let (r, sat) = if signed {
                 signed_sat(v, bits as u32)
             } else {

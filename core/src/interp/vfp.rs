@@ -356,10 +356,7 @@ pub fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &VfpInsn) -> 
             };
             if rt == 15 {
                 // VMRS APSR_nzcv, FPSCR.
-                cpu.n = value & 1 << 31 != 0;
-                cpu.z = value & 1 << 30 != 0;
-                cpu.c = value & 1 << 29 != 0;
-                cpu.v = value & 1 << 28 != 0;
+                cpu.nzcv = value >> 28;
             } else {
                 cpu.r[rt as usize] = value;
             }
@@ -529,7 +526,7 @@ mod tests {
         run(&mut cpu, &mut mem, 0xeee15a10).unwrap(); // vmsr fpscr, r5
         assert_eq!(cpu.fpscr, FPSCR_WRITABLE);
         run(&mut cpu, &mut mem, 0xeef1fa10).unwrap(); // vmrs APSR_nzcv, fpscr
-        assert!(cpu.n && cpu.z && cpu.c && cpu.v);
+        assert!(cpu.n() && cpu.z() && cpu.c() && cpu.v());
         run(&mut cpu, &mut mem, 0xeef72a10).unwrap(); // vmrs r2, mvfr0
         assert_eq!(cpu.r[2], MVFR0);
     }
