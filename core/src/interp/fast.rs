@@ -322,6 +322,22 @@ enum Kind {
     Branch {
         target: u32,
     },
+    /// CBZ/CBNZ.
+    Cbz {
+        rn: u8,
+        nonzero: bool,
+        target: u32,
+    },
+    /// BX to a register other than PC.
+    Bx {
+        rm: u8,
+    },
+    /// BL/BLX immediate: `lr` is the precomputed return address.
+    Bl {
+        target: u32,
+        lr: u32,
+        to_thumb: bool,
+    },
     /// A flag-setting subtract/compare with an immediate fused with the
     /// conditional branch that ends the block (loop back-edges).
     SubsImmBranch {
@@ -508,12 +524,28 @@ fn specialise_mem(load: bool, size: MemSize, rt: u8, a: &Addr) -> Kind {
     }
 }
 
-fn specialise(insn: &Insn) -> Kind {
+fn specialise(insn: &Insn, thumb: bool) -> Kind {
     match insn.op {
         Op::Alu { op, s, rd, rn, op2 } => specialise_alu(op, s, rd, rn, &op2),
         Op::Load { size, rt, addr } => specialise_mem(true, size, rt, &addr),
         Op::Store { size, rt, addr } => specialise_mem(false, size, rt, &addr),
         Op::Branch { target } => Kind::Branch { target },
+        Op::CompareBranch {
+            rn,
+            nonzero,
+            target,
+        } if rn != PC => Kind::Cbz {
+            rn,
+            nonzero,
+            target,
+        },
+        Op::BranchExchange { rm, link: false } if rm != PC => Kind::Bx { rm },
+        Op::BranchLink { target, to_thumb } => Kind::Bl {
+            target,
+            // The return address carries the caller's state in bit 0.
+            lr: insn.next_pc() | thumb as u32,
+            to_thumb,
+        },
         Op::Bfx {
             signed,
             rd,
@@ -566,7 +598,7 @@ pub fn compile(block: Block) -> Compiled {
         .map(|(i, insn)| Step {
             cond: insn.cond,
             idx: i as u16,
-            kind: specialise(insn),
+            kind: specialise(insn, block.thumb),
         })
         .collect();
     fuse_compare_and_branch(&mut steps);
@@ -846,6 +878,34 @@ pub fn run<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, code: &Compiled) -> 
                 cpu.itstate = 0;
                 return None;
             }
+            Kind::Cbz {
+                rn,
+                nonzero,
+                target,
+            } => {
+                if (r!(rn) != 0) == nonzero {
+                    cpu.r[15] = target;
+                    cpu.itstate = 0;
+                    return None;
+                }
+            }
+            Kind::Bx { rm } => {
+                let target = r!(rm);
+                super::bx_write_pc(cpu, target);
+                cpu.itstate = 0;
+                return None;
+            }
+            Kind::Bl {
+                target,
+                lr,
+                to_thumb,
+            } => {
+                cpu.r[14] = lr;
+                cpu.thumb = to_thumb;
+                cpu.r[15] = target;
+                cpu.itstate = 0;
+                return None;
+            }
             Kind::SubsImmBranch {
                 rd,
                 rn,
@@ -933,7 +993,7 @@ mod tests {
     }
 
     fn check(insn: Insn, thumb: bool, rng: &mut Rng) -> bool {
-        if matches!(specialise(&insn), Kind::Generic) {
+        if matches!(specialise(&insn, thumb), Kind::Generic) {
             return false;
         }
         let mut cpu = CpuState::default();
