@@ -755,7 +755,8 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 p.report_once(
                     format!(
                         "unsupported syscall {num} ({name}) at pc 0x{:08x}",
-                        cpu.r[15]
+                        // r15 is past the SVC (2 bytes in T32, 4 in A32).
+                        cpu.r[15].wrapping_sub(if cpu.thumb { 2 } else { 4 })
                     ),
                     num,
                 );
