@@ -202,7 +202,7 @@ impl Engine {
                     cpu.r[14]
                 );
             }
-            if let Some(exit) = interp::fast::run(cpu, mem, code) {
+            if let Some(exit) = interp::fast::run(cpu, mem, code, &self.interrupt) {
                 return exit;
             }
         }

@@ -16,6 +16,7 @@ use crate::arm::cpu::CpuState;
 use crate::exec::Exit;
 use crate::ir::*;
 use crate::mem::GuestMemory;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A block ready for the interpreter: the IR and its specialised steps.
 #[derive(Clone, Debug)]
@@ -23,6 +24,9 @@ pub struct Compiled {
     /// The IR block (generic steps and fault reports refer to it).
     pub block: Block,
     steps: Vec<Step>,
+    /// The block can branch back to its own start without a lookup: it
+    /// does not start inside an IT block (whose state would differ).
+    self_loop: bool,
 }
 
 /// One specialised instruction: condition, index of its IR instruction, and
@@ -602,7 +606,12 @@ pub fn compile(block: Block) -> Compiled {
         })
         .collect();
     fuse_compare_and_branch(&mut steps);
-    Compiled { block, steps }
+    let self_loop = block.insns.first().is_some_and(|i| i.it == 0);
+    Compiled {
+        block,
+        steps,
+        self_loop,
+    }
 }
 
 /// Fuses `cmp/subs ...; b<cond> target` at the end of a block into one step.
@@ -646,7 +655,12 @@ fn set_nzcv(cpu: &mut CpuState, (r, c, v): (u32, bool, bool)) -> u32 {
 /// Runs a compiled block. Returns `None` when execution should continue at
 /// `cpu.r[15]`, or the exit that stopped it.
 #[inline(always)]
-pub fn run<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, code: &Compiled) -> Option<Exit> {
+pub fn run<M: GuestMemory>(
+    cpu: &mut CpuState,
+    mem: &mut M,
+    code: &Compiled,
+    interrupt: &AtomicBool,
+) -> Option<Exit> {
     let block = &code.block;
     let thumb = block.thumb;
     macro_rules! r {
@@ -672,277 +686,285 @@ pub fn run<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, code: &Compiled) -> 
             }
         };
     }
-    for step in &code.steps {
-        if step.cond != Cond::Al && !cpu.cond_passed(step.cond) {
-            continue;
-        }
-        match step.kind {
-            Kind::Generic => {
-                let insn = &block.insns[step.idx as usize];
-                cpu.r[15] = insn.pc_read(thumb);
-                match exec(cpu, mem, insn, thumb) {
-                    Flow::Next => {}
-                    Flow::Jump => {
-                        cpu.itstate = 0;
-                        return None;
+    // A direct branch back to this block's start (a tight loop) restarts
+    // the steps here instead of going back through the block lookup.
+    macro_rules! jump {
+        ($l:lifetime, $target:expr) => {{
+            let target = $target;
+            cpu.itstate = 0;
+            if target == block.start && code.self_loop && !interrupt.load(Ordering::Relaxed) {
+                continue $l;
+            }
+            cpu.r[15] = target;
+            return None;
+        }};
+    }
+    'block: loop {
+        for step in &code.steps {
+            if step.cond != Cond::Al && !cpu.cond_passed(step.cond) {
+                continue;
+            }
+            match step.kind {
+                Kind::Generic => {
+                    let insn = &block.insns[step.idx as usize];
+                    cpu.r[15] = insn.pc_read(thumb);
+                    match exec(cpu, mem, insn, thumb) {
+                        Flow::Next => {}
+                        Flow::Jump => {
+                            cpu.itstate = 0;
+                            return None;
+                        }
+                        Flow::Exit(e) => return Some(e),
                     }
-                    Flow::Exit(e) => return Some(e),
                 }
-            }
-            Kind::MovImm { rd, imm } => r!(rd) = imm,
-            Kind::MovReg { rd, rm } => r!(rd) = r!(rm),
-            Kind::AddImm { rd, rn, imm } => r!(rd) = r!(rn).wrapping_add(imm),
-            Kind::SubImm { rd, rn, imm } => r!(rd) = r!(rn).wrapping_sub(imm),
-            Kind::RsbImm { rd, rn, imm } => r!(rd) = imm.wrapping_sub(r!(rn)),
-            Kind::AndImm { rd, rn, imm } => r!(rd) = r!(rn) & imm,
-            Kind::OrrImm { rd, rn, imm } => r!(rd) = r!(rn) | imm,
-            Kind::EorImm { rd, rn, imm } => r!(rd) = r!(rn) ^ imm,
-            Kind::BicImm { rd, rn, imm } => r!(rd) = r!(rn) & !imm,
-            Kind::AddReg {
-                rd,
-                rn,
-                rm,
-                sh,
-                amt,
-            } => r!(rd) = r!(rn).wrapping_add(shifted!(rm, sh, amt)),
-            Kind::SubReg {
-                rd,
-                rn,
-                rm,
-                sh,
-                amt,
-            } => r!(rd) = r!(rn).wrapping_sub(shifted!(rm, sh, amt)),
-            Kind::RsbReg {
-                rd,
-                rn,
-                rm,
-                sh,
-                amt,
-            } => r!(rd) = shifted!(rm, sh, amt).wrapping_sub(r!(rn)),
-            Kind::AndReg {
-                rd,
-                rn,
-                rm,
-                sh,
-                amt,
-            } => r!(rd) = r!(rn) & shifted!(rm, sh, amt),
-            Kind::OrrReg {
-                rd,
-                rn,
-                rm,
-                sh,
-                amt,
-            } => r!(rd) = r!(rn) | shifted!(rm, sh, amt),
-            Kind::EorReg {
-                rd,
-                rn,
-                rm,
-                sh,
-                amt,
-            } => r!(rd) = r!(rn) ^ shifted!(rm, sh, amt),
-            Kind::BicReg {
-                rd,
-                rn,
-                rm,
-                sh,
-                amt,
-            } => r!(rd) = r!(rn) & !shifted!(rm, sh, amt),
-            Kind::MvnReg { rd, rm, sh, amt } => r!(rd) = !shifted!(rm, sh, amt),
-            Kind::Ubfx { rd, rn, lsb, width } => r!(rd) = (r!(rn) >> lsb) & low_mask(width as u32),
-            Kind::Sbfx { rd, rn, lsb, width } => {
-                let up = 32 - (lsb as u32 + width as u32);
-                r!(rd) = (((r!(rn) << up) as i32) >> (32 - width as u32)) as u32;
-            }
-            Kind::Uxtb { rd, rm, rot } => r!(rd) = r!(rm).rotate_right(rot as u32) & 0xff,
-            Kind::Uxth { rd, rm, rot } => r!(rd) = r!(rm).rotate_right(rot as u32) & 0xffff,
-            Kind::Sxtb { rd, rm, rot } => {
-                r!(rd) = r!(rm).rotate_right(rot as u32) as u8 as i8 as i32 as u32
-            }
-            Kind::Sxth { rd, rm, rot } => {
-                r!(rd) = r!(rm).rotate_right(rot as u32) as u16 as i16 as i32 as u32
-            }
-            Kind::Mul { rd, rn, rm } => r!(rd) = r!(rn).wrapping_mul(r!(rm)),
-            Kind::Mla { rd, rn, rm, ra } => {
-                r!(rd) = r!(rn).wrapping_mul(r!(rm)).wrapping_add(r!(ra))
-            }
-            Kind::LslImm { rd, rm, sh } => r!(rd) = r!(rm) << sh,
-            Kind::LsrImm { rd, rm, sh } => r!(rd) = r!(rm) >> sh,
-            Kind::AsrImm { rd, rm, sh } => {
-                r!(rd) = shift_value(r!(rm), Shift::Asr, sh as u32, false)
-            }
-            Kind::SubsImm { rd, rn, imm, write } => {
-                let v = set_nzcv(cpu, add_with_carry(r!(rn), !imm, true));
-                if write {
-                    r!(rd) = v;
+                Kind::MovImm { rd, imm } => r!(rd) = imm,
+                Kind::MovReg { rd, rm } => r!(rd) = r!(rm),
+                Kind::AddImm { rd, rn, imm } => r!(rd) = r!(rn).wrapping_add(imm),
+                Kind::SubImm { rd, rn, imm } => r!(rd) = r!(rn).wrapping_sub(imm),
+                Kind::RsbImm { rd, rn, imm } => r!(rd) = imm.wrapping_sub(r!(rn)),
+                Kind::AndImm { rd, rn, imm } => r!(rd) = r!(rn) & imm,
+                Kind::OrrImm { rd, rn, imm } => r!(rd) = r!(rn) | imm,
+                Kind::EorImm { rd, rn, imm } => r!(rd) = r!(rn) ^ imm,
+                Kind::BicImm { rd, rn, imm } => r!(rd) = r!(rn) & !imm,
+                Kind::AddReg {
+                    rd,
+                    rn,
+                    rm,
+                    sh,
+                    amt,
+                } => r!(rd) = r!(rn).wrapping_add(shifted!(rm, sh, amt)),
+                Kind::SubReg {
+                    rd,
+                    rn,
+                    rm,
+                    sh,
+                    amt,
+                } => r!(rd) = r!(rn).wrapping_sub(shifted!(rm, sh, amt)),
+                Kind::RsbReg {
+                    rd,
+                    rn,
+                    rm,
+                    sh,
+                    amt,
+                } => r!(rd) = shifted!(rm, sh, amt).wrapping_sub(r!(rn)),
+                Kind::AndReg {
+                    rd,
+                    rn,
+                    rm,
+                    sh,
+                    amt,
+                } => r!(rd) = r!(rn) & shifted!(rm, sh, amt),
+                Kind::OrrReg {
+                    rd,
+                    rn,
+                    rm,
+                    sh,
+                    amt,
+                } => r!(rd) = r!(rn) | shifted!(rm, sh, amt),
+                Kind::EorReg {
+                    rd,
+                    rn,
+                    rm,
+                    sh,
+                    amt,
+                } => r!(rd) = r!(rn) ^ shifted!(rm, sh, amt),
+                Kind::BicReg {
+                    rd,
+                    rn,
+                    rm,
+                    sh,
+                    amt,
+                } => r!(rd) = r!(rn) & !shifted!(rm, sh, amt),
+                Kind::MvnReg { rd, rm, sh, amt } => r!(rd) = !shifted!(rm, sh, amt),
+                Kind::Ubfx { rd, rn, lsb, width } => {
+                    r!(rd) = (r!(rn) >> lsb) & low_mask(width as u32)
                 }
-            }
-            Kind::AddsImm { rd, rn, imm, write } => {
-                let v = set_nzcv(cpu, add_with_carry(r!(rn), imm, false));
-                if write {
-                    r!(rd) = v;
+                Kind::Sbfx { rd, rn, lsb, width } => {
+                    let up = 32 - (lsb as u32 + width as u32);
+                    r!(rd) = (((r!(rn) << up) as i32) >> (32 - width as u32)) as u32;
                 }
-            }
-            Kind::SubsReg { rd, rn, rm, write } => {
-                let v = set_nzcv(cpu, add_with_carry(r!(rn), !r!(rm), true));
-                if write {
-                    r!(rd) = v;
+                Kind::Uxtb { rd, rm, rot } => r!(rd) = r!(rm).rotate_right(rot as u32) & 0xff,
+                Kind::Uxth { rd, rm, rot } => r!(rd) = r!(rm).rotate_right(rot as u32) & 0xffff,
+                Kind::Sxtb { rd, rm, rot } => {
+                    r!(rd) = r!(rm).rotate_right(rot as u32) as u8 as i8 as i32 as u32
                 }
-            }
-            Kind::AddsReg { rd, rn, rm, write } => {
-                let v = set_nzcv(cpu, add_with_carry(r!(rn), r!(rm), false));
-                if write {
-                    r!(rd) = v;
+                Kind::Sxth { rd, rm, rot } => {
+                    r!(rd) = r!(rm).rotate_right(rot as u32) as u16 as i16 as i32 as u32
                 }
-            }
-            Kind::TstImm { rn, imm } => {
-                let v = r!(rn) & imm;
-                cpu.set_nz_from(v);
-            }
-            Kind::AndsReg { rd, rn, rm, write } => {
-                // A plain register operand's shifter carry-out is C itself.
-                let v = r!(rn) & r!(rm);
-                cpu.set_nz_from(v);
-                if write {
-                    r!(rd) = v;
+                Kind::Mul { rd, rn, rm } => r!(rd) = r!(rn).wrapping_mul(r!(rm)),
+                Kind::Mla { rd, rn, rm, ra } => {
+                    r!(rd) = r!(rn).wrapping_mul(r!(rm)).wrapping_add(r!(ra))
                 }
-            }
-            Kind::Ldr { rt, rn, off } => {
-                r!(rt) = mem_op!(step, mem.read_u32(r!(rn).wrapping_add(off as u32)));
-            }
-            Kind::Ldrb { rt, rn, off } => {
-                r!(rt) = mem_op!(step, mem.read_u8(r!(rn).wrapping_add(off as u32))) as u32;
-            }
-            Kind::Ldrh { rt, rn, off } => {
-                r!(rt) = mem_op!(step, mem.read_u16(r!(rn).wrapping_add(off as u32))) as u32;
-            }
-            Kind::Str { rt, rn, off } => {
-                mem_op!(step, mem.write_u32(r!(rn).wrapping_add(off as u32), r!(rt)));
-            }
-            Kind::Strb { rt, rn, off } => {
-                mem_op!(
-                    step,
-                    mem.write_u8(r!(rn).wrapping_add(off as u32), r!(rt) as u8)
-                );
-            }
-            Kind::Strh { rt, rn, off } => {
-                mem_op!(
-                    step,
-                    mem.write_u16(r!(rn).wrapping_add(off as u32), r!(rt) as u16)
-                );
-            }
-            Kind::LdrReg { rt, rn, rm, sh } => {
-                r!(rt) = mem_op!(step, mem.read_u32(r!(rn).wrapping_add(r!(rm) << sh)));
-            }
-            Kind::LdrbReg { rt, rn, rm, sh } => {
-                r!(rt) = mem_op!(step, mem.read_u8(r!(rn).wrapping_add(r!(rm) << sh))) as u32;
-            }
-            Kind::StrReg { rt, rn, rm, sh } => {
-                mem_op!(
-                    step,
-                    mem.write_u32(r!(rn).wrapping_add(r!(rm) << sh), r!(rt))
-                );
-            }
-            Kind::StrbReg { rt, rn, rm, sh } => {
-                mem_op!(
-                    step,
-                    mem.write_u8(r!(rn).wrapping_add(r!(rm) << sh), r!(rt) as u8)
-                );
-            }
-            Kind::LdrbWb { rt, rn, off, pre } => {
-                let next = r!(rn).wrapping_add(off as u32);
-                let v = mem_op!(step, mem.read_u8(if pre { next } else { r!(rn) })) as u32;
-                r!(rn) = next;
-                r!(rt) = v;
-            }
-            Kind::StrbWb { rt, rn, off, pre } => {
-                let next = r!(rn).wrapping_add(off as u32);
-                mem_op!(
-                    step,
-                    mem.write_u8(if pre { next } else { r!(rn) }, r!(rt) as u8)
-                );
-                r!(rn) = next;
-            }
-            Kind::LdrWb { rt, rn, off, pre } => {
-                let next = r!(rn).wrapping_add(off as u32);
-                let v = mem_op!(step, mem.read_u32(if pre { next } else { r!(rn) }));
-                r!(rn) = next;
-                r!(rt) = v;
-            }
-            Kind::StrWb { rt, rn, off, pre } => {
-                let next = r!(rn).wrapping_add(off as u32);
-                mem_op!(step, mem.write_u32(if pre { next } else { r!(rn) }, r!(rt)));
-                r!(rn) = next;
-            }
-            Kind::Branch { target } => {
-                cpu.r[15] = target;
-                cpu.itstate = 0;
-                return None;
-            }
-            Kind::Cbz {
-                rn,
-                nonzero,
-                target,
-            } => {
-                if (r!(rn) != 0) == nonzero {
+                Kind::LslImm { rd, rm, sh } => r!(rd) = r!(rm) << sh,
+                Kind::LsrImm { rd, rm, sh } => r!(rd) = r!(rm) >> sh,
+                Kind::AsrImm { rd, rm, sh } => {
+                    r!(rd) = shift_value(r!(rm), Shift::Asr, sh as u32, false)
+                }
+                Kind::SubsImm { rd, rn, imm, write } => {
+                    let v = set_nzcv(cpu, add_with_carry(r!(rn), !imm, true));
+                    if write {
+                        r!(rd) = v;
+                    }
+                }
+                Kind::AddsImm { rd, rn, imm, write } => {
+                    let v = set_nzcv(cpu, add_with_carry(r!(rn), imm, false));
+                    if write {
+                        r!(rd) = v;
+                    }
+                }
+                Kind::SubsReg { rd, rn, rm, write } => {
+                    let v = set_nzcv(cpu, add_with_carry(r!(rn), !r!(rm), true));
+                    if write {
+                        r!(rd) = v;
+                    }
+                }
+                Kind::AddsReg { rd, rn, rm, write } => {
+                    let v = set_nzcv(cpu, add_with_carry(r!(rn), r!(rm), false));
+                    if write {
+                        r!(rd) = v;
+                    }
+                }
+                Kind::TstImm { rn, imm } => {
+                    let v = r!(rn) & imm;
+                    cpu.set_nz_from(v);
+                }
+                Kind::AndsReg { rd, rn, rm, write } => {
+                    // A plain register operand's shifter carry-out is C itself.
+                    let v = r!(rn) & r!(rm);
+                    cpu.set_nz_from(v);
+                    if write {
+                        r!(rd) = v;
+                    }
+                }
+                Kind::Ldr { rt, rn, off } => {
+                    r!(rt) = mem_op!(step, mem.read_u32(r!(rn).wrapping_add(off as u32)));
+                }
+                Kind::Ldrb { rt, rn, off } => {
+                    r!(rt) = mem_op!(step, mem.read_u8(r!(rn).wrapping_add(off as u32))) as u32;
+                }
+                Kind::Ldrh { rt, rn, off } => {
+                    r!(rt) = mem_op!(step, mem.read_u16(r!(rn).wrapping_add(off as u32))) as u32;
+                }
+                Kind::Str { rt, rn, off } => {
+                    mem_op!(step, mem.write_u32(r!(rn).wrapping_add(off as u32), r!(rt)));
+                }
+                Kind::Strb { rt, rn, off } => {
+                    mem_op!(
+                        step,
+                        mem.write_u8(r!(rn).wrapping_add(off as u32), r!(rt) as u8)
+                    );
+                }
+                Kind::Strh { rt, rn, off } => {
+                    mem_op!(
+                        step,
+                        mem.write_u16(r!(rn).wrapping_add(off as u32), r!(rt) as u16)
+                    );
+                }
+                Kind::LdrReg { rt, rn, rm, sh } => {
+                    r!(rt) = mem_op!(step, mem.read_u32(r!(rn).wrapping_add(r!(rm) << sh)));
+                }
+                Kind::LdrbReg { rt, rn, rm, sh } => {
+                    r!(rt) = mem_op!(step, mem.read_u8(r!(rn).wrapping_add(r!(rm) << sh))) as u32;
+                }
+                Kind::StrReg { rt, rn, rm, sh } => {
+                    mem_op!(
+                        step,
+                        mem.write_u32(r!(rn).wrapping_add(r!(rm) << sh), r!(rt))
+                    );
+                }
+                Kind::StrbReg { rt, rn, rm, sh } => {
+                    mem_op!(
+                        step,
+                        mem.write_u8(r!(rn).wrapping_add(r!(rm) << sh), r!(rt) as u8)
+                    );
+                }
+                Kind::LdrbWb { rt, rn, off, pre } => {
+                    let next = r!(rn).wrapping_add(off as u32);
+                    let v = mem_op!(step, mem.read_u8(if pre { next } else { r!(rn) })) as u32;
+                    r!(rn) = next;
+                    r!(rt) = v;
+                }
+                Kind::StrbWb { rt, rn, off, pre } => {
+                    let next = r!(rn).wrapping_add(off as u32);
+                    mem_op!(
+                        step,
+                        mem.write_u8(if pre { next } else { r!(rn) }, r!(rt) as u8)
+                    );
+                    r!(rn) = next;
+                }
+                Kind::LdrWb { rt, rn, off, pre } => {
+                    let next = r!(rn).wrapping_add(off as u32);
+                    let v = mem_op!(step, mem.read_u32(if pre { next } else { r!(rn) }));
+                    r!(rn) = next;
+                    r!(rt) = v;
+                }
+                Kind::StrWb { rt, rn, off, pre } => {
+                    let next = r!(rn).wrapping_add(off as u32);
+                    mem_op!(step, mem.write_u32(if pre { next } else { r!(rn) }, r!(rt)));
+                    r!(rn) = next;
+                }
+                Kind::Branch { target } => jump!('block, target),
+                Kind::Cbz {
+                    rn,
+                    nonzero,
+                    target,
+                } => {
+                    if (r!(rn) != 0) == nonzero {
+                        jump!('block, target);
+                    }
+                }
+                Kind::Bx { rm } => {
+                    let target = r!(rm);
+                    super::bx_write_pc(cpu, target);
+                    cpu.itstate = 0;
+                    return None;
+                }
+                Kind::Bl {
+                    target,
+                    lr,
+                    to_thumb,
+                } => {
+                    cpu.r[14] = lr;
+                    cpu.thumb = to_thumb;
                     cpu.r[15] = target;
                     cpu.itstate = 0;
                     return None;
                 }
-            }
-            Kind::Bx { rm } => {
-                let target = r!(rm);
-                super::bx_write_pc(cpu, target);
-                cpu.itstate = 0;
-                return None;
-            }
-            Kind::Bl {
-                target,
-                lr,
-                to_thumb,
-            } => {
-                cpu.r[14] = lr;
-                cpu.thumb = to_thumb;
-                cpu.r[15] = target;
-                cpu.itstate = 0;
-                return None;
-            }
-            Kind::SubsImmBranch {
-                rd,
-                rn,
-                imm,
-                write,
-                cond,
-                target,
-            } => {
-                let v = set_nzcv(cpu, add_with_carry(r!(rn), !imm, true));
-                if write {
-                    r!(rd) = v;
+                Kind::SubsImmBranch {
+                    rd,
+                    rn,
+                    imm,
+                    write,
+                    cond,
+                    target,
+                } => {
+                    let v = set_nzcv(cpu, add_with_carry(r!(rn), !imm, true));
+                    if write {
+                        r!(rd) = v;
+                    }
+                    if cpu.cond_passed(cond) {
+                        jump!('block, target);
+                    }
                 }
-                if cpu.cond_passed(cond) {
-                    cpu.r[15] = target;
-                    cpu.itstate = 0;
-                    return None;
-                }
-            }
-            Kind::SubsRegBranch {
-                rd,
-                rn,
-                rm,
-                write,
-                cond,
-                target,
-            } => {
-                let v = set_nzcv(cpu, add_with_carry(r!(rn), !r!(rm), true));
-                if write {
-                    r!(rd) = v;
-                }
-                if cpu.cond_passed(cond) {
-                    cpu.r[15] = target;
-                    cpu.itstate = 0;
-                    return None;
+                Kind::SubsRegBranch {
+                    rd,
+                    rn,
+                    rm,
+                    write,
+                    cond,
+                    target,
+                } => {
+                    let v = set_nzcv(cpu, add_with_carry(r!(rn), !r!(rm), true));
+                    if write {
+                        r!(rd) = v;
+                    }
+                    if cpu.cond_passed(cond) {
+                        jump!('block, target);
+                    }
                 }
             }
         }
+        break;
     }
     cpu.r[15] = block.end;
     cpu.itstate = block.end_it;
@@ -989,7 +1011,9 @@ mod tests {
         if !specialised {
             code.steps.iter_mut().for_each(|s| s.kind = Kind::Generic);
         }
-        run(cpu, mem, &code)
+        // A raised interrupt flag makes a branch to itself (`b .`) leave instead
+        // of spinning.
+        run(cpu, mem, &code, &AtomicBool::new(true))
     }
 
     fn check(insn: Insn, thumb: bool, rng: &mut Rng) -> bool {
@@ -1107,11 +1131,62 @@ mod tests {
         let mut mem = FlatMemory::new(0, 16);
         let mut cpu = CpuState::default();
         cpu.r[0] = 3;
-        assert_eq!(run(&mut cpu, &mut mem, &code), None);
+        assert_eq!(
+            run(&mut cpu, &mut mem, &code, &AtomicBool::new(false)),
+            None
+        );
         assert_eq!(cpu.r[15], 0x80);
         cpu.r[0] = 7;
-        assert_eq!(run(&mut cpu, &mut mem, &code), None);
+        assert_eq!(
+            run(&mut cpu, &mut mem, &code, &AtomicBool::new(false)),
+            None
+        );
         assert_eq!(cpu.r[15], 0x108);
         let _ = mem.read_u8(0);
+    }
+
+    #[test]
+    fn self_loops_run_in_place_and_stop_on_interrupt() {
+        // loop: subs r0, r0, #1; bne loop
+        let insns = vec![
+            Insn {
+                op: Op::Alu {
+                    op: AluOp::Sub,
+                    s: true,
+                    rd: 0,
+                    rn: 0,
+                    op2: Operand::imm(1),
+                },
+                cond: Cond::Al,
+                pc: 0x100,
+                len: 4,
+                it: 0,
+            },
+            Insn {
+                op: Op::Branch { target: 0x100 },
+                cond: Cond::Ne,
+                pc: 0x104,
+                len: 4,
+                it: 0,
+            },
+        ];
+        let code = compile(Block {
+            start: 0x100,
+            thumb: false,
+            insns,
+            end: 0x108,
+            end_it: 0,
+        });
+        let mut mem = FlatMemory::new(0, 16);
+        let mut cpu = CpuState::default();
+        cpu.r[0] = 1000;
+        assert_eq!(
+            run(&mut cpu, &mut mem, &code, &AtomicBool::new(false)),
+            None
+        );
+        assert_eq!((cpu.r[0], cpu.r[15]), (0, 0x108));
+        cpu.r[0] = 1000;
+        assert_eq!(run(&mut cpu, &mut mem, &code, &AtomicBool::new(true)), None);
+        assert_eq!((cpu.r[0], cpu.r[15]), (999, 0x100));
     }
 }
