@@ -141,6 +141,33 @@ enum Kind {
         sh: Shift,
         amt: u8,
     },
+    /// The same ALU ops on a plain register (the commonest case, with no
+    /// shift to decide at run time).
+    AddR {
+        rd: u8,
+        rn: u8,
+        rm: u8,
+    },
+    SubR {
+        rd: u8,
+        rn: u8,
+        rm: u8,
+    },
+    AndR {
+        rd: u8,
+        rn: u8,
+        rm: u8,
+    },
+    OrrR {
+        rd: u8,
+        rn: u8,
+        rm: u8,
+    },
+    EorR {
+        rd: u8,
+        rn: u8,
+        rm: u8,
+    },
     /// UBFX/SBFX.
     Ubfx {
         rd: u8,
@@ -406,6 +433,16 @@ fn specialise_alu(op: AluOp, s: bool, rd: u8, rn: u8, op2: &Operand) -> Kind {
                 return Kind::Generic;
             }
             let (sh, amt) = (shift, amount);
+            if (sh, amt) == (Shift::Lsl, 0) {
+                match op {
+                    AluOp::Add => return Kind::AddR { rd, rn, rm },
+                    AluOp::Sub => return Kind::SubR { rd, rn, rm },
+                    AluOp::And => return Kind::AndR { rd, rn, rm },
+                    AluOp::Orr => return Kind::OrrR { rd, rn, rm },
+                    AluOp::Eor => return Kind::EorR { rd, rn, rm },
+                    _ => {}
+                }
+            }
             match op {
                 AluOp::Add => Kind::AddReg {
                     rd,
@@ -775,6 +812,11 @@ pub fn run<M: GuestMemory>(
                     sh,
                     amt,
                 } => r!(rd) = r!(rn) & !shifted!(rm, sh, amt),
+                Kind::AddR { rd, rn, rm } => r!(rd) = r!(rn).wrapping_add(r!(rm)),
+                Kind::SubR { rd, rn, rm } => r!(rd) = r!(rn).wrapping_sub(r!(rm)),
+                Kind::AndR { rd, rn, rm } => r!(rd) = r!(rn) & r!(rm),
+                Kind::OrrR { rd, rn, rm } => r!(rd) = r!(rn) | r!(rm),
+                Kind::EorR { rd, rn, rm } => r!(rd) = r!(rn) ^ r!(rm),
                 Kind::MvnReg { rd, rm, sh, amt } => r!(rd) = !shifted!(rm, sh, amt),
                 Kind::Ubfx { rd, rn, lsb, width } => {
                     r!(rd) = (r!(rn) >> lsb) & low_mask(width as u32)
