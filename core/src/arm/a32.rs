@@ -49,44 +49,47 @@ fn unconditional_table() -> &'static Table {
 }
 
 #[rustfmt::skip]
+// Bits the ARM ARM marks (0) or (1) are fixed in the patterns: an encoding
+// with them flipped is UNPREDICTABLE, and decoding it as UNDEFINED (as QEMU
+// does) is the safe choice.
 const CONDITIONAL: &[(&str, &str, Handler)] = &[
     // Multiplies (A5.2.5)
-    ("MUL",     "cccc 0000 000S dddd ---- mmmm 1001 nnnn", mul),
+    ("MUL",     "cccc 0000 000S dddd 0000 mmmm 1001 nnnn", mul),
     ("MLA",     "cccc 0000 001S dddd aaaa mmmm 1001 nnnn", mla),
     ("UMAAL",   "cccc 0000 0100 hhhh llll mmmm 1001 nnnn", umaal),
     ("MLS",     "cccc 0000 0110 dddd aaaa mmmm 1001 nnnn", mls),
     ("xMULL",   "cccc 0000 1ooS hhhh llll mmmm 1001 nnnn", mul_long),
     // Synchronization primitives (A5.2.10)
-    ("SWP",     "cccc 0001 0B00 nnnn tttt ---- 1001 uuuu", swp),
-    ("LDREX",   "cccc 0001 1oo1 nnnn tttt ---- 1001 ----", ldrex),
-    ("STREX",   "cccc 0001 1oo0 nnnn dddd ---- 1001 tttt", strex),
+    ("SWP",     "cccc 0001 0B00 nnnn tttt 0000 1001 uuuu", swp),
+    ("LDREX",   "cccc 0001 1oo1 nnnn tttt 1111 1001 1111", ldrex),
+    ("STREX",   "cccc 0001 1oo0 nnnn dddd 1111 1001 tttt", strex),
     // Extra loads and stores (A5.2.8)
-    ("LDRD reg",  "cccc 000P U0W0 nnnn tttt ---- 1101 mmmm", extra_ls),
+    ("LDRD reg",  "cccc 000P U0W0 nnnn tttt 0000 1101 mmmm", extra_ls),
     ("LDRD imm",  "cccc 000P U1W0 nnnn tttt iiii 1101 iiii", extra_ls),
-    ("STRD reg",  "cccc 000P U0W0 nnnn tttt ---- 1111 mmmm", extra_ls),
+    ("STRD reg",  "cccc 000P U0W0 nnnn tttt 0000 1111 mmmm", extra_ls),
     ("STRD imm",  "cccc 000P U1W0 nnnn tttt iiii 1111 iiii", extra_ls),
-    ("xH/SB reg", "cccc 000P U0WL nnnn tttt ---- 1oo1 mmmm", extra_ls),
+    ("xH/SB reg", "cccc 000P U0WL nnnn tttt 0000 1oo1 mmmm", extra_ls),
     ("xH/SB imm", "cccc 000P U1WL nnnn tttt iiii 1oo1 iiii", extra_ls),
     // Miscellaneous (A5.2.12) and halfword multiplies (A5.2.7)
-    ("MRS",     "cccc 0001 0000 1111 dddd ---- 0000 ----", mrs),
-    ("MSR reg", "cccc 0001 0010 mm00 ---- ---- 0000 nnnn", msr_reg),
-    ("BX",      "cccc 0001 0010 ---- ---- ---- 0001 mmmm", bx),
-    ("BXJ",     "cccc 0001 0010 ---- ---- ---- 0010 mmmm", bx),
-    ("BLX reg", "cccc 0001 0010 ---- ---- ---- 0011 mmmm", blx_reg),
-    ("CLZ",     "cccc 0001 0110 ---- dddd ---- 0001 mmmm", clz),
-    ("QADD..",  "cccc 0001 0oo0 nnnn dddd ---- 0101 mmmm", qaddsub),
+    ("MRS",     "cccc 0001 0000 1111 dddd 0000 0000 0000", mrs),
+    ("MSR reg", "cccc 0001 0010 mm00 1111 0000 0000 nnnn", msr_reg),
+    ("BX",      "cccc 0001 0010 1111 1111 1111 0001 mmmm", bx),
+    ("BXJ",     "cccc 0001 0010 1111 1111 1111 0010 mmmm", bx),
+    ("BLX reg", "cccc 0001 0010 1111 1111 1111 0011 mmmm", blx_reg),
+    ("CLZ",     "cccc 0001 0110 1111 dddd 1111 0001 mmmm", clz),
+    ("QADD..",  "cccc 0001 0oo0 nnnn dddd 0000 0101 mmmm", qaddsub),
     ("BKPT",    "cccc 0001 0010 iiii iiii iiii 0111 iiii", bkpt),
     ("SMLAxy",  "cccc 0001 0000 dddd aaaa mmmm 1yx0 nnnn", smlaxy),
     ("SMLAWy",  "cccc 0001 0010 dddd aaaa mmmm 1y00 nnnn", smlawy),
-    ("SMULWy",  "cccc 0001 0010 dddd ---- mmmm 1y10 nnnn", smulwy),
+    ("SMULWy",  "cccc 0001 0010 dddd 0000 mmmm 1y10 nnnn", smulwy),
     ("SMLALxy", "cccc 0001 0100 hhhh llll mmmm 1yx0 nnnn", smlalxy),
-    ("SMULxy",  "cccc 0001 0110 dddd ---- mmmm 1yx0 nnnn", smulxy),
+    ("SMULxy",  "cccc 0001 0110 dddd 0000 mmmm 1yx0 nnnn", smulxy),
     ("misc?",   "cccc 0001 0--0 ---- ---- ---- ---- ----", undef),
     // MOVW/MOVT, MSR immediate and hints (A5.2.11)
     ("MOVW",    "cccc 0011 0000 iiii dddd iiii iiii iiii", movw),
     ("MOVT",    "cccc 0011 0100 iiii dddd iiii iiii iiii", movt),
-    ("hint",    "cccc 0011 0010 0000 ---- ---- hhhh hhhh", hint),
-    ("MSR imm", "cccc 0011 0010 mm00 ---- rrrr iiii iiii", msr_imm),
+    ("hint",    "cccc 0011 0010 0000 1111 0000 hhhh hhhh", hint),
+    ("MSR imm", "cccc 0011 0010 mm00 1111 rrrr iiii iiii", msr_imm),
     ("MSR imm?", "cccc 0011 0-10 ---- ---- ---- ---- ----", undef),
     // Data processing (A5.2.1-3)
     ("DP reg",  "cccc 000o oooS nnnn dddd iiii itt0 mmmm", dp_reg),
@@ -94,21 +97,21 @@ const CONDITIONAL: &[(&str, &str, Handler)] = &[
     ("DP imm",  "cccc 001o oooS nnnn dddd rrrr iiii iiii", dp_imm),
     // Media instructions (A5.4)
     ("UDF",     "cccc 0111 1111 iiii iiii iiii 1111 iiii", udf),
-    ("parallel", "cccc 0110 0kkk nnnn dddd ---- ooo1 mmmm", parallel),
+    ("parallel", "cccc 0110 0kkk nnnn dddd 1111 ooo1 mmmm", parallel),
     ("PKH",     "cccc 0110 1000 nnnn dddd iiii it01 mmmm", pkh),
-    ("SSAT16",  "cccc 0110 1010 ssss dddd ---- 0011 nnnn", ssat16),
-    ("USAT16",  "cccc 0110 1110 ssss dddd ---- 0011 nnnn", usat16),
+    ("SSAT16",  "cccc 0110 1010 ssss dddd 1111 0011 nnnn", ssat16),
+    ("USAT16",  "cccc 0110 1110 ssss dddd 1111 0011 nnnn", usat16),
     ("SSAT",    "cccc 0110 101s ssss dddd iiii ih01 nnnn", ssat),
     ("USAT",    "cccc 0110 111s ssss dddd iiii ih01 nnnn", usat),
-    ("xXTAx",   "cccc 0110 1uoo nnnn dddd rr-- 0111 mmmm", extend),
-    ("SEL",     "cccc 0110 1000 nnnn dddd ---- 1011 mmmm", sel),
-    ("REV",     "cccc 0110 1011 ---- dddd ---- 0011 mmmm", rev),
-    ("REV16",   "cccc 0110 1011 ---- dddd ---- 1011 mmmm", rev16),
-    ("RBIT",    "cccc 0110 1111 ---- dddd ---- 0011 mmmm", rbit),
-    ("REVSH",   "cccc 0110 1111 ---- dddd ---- 1011 mmmm", revsh),
+    ("xXTAx",   "cccc 0110 1uoo nnnn dddd rr00 0111 mmmm", extend),
+    ("SEL",     "cccc 0110 1000 nnnn dddd 1111 1011 mmmm", sel),
+    ("REV",     "cccc 0110 1011 1111 dddd 1111 0011 mmmm", rev),
+    ("REV16",   "cccc 0110 1011 1111 dddd 1111 1011 mmmm", rev16),
+    ("RBIT",    "cccc 0110 1111 1111 dddd 1111 0011 mmmm", rbit),
+    ("REVSH",   "cccc 0110 1111 1111 dddd 1111 1011 mmmm", revsh),
     ("SMLAD",   "cccc 0111 0000 dddd aaaa mmmm 0sM1 nnnn", smlad),
-    ("SDIV",    "cccc 0111 0001 dddd ---- mmmm 0001 nnnn", sdiv),
-    ("UDIV",    "cccc 0111 0011 dddd ---- mmmm 0001 nnnn", udiv),
+    ("SDIV",    "cccc 0111 0001 dddd 1111 mmmm 0001 nnnn", sdiv),
+    ("UDIV",    "cccc 0111 0011 dddd 1111 mmmm 0001 nnnn", udiv),
     ("SMLALD",  "cccc 0111 0100 hhhh llll mmmm 0sM1 nnnn", smlald),
     ("SMMLA",   "cccc 0111 0101 dddd aaaa mmmm 00R1 nnnn", smmla),
     ("SMMLS",   "cccc 0111 0101 dddd aaaa mmmm 11R1 nnnn", smmls),
@@ -133,10 +136,10 @@ const CONDITIONAL: &[(&str, &str, Handler)] = &[
 
 #[rustfmt::skip]
 const UNCONDITIONAL: &[(&str, &str, Handler)] = &[
-    ("CLREX",   "1111 0101 0111 ---- ---- ---- 0001 ----", clrex),
-    ("DSB",     "1111 0101 0111 ---- ---- ---- 0100 ----", barrier),
-    ("DMB",     "1111 0101 0111 ---- ---- ---- 0101 ----", barrier),
-    ("ISB",     "1111 0101 0111 ---- ---- ---- 0110 ----", barrier),
+    ("CLREX",   "1111 0101 0111 1111 1111 0000 0001 1111", clrex),
+    ("DSB",     "1111 0101 0111 1111 1111 0000 0100 ----", barrier),
+    ("DMB",     "1111 0101 0111 1111 1111 0000 0101 ----", barrier),
+    ("ISB",     "1111 0101 0111 1111 1111 0000 0110 ----", barrier),
     ("PLI",     "1111 0100 -101 ---- ---- ---- ---- ----", nop),
     ("PLD imm", "1111 0101 -R01 ---- ---- ---- ---- ----", nop),
     ("PLD reg", "1111 0111 -R01 ---- ---- ---- ---0 ----", nop),
@@ -190,6 +193,13 @@ fn dp(f: &Fields, op2: Operand) -> Op {
     // S and Rd = PC they are the obsolete TSTP forms. Flag-setting writes
     // to PC are exception returns, which user code cannot execute.
     if (op.is_test() && !s) || (s && rd == PC && !op.is_test()) {
+        return f.undefined();
+    }
+    // The should-be-zero register fields (Rn of MOV/MVN, Rd of the test
+    // ops) make the encoding UNPREDICTABLE when set; treat it as UNDEFINED,
+    // as QEMU does, rather than guess.
+    let rn = f.reg('n');
+    if (matches!(op, AluOp::Mov | AluOp::Mvn) && rn != 0) || (op.is_test() && rd != 0) {
         return f.undefined();
     }
     Op::Alu {
@@ -382,7 +392,8 @@ fn extra_ls(f: &Fields) -> Op {
             addr,
         },
         (false, 2) | (false, 3) => {
-            if rt & 1 != 0 || rt == 14 {
+            // LDRD/STRD have no unprivileged (P = 0, W = 1) form.
+            if rt & 1 != 0 || rt == 14 || (!p && w) {
                 return f.undefined();
             }
             if op2 == 2 {
@@ -1216,6 +1227,19 @@ mod tests {
         );
         // udf #0
         assert_eq!(op(0xe7f0_00f0), Op::Undefined { raw: 0xe7f0_00f0 });
+        // Found by the difftest: should-be-zero fields set, and LDRD/STRD
+        // with P = 0, W = 1, are UNPREDICTABLE; decoded as UNDEFINED.
+        for raw in [
+            0xe3eb_0345,
+            0xe03a_2df4,
+            0xe186_3db8,
+            0xe0e4_a5d8,
+            0xe0a8_60fc,
+            0xe624_9033,
+            0xe1de_3896,
+        ] {
+            assert_eq!(op(raw), Op::Undefined { raw }, "{raw:08x}");
+        }
         // nop, wfi
         assert_eq!(op(0xe320_f000), Op::Nop);
         assert_eq!(op(0xe320_f003), Op::Wait);

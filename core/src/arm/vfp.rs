@@ -40,14 +40,14 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| Table::new(32, &[
     ("VFMA",        "---- 1110 1D10 nnnn dddd 101s N0M0 mmmm", |f| arith(f, ArithOp::Fma)),
     ("VFMS",        "---- 1110 1D10 nnnn dddd 101s N1M0 mmmm", |f| arith(f, ArithOp::Fms)),
     // Data processing: the "other" opcodes (opc1 = 1x11).
-    ("VMOV (imm)",  "---- 1110 1D11 iiii dddd 101s -0-0 jjjj", mov_imm),
+    ("VMOV (imm)",  "---- 1110 1D11 iiii dddd 101s 0000 jjjj", mov_imm),
     ("VMOV (reg)",  "---- 1110 1D11 0000 dddd 101s 01M0 mmmm", |f| unary(f, UnaryOp::Mov)),
     ("VABS",        "---- 1110 1D11 0000 dddd 101s 11M0 mmmm", |f| unary(f, UnaryOp::Abs)),
     ("VNEG",        "---- 1110 1D11 0001 dddd 101s 01M0 mmmm", |f| unary(f, UnaryOp::Neg)),
     ("VSQRT",       "---- 1110 1D11 0001 dddd 101s 11M0 mmmm", |f| unary(f, UnaryOp::Sqrt)),
     ("VCVTB/T",     "---- 1110 1D11 001o dddd 1010 T1M0 mmmm", cvt_half),
     ("VCMP",        "---- 1110 1D11 0100 dddd 101s E1M0 mmmm", cmp),
-    ("VCMP #0",     "---- 1110 1D11 0101 dddd 101s E1-0 ----", cmp_zero),
+    ("VCMP #0",     "---- 1110 1D11 0101 dddd 101s E100 0000", cmp_zero),
     ("VCVT F64/F32","---- 1110 1D11 0111 dddd 101s 11M0 mmmm", cvt_prec),
     ("VCVT from int","---- 1110 1D11 1000 dddd 101s o1M0 mmmm", cvt_from_int),
     ("VCVT to int", "---- 1110 1D11 110o dddd 101s r1M0 mmmm", cvt_to_int),
@@ -58,12 +58,12 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| Table::new(32, &[
     ("VLDM/VSTM DB","---- 1101 0D1L nnnn dddd 101s iiii iiii", |f| multiple(f, false)),
     ("VMOV 2 core", "---- 1100 010L uuuu tttt 101s 00M1 mmmm", mov_core2),
     // 8, 16 and 32-bit transfers.
-    ("VMOV core/S", "---- 1110 000L nnnn tttt 1010 N--1 ----", mov_core_s),
-    ("VMSR",        "---- 1110 1110 rrrr tttt 1010 ---1 ----", vmsr),
-    ("VMRS",        "---- 1110 1111 rrrr tttt 1010 ---1 ----", vmrs),
-    ("VMOV to scalar","---- 1110 0oo0 dddd tttt 1011 Dpp1 ----", mov_to_scalar),
-    ("VDUP (core)", "---- 1110 1bq0 dddd tttt 1011 D0e1 ----", dup),
-    ("VMOV scalar to core","---- 1110 Uoo1 nnnn tttt 1011 Npp1 ----", mov_from_scalar),
+    ("VMOV core/S", "---- 1110 000L nnnn tttt 1010 N001 0000", mov_core_s),
+    ("VMSR",        "---- 1110 1110 rrrr tttt 1010 0001 0000", vmsr),
+    ("VMRS",        "---- 1110 1111 rrrr tttt 1010 0001 0000", vmrs),
+    ("VMOV to scalar","---- 1110 0oo0 dddd tttt 1011 Dpp1 0000", mov_to_scalar),
+    ("VDUP (core)", "---- 1110 1bq0 dddd tttt 1011 D0e1 0000", dup),
+    ("VMOV scalar to core","---- 1110 Uoo1 nnnn tttt 1011 Npp1 0000", mov_from_scalar),
 ]));
 
 /// Decodes a VFP instruction given in its A32 form (for T32, use

@@ -247,7 +247,10 @@ pub fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &VfpInsn) -> 
                 let x = fp::to_fixed(fmt(dp), v, size, fbits as u32, !signed, true, &mut env);
                 x as u64
             } else {
-                fp::from_fixed(fmt(dp), v, size, fbits as u32, !signed, false, &mut env)
+                // Fixed to floating point always rounds to nearest (ARM ARM
+                // VCVT between floating-point and fixed-point: FixedToFP with
+                // round_to_nearest TRUE); only FZ, DN and the flags come from FPSCR.
+                fp::from_fixed(fmt(dp), v, size, fbits as u32, !signed, true, &mut env)
             };
             set(cpu, dp, vd, if dp { r } else { r & 0xffff_ffff });
             cpu.fpscr |= env.flags;
@@ -395,6 +398,23 @@ mod tests {
 
     fn setup() -> (CpuState, FlatMemory) {
         (CpuState::default(), FlatMemory::new(0x1000, 0x1000))
+    }
+
+    /// Found by the difftest: fixed-to-float conversion ignores the FPSCR
+    /// rounding mode and rounds to nearest (the float-to-fixed direction
+    /// always truncates).
+    #[test]
+    fn vcvt_from_fixed_rounds_to_nearest_in_every_mode() {
+        // vcvt.f32.u32 s5, s5, #19 (eefb2ae6): 0xc7dca867 / 2^19; the 24-bit
+        // mantissa is 0xc7dca8 with 0x67/0x100 left over: nearest is down.
+        for rmode in 0..4u32 {
+            let (mut cpu, mut mem) = setup();
+            cpu.fpscr = rmode << 22;
+            cpu.set_s(5, 0xc7dc_a867);
+            run(&mut cpu, &mut mem, 0xeefb_2ae6).unwrap();
+            assert_eq!(cpu.s(5), 0x45c7_dca8, "rounding mode {rmode}");
+            assert_eq!(cpu.fpscr & 0x10, 0x10, "inexact");
+        }
     }
 
     #[test]

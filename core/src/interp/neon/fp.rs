@@ -319,61 +319,22 @@ impl Fp {
         r.to_bits()
     }
 
-    /// Single to IEEE half precision (VCVT.F16.F32; FZ applies to the input
-    /// only, default NaN 0x7e00).
-    pub fn f32_to_half(&mut self, x: u32) -> u16 {
-        let x = self.flush(x);
-        if self.nans(&[x]) {
-            return 0x7e00;
-        }
-        let sign = (x >> 16 & 0x8000) as u16;
-        if is_inf(x) {
-            return sign | 0x7c00;
-        }
-        if is_zero(x) {
-            return sign;
-        }
-        let v = val(x & !SIGN);
-        if v >= 65520.0 {
-            self.flags |= OFC | IXC;
-            return sign | 0x7c00;
-        }
-        let min_normal = 1.0 / 16384.0;
-        if v < min_normal {
-            let m = v * (1u32 << 24) as f64;
-            let r = m.round_ties_even();
-            if r != m {
-                self.flags |= UFC | IXC;
-            }
-            return sign | r as u16;
-        }
-        let e = ((v.to_bits() >> 52) as i32) - 1023;
-        let m = v / 2f64.powi(e) * 1024.0;
-        let r = m.round_ties_even();
-        if r != m {
-            self.flags |= IXC;
-        }
-        // A mantissa rounding up to 2048 carries into the exponent.
-        sign + (((e + 15) as u16) << 10) + (r as u16 - 1024)
+    /// Single to half precision (VCVT.F16.F32) under the standard FPSCR
+    /// value, which keeps FPSCR.AHP: shared with VFP's conversion.
+    pub fn f32_to_half(&mut self, x: u32, fpscr: u32) -> u16 {
+        let mut env = crate::fp::FpEnv::standard(fpscr);
+        let r = crate::fp::convert(crate::fp::F32, crate::fp::F16, x as u64, &mut env);
+        self.flags |= env.flags;
+        r as u16
     }
 
-    /// IEEE half to single precision (VCVT.F32.F16; half denormals are
-    /// not flushed).
-    pub fn f32_from_half(&mut self, h: u16) -> u32 {
-        let sign = (h as u32 & 0x8000) << 16;
-        let (e, m) = ((h >> 10 & 0x1f) as u32, (h & 0x3ff) as u32);
-        match (e, m) {
-            (31, 0) => sign | 0x7f80_0000,
-            (31, _) => {
-                if m & 0x200 == 0 {
-                    self.flags |= IOC;
-                }
-                DEFAULT_NAN
-            }
-            (0, 0) => sign,
-            (0, _) => sign | (m as f32 / (1u32 << 24) as f32).to_bits(),
-            _ => sign | (e + 112) << 23 | m << 13,
-        }
+    /// Half to single precision (VCVT.F32.F16) under the standard FPSCR
+    /// value (AHP from FPSCR).
+    pub fn f32_from_half(&mut self, h: u16, fpscr: u32) -> u32 {
+        let mut env = crate::fp::FpEnv::standard(fpscr);
+        let r = crate::fp::convert(crate::fp::F16, crate::fp::F32, h as u64, &mut env);
+        self.flags |= env.flags;
+        r as u32
     }
 }
 

@@ -826,7 +826,7 @@ fn misc(
             let src = rq(cpu, vm);
             let mut r = 0u64;
             for i in 0..4 {
-                r |= (fp.f32_to_half(lane128(src, 2, i) as u32) as u64) << (16 * i);
+                r |= (fp.f32_to_half(lane128(src, 2, i) as u32, cpu.fpscr) as u64) << (16 * i);
             }
             cpu.d[vdu] = r;
             return;
@@ -839,7 +839,7 @@ fn misc(
                     &mut r,
                     2,
                     i,
-                    fp.f32_from_half(lane(src, 1, i) as u16) as u64,
+                    fp.f32_from_half(lane(src, 1, i) as u16, cpu.fpscr) as u64,
                 );
             }
             wq(cpu, vd, r);

@@ -382,6 +382,25 @@ fn half_precision_conversions() {
     assert_eq!(cpu.d[1], words(0xff80_0000, DEFAULT_NAN));
 }
 
+/// Found by the difftest: the standard FPSCR value keeps FPSCR.AHP, so with
+/// alternative half precision a NaN converts to zero (IOC) and the largest
+/// exponent is a number, not infinity.
+#[test]
+fn half_precision_conversions_honour_ahp() {
+    let (mut cpu, mut mem) = setup();
+    cpu.fpscr = 1 << 26; // AHP
+    cpu.d[2] = words(0x7fc0_0000, f(1.0));
+    cpu.d[3] = words(f(65536.0), f(131008.0));
+    run(&mut cpu, &mut mem, 0xf3b60602); // vcvt.f16.f32 d0, q1
+                                         // NaN -> 0 (IOC); 1.0; 65536 = 2^16 and 131008 are representable with
+                                         // exponent field 31 in AHP.
+    assert_eq!(cpu.d[0], halves([0x0000, 0x3c00, 0x7c00, 0x7fff]));
+    assert_eq!(cpu.fpscr & IOC, IOC);
+    cpu.d[1] = halves([0x7c00, 0xfc01, 0x3c00, 0]);
+    run(&mut cpu, &mut mem, 0xf3b60701); // vcvt.f32.f16 q0, d1
+    assert_eq!(cpu.d[0], words(f(65536.0), f(-65600.0)));
+}
+
 #[test]
 fn float_flush_to_zero_and_default_nan() {
     let (mut cpu, mut mem) = setup();
