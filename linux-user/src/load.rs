@@ -295,6 +295,11 @@ fn map_kuser_page(space: &GuestSpace) -> Result<()> {
     put(0xffff_0fe0, &[0xee1d_0f70, 0xe12f_ff1e]);
     // __kuser_helper_version (0xffff0ffc): number of helpers.
     put(0xffff_0ffc, &[5]);
+    // Signal return trampolines, for handlers installed without SA_RESTORER.
+    for (addr, code) in crate::signal::trampolines() {
+        let off = (addr - KUSER_PAGE) as usize;
+        page[off..off + code.len()].copy_from_slice(&code);
+    }
     space
         .map(
             KUSER_PAGE,

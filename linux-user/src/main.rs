@@ -7,6 +7,7 @@ mod compat;
 mod load;
 mod memory;
 mod process;
+mod signal;
 mod syscall;
 
 use std::ffi::OsString;
@@ -205,12 +206,14 @@ fn run() -> Result<i32> {
         }
     }
     let strace = cli.strace || std::env::var_os("QEMU_STRACE").is_some();
+    signal::init(&engine.interrupt);
     let mut proc = syscall::Process::new(space, loaded.exe, loaded.auxv, sysroot, strace);
     Ok(run_loop(&mut proc, &mut cpu, &mut engine))
 }
 
 /// Runs the guest until it exits; returns the exit status.
 fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut Engine) -> i32 {
+    use rsemu_syscalls::sigframe::siginfo;
     loop {
         let exit = {
             let mut mem = proc.space.mem();
@@ -219,41 +222,79 @@ fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut Engine
         match exit {
             Exit::Syscall { .. } => match syscall::dispatch(proc, cpu, engine) {
                 syscall::SysResult::Ret(v) => cpu.r[0] = v,
+                syscall::SysResult::NoReturn => {}
                 syscall::SysResult::Exit(code) => return code,
             },
             Exit::Wait => {}
-            Exit::Interrupted => {}
+            Exit::Interrupted => engine
+                .interrupt
+                .store(false, std::sync::atomic::Ordering::SeqCst),
             Exit::Undefined { pc, raw, thumb } => {
-                let enc = if !thumb {
-                    format!("{raw:08x} (A32)")
-                } else if raw > 0xffff {
-                    format!("{:04x} {:04x} (T32)", raw >> 16, raw & 0xffff)
-                } else {
-                    format!("{raw:04x} (T16)")
+                let info = signal::Info {
+                    code: siginfo::ILL_ILLOPC,
+                    addr_or_pid: pc,
+                    uid: 0,
                 };
-                eprintln!("rsemu-arm: undefined instruction at pc 0x{pc:08x}: {enc}");
-                die_by_signal(libc::SIGILL);
+                if !proc.signals.force(libc::SIGILL as u32, info) {
+                    let enc = if !thumb {
+                        format!("{raw:08x} (A32)")
+                    } else if raw > 0xffff {
+                        format!("{:04x} {:04x} (T32)", raw >> 16, raw & 0xffff)
+                    } else {
+                        format!("{raw:04x} (T16)")
+                    };
+                    eprintln!("rsemu-arm: undefined instruction at pc 0x{pc:08x}: {enc}");
+                    die_by_signal(libc::SIGILL);
+                }
             }
             Exit::Breakpoint { pc, imm } => {
-                eprintln!("rsemu-arm: breakpoint (bkpt #{imm}) at pc 0x{pc:08x}");
-                die_by_signal(libc::SIGTRAP);
+                let info = signal::Info {
+                    code: siginfo::TRAP_BRKPT,
+                    addr_or_pid: pc,
+                    uid: 0,
+                };
+                if !proc.signals.force(libc::SIGTRAP as u32, info) {
+                    eprintln!("rsemu-arm: breakpoint (bkpt #{imm}) at pc 0x{pc:08x}");
+                    die_by_signal(libc::SIGTRAP);
+                }
             }
             Exit::MemFault { pc, fault } => {
-                let what = match fault.access {
-                    rsemu_core::mem::Access::Read => "read from",
-                    rsemu_core::mem::Access::Write => "write to",
-                    rsemu_core::mem::Access::Exec => "instruction fetch from",
+                let mapped = proc.space.flags(fault.addr) & memory::MAPPED != 0;
+                let (sig, code, why) = match fault.kind {
+                    FaultKind::Permission if mapped => {
+                        (libc::SIGSEGV, siginfo::SEGV_ACCERR, "segmentation fault")
+                    }
+                    FaultKind::Permission => {
+                        (libc::SIGSEGV, siginfo::SEGV_MAPERR, "segmentation fault")
+                    }
+                    FaultKind::Alignment => (libc::SIGBUS, siginfo::BUS_ADRALN, "alignment fault"),
                 };
-                let (sig, why) = match fault.kind {
-                    FaultKind::Permission => (libc::SIGSEGV, "segmentation fault"),
-                    FaultKind::Alignment => (libc::SIGBUS, "alignment fault"),
+                let info = signal::Info {
+                    code,
+                    addr_or_pid: fault.addr,
+                    uid: 0,
                 };
-                eprintln!(
-                    "rsemu-arm: {why}: {what} 0x{:08x} at pc 0x{pc:08x}{}",
-                    fault.addr,
-                    if cpu.thumb { " (T32)" } else { " (A32)" }
-                );
-                die_by_signal(sig);
+                if !proc.signals.force(sig as u32, info) {
+                    let what = match fault.access {
+                        rsemu_core::mem::Access::Read => "read from",
+                        rsemu_core::mem::Access::Write => "write to",
+                        rsemu_core::mem::Access::Exec => "instruction fetch from",
+                    };
+                    eprintln!(
+                        "rsemu-arm: {why}: {what} 0x{:08x} at pc 0x{pc:08x}{}",
+                        fault.addr,
+                        if cpu.thumb { " (T32)" } else { " (A32)" }
+                    );
+                    die_by_signal(sig);
+                }
+            }
+        }
+        // Signals raised by the system call or fault above, or caught from
+        // the host meanwhile, run now.
+        proc.signals.take_host_pending();
+        if proc.signals.deliverable() {
+            if let signal::Outcome::Die(sig) = proc.signals.deliver(cpu, &proc.space) {
+                die_by_signal(sig as i32);
             }
         }
     }

@@ -28,9 +28,7 @@ pub struct Process {
     /// Sysroot (-L).
     pub sysroot: Option<PathBuf>,
     /// Recorded signal actions, indexed by signal number.
-    pub sigactions: [layout::KSigaction; 65],
-    /// The blocked-signal mask.
-    pub sigmask: u64,
+    pub signals: crate::signal::Signals,
     /// Print each system call (-strace).
     pub strace: bool,
     /// clear_child_tid from set_tid_address.
@@ -44,6 +42,8 @@ pub struct Process {
 pub enum SysResult {
     /// Put this in r0 and continue.
     Ret(u32),
+    /// Continue without touching r0 (rt_sigreturn restored it).
+    NoReturn,
     /// The process exits with this status.
     Exit(i32),
 }
@@ -62,8 +62,7 @@ impl Process {
             exe,
             auxv,
             sysroot,
-            sigactions: [layout::KSigaction::default(); 65],
-            sigmask: 0,
+            signals: crate::signal::Signals::default(),
             strace,
             clear_child_tid: 0,
             emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
@@ -103,6 +102,13 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
     let r = match num {
         nr::EXIT => return SysResult::Exit(a[0] as i32 & 0xff),
         nr::EXIT_GROUP => return SysResult::Exit(a[0] as i32 & 0xff),
+        nr::RT_SIGRETURN | nr::SIGRETURN => {
+            return match crate::signal::sigreturn(&mut p.signals, cpu, &p.space) {
+                Ok(()) => SysResult::NoReturn,
+                // A bad frame kills the process with SIGSEGV, as Linux does.
+                Err(_) => SysResult::Exit(128 + libc::SIGSEGV),
+            };
+        }
         _ => call(p, cpu, engine, num, a),
     };
     if p.strace {
@@ -537,14 +543,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::SETSID => host(libc::setsid() as i64),
             nr::SETPGID => host(libc::setpgid(a[0] as i32, a[1] as i32) as i64),
             nr::UNAME => uname(p, a[0]),
-            nr::KILL => host(libc::kill(a[0] as i32, a[1] as i32) as i64),
-            nr::TKILL => host(libc::syscall(libc::SYS_tkill, a[0] as i32, a[1] as i32)),
-            nr::TGKILL => host(libc::syscall(
-                libc::SYS_tgkill,
-                a[0] as i32,
-                a[1] as i32,
-                a[2] as i32,
-            )),
+            nr::KILL | nr::TKILL | nr::TGKILL => kill(p, num, a),
             nr::SCHED_YIELD => host(libc::sched_yield() as i64),
             nr::SCHED_GETAFFINITY => {
                 let buf = p.ptr(a[2], a[1], PROT_WRITE)?;
@@ -742,14 +741,15 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::FUTEX | nr::FUTEX_TIME64 => futex(p, num == nr::FUTEX_TIME64, a),
             nr::RT_SIGACTION => rt_sigaction(p, a),
             nr::RT_SIGPROCMASK => rt_sigprocmask(p, a),
-            nr::SIGALTSTACK => {
-                if a[1] != 0 {
-                    // Report "disabled": no alternate stack yet.
-                    p.space
-                        .write_bytes(a[1], &[0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0])?;
-                }
+            nr::SIGALTSTACK => sigaltstack(p, cpu, a),
+            nr::RT_SIGPENDING => {
+                let set = p.signals.pending;
+                p.space.write_bytes(a[0], &set.to_le_bytes())?;
                 Ok(0)
             }
+            nr::RT_SIGSUSPEND => sigsuspend(p, a),
+            nr::RT_SIGTIMEDWAIT | nr::RT_SIGTIMEDWAIT_TIME64 => sigtimedwait(p, num, a),
+            nr::SETITIMER | nr::GETITIMER => itimer(p, num, a),
             _ => {
                 let name = rsemu_syscalls::name(num).unwrap_or("unknown");
                 p.report_once(
@@ -1138,14 +1138,17 @@ fn futex(p: &Process, time64: bool, a: [u32; 6]) -> SysR {
 }
 
 fn rt_sigaction(p: &mut Process, a: [u32; 6]) -> SysR {
-    let sig = a[0] as usize;
-    if sig == 0 || sig > 64 || sig == 9 || sig == 19 {
+    let sig = a[0];
+    if sig == 0 || sig > 64 {
         return Err(libc::EINVAL);
     }
-    let old = p.sigactions[sig];
+    let old = p.signals.actions[sig as usize];
     if a[1] != 0 {
-        p.sigactions[sig] =
-            layout::KSigaction::decode(p.space.slice(a[1], layout::KSigaction::SIZE as u32)?);
+        if sig == 9 || sig == 19 {
+            return Err(libc::EINVAL);
+        }
+        let act = layout::KSigaction::decode(p.space.slice(a[1], layout::KSigaction::SIZE as u32)?);
+        p.signals.set_action(sig, act);
     }
     if a[2] != 0 {
         p.space.write_bytes(a[2], &old.to_guest_vec())?;
@@ -1153,14 +1156,194 @@ fn rt_sigaction(p: &mut Process, a: [u32; 6]) -> SysR {
     Ok(0)
 }
 
+/// kill/tkill/tgkill: a signal to this process is queued directly (and
+/// delivered when the call returns, as Linux does); others go to the host.
+fn kill(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
+    // SAFETY: plain id queries.
+    let (pid, tid, uid) = unsafe { (libc::getpid(), libc::gettid(), libc::getuid()) };
+    let (target_self, sig, code) = match num {
+        nr::KILL => (
+            a[0] as i32 == pid,
+            a[1],
+            rsemu_syscalls::sigframe::siginfo::SI_USER,
+        ),
+        nr::TKILL => (
+            a[0] as i32 == tid,
+            a[1],
+            rsemu_syscalls::sigframe::siginfo::SI_TKILL,
+        ),
+        _ => (
+            a[0] as i32 == pid && a[1] as i32 == tid,
+            a[2],
+            rsemu_syscalls::sigframe::siginfo::SI_TKILL,
+        ),
+    };
+    if sig > 64 {
+        return Err(libc::EINVAL);
+    }
+    if target_self {
+        if sig != 0 {
+            p.signals.queue(
+                sig,
+                crate::signal::Info {
+                    code,
+                    addr_or_pid: pid as u32,
+                    uid,
+                },
+            );
+        }
+        return Ok(0);
+    }
+    // SAFETY: plain integer arguments.
+    host(unsafe {
+        match num {
+            nr::KILL => libc::kill(a[0] as i32, sig as i32) as i64,
+            nr::TKILL => libc::syscall(libc::SYS_tkill, a[0] as i32, sig as i32),
+            _ => libc::syscall(libc::SYS_tgkill, a[0] as i32, a[1] as i32, sig as i32),
+        }
+    })
+}
+
+fn sigaltstack(p: &mut Process, cpu: &CpuState, a: [u32; 6]) -> SysR {
+    use rsemu_syscalls::flags::signal::{MINSIGSTKSZ, SS_DISABLE, SS_ONSTACK};
+    let (sp, size, flags) = p.signals.altstack;
+    let on = flags & SS_DISABLE == 0 && cpu.r[13].wrapping_sub(sp) < size;
+    if a[0] != 0 {
+        if on {
+            return Err(libc::EPERM);
+        }
+        let new = layout::StackT32::decode(p.space.slice(a[0], layout::StackT32::SIZE as u32)?);
+        let nflags = new.flags as u32;
+        if nflags & SS_DISABLE != 0 {
+            p.signals.altstack = (0, 0, SS_DISABLE);
+        } else if nflags & !(1 << 31) != 0 {
+            return Err(libc::EINVAL);
+        } else if new.size < MINSIGSTKSZ {
+            return Err(libc::ENOMEM);
+        } else {
+            p.signals.altstack = (new.sp, new.size, 0);
+        }
+    }
+    if a[1] != 0 {
+        let old = layout::StackT32 {
+            sp,
+            flags: if on { SS_ONSTACK as i32 } else { flags as i32 },
+            size,
+        };
+        p.space.write_bytes(a[1], &old.to_guest_vec())?;
+    }
+    Ok(0)
+}
+
+/// Sleeps a little while watching for host signals (the wait loops of
+/// sigsuspend and sigtimedwait).
+fn nap(p: &mut Process) {
+    // SAFETY: a plain sleep; a signal interrupts it early.
+    unsafe { libc::usleep(1000) };
+    p.signals.take_host_pending();
+}
+
+fn sigsuspend(p: &mut Process, a: [u32; 6]) -> SysR {
+    let new = u64::from_le_bytes(p.space.slice(a[0], 8)?.try_into().unwrap());
+    let old = p.signals.mask;
+    p.signals.mask = new & !((1 << 8) | (1 << 18));
+    while !p.signals.deliverable() {
+        nap(p);
+    }
+    // The handler runs with the suspend mask; sigreturn restores `old`.
+    p.signals.saved_mask = Some(old);
+    Err(libc::EINTR)
+}
+
+fn sigtimedwait(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
+    let set = u64::from_le_bytes(p.space.slice(a[0], 8)?.try_into().unwrap());
+    let deadline = if a[2] != 0 {
+        let t = if num == nr::RT_SIGTIMEDWAIT_TIME64 {
+            read_timespec64(p, a[2])?
+        } else {
+            read_timespec32(p, a[2])?
+        };
+        Some(
+            std::time::Instant::now()
+                + std::time::Duration::new(
+                    t.tv_sec.max(0) as u64,
+                    t.tv_nsec.clamp(0, 999_999_999) as u32,
+                ),
+        )
+    } else {
+        None
+    };
+    loop {
+        p.signals.take_host_pending();
+        let ready = p.signals.pending & set;
+        if ready != 0 {
+            let sig = ready.trailing_zeros() + 1;
+            p.signals.pending &= !(1 << (sig - 1));
+            if a[1] != 0 {
+                let mut info = [0u8; 128];
+                info[0..4].copy_from_slice(&sig.to_le_bytes());
+                p.space.write_bytes(a[1], &info)?;
+            }
+            return Ok(sig);
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Err(libc::EAGAIN);
+        }
+        nap(p);
+    }
+}
+
+fn itimer(p: &Process, num: u32, a: [u32; 6]) -> SysR {
+    use layout::Itimerval32;
+    let to_host = |g: &Itimerval32| libc::itimerval {
+        it_interval: libc::timeval {
+            tv_sec: g.interval.sec as i64,
+            tv_usec: g.interval.usec as i64,
+        },
+        it_value: libc::timeval {
+            tv_sec: g.value.sec as i64,
+            tv_usec: g.value.usec as i64,
+        },
+    };
+    let from_host = |h: &libc::itimerval| Itimerval32 {
+        interval: layout::Timeval32::from_host(h.it_interval.tv_sec, h.it_interval.tv_usec),
+        value: layout::Timeval32::from_host(h.it_value.tv_sec, h.it_value.tv_usec),
+    };
+    // SAFETY: zeroed plain-data structs.
+    let mut old: libc::itimerval = unsafe { std::mem::zeroed() };
+    let (r, out) = if num == nr::SETITIMER {
+        let new = if a[1] != 0 {
+            to_host(&Itimerval32::decode(
+                p.space.slice(a[1], Itimerval32::SIZE as u32)?,
+            ))
+        } else {
+            // SAFETY: as above.
+            unsafe { std::mem::zeroed() }
+        };
+        // SAFETY: pointers to our own structs.
+        (
+            unsafe { libc::setitimer(a[0] as i32, &new, &mut old) },
+            a[2],
+        )
+    } else {
+        // SAFETY: as above.
+        (unsafe { libc::getitimer(a[0] as i32, &mut old) }, a[1])
+    };
+    host(r as i64)?;
+    if out != 0 {
+        p.space.write_bytes(out, &from_host(&old).to_guest_vec())?;
+    }
+    Ok(0)
+}
+
 fn rt_sigprocmask(p: &mut Process, a: [u32; 6]) -> SysR {
-    let old = p.sigmask;
+    let old = p.signals.mask;
     if a[1] != 0 {
         let b = p.space.slice(a[1], 8)?;
         let set = u64::from_le_bytes(b.try_into().unwrap());
         // SIGKILL and SIGSTOP cannot be blocked.
         let set = set & !((1 << 8) | (1 << 18));
-        p.sigmask = match a[0] {
+        p.signals.mask = match a[0] {
             0 => old | set,
             1 => old & !set,
             2 => set,

@@ -16,6 +16,7 @@ pub mod errno;
 pub mod flags;
 pub mod ioctl;
 pub mod layout;
+pub mod sigframe;
 pub mod table;
 
 pub use layout::GuestStruct;

@@ -1,0 +1,328 @@
+//! Guest signals: actions, the blocked mask, pending signals, delivery on
+//! an ARM `rt_sigframe`, `rt_sigreturn`, and the host handlers that turn
+//! host signals into pending guest signals.
+//!
+//! Host signals are caught by a tiny async-signal-safe handler that records
+//! the number and raises the engine's interrupt flag; the main loop then
+//! delivers at the next block boundary (or after the system call the guest
+//! was in). Faults the core reports (bad access, undefined instruction,
+//! breakpoint) become synchronous guest signals at the faulting pc.
+
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+
+use rsemu_core::CpuState;
+use rsemu_syscalls::flags::signal::*;
+use rsemu_syscalls::layout::KSigaction;
+use rsemu_syscalls::sigframe::{self, siginfo};
+
+use crate::memory::GuestSpace;
+
+/// Host signals received and not yet taken into the guest's pending set.
+static HOST_PENDING: AtomicU64 = AtomicU64::new(0);
+/// The engine's interrupt flag, raised by the host handler.
+static INTERRUPT: AtomicPtr<AtomicBool> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Where the return trampolines live in the kuser page: `mov r7, #173;
+/// svc 0` in A32 at +0, and `movs r7, #173; svc 0` in T32 at +8.
+pub const SIGRETURN_A32: u32 = 0xffff_0f00;
+/// The T32 trampoline.
+pub const SIGRETURN_T32: u32 = 0xffff_0f08;
+
+extern "C" fn host_handler(sig: libc::c_int) {
+    HOST_PENDING.fetch_or(1 << (sig - 1), Ordering::SeqCst);
+    let flag = INTERRUPT.load(Ordering::SeqCst);
+    if !flag.is_null() {
+        // SAFETY: the flag was leaked from an Arc in `init` and lives for
+        // the rest of the process; an atomic store is async-signal-safe.
+        unsafe { (*flag).store(true, Ordering::SeqCst) };
+    }
+}
+
+/// Connects host handlers to the engine's interrupt flag.
+pub fn init(interrupt: &std::sync::Arc<AtomicBool>) {
+    let raw = std::sync::Arc::into_raw(interrupt.clone()) as *mut AtomicBool;
+    INTERRUPT.store(raw, Ordering::SeqCst);
+}
+
+fn bit(sig: u32) -> u64 {
+    1 << (sig - 1)
+}
+
+/// Signals whose default action is to do nothing.
+fn ignored_by_default(sig: u32) -> bool {
+    matches!(sig, SIGCHLD | SIGCONT | SIGURG | SIGWINCH)
+}
+
+/// Signals the core raises itself (faults): never handed to the host.
+fn synchronous(sig: u32) -> bool {
+    matches!(sig, SIGSEGV | SIGBUS | SIGILL | SIGTRAP | SIGFPE)
+}
+
+/// What a delivered signal carries.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Info {
+    /// `si_code`.
+    pub code: i32,
+    /// `si_pid` or `si_addr`, by signal.
+    pub addr_or_pid: u32,
+    /// `si_uid`.
+    pub uid: u32,
+}
+
+/// The guest's signal state.
+pub struct Signals {
+    /// Actions by signal number (index 0 unused).
+    pub actions: [KSigaction; 65],
+    /// Blocked signals.
+    pub mask: u64,
+    /// Pending signals.
+    pub pending: u64,
+    info: [Info; 65],
+    /// The alternate stack: (sp, size, flags).
+    pub altstack: (u32, u32, u32),
+    /// The mask to restore after a handler when a sigsuspend replaced it.
+    pub saved_mask: Option<u64>,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals {
+            actions: [KSigaction::default(); 65],
+            mask: 0,
+            pending: 0,
+            info: [Info::default(); 65],
+            altstack: (0, 0, SS_DISABLE),
+            saved_mask: None,
+        }
+    }
+}
+
+/// What the main loop must do after trying to deliver.
+pub enum Outcome {
+    /// Carry on running the guest.
+    Continue,
+    /// The process dies by this signal (default action).
+    Die(u32),
+}
+
+impl Signals {
+    /// Records a new action and mirrors it on the host.
+    pub fn set_action(&mut self, sig: u32, act: KSigaction) {
+        self.actions[sig as usize] = act;
+        // glibc's internal real-time signals (32, 33) are not handed to the
+        // host; the guest can still send them to itself.
+        if synchronous(sig) || sig == 32 || sig == 33 || sig > 64 {
+            return;
+        }
+        // SAFETY: installs a disposition for a signal the emulator itself
+        // does not use; the handler only touches atomics.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = match act.handler {
+                SIG_DFL => libc::SIG_DFL,
+                SIG_IGN => libc::SIG_IGN,
+                _ => host_handler as extern "C" fn(libc::c_int) as usize,
+            };
+            if act.flags & SA_RESTART != 0 {
+                sa.sa_flags |= libc::SA_RESTART;
+            }
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig as i32, &sa, std::ptr::null_mut());
+        }
+    }
+
+    /// Makes `sig` pending with `info`.
+    pub fn queue(&mut self, sig: u32, info: Info) {
+        if (1..=64).contains(&sig) {
+            self.pending |= bit(sig);
+            self.info[sig as usize] = info;
+        }
+    }
+
+    /// Takes the signals host handlers caught into the pending set.
+    pub fn take_host_pending(&mut self) {
+        let mut caught = HOST_PENDING.swap(0, Ordering::SeqCst);
+        while caught != 0 {
+            let sig = caught.trailing_zeros() + 1;
+            caught &= caught - 1;
+            self.queue(
+                sig,
+                Info {
+                    code: siginfo::SI_USER,
+                    ..Info::default()
+                },
+            );
+        }
+    }
+
+    /// Whether an unblocked signal is pending.
+    pub fn deliverable(&self) -> bool {
+        self.pending & !self.mask != 0
+    }
+
+    /// A fault the core raised: delivered now if the guest handles it,
+    /// else (blocked, ignored or default) the process dies, as Linux's
+    /// force_sig does.
+    pub fn force(&mut self, sig: u32, info: Info) -> bool {
+        let act = self.actions[sig as usize];
+        if self.mask & bit(sig) != 0 || act.handler == SIG_DFL || act.handler == SIG_IGN {
+            return false;
+        }
+        self.queue(sig, info);
+        true
+    }
+
+    /// Delivers every deliverable pending signal: handlers get a frame
+    /// each (the last one delivered runs first), default actions are
+    /// applied.
+    pub fn deliver(&mut self, cpu: &mut CpuState, space: &GuestSpace) -> Outcome {
+        while let Some(sig) = {
+            let ready = self.pending & !self.mask;
+            (ready != 0).then(|| ready.trailing_zeros() + 1)
+        } {
+            self.pending &= !bit(sig);
+            let act = self.actions[sig as usize];
+            match act.handler {
+                SIG_IGN => continue,
+                SIG_DFL if ignored_by_default(sig) => continue,
+                SIG_DFL => return Outcome::Die(sig),
+                _ => {}
+            }
+            let info = self.info[sig as usize];
+            if setup_frame(self, cpu, space, sig, &act, &info).is_err() {
+                // No room for the frame: the kernel kills with SIGSEGV.
+                return Outcome::Die(SIGSEGV);
+            }
+            if act.flags & SA_RESETHAND != 0 {
+                self.actions[sig as usize] = KSigaction::default();
+            }
+            let mut block = act.mask;
+            if act.flags & SA_NODEFER == 0 {
+                block |= bit(sig);
+            }
+            self.mask |= block & !(bit(SIGKILL) | bit(SIGSTOP));
+        }
+        Outcome::Continue
+    }
+}
+
+fn put(frame: &mut [u8], off: u32, v: u32) {
+    frame[off as usize..off as usize + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+fn get(frame: &[u8], off: u32) -> u32 {
+    u32::from_le_bytes(frame[off as usize..off as usize + 4].try_into().unwrap())
+}
+
+/// Builds an `rt_sigframe` on the guest stack and points the CPU at the
+/// handler (r0 = signal, r1 = &info, r2 = &ucontext, lr = restorer).
+fn setup_frame(
+    sigs: &mut Signals,
+    cpu: &mut CpuState,
+    space: &GuestSpace,
+    sig: u32,
+    act: &KSigaction,
+    info: &Info,
+) -> Result<(), i32> {
+    let (ss_sp, ss_size, ss_flags) = sigs.altstack;
+    let sp = cpu.r[13];
+    let on_altstack = ss_flags & SS_DISABLE == 0 && sp.wrapping_sub(ss_sp) < ss_size;
+    let top = if act.flags & SA_ONSTACK != 0 && ss_flags & SS_DISABLE == 0 && !on_altstack {
+        ss_sp.wrapping_add(ss_size)
+    } else {
+        sp
+    };
+    let base = top.wrapping_sub(sigframe::FRAME_SIZE) & !7;
+    let mut f = vec![0u8; sigframe::FRAME_SIZE as usize];
+    // siginfo
+    put(&mut f, siginfo::SIGNO, sig);
+    put(&mut f, siginfo::CODE, info.code as u32);
+    put(&mut f, siginfo::PID, info.addr_or_pid);
+    put(&mut f, siginfo::UID, info.uid);
+    // ucontext
+    put(&mut f, sigframe::UC_STACK, ss_sp);
+    put(
+        &mut f,
+        sigframe::UC_STACK + 4,
+        if on_altstack { SS_ONSTACK } else { ss_flags },
+    );
+    put(&mut f, sigframe::UC_STACK + 8, ss_size);
+    for r in 0..16 {
+        put(&mut f, sigframe::SC_R0 + 4 * r as u32, cpu.r[r]);
+    }
+    put(&mut f, sigframe::SC_CPSR, cpu.cpsr());
+    if synchronous(sig) {
+        put(&mut f, sigframe::SC_FAULT_ADDRESS, info.addr_or_pid);
+    }
+    let old_mask = sigs.saved_mask.take().unwrap_or(sigs.mask);
+    put(&mut f, sigframe::SC_OLDMASK, old_mask as u32);
+    put(&mut f, sigframe::UC_SIGMASK, old_mask as u32);
+    put(&mut f, sigframe::UC_SIGMASK + 4, (old_mask >> 32) as u32);
+    let vfp = sigframe::UC_REGSPACE;
+    put(&mut f, vfp, sigframe::VFP_MAGIC);
+    put(&mut f, vfp + 4, sigframe::VFP_SIZE);
+    for (i, d) in cpu.d.iter().enumerate() {
+        let off = (vfp + sigframe::VFP_FPREGS) as usize + 8 * i;
+        f[off..off + 8].copy_from_slice(&d.to_le_bytes());
+    }
+    put(&mut f, vfp + sigframe::VFP_FPSCR, cpu.fpscr);
+    put(&mut f, vfp + sigframe::VFP_FPEXC, 0x4000_0000);
+    space.write_bytes(base, &f)?;
+
+    let restorer = if act.flags & SA_RESTORER != 0 {
+        act.restorer
+    } else if act.handler & 1 != 0 {
+        SIGRETURN_T32 | 1
+    } else {
+        SIGRETURN_A32
+    };
+    cpu.r[0] = sig;
+    cpu.r[1] = base + siginfo::SIGNO;
+    cpu.r[2] = base + sigframe::UC;
+    cpu.r[13] = base;
+    cpu.r[14] = restorer;
+    cpu.r[15] = act.handler & !1;
+    cpu.thumb = act.handler & 1 != 0;
+    cpu.itstate = 0;
+    Ok(())
+}
+
+/// `rt_sigreturn`: restores the context saved by [`setup_frame`] from the
+/// frame at sp.
+pub fn sigreturn(sigs: &mut Signals, cpu: &mut CpuState, space: &GuestSpace) -> Result<(), i32> {
+    let base = cpu.r[13];
+    let f = space.slice(base, sigframe::FRAME_SIZE)?.to_vec();
+    for r in 0..16 {
+        cpu.r[r] = get(&f, sigframe::SC_R0 + 4 * r as u32);
+    }
+    let cpsr = get(&f, sigframe::SC_CPSR);
+    cpu.set_cpsr(cpsr);
+    if cpu.thumb {
+        cpu.r[15] &= !1;
+    } else {
+        cpu.r[15] &= !3;
+    }
+    let mask =
+        get(&f, sigframe::UC_SIGMASK) as u64 | (get(&f, sigframe::UC_SIGMASK + 4) as u64) << 32;
+    sigs.mask = mask & !(bit(SIGKILL) | bit(SIGSTOP));
+    let vfp = sigframe::UC_REGSPACE;
+    if get(&f, vfp) == sigframe::VFP_MAGIC {
+        for i in 0..32 {
+            let off = (vfp + sigframe::VFP_FPREGS) as usize + 8 * i;
+            cpu.d[i] = u64::from_le_bytes(f[off..off + 8].try_into().unwrap());
+        }
+        cpu.fpscr = get(&f, vfp + sigframe::VFP_FPSCR);
+    }
+    Ok(())
+}
+
+/// The return trampolines placed in the kuser page (see `load.rs`).
+pub fn trampolines() -> [(u32, Vec<u8>); 2] {
+    let mut a32 = Vec::new();
+    a32.extend_from_slice(&0xe3a0_70adu32.to_le_bytes()); // mov r7, #173
+    a32.extend_from_slice(&0xef00_0000u32.to_le_bytes()); // svc 0
+    let mut t32 = Vec::new();
+    t32.extend_from_slice(&0x27adu16.to_le_bytes()); // movs r7, #173
+    t32.extend_from_slice(&0xdf00u16.to_le_bytes()); // svc 0
+    [(SIGRETURN_A32, a32), (SIGRETURN_T32, t32)]
+}
