@@ -305,11 +305,20 @@ fn is_vfp(op: &Op) -> bool {
 }
 
 fn is_neon(op: &Op) -> bool {
+    use rsemu_core::ir::neon::MiscOp;
     match op {
-        Op::Neon(n) => !matches!(
-            **n,
-            NeonInsn::Multi { .. } | NeonInsn::Lane { .. } | NeonInsn::AllLanes { .. }
-        ),
+        // VZIP/VUZP/VTRN of a register with itself are UNPREDICTABLE (ARM
+        // ARM: d == m); see docs/difftest.md.
+        Op::Neon(n) => match **n {
+            NeonInsn::Multi { .. } | NeonInsn::Lane { .. } | NeonInsn::AllLanes { .. } => false,
+            NeonInsn::Misc {
+                op: MiscOp::Zip | MiscOp::Uzp | MiscOp::Trn,
+                vd,
+                vm,
+                ..
+            } => vd != vm,
+            _ => true,
+        },
         _ => false,
     }
 }

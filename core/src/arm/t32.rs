@@ -577,6 +577,17 @@ fn t32_movt(f: &Fields) -> Op {
 
 /// SSAT (saturate to sat_imm + 1 bits) / USAT (to sat_imm bits).
 fn t32_sat(f: &Fields, signed: bool) -> Op {
+    // sh = 1 with a zero shift is the SSAT16/USAT16 encoding; this line
+    // sees it only with its should-be-zero bit 4 set, which QEMU (and so
+    // guests tested against it) run as SSAT16/USAT16 anyway.
+    if f.bit('h') && f.get('i') == 0 {
+        return Op::Sat16 {
+            signed,
+            rd: f.reg('d'),
+            bits: ((f.get('b') & 0xf) + signed as u32) as u8,
+            rn: f.reg('n'),
+        };
+    }
     let (shift, amount) = Shift::decode_imm(f.get('h') << 1, f.get('i'));
     Op::Sat {
         signed,
@@ -1162,7 +1173,7 @@ static T32: &[(&str, &str, Handler)] = &[
     ("USAT",       "1111 0011 10h0 nnnn 0iii dddd ii0b bbbb", |f| t32_sat(f, false)),
     ("UBFX",       "1111 0011 1100 nnnn 0iii dddd ii0w wwww", |f| t32_bfx(f, false)),
     // --- Branches and miscellaneous control (A6.3.4).
-    ("MSR (reg)",  "1111 0011 1000 nnnn 10-0 ab-- --0- ----", t32_msr),
+    ("MSR (reg)",  "1111 0011 1000 nnnn 1000 ab00 0000 0000", t32_msr),
     ("hint",       "1111 0011 1010 ---- 10-0 -000 hhhh hhhh", t32_hint),
     ("CPS",        "1111 0011 1010 ---- 10-0 ---- ---- ----", nop),
     ("CLREX",      "1111 0011 1011 ---- 10-0 ---- 0010 ----", clrex),
