@@ -106,6 +106,6 @@ mod tests {
         assert_eq!((UC_REGSPACE - UC) % 8, 0, "regspace is 8-aligned");
         assert_eq!(RETCODE - UC, 744);
         assert_eq!(FRAME_SIZE, 880);
-        assert!(VFP_FPEXC + 12 <= VFP_SIZE);
+        const { assert!(VFP_FPEXC + 12 <= VFP_SIZE) };
     }
 }
