@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build every tests/guest/*.c and *.S into build/guest/NAME.VARIANT, static,
+# Build every tests/guest/*.c and *.S into build/guest/NAME.VARIANT, static
+# (the dyn-* variants are dynamically linked and run with -L the cross sysroot),
 # with the ARM cross compiler. Rebuilds only what is out of date (source or
 # this script newer than the output).
 #
@@ -20,7 +21,7 @@ CC="${CC:-arm-linux-gnueabihf-gcc}"
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 FORCE="${FORCE:-0}"
 SELF="$ROOT/scripts/build-guests.sh"
-DEFAULT_VARIANTS="thumb-O0 thumb-O2 arm-O0 arm-O2"
+DEFAULT_VARIANTS="thumb-O0 thumb-O2 arm-O0 arm-O2 dyn-O2"
 
 command -v "$CC" >/dev/null || { echo "build-guests.sh: $CC not found; run scripts/install-deps.sh" >&2; exit 1; }
 mkdir -p "$OUT"
@@ -36,6 +37,7 @@ variant_flags() {
         thumb-O*) echo "-mthumb -${1#thumb-}" ;;
         arm-O*)   echo "-marm -${1#arm-}" ;;
         neon-O3)  echo "-mthumb -O3 -mfpu=neon -ftree-vectorize" ;;
+        dyn-O2)   echo "-mthumb -O2" ;;   # dynamically linked: run with -L
         *) return 1 ;;
     esac
 }
@@ -74,7 +76,8 @@ for src in "${sources[@]}"; do
             uptodate=$((uptodate+1)); continue
         fi
         # shellcheck disable=SC2086
-        compile "$src" "$out" -static -Wall -Werror -g0 $vf $cflags "$src" $ldflags -lm &
+        link=-static; case "$v" in dyn-*) link= ;; esac
+        compile "$src" "$out" $link -Wall -Werror -g0 $vf $cflags "$src" $ldflags -lm &
         pids+=($!); outs+=("$out")
         [ ${#pids[@]} -lt "$JOBS" ] || wait_one
     done

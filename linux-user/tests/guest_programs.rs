@@ -125,6 +125,11 @@ fn run_case(case: &Case, scratch: &Path) -> Result<Outcome, String> {
     let cwd = scratch.join(&case.file);
     fs::create_dir_all(&cwd).map_err(|e| format!("mkdir {}: {e}", cwd.display()))?;
     let mut cmd = Command::new(EMULATOR);
+    if case.variant.starts_with("dyn") {
+        // Dynamically linked: the ELF interpreter and libraries come from
+        // Debian's cross sysroot.
+        cmd.arg("-L").arg("/usr/arm-linux-gnueabihf");
+    }
     cmd.arg(&case.binary)
         .args(&case.args)
         .current_dir(&cwd)

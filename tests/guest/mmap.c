@@ -1,5 +1,6 @@
 // mmap: anonymous, file-backed (shared and private), mprotect, munmap,
 // mremap grow (in place or moving), MAP_FIXED, msync, and fault-free checks.
+// qemu-skip: dyn-O2 qemu-arm 7.2 dies with SIGSEGV in the file-mapping part when this is linked dynamically (its mmap placement); rsemu-arm runs it
 // qemu-arm 7.2 disagrees with the Linux kernel here: mprotect over an
 // unmapped page returns 0 instead of -1/ENOMEM (see mmap.qemu-expected).
 #define _GNU_SOURCE
