@@ -6,6 +6,7 @@
 mod compat;
 mod load;
 mod memory;
+mod net;
 mod process;
 mod signal;
 mod syscall;

@@ -374,6 +374,12 @@ impl GuestSpace {
         Err(libc::ENAMETOOLONG)
     }
 
+    /// Reads a little-endian u32 the guest may read.
+    pub fn read_u32(&self, addr: u32) -> Result<u32, Errno> {
+        let s = self.slice(addr, 4)?;
+        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+
     /// Writes bytes (guest must be allowed to write there).
     pub fn write_bytes(&self, addr: u32, data: &[u8]) -> Result<(), Errno> {
         self.slice_mut(addr, data.len() as u32)?

@@ -79,30 +79,35 @@ pub fn wait4(p: &Process, pid: u32, status: u32, options: u32, rusage: u32) -> S
         p.space.write_bytes(status, &st.to_le_bytes())?;
     }
     if rusage != 0 {
-        let longs = [
-            ru.ru_maxrss,
-            ru.ru_ixrss,
-            ru.ru_idrss,
-            ru.ru_isrss,
-            ru.ru_minflt,
-            ru.ru_majflt,
-            ru.ru_nswap,
-            ru.ru_inblock,
-            ru.ru_oublock,
-            ru.ru_msgsnd,
-            ru.ru_msgrcv,
-            ru.ru_nsignals,
-            ru.ru_nvcsw,
-            ru.ru_nivcsw,
-        ];
-        let g = layout::Rusage32::from_host(
-            (ru.ru_utime.tv_sec, ru.ru_utime.tv_usec),
-            (ru.ru_stime.tv_sec, ru.ru_stime.tv_usec),
-            &longs,
-        );
-        p.space.write_bytes(rusage, &g.to_guest_vec())?;
+        p.space.write_bytes(rusage, &rusage_to_guest(&ru))?;
     }
     Ok(r as u32)
+}
+
+/// A host `struct rusage` in the guest's 32-bit layout.
+pub fn rusage_to_guest(ru: &libc::rusage) -> Vec<u8> {
+    let longs = [
+        ru.ru_maxrss,
+        ru.ru_ixrss,
+        ru.ru_idrss,
+        ru.ru_isrss,
+        ru.ru_minflt,
+        ru.ru_majflt,
+        ru.ru_nswap,
+        ru.ru_inblock,
+        ru.ru_oublock,
+        ru.ru_msgsnd,
+        ru.ru_msgrcv,
+        ru.ru_nsignals,
+        ru.ru_nvcsw,
+        ru.ru_nivcsw,
+    ];
+    layout::Rusage32::from_host(
+        (ru.ru_utime.tv_sec, ru.ru_utime.tv_usec),
+        (ru.ru_stime.tv_sec, ru.ru_stime.tv_usec),
+        &longs,
+    )
+    .to_guest_vec()
 }
 
 /// Reads a NULL-terminated array of guest string pointers.

@@ -71,16 +71,18 @@ impl Process {
     }
 }
 
-type SysR = Result<u32, i32>;
+/// A system call's result: the value for r0, or a (positive) errno.
+pub type SysR = Result<u32, i32>;
 
-fn errno() -> i32 {
+/// The host's errno.
+pub fn errno() -> i32 {
     std::io::Error::last_os_error()
         .raw_os_error()
         .unwrap_or(libc::EIO)
 }
 
 /// Turns a host libc return value into a guest result.
-fn host(r: i64) -> SysR {
+pub fn host(r: i64) -> SysR {
     if r < 0 {
         Err(errno())
     } else {
@@ -131,7 +133,7 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
 
 impl Process {
     /// A guest path as a host C string, resolved through the sysroot.
-    fn path(&self, addr: u32) -> Result<CString, i32> {
+    pub fn path(&self, addr: u32) -> Result<CString, i32> {
         let raw = self.space.read_cstr(addr, 4096)?;
         let s = String::from_utf8_lossy(&raw).into_owned();
         let resolved = if s.starts_with('/') {
@@ -143,7 +145,7 @@ impl Process {
         CString::new(resolved.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)
     }
 
-    fn ptr(&self, addr: u32, len: u32, need: u8) -> Result<*mut libc::c_void, i32> {
+    pub fn ptr(&self, addr: u32, len: u32, need: u8) -> Result<*mut libc::c_void, i32> {
         if !self.space.check(addr, len as u64, need) {
             return Err(libc::EFAULT);
         }
@@ -157,7 +159,7 @@ impl Process {
     }
 }
 
-fn read_timespec32(p: &Process, addr: u32) -> Result<libc::timespec, i32> {
+pub fn read_timespec32(p: &Process, addr: u32) -> Result<libc::timespec, i32> {
     let t = layout::Timespec32::decode(p.space.slice(addr, 8)?);
     Ok(libc::timespec {
         tv_sec: t.sec as i64,
@@ -165,7 +167,7 @@ fn read_timespec32(p: &Process, addr: u32) -> Result<libc::timespec, i32> {
     })
 }
 
-fn read_timespec64(p: &Process, addr: u32) -> Result<libc::timespec, i32> {
+pub fn read_timespec64(p: &Process, addr: u32) -> Result<libc::timespec, i32> {
     let t = layout::Timespec64::decode(p.space.slice(addr, 16)?);
     Ok(libc::timespec {
         tv_sec: t.sec,
@@ -173,7 +175,7 @@ fn read_timespec64(p: &Process, addr: u32) -> Result<libc::timespec, i32> {
     })
 }
 
-fn write_timespec(p: &Process, addr: u32, t: &libc::timespec, time64: bool) -> Result<(), i32> {
+pub fn write_timespec(p: &Process, addr: u32, t: &libc::timespec, time64: bool) -> Result<(), i32> {
     if time64 {
         let v = layout::Timespec64 {
             sec: t.tv_sec,
@@ -214,6 +216,9 @@ fn pair(lo: u32, hi: u32) -> i64 {
 }
 
 fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [u32; 6]) -> SysR {
+    if let Some(r) = crate::net::call(p, num, a) {
+        return r;
+    }
     // SAFETY: every host call below gets either plain
     // integers, host buffers we own, or guest buffers whose accessibility
     // `Process::ptr`/`slice` checked for the full length passed.
@@ -828,7 +833,7 @@ fn readlink_at(p: &Process, dirfd: i32, path: CString, buf: u32, len: u32) -> Sy
     )
 }
 
-fn iovecs(p: &Process, addr: u32, count: u32, write: bool) -> Result<Vec<libc::iovec>, i32> {
+pub fn iovecs(p: &Process, addr: u32, count: u32, write: bool) -> Result<Vec<libc::iovec>, i32> {
     if count > 1024 {
         return Err(libc::EINVAL);
     }

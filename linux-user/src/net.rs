@@ -1,0 +1,557 @@
+//! Sockets, I/O multiplexing and event file descriptors: the system calls
+//! whose arguments hold 32-bit guest pointers or structs that differ from
+//! x86-64 (msghdr, cmsghdr, timeval, epoll_event, itimerspec) and need
+//! translating; the rest pass straight through.
+
+use rsemu_syscalls::layout::{self, GuestStruct};
+use rsemu_syscalls::nr;
+
+use crate::memory::{PROT_READ, PROT_WRITE};
+use crate::syscall::{
+    errno, host, read_timespec32, read_timespec64, write_timespec, Process, SysR,
+};
+
+/// Socket and event system calls; `None` if `num` is not one of them.
+pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
+    Some(match num {
+        nr::SOCKET => {
+            // SAFETY: integer arguments only.
+            host(unsafe { libc::socket(a[0] as i32, a[1] as i32, a[2] as i32) } as i64)
+        }
+        nr::SOCKETPAIR => socketpair(p, a),
+        nr::BIND | nr::CONNECT => (|| {
+            // struct sockaddr has the same layout on both sides.
+            let addr = p.ptr(a[1], a[2], PROT_READ)? as *const libc::sockaddr;
+            // SAFETY: the address is guest memory checked for a[2] bytes.
+            host(unsafe {
+                if num == nr::BIND {
+                    libc::bind(a[0] as i32, addr, a[2])
+                } else {
+                    libc::connect(a[0] as i32, addr, a[2])
+                }
+            } as i64)
+        })(),
+        nr::LISTEN => {
+            // SAFETY: integer arguments only.
+            host(unsafe { libc::listen(a[0] as i32, a[1] as i32) } as i64)
+        }
+        nr::ACCEPT | nr::ACCEPT4 | nr::GETSOCKNAME | nr::GETPEERNAME => sockaddr_out(p, num, a),
+        nr::SEND | nr::SENDTO => (|| {
+            let buf = p.ptr(a[1], a[2], PROT_READ)?;
+            let (to, tolen) = if num == nr::SENDTO && a[4] != 0 {
+                (p.ptr(a[4], a[5], PROT_READ)? as *const libc::sockaddr, a[5])
+            } else {
+                (std::ptr::null(), 0)
+            };
+            // SAFETY: buffers checked above.
+            host(
+                unsafe { libc::sendto(a[0] as i32, buf, a[2] as usize, a[3] as i32, to, tolen) }
+                    as i64,
+            )
+        })(),
+        nr::RECV | nr::RECVFROM => (|| {
+            let buf = p.ptr(a[1], a[2], PROT_WRITE)?;
+            let (from, lenp) = if num == nr::RECVFROM && a[4] != 0 {
+                let len = p.space.read_u32(a[5])?;
+                (
+                    p.ptr(a[4], len, PROT_WRITE)? as *mut libc::sockaddr,
+                    p.ptr(a[5], 4, PROT_WRITE)? as *mut u32,
+                )
+            } else {
+                (std::ptr::null_mut(), std::ptr::null_mut())
+            };
+            // SAFETY: buffers checked above; socklen_t is u32 on both sides.
+            host(
+                unsafe { libc::recvfrom(a[0] as i32, buf, a[2] as usize, a[3] as i32, from, lenp) }
+                    as i64,
+            )
+        })(),
+        nr::SHUTDOWN => {
+            // SAFETY: integer arguments only.
+            host(unsafe { libc::shutdown(a[0] as i32, a[1] as i32) } as i64)
+        }
+        nr::SETSOCKOPT | nr::GETSOCKOPT => sockopt(p, num, a),
+        nr::SENDMSG | nr::RECVMSG => msg(p, num == nr::SENDMSG, a),
+        nr::_NEWSELECT | nr::PSELECT6 | nr::PSELECT6_TIME64 => select(p, num, a),
+        nr::PPOLL | nr::PPOLL_TIME64 => ppoll(p, num, a),
+        nr::EPOLL_CREATE => {
+            // SAFETY: integer arguments only.
+            host(unsafe { libc::epoll_create(a[0] as i32) } as i64)
+        }
+        nr::EPOLL_CREATE1 => {
+            // SAFETY: integer arguments only.
+            host(unsafe { libc::epoll_create1(a[0] as i32) } as i64)
+        }
+        nr::EPOLL_CTL => epoll_ctl(p, a),
+        nr::EPOLL_WAIT | nr::EPOLL_PWAIT => epoll_wait(p, a),
+        nr::EVENTFD => {
+            // SAFETY: integer arguments only.
+            host(unsafe { libc::eventfd(a[0], 0) } as i64)
+        }
+        nr::EVENTFD2 => {
+            // SAFETY: integer arguments only.
+            host(unsafe { libc::eventfd(a[0], a[1] as i32) } as i64)
+        }
+        nr::TIMERFD_CREATE => {
+            // SAFETY: integer arguments only.
+            host(unsafe { libc::timerfd_create(a[0] as i32, a[1] as i32) } as i64)
+        }
+        nr::TIMERFD_SETTIME | nr::TIMERFD_SETTIME64 => {
+            timerfd_settime(p, num == nr::TIMERFD_SETTIME64, a)
+        }
+        nr::TIMERFD_GETTIME | nr::TIMERFD_GETTIME64 => {
+            timerfd_gettime(p, num == nr::TIMERFD_GETTIME64, a)
+        }
+        nr::STATFS64 | nr::FSTATFS64 => statfs(p, num, a),
+        nr::GETRUSAGE => getrusage(p, a),
+        nr::SYSINFO => sysinfo(p, a),
+        nr::TIMES => times(p, a),
+        _ => return None,
+    })
+}
+
+fn socketpair(p: &Process, a: [u32; 6]) -> SysR {
+    let mut fds = [0i32; 2];
+    // SAFETY: fds is our own array.
+    let r = unsafe { libc::socketpair(a[0] as i32, a[1] as i32, a[2] as i32, fds.as_mut_ptr()) };
+    host(r as i64)?;
+    let mut b = [0u8; 8];
+    b[..4].copy_from_slice(&fds[0].to_le_bytes());
+    b[4..].copy_from_slice(&fds[1].to_le_bytes());
+    p.space.write_bytes(a[3], &b)?;
+    Ok(0)
+}
+
+/// accept/accept4/getsockname/getpeername: an optional sockaddr out with
+/// an in/out length.
+fn sockaddr_out(p: &Process, num: u32, a: [u32; 6]) -> SysR {
+    let (addr, lenp) = if a[1] != 0 && a[2] != 0 {
+        let len = p.space.read_u32(a[2])?;
+        (
+            p.ptr(a[1], len, PROT_WRITE)? as *mut libc::sockaddr,
+            p.ptr(a[2], 4, PROT_WRITE)? as *mut libc::socklen_t,
+        )
+    } else {
+        (std::ptr::null_mut(), std::ptr::null_mut())
+    };
+    let fd = a[0] as i32;
+    // SAFETY: the buffers are guest memory checked for their lengths.
+    host(unsafe {
+        match num {
+            nr::ACCEPT => libc::accept(fd, addr, lenp),
+            nr::ACCEPT4 => libc::accept4(fd, addr, lenp, a[3] as i32),
+            nr::GETSOCKNAME => libc::getsockname(fd, addr, lenp),
+            _ => libc::getpeername(fd, addr, lenp),
+        }
+    } as i64)
+}
+
+const SOL_SOCKET: u32 = 1;
+const SO_RCVTIMEO: u32 = 20;
+const SO_SNDTIMEO: u32 = 21;
+
+/// setsockopt/getsockopt: options are plain ints or same-layout structs,
+/// except the timeouts (struct timeval, 8 bytes on ARM, 16 on the host).
+fn sockopt(p: &Process, num: u32, a: [u32; 6]) -> SysR {
+    let (fd, level, name) = (a[0] as i32, a[1], a[2]);
+    let timeval = level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO);
+    if num == nr::SETSOCKOPT {
+        if timeval {
+            let g = layout::Timeval32::decode(p.space.slice(a[3], 8)?);
+            let tv = libc::timeval {
+                tv_sec: g.sec as i64,
+                tv_usec: g.usec as i64,
+            };
+            // SAFETY: tv is our own struct.
+            return host(unsafe {
+                libc::setsockopt(
+                    fd,
+                    level as i32,
+                    name as i32,
+                    &tv as *const _ as *const libc::c_void,
+                    16,
+                )
+            } as i64);
+        }
+        let val = p.ptr(a[3], a[4], PROT_READ)?;
+        // SAFETY: the option value is guest memory checked for its length.
+        host(unsafe { libc::setsockopt(fd, level as i32, name as i32, val, a[4]) } as i64)
+    } else {
+        let len = p.space.read_u32(a[4])?;
+        if timeval {
+            // SAFETY: zeroed plain-data struct.
+            let mut tv: libc::timeval = unsafe { std::mem::zeroed() };
+            let mut l: libc::socklen_t = 16;
+            // SAFETY: tv and l are our own.
+            host(unsafe {
+                libc::getsockopt(
+                    fd,
+                    level as i32,
+                    name as i32,
+                    &mut tv as *mut _ as *mut libc::c_void,
+                    &mut l,
+                )
+            } as i64)?;
+            let g = layout::Timeval32::from_host(tv.tv_sec, tv.tv_usec).to_guest_vec();
+            let n = (len as usize).min(g.len());
+            p.space.write_bytes(a[3], &g[..n])?;
+            p.space.write_bytes(a[4], &(n as u32).to_le_bytes())?;
+            return Ok(0);
+        }
+        let val = p.ptr(a[3], len, PROT_WRITE)?;
+        let lenp = p.ptr(a[4], 4, PROT_WRITE)? as *mut libc::socklen_t;
+        // SAFETY: the value and length are guest memory checked above.
+        host(unsafe { libc::getsockopt(fd, level as i32, name as i32, val, lenp) } as i64)
+    }
+}
+
+/// Guest struct msghdr (7 words on ARM).
+struct GuestMsghdr {
+    name: u32,
+    namelen: u32,
+    iov: u32,
+    iovlen: u32,
+    control: u32,
+    controllen: u32,
+    flags: u32,
+}
+
+fn cmsg_align_guest(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+fn cmsg_align_host(n: usize) -> usize {
+    (n + 7) & !7
+}
+
+/// Guest control messages to host layout: {u32 len, i32 level, i32 type}
+/// aligned to 4 becomes {u64 len, i32 level, i32 type} aligned to 8; the
+/// payloads (fd arrays, ucred) are the same.
+fn cmsgs_to_host(g: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off + 12 <= g.len() {
+        let len = u32::from_le_bytes(g[off..off + 4].try_into().unwrap()) as usize;
+        if len < 12 || off + len > g.len() {
+            break;
+        }
+        let data = &g[off + 12..off + len];
+        let hlen = 16 + data.len();
+        out.extend_from_slice(&(hlen as u64).to_le_bytes());
+        out.extend_from_slice(&g[off + 4..off + 12]);
+        out.extend_from_slice(data);
+        out.resize(cmsg_align_host(out.len()), 0);
+        off += cmsg_align_guest(len);
+    }
+    out
+}
+
+/// Host control messages back to the guest layout.
+fn cmsgs_to_guest(h: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off + 16 <= h.len() {
+        let len = u64::from_le_bytes(h[off..off + 8].try_into().unwrap()) as usize;
+        if len < 16 || off + len > h.len() {
+            break;
+        }
+        let data = &h[off + 16..off + len];
+        out.extend_from_slice(&((12 + data.len()) as u32).to_le_bytes());
+        out.extend_from_slice(&h[off + 8..off + 16]);
+        out.extend_from_slice(data);
+        out.resize(cmsg_align_guest(out.len()), 0);
+        off += cmsg_align_host(len);
+    }
+    out
+}
+
+fn msg(p: &Process, send: bool, a: [u32; 6]) -> SysR {
+    let raw = p.space.slice(a[1], 28)?;
+    let w = |i: usize| u32::from_le_bytes(raw[4 * i..4 * i + 4].try_into().unwrap());
+    let g = GuestMsghdr {
+        name: w(0),
+        namelen: w(1),
+        iov: w(2),
+        iovlen: w(3),
+        control: w(4),
+        controllen: w(5),
+        flags: w(6),
+    };
+    let _ = g.flags;
+    let mut iov = crate::syscall::iovecs(p, g.iov, g.iovlen, !send)?;
+    let mut control = if g.control != 0 && g.controllen != 0 {
+        let c = p.space.slice(g.control, g.controllen)?.to_vec();
+        if send {
+            cmsgs_to_host(&c)
+        } else {
+            // Room for the host's wider headers.
+            vec![0u8; g.controllen as usize * 2 + 64]
+        }
+    } else {
+        Vec::new()
+    };
+    let name = if g.name != 0 {
+        p.ptr(g.name, g.namelen, if send { PROT_READ } else { PROT_WRITE })?
+    } else {
+        std::ptr::null_mut()
+    };
+    // SAFETY: zeroed plain-data struct.
+    let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
+    m.msg_name = name;
+    m.msg_namelen = g.namelen;
+    m.msg_iov = iov.as_mut_ptr();
+    m.msg_iovlen = iov.len();
+    if !control.is_empty() {
+        m.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+        m.msg_controllen = control.len();
+    }
+    // SAFETY: every pointer in m refers to checked guest memory or our own
+    // buffers, all live across the call.
+    let r = unsafe {
+        if send {
+            libc::sendmsg(a[0] as i32, &m, a[2] as i32)
+        } else {
+            libc::recvmsg(a[0] as i32, &mut m, a[2] as i32)
+        }
+    };
+    if r < 0 {
+        return Err(errno());
+    }
+    if !send {
+        let gc = cmsgs_to_guest(&control[..m.msg_controllen.min(control.len())]);
+        let n = gc.len().min(g.controllen as usize);
+        if n > 0 {
+            p.space.write_bytes(g.control, &gc[..n])?;
+        }
+        let mut out = [0u8; 12];
+        out[0..4].copy_from_slice(&m.msg_namelen.to_le_bytes());
+        out[4..8].copy_from_slice(&(n as u32).to_le_bytes());
+        out[8..12].copy_from_slice(&(m.msg_flags as u32).to_le_bytes());
+        p.space.write_bytes(a[1] + 4, &out[0..4])?;
+        p.space.write_bytes(a[1] + 20, &out[4..12])?;
+    }
+    Ok(r as u32)
+}
+
+/// select/_newselect/pselect6: fd_set bitmaps have the same bytes on both
+/// sides; the timeout is converted.
+fn select(p: &Process, num: u32, a: [u32; 6]) -> SysR {
+    let nfds = a[0] as i32;
+    if !(0..=1024).contains(&nfds) {
+        return Err(libc::EINVAL);
+    }
+    let bytes = (nfds as u32).div_ceil(32) * 4;
+    let set = |addr: u32| -> Result<*mut libc::fd_set, i32> {
+        if addr == 0 {
+            Ok(std::ptr::null_mut())
+        } else {
+            // The host reads whole longs: check the 8-byte-rounded span.
+            Ok(p.ptr(addr, bytes.div_ceil(8) * 8, PROT_WRITE)? as *mut libc::fd_set)
+        }
+    };
+    let (r, w, e) = (set(a[1])?, set(a[2])?, set(a[3])?);
+    let ts = if a[4] == 0 {
+        None
+    } else if num == nr::_NEWSELECT {
+        let tv = layout::Timeval32::decode(p.space.slice(a[4], 8)?);
+        Some(libc::timespec {
+            tv_sec: tv.sec as i64,
+            tv_nsec: tv.usec as i64 * 1000,
+        })
+    } else if num == nr::PSELECT6_TIME64 {
+        Some(read_timespec64(p, a[4])?)
+    } else {
+        Some(read_timespec32(p, a[4])?)
+    };
+    let tsp = ts
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: fd sets and timeout checked or ours; no signal mask is
+    // applied on the host (guest masks are emulated).
+    let n = unsafe { libc::pselect(nfds, r, w, e, tsp, std::ptr::null()) };
+    if n < 0 {
+        return Err(errno());
+    }
+    Ok(n as u32)
+}
+
+fn ppoll(p: &Process, num: u32, a: [u32; 6]) -> SysR {
+    let fds = p.ptr(a[0], a[1].saturating_mul(8), PROT_WRITE)? as *mut libc::pollfd;
+    let ts = if a[2] == 0 {
+        None
+    } else if num == nr::PPOLL_TIME64 {
+        Some(read_timespec64(p, a[2])?)
+    } else {
+        Some(read_timespec32(p, a[2])?)
+    };
+    let tsp = ts
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: pollfd is the same on both sides and checked above.
+    host(unsafe { libc::ppoll(fds, a[1] as u64, tsp, std::ptr::null()) } as i64)
+}
+
+fn epoll_ctl(p: &Process, a: [u32; 6]) -> SysR {
+    let mut ev = [0u8; 12];
+    let evp = if a[3] != 0 {
+        let g = layout::EpollEvent::decode(p.space.slice(a[3], layout::EpollEvent::SIZE as u32)?);
+        g.encode_host(&mut ev);
+        ev.as_mut_ptr() as *mut libc::epoll_event
+    } else {
+        std::ptr::null_mut()
+    };
+    // SAFETY: ev is our own host-layout event.
+    host(unsafe { libc::epoll_ctl(a[0] as i32, a[1] as i32, a[2] as i32, evp) } as i64)
+}
+
+fn epoll_wait(p: &Process, a: [u32; 6]) -> SysR {
+    let max = a[2] as i32;
+    if !(1..=65536).contains(&max) {
+        return Err(libc::EINVAL);
+    }
+    let gsize = layout::EpollEvent::SIZE;
+    p.ptr(a[1], max as u32 * gsize as u32, PROT_WRITE)?;
+    let mut buf = vec![0u8; 12 * max as usize];
+    // SAFETY: buf holds `max` host-layout (12-byte, packed) events.
+    let n = unsafe {
+        libc::epoll_wait(
+            a[0] as i32,
+            buf.as_mut_ptr() as *mut libc::epoll_event,
+            max,
+            a[3] as i32,
+        )
+    };
+    if n < 0 {
+        return Err(errno());
+    }
+    let mut out = vec![0u8; n as usize * gsize];
+    for i in 0..n as usize {
+        layout::EpollEvent::decode_host(&buf[12 * i..12 * i + 12])
+            .encode(&mut out[gsize * i..gsize * (i + 1)]);
+    }
+    p.space.write_bytes(a[1], &out)?;
+    Ok(n as u32)
+}
+
+fn read_itimerspec(p: &Process, addr: u32, t64: bool) -> Result<libc::itimerspec, i32> {
+    let size = if t64 { 16 } else { 8 };
+    let read = |x| {
+        if t64 {
+            read_timespec64(p, x)
+        } else {
+            read_timespec32(p, x)
+        }
+    };
+    Ok(libc::itimerspec {
+        it_interval: read(addr)?,
+        it_value: read(addr + size)?,
+    })
+}
+
+fn write_itimerspec(p: &Process, addr: u32, t: &libc::itimerspec, t64: bool) -> Result<(), i32> {
+    let size = if t64 { 16 } else { 8 };
+    write_timespec(p, addr, &t.it_interval, t64)?;
+    write_timespec(p, addr + size, &t.it_value, t64)
+}
+
+fn timerfd_settime(p: &Process, t64: bool, a: [u32; 6]) -> SysR {
+    let new = read_itimerspec(p, a[2], t64)?;
+    // SAFETY: zeroed plain-data struct.
+    let mut old: libc::itimerspec = unsafe { std::mem::zeroed() };
+    // SAFETY: our own structs.
+    host(unsafe { libc::timerfd_settime(a[0] as i32, a[1] as i32, &new, &mut old) } as i64)?;
+    if a[3] != 0 {
+        write_itimerspec(p, a[3], &old, t64)?;
+    }
+    Ok(0)
+}
+
+fn timerfd_gettime(p: &Process, t64: bool, a: [u32; 6]) -> SysR {
+    // SAFETY: zeroed plain-data struct.
+    let mut cur: libc::itimerspec = unsafe { std::mem::zeroed() };
+    // SAFETY: our own struct.
+    host(unsafe { libc::timerfd_gettime(a[0] as i32, &mut cur) } as i64)?;
+    write_itimerspec(p, a[1], &cur, t64)?;
+    Ok(0)
+}
+
+fn statfs(p: &Process, num: u32, a: [u32; 6]) -> SysR {
+    // SAFETY: zeroed plain-data struct filled by the host.
+    let mut st: libc::statfs64 = unsafe { std::mem::zeroed() };
+    let r = if num == nr::STATFS64 {
+        let path = p.path(a[0])?;
+        // SAFETY: path is a C string, st ours.
+        unsafe { libc::statfs64(path.as_ptr(), &mut st) }
+    } else {
+        // SAFETY: as above.
+        unsafe { libc::fstatfs64(a[0] as i32, &mut st) }
+    };
+    host(r as i64)?;
+    // SAFETY: fsid is two ints in a struct libc exposes opaquely.
+    let fsid: [i32; 2] = unsafe { std::mem::transmute(st.f_fsid) };
+    let g = layout::Statfs64::from_host(&layout::HostStatfs {
+        f_type: st.f_type,
+        bsize: st.f_bsize,
+        blocks: st.f_blocks,
+        bfree: st.f_bfree,
+        bavail: st.f_bavail,
+        files: st.f_files,
+        ffree: st.f_ffree,
+        fsid,
+        namelen: st.f_namelen,
+        frsize: st.f_frsize,
+        flags: st.f_flags,
+    });
+    let bytes = g.to_guest_vec();
+    let n = (a[1] as usize).min(bytes.len());
+    p.space.write_bytes(a[2], &bytes[..n])?;
+    Ok(0)
+}
+
+fn getrusage(p: &Process, a: [u32; 6]) -> SysR {
+    // SAFETY: zeroed plain-data struct.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: filled by the host.
+    host(unsafe { libc::getrusage(a[0] as i32, &mut ru) } as i64)?;
+    p.space
+        .write_bytes(a[1], &crate::process::rusage_to_guest(&ru))?;
+    Ok(0)
+}
+
+fn sysinfo(p: &Process, a: [u32; 6]) -> SysR {
+    // SAFETY: zeroed plain-data struct.
+    let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
+    // SAFETY: filled by the host.
+    host(unsafe { libc::sysinfo(&mut si) } as i64)?;
+    let g = layout::Sysinfo32::from_host(&layout::HostSysinfo {
+        uptime: si.uptime,
+        loads: si.loads,
+        totalram: si.totalram,
+        freeram: si.freeram,
+        sharedram: si.sharedram,
+        bufferram: si.bufferram,
+        totalswap: si.totalswap,
+        freeswap: si.freeswap,
+        procs: si.procs,
+        totalhigh: si.totalhigh,
+        freehigh: si.freehigh,
+        mem_unit: si.mem_unit,
+    });
+    p.space.write_bytes(a[0], &g.to_guest_vec())?;
+    Ok(0)
+}
+
+fn times(p: &Process, a: [u32; 6]) -> SysR {
+    // SAFETY: zeroed plain-data struct.
+    let mut t: libc::tms = unsafe { std::mem::zeroed() };
+    // SAFETY: filled by the host.
+    let r = unsafe { libc::times(&mut t) };
+    if r == u64::MAX as libc::clock_t {
+        return Err(errno());
+    }
+    if a[0] != 0 {
+        let g = layout::Tms32::from_host(t.tms_utime, t.tms_stime, t.tms_cutime, t.tms_cstime);
+        p.space.write_bytes(a[0], &g.to_guest_vec())?;
+    }
+    Ok(r as u32)
+}
