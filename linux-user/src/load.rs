@@ -156,7 +156,7 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
     };
     let end = map_image(space, &image, &bytes, bias, opts.path)?;
     space.brk_start = page_align_up(end as u64) as u32;
-    space.brk = space.brk_start;
+    *space.brk.lock().unwrap() = space.brk_start;
     // Leave room for the heap to grow before mmap allocations.
     space.mmap_floor = space.brk_start.saturating_add(64 << 20).max(0x0100_0000);
 

@@ -209,11 +209,23 @@ fn run() -> Result<i32> {
     let strace = cli.strace || std::env::var_os("QEMU_STRACE").is_some();
     signal::init(&engine.interrupt);
     let mut proc = syscall::Process::new(space, loaded.exe, loaded.auxv, sysroot, strace);
-    Ok(run_loop(&mut proc, &mut cpu, &mut engine))
+    // The main thread ending with exit (not exit_group) ends the process
+    // too: its status is the process's.
+    match run_loop(&mut proc, &mut cpu, &mut engine) {
+        LoopEnd::Thread(code) | LoopEnd::Group(code) => Ok(code),
+    }
 }
 
-/// Runs the guest until it exits; returns the exit status.
-fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut Engine) -> i32 {
+/// How a guest thread's run loop ended.
+pub enum LoopEnd {
+    /// `exit`: this thread ends.
+    Thread(i32),
+    /// `exit_group`: the whole process ends.
+    Group(i32),
+}
+
+/// Runs a guest thread until it exits.
+pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut Engine) -> LoopEnd {
     use rsemu_syscalls::sigframe::siginfo;
     loop {
         let exit = {
@@ -224,7 +236,8 @@ fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut Engine
             Exit::Syscall { .. } => match syscall::dispatch(proc, cpu, engine) {
                 syscall::SysResult::Ret(v) => cpu.r[0] = v,
                 syscall::SysResult::NoReturn => {}
-                syscall::SysResult::Exit(code) => return code,
+                syscall::SysResult::ExitThread(code) => return LoopEnd::Thread(code),
+                syscall::SysResult::Exit(code) => return LoopEnd::Group(code),
             },
             Exit::Wait => {}
             Exit::Interrupted => engine

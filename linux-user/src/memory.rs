@@ -65,8 +65,9 @@ pub struct GuestSpace {
     pages: Box<[AtomicU8]>,
     /// Start of the heap (end of the program's bss, page aligned).
     pub brk_start: u32,
-    /// Current program break.
-    pub brk: u32,
+    /// Current program break; the lock also serialises every change to
+    /// the guest's mappings (threads share the address space).
+    pub brk: std::sync::Mutex<u32>,
     /// Highest address (exclusive) that mmap without a hint allocates below.
     pub mmap_top: u32,
     /// Lowest address mmap without a hint may hand out.
@@ -106,7 +107,7 @@ impl GuestSpace {
             base: base as *mut u8,
             pages,
             brk_start: 0,
-            brk: 0,
+            brk: std::sync::Mutex::new(0),
             mmap_top: 0xb700_0000,
             mmap_floor: 0x0001_0000,
         })

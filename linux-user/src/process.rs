@@ -30,10 +30,6 @@ pub fn clone_process(
     tls: u32,
     ctid: u32,
 ) -> SysR {
-    if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
-        // Threads need the multi-threaded engine (not there yet).
-        return Err(libc::ENOSYS);
-    }
     // vfork shares memory with a parent that waits; a copy-on-write fork is
     // indistinguishable for a child that only execs or exits.
     // SAFETY: the emulator is single-threaded here, so fork is safe; the
@@ -63,6 +59,83 @@ pub fn clone_process(
         let _ = p.space.write_bytes(ptid, &(pid as u32).to_le_bytes());
     }
     Ok(pid as u32)
+}
+
+/// clone with CLONE_VM: a new guest thread on a new host thread, with its
+/// own CPU state and block cache, sharing the address space, signal
+/// actions and the code-invalidation log. ARM argument order: flags, newsp,
+/// parent_tidptr, tls, child_tidptr.
+#[allow(clippy::too_many_arguments)]
+pub fn clone_thread(
+    p: &Process,
+    cpu: &CpuState,
+    engine: &rsemu_core::Engine,
+    flags: u32,
+    newsp: u32,
+    ptid: u32,
+    tls: u32,
+    ctid: u32,
+) -> SysR {
+    let mut child = p.thread_copy();
+    let mut ccpu = cpu.clone();
+    ccpu.r[0] = 0;
+    if newsp != 0 {
+        ccpu.r[13] = newsp;
+    }
+    if flags & CLONE_SETTLS != 0 {
+        ccpu.tpidruro = tls;
+    }
+    ccpu.exclusive = None;
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        child.clear_child_tid = ctid;
+    }
+    let mut cengine = engine.new_thread();
+    let set_child_tid = flags & CLONE_CHILD_SETTID != 0;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("rsemu-guest".into())
+        .spawn(move || {
+            // SAFETY: gettid cannot fail.
+            let tid = unsafe { libc::gettid() } as u32;
+            if set_child_tid {
+                let _ = child.space.write_bytes(ctid, &tid.to_le_bytes());
+            }
+            let _ = tx.send(tid);
+            crate::signal::init(&cengine.interrupt);
+            match crate::run_loop(&mut child, &mut ccpu, &mut cengine) {
+                crate::LoopEnd::Group(code) => std::process::exit(code),
+                crate::LoopEnd::Thread(_) => thread_exit(&child),
+            }
+        });
+    if spawned.is_err() {
+        return Err(libc::EAGAIN);
+    }
+    let tid = rx.recv().map_err(|_| libc::EAGAIN)?;
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = p.space.write_bytes(ptid, &tid.to_le_bytes());
+    }
+    Ok(tid)
+}
+
+/// What the kernel does when a thread exits: clear the registered tid
+/// word and wake one futex waiter on it (pthread_join waits there).
+pub fn thread_exit(p: &Process) {
+    let ctid = p.clear_child_tid;
+    if ctid != 0 && p.space.write_bytes(ctid, &0u32.to_le_bytes()).is_ok() {
+        // SAFETY: the word is writable guest memory (just written); the host
+        // futex wakes waiters of that same address.
+        unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                p.space.host_addr(ctid),
+                libc::FUTEX_WAKE,
+                1,
+                std::ptr::null::<libc::timespec>(),
+                std::ptr::null::<u32>(),
+                0,
+            )
+        };
+    }
 }
 
 /// wait4(pid, status, options, rusage).

@@ -9,6 +9,7 @@
 //! breakpoint) become synchronous guest signals at the faulting pc.
 
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rsemu_core::CpuState;
 use rsemu_syscalls::flags::signal::*;
@@ -17,10 +18,14 @@ use rsemu_syscalls::sigframe::{self, siginfo};
 
 use crate::memory::GuestSpace;
 
-/// Host signals received and not yet taken into the guest's pending set.
-static HOST_PENDING: AtomicU64 = AtomicU64::new(0);
-/// The engine's interrupt flag, raised by the host handler.
-static INTERRUPT: AtomicPtr<AtomicBool> = AtomicPtr::new(std::ptr::null_mut());
+thread_local! {
+    /// Host signals this thread received and has not yet taken into its
+    /// guest pending set (the host picks the thread, as Linux would for
+    /// the guest: the target of tgkill, or any thread for kill).
+    static HOST_PENDING: AtomicU64 = const { AtomicU64::new(0) };
+    /// This thread's engine interrupt flag, raised by the host handler.
+    static INTERRUPT: AtomicPtr<AtomicBool> = const { AtomicPtr::new(std::ptr::null_mut()) };
+}
 
 /// Where the return trampolines live in the kuser page: `mov r7, #173;
 /// svc 0` in A32 at +0, and `movs r7, #173; svc 0` in T32 at +8.
@@ -28,9 +33,11 @@ pub const SIGRETURN_A32: u32 = 0xffff_0f00;
 /// The T32 trampoline.
 pub const SIGRETURN_T32: u32 = 0xffff_0f08;
 
+// Thread-locals with const initialisers and no destructor are plain TLS
+// reads, safe in a signal handler.
 extern "C" fn host_handler(sig: libc::c_int) {
-    HOST_PENDING.fetch_or(1 << (sig - 1), Ordering::SeqCst);
-    let flag = INTERRUPT.load(Ordering::SeqCst);
+    HOST_PENDING.with(|p| p.fetch_or(1 << (sig - 1), Ordering::SeqCst));
+    let flag = INTERRUPT.with(|f| f.load(Ordering::SeqCst));
     if !flag.is_null() {
         // SAFETY: the flag was leaked from an Arc in `init` and lives for
         // the rest of the process; an atomic store is async-signal-safe.
@@ -38,10 +45,11 @@ extern "C" fn host_handler(sig: libc::c_int) {
     }
 }
 
-/// Connects host handlers to the engine's interrupt flag.
-pub fn init(interrupt: &std::sync::Arc<AtomicBool>) {
-    let raw = std::sync::Arc::into_raw(interrupt.clone()) as *mut AtomicBool;
-    INTERRUPT.store(raw, Ordering::SeqCst);
+/// Connects host handlers running on the calling thread to its engine's
+/// interrupt flag. Called by each guest thread before it runs.
+pub fn init(interrupt: &Arc<AtomicBool>) {
+    let raw = Arc::into_raw(interrupt.clone()) as *mut AtomicBool;
+    INTERRUPT.with(|f| f.store(raw, Ordering::SeqCst));
 }
 
 fn bit(sig: u32) -> u64 {
@@ -71,8 +79,8 @@ pub struct Info {
 
 /// The guest's signal state.
 pub struct Signals {
-    /// Actions by signal number (index 0 unused).
-    pub actions: [KSigaction; 65],
+    /// Actions by signal number (index 0 unused), shared by all threads.
+    actions: Arc<Mutex<[KSigaction; 65]>>,
     /// Blocked signals.
     pub mask: u64,
     /// Pending signals.
@@ -87,7 +95,7 @@ pub struct Signals {
 impl Default for Signals {
     fn default() -> Self {
         Signals {
-            actions: [KSigaction::default(); 65],
+            actions: Arc::new(Mutex::new([KSigaction::default(); 65])),
             mask: 0,
             pending: 0,
             info: [Info::default(); 65],
@@ -106,9 +114,24 @@ pub enum Outcome {
 }
 
 impl Signals {
+    /// The action for `sig`.
+    pub fn action(&self, sig: u32) -> KSigaction {
+        self.actions.lock().unwrap_or_else(|e| e.into_inner())[sig as usize]
+    }
+
+    /// The signal state of a new thread: the same actions and mask,
+    /// nothing pending, no alternate stack.
+    pub fn for_new_thread(&self) -> Signals {
+        Signals {
+            actions: self.actions.clone(),
+            mask: self.mask,
+            ..Signals::default()
+        }
+    }
+
     /// Records a new action and mirrors it on the host.
     pub fn set_action(&mut self, sig: u32, act: KSigaction) {
-        self.actions[sig as usize] = act;
+        self.actions.lock().unwrap_or_else(|e| e.into_inner())[sig as usize] = act;
         // glibc's internal real-time signals (32, 33) are not handed to the
         // host; the guest can still send them to itself.
         if synchronous(sig) || sig == 32 || sig == 33 || sig > 64 {
@@ -141,7 +164,7 @@ impl Signals {
 
     /// Takes the signals host handlers caught into the pending set.
     pub fn take_host_pending(&mut self) {
-        let mut caught = HOST_PENDING.swap(0, Ordering::SeqCst);
+        let mut caught = HOST_PENDING.with(|p| p.swap(0, Ordering::SeqCst));
         while caught != 0 {
             let sig = caught.trailing_zeros() + 1;
             caught &= caught - 1;
@@ -164,7 +187,7 @@ impl Signals {
     /// else (blocked, ignored or default) the process dies, as Linux's
     /// force_sig does.
     pub fn force(&mut self, sig: u32, info: Info) -> bool {
-        let act = self.actions[sig as usize];
+        let act = self.action(sig);
         if self.mask & bit(sig) != 0 || act.handler == SIG_DFL || act.handler == SIG_IGN {
             return false;
         }
@@ -181,7 +204,7 @@ impl Signals {
             (ready != 0).then(|| ready.trailing_zeros() + 1)
         } {
             self.pending &= !bit(sig);
-            let act = self.actions[sig as usize];
+            let act = self.action(sig);
             match act.handler {
                 SIG_IGN => continue,
                 SIG_DFL if ignored_by_default(sig) => continue,
@@ -194,7 +217,8 @@ impl Signals {
                 return Outcome::Die(SIGSEGV);
             }
             if act.flags & SA_RESETHAND != 0 {
-                self.actions[sig as usize] = KSigaction::default();
+                self.actions.lock().unwrap_or_else(|e| e.into_inner())[sig as usize] =
+                    KSigaction::default();
             }
             let mut block = act.mask;
             if act.flags & SA_NODEFER == 0 {

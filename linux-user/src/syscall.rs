@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 use std::ffi::CString;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use rsemu_core::{CpuState, Engine};
 use rsemu_syscalls::{flags, layout, nr, GuestStruct};
@@ -19,8 +20,8 @@ use crate::memory::{
 
 /// Per-process emulation state.
 pub struct Process {
-    /// The guest address space.
-    pub space: GuestSpace,
+    /// The guest address space (shared by the process's threads).
+    pub space: Arc<GuestSpace>,
     /// The executable, for /proc/self/exe.
     pub exe: PathBuf,
     /// The auxiliary vector, for /proc/self/auxv.
@@ -35,7 +36,7 @@ pub struct Process {
     pub clear_child_tid: u32,
     /// The emulator's own executable, for re-running ARM programs on execve.
     pub emulator: PathBuf,
-    reported: HashSet<u32>,
+    reported: Arc<Mutex<HashSet<u32>>>,
 }
 
 /// What a system call asks of the main loop.
@@ -44,7 +45,9 @@ pub enum SysResult {
     Ret(u32),
     /// Continue without touching r0 (rt_sigreturn restored it).
     NoReturn,
-    /// The process exits with this status.
+    /// The calling thread exits with this status (`exit`).
+    ExitThread(i32),
+    /// The whole process exits with this status (`exit_group`).
     Exit(i32),
 }
 
@@ -58,7 +61,7 @@ impl Process {
         strace: bool,
     ) -> Process {
         Process {
-            space,
+            space: Arc::new(space),
             exe,
             auxv,
             sysroot,
@@ -66,7 +69,22 @@ impl Process {
             strace,
             clear_child_tid: 0,
             emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
-            reported: HashSet::new(),
+            reported: Arc::new(Mutex::new(HashSet::new())),
+        }
+    }
+
+    /// The per-thread state of a new thread of this process.
+    pub fn thread_copy(&self) -> Process {
+        Process {
+            space: self.space.clone(),
+            exe: self.exe.clone(),
+            auxv: self.auxv.clone(),
+            sysroot: self.sysroot.clone(),
+            signals: self.signals.for_new_thread(),
+            strace: self.strace,
+            clear_child_tid: 0,
+            emulator: self.emulator.clone(),
+            reported: self.reported.clone(),
         }
     }
 }
@@ -102,7 +120,7 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
     let num = cpu.r[7];
     let a = [cpu.r[0], cpu.r[1], cpu.r[2], cpu.r[3], cpu.r[4], cpu.r[5]];
     let r = match num {
-        nr::EXIT => return SysResult::Exit(a[0] as i32 & 0xff),
+        nr::EXIT => return SysResult::ExitThread(a[0] as i32 & 0xff),
         nr::EXIT_GROUP => return SysResult::Exit(a[0] as i32 & 0xff),
         nr::RT_SIGRETURN | nr::SIGRETURN => {
             return match crate::signal::sigreturn(&mut p.signals, cpu, &p.space) {
@@ -153,7 +171,12 @@ impl Process {
     }
 
     fn report_once(&mut self, what: String, key: u32) {
-        if self.reported.insert(key) {
+        if self
+            .reported
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key)
+        {
             eprintln!("rsemu-arm: {what}");
         }
     }
@@ -597,7 +620,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             }
             // Memory.
             nr::BRK => Ok(brk(p, a[0])),
-            nr::MMAP2 => mmap(
+            nr::MMAP2 => mmap_locked(
                 p,
                 engine,
                 a[0],
@@ -608,6 +631,8 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 a[5] as u64 * 4096,
             ),
             nr::MUNMAP => {
+                let space = p.space.clone();
+                let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
                 if !a[0].is_multiple_of(PAGE_SIZE) || a[1] == 0 {
                     return Err(libc::EINVAL);
                 }
@@ -616,6 +641,8 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 Ok(0)
             }
             nr::MPROTECT => {
+                let space = p.space.clone();
+                let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
                 if !a[0].is_multiple_of(PAGE_SIZE) {
                     return Err(libc::EINVAL);
                 }
@@ -623,7 +650,11 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 p.space.protect(a[0], a[1] as u64, prot_from_linux(a[2]))?;
                 Ok(0)
             }
-            nr::MREMAP => mremap(p, engine, a),
+            nr::MREMAP => {
+                let space = p.space.clone();
+                let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
+                mremap(p, engine, a)
+            }
             nr::MADVISE => Ok(0),
             nr::MSYNC => {
                 let addr = p.ptr(a[0], a[1], MAPPED)?;
@@ -724,6 +755,11 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 0,
                 0,
             ),
+            nr::CLONE
+                if a[0] & flags::clone::CLONE_VM != 0 && a[0] & flags::clone::CLONE_VFORK == 0 =>
+            {
+                crate::process::clone_thread(p, cpu, engine, a[0], a[1], a[2], a[3], a[4])
+            }
             nr::CLONE => crate::process::clone_process(p, cpu, a[0], a[1], a[2], a[3], a[4]),
             nr::WAIT4 => crate::process::wait4(p, a[0], a[1], a[2], a[3]),
             nr::EXECVE => crate::process::execve(p, a[0], a[1], a[2]),
@@ -959,11 +995,12 @@ fn uname(p: &Process, addr: u32) -> SysR {
 }
 
 fn brk(p: &mut Process, new: u32) -> u32 {
-    let s = &mut p.space;
+    let s = &p.space;
+    let mut cur = s.brk.lock().unwrap_or_else(|e| e.into_inner());
     if new < s.brk_start {
-        return s.brk;
+        return *cur;
     }
-    let old_end = page_align_up(s.brk as u64);
+    let old_end = page_align_up(*cur as u64);
     let new_end = page_align_up(new as u64);
     if new_end > old_end {
         let len = new_end - old_end;
@@ -977,16 +1014,33 @@ fn brk(p: &mut Process, new: u32) -> u32 {
             )
             .is_err()
         {
-            return s.brk;
+            return *cur;
         }
     } else if new_end < old_end {
         let _ = s.unmap(new_end as u32, old_end - new_end);
     }
-    s.brk = new;
+    *cur = new;
     new
 }
 
 use flags::mmap::{MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED};
+
+/// mmap with the address-space lock held (threads share the space).
+#[allow(clippy::too_many_arguments)]
+fn mmap_locked(
+    p: &mut Process,
+    engine: &mut Engine,
+    addr: u32,
+    len: u32,
+    prot: u32,
+    fl: u32,
+    fd: i32,
+    offset: u64,
+) -> SysR {
+    let space = p.space.clone();
+    let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
+    mmap(p, engine, addr, len, prot, fl, fd, offset)
+}
 
 #[allow(clippy::too_many_arguments)]
 fn mmap(
@@ -1147,7 +1201,7 @@ fn rt_sigaction(p: &mut Process, a: [u32; 6]) -> SysR {
     if sig == 0 || sig > 64 {
         return Err(libc::EINVAL);
     }
-    let old = p.signals.actions[sig as usize];
+    let old = p.signals.action(sig);
     if a[1] != 0 {
         if sig == 9 || sig == 19 {
             return Err(libc::EINVAL);

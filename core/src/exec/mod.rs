@@ -5,8 +5,8 @@
 //! cache maps (pc, state) to translated blocks; a small direct-mapped cache
 //! in front of the hash map makes the common lookup a compare and a load.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
 
@@ -59,6 +59,31 @@ fn state_key(cpu: &CpuState) -> u32 {
     (cpu.thumb as u32) | (cpu.itstate as u32) << 1
 }
 
+/// Code invalidations shared by the engines of all guest threads: each
+/// engine has its own block cache, and a change to guest code made through
+/// one thread (munmap, mprotect, cacheflush) must reach all of them.
+#[derive(Debug, Default)]
+pub struct SharedInvalidations {
+    epoch: AtomicU64,
+    log: Mutex<Vec<(u64, u32, u32)>>,
+}
+
+/// How many invalidations the shared log keeps; an engine further behind
+/// drops its whole cache.
+const LOG_KEEP: usize = 1024;
+
+impl SharedInvalidations {
+    fn push(&self, start: u32, len: u32) -> u64 {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        log.push((epoch, start, len));
+        if log.len() > 2 * LOG_KEEP {
+            log.drain(..LOG_KEEP);
+        }
+        epoch
+    }
+}
+
 const FAST_SLOTS: usize = 4096;
 const NO_BLOCK: u32 = u32::MAX;
 
@@ -78,6 +103,8 @@ pub struct Engine {
     pub blocks_translated: u64,
     /// Log every block executed to stderr (`-d exec`).
     pub trace_exec: bool,
+    shared: Arc<SharedInvalidations>,
+    seen: u64,
 }
 
 impl Default for Engine {
@@ -101,11 +128,53 @@ impl Engine {
             interrupt: Arc::new(AtomicBool::new(false)),
             blocks_translated: 0,
             trace_exec: false,
+            shared: Arc::new(SharedInvalidations::default()),
+            seen: 0,
         }
     }
 
-    /// Drops translations of code in `[start, start + len)`.
+    /// An engine for another guest thread: its own block cache and
+    /// interrupt flag, the same shared invalidations.
+    pub fn new_thread(&self) -> Engine {
+        let mut e = Engine::new();
+        e.shared = self.shared.clone();
+        e.seen = self.shared.epoch.load(Ordering::SeqCst);
+        e.trace_exec = self.trace_exec;
+        e
+    }
+
+    /// Applies invalidations other threads made since this engine last
+    /// looked.
+    fn sync_invalidations(&mut self) {
+        let log = self.shared.log.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.shared.epoch.load(Ordering::SeqCst);
+        let pending: Vec<(u32, u32)> = if log.first().is_some_and(|&(e, _, _)| e <= self.seen + 1) {
+            log.iter()
+                .filter(|&&(e, _, _)| e > self.seen)
+                .map(|&(_, s, l)| (s, l))
+                .collect()
+        } else {
+            drop(log);
+            self.invalidate_local_all();
+            self.seen = current;
+            return;
+        };
+        drop(log);
+        for (start, len) in pending {
+            self.invalidate_local(start, len);
+        }
+        self.seen = current;
+    }
+
+    /// Drops translations of code in `[start, start + len)`, in every
+    /// guest thread's engine.
     pub fn invalidate_range(&mut self, start: u32, len: u32) {
+        self.invalidate_local(start, len);
+        self.shared.push(start, len);
+        self.sync_invalidations();
+    }
+
+    fn invalidate_local(&mut self, start: u32, len: u32) {
         let (start, end) = (start as u64, start as u64 + len as u64);
         let slab = &self.slab;
         let overlaps = |id: u32| {
@@ -133,8 +202,12 @@ impl Engine {
         }
     }
 
-    /// Drops every translation.
+    /// Drops every translation (this engine only).
     pub fn invalidate_all(&mut self) {
+        self.invalidate_local_all();
+    }
+
+    fn invalidate_local_all(&mut self) {
         self.slab.clear();
         self.free.clear();
         self.map.clear();
@@ -179,6 +252,9 @@ impl Engine {
         loop {
             if self.interrupt.load(Ordering::Relaxed) {
                 return Exit::Interrupted;
+            }
+            if self.shared.epoch.load(Ordering::Relaxed) != self.seen {
+                self.sync_invalidations();
             }
             let id = match self.lookup(cpu, mem) {
                 Ok(id) => id,
