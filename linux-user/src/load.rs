@@ -31,6 +31,8 @@ pub struct Loaded {
     pub auxv: Vec<(u32, u32)>,
     /// Absolute path of the executable (for /proc/self/exe).
     pub exe: PathBuf,
+    /// The argument strings on the stack (for /proc/self/cmdline).
+    pub args: (u32, u32),
 }
 
 /// Maps the segments of `image` from `bytes` at `bias`; returns the end of
@@ -244,6 +246,7 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
         sp: stack.sp,
         auxv: stack.auxv,
         exe,
+        args: (stack.arg_start, stack.arg_end),
     })
 }
 

@@ -8,6 +8,7 @@ mod load;
 mod memory;
 mod net;
 mod process;
+mod procfs;
 mod signal;
 mod syscall;
 
@@ -209,6 +210,7 @@ fn run() -> Result<i32> {
     let strace = cli.strace || std::env::var_os("QEMU_STRACE").is_some();
     signal::init(&engine.interrupt);
     let mut proc = syscall::Process::new(space, loaded.exe, loaded.auxv, sysroot, strace);
+    proc.args = loaded.args;
     // The main thread ending with exit (not exit_group) ends the process
     // too: its status is the process's.
     match run_loop(&mut proc, &mut cpu, &mut engine) {

@@ -26,6 +26,9 @@ pub struct Process {
     pub exe: PathBuf,
     /// The auxiliary vector, for /proc/self/auxv.
     pub auxv: Vec<(u32, u32)>,
+    /// Where the argument strings are on the stack (start, end), for
+    /// /proc/self/cmdline.
+    pub args: (u32, u32),
     /// Sysroot (-L).
     pub sysroot: Option<PathBuf>,
     /// Recorded signal actions, indexed by signal number.
@@ -64,6 +67,7 @@ impl Process {
             space: Arc::new(space),
             exe,
             auxv,
+            args: (0, 0),
             sysroot,
             signals: crate::signal::Signals::default(),
             strace,
@@ -79,6 +83,7 @@ impl Process {
             space: self.space.clone(),
             exe: self.exe.clone(),
             auxv: self.auxv.clone(),
+            args: self.args,
             sysroot: self.sysroot.clone(),
             signals: self.signals.for_new_thread(),
             strace: self.strace,
@@ -809,17 +814,12 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
 
 fn open_at(p: &Process, dirfd: i32, path: &CString, gflags: u32, mode: u32) -> SysR {
     let hflags = flags::open::to_host(gflags) as i32;
-    // /proc/self/exe must name the guest program, not the emulator.
+    // /proc/self/* must describe the guest program, not the emulator.
     let bytes = path.as_bytes();
-    if bytes == b"/proc/self/auxv" {
-        let data: Vec<u8> = p
-            .auxv
-            .iter()
-            .flat_map(|(k, v)| k.to_le_bytes().into_iter().chain(v.to_le_bytes()))
-            .collect();
+    if let Some(data) = crate::procfs::synthesize(p, bytes) {
         return synthetic_file(&data);
     }
-    let path = if bytes == b"/proc/self/exe" {
+    let path = if crate::procfs::is_own_exe(bytes) {
         use std::os::unix::ffi::OsStrExt;
         CString::new(p.exe.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?
     } else {
@@ -851,10 +851,7 @@ fn synthetic_file(data: &[u8]) -> SysR {
 }
 
 fn readlink_at(p: &Process, dirfd: i32, path: CString, buf: u32, len: u32) -> SysR {
-    let bytes = path.as_bytes();
-    // SAFETY: getpid cannot fail.
-    let pid = unsafe { libc::getpid() };
-    if bytes == b"/proc/self/exe" || bytes == format!("/proc/{pid}/exe").as_bytes() {
+    if crate::procfs::is_own_exe(path.as_bytes()) {
         use std::os::unix::ffi::OsStrExt;
         let target = p.exe.as_os_str().as_bytes();
         let n = target.len().min(len as usize);
