@@ -6,6 +6,7 @@
 mod compat;
 mod load;
 mod memory;
+mod misc;
 mod net;
 mod process;
 mod procfs;

@@ -244,7 +244,7 @@ fn pair(lo: u32, hi: u32) -> i64 {
 }
 
 fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [u32; 6]) -> SysR {
-    if let Some(r) = crate::net::call(p, num, a) {
+    if let Some(r) = crate::net::call(p, num, a).or_else(|| crate::misc::call(p, num, a)) {
         return r;
     }
     // SAFETY: every host call below gets either plain

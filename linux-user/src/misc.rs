@@ -1,0 +1,452 @@
+//! The long tail of system calls that pass to the host with at most a
+//! pointer check or a small conversion: credentials, scheduling, extended
+//! attributes, inotify, splice, file advice and locks, waitid.
+
+use std::ffi::CString;
+
+use rsemu_syscalls::layout::{self, GuestStruct};
+use rsemu_syscalls::nr;
+
+use crate::memory::{PROT_READ, PROT_WRITE};
+use crate::syscall::{errno, host, Process, SysR};
+
+/// A 64-bit argument in an ARM EABI register pair.
+fn pair(lo: u32, hi: u32) -> i64 {
+    ((hi as u64) << 32 | lo as u64) as i64
+}
+
+/// A guest C string (not a path: no sysroot redirection).
+fn cstr(p: &Process, addr: u32) -> Result<CString, i32> {
+    CString::new(p.space.read_cstr(addr, 4096)?).map_err(|_| libc::EINVAL)
+}
+
+/// An optional guest buffer: null for address 0.
+fn opt_buf(p: &Process, addr: u32, len: u32, need: u8) -> Result<*mut libc::c_void, i32> {
+    if addr == 0 {
+        Ok(std::ptr::null_mut())
+    } else {
+        p.ptr(addr, len, need)
+    }
+}
+
+/// Handles `num` if it is one of this module's calls.
+pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
+    // SAFETY: (for every host call below) arguments are integers, C
+    // strings we own, or guest buffers checked for the length the kernel
+    // will touch.
+    let r = unsafe {
+        match num {
+            nr::MEMFD_CREATE => {
+                let name = match cstr(p, a[0]) {
+                    Ok(n) => n,
+                    Err(e) => return Some(Err(e)),
+                };
+                host(libc::memfd_create(name.as_ptr(), a[1]) as i64)
+            }
+            nr::FLOCK => host(libc::flock(a[0] as i32, a[1] as i32) as i64),
+            nr::FALLOCATE => {
+                host(
+                    libc::fallocate(a[0] as i32, a[1] as i32, pair(a[2], a[3]), pair(a[4], a[5]))
+                        as i64,
+                )
+            }
+            nr::ARM_SYNC_FILE_RANGE => {
+                host(
+                    libc::sync_file_range(a[0] as i32, pair(a[2], a[3]), pair(a[4], a[5]), a[1])
+                        as i64,
+                )
+            }
+            nr::ARM_FADVISE64_64 => {
+                let r = libc::posix_fadvise(
+                    a[0] as i32,
+                    pair(a[2], a[3]),
+                    pair(a[4], a[5]),
+                    a[1] as i32,
+                );
+                if r != 0 {
+                    Err(r)
+                } else {
+                    Ok(0)
+                }
+            }
+            nr::READAHEAD => {
+                host(libc::readahead(a[0] as i32, pair(a[2], a[3]), a[4] as usize) as i64)
+            }
+            nr::GETRESUID32 | nr::GETRESGID32 => {
+                let (mut r, mut e, mut s) = (0u32, 0u32, 0u32);
+                let rc = if num == nr::GETRESUID32 {
+                    libc::getresuid(&mut r, &mut e, &mut s)
+                } else {
+                    libc::getresgid(&mut r, &mut e, &mut s)
+                };
+                match host(rc as i64) {
+                    Ok(_) => [(a[0], r), (a[1], e), (a[2], s)]
+                        .iter()
+                        .try_for_each(|&(addr, v)| p.space.write_bytes(addr, &v.to_le_bytes()))
+                        .map(|_| 0),
+                    Err(e) => Err(e),
+                }
+            }
+            nr::SETUID32 => host(libc::syscall(libc::SYS_setuid, a[0])),
+            nr::SETGID32 => host(libc::syscall(libc::SYS_setgid, a[0])),
+            nr::SETREUID32 => host(libc::syscall(libc::SYS_setreuid, a[0], a[1])),
+            nr::SETREGID32 => host(libc::syscall(libc::SYS_setregid, a[0], a[1])),
+            nr::SETRESUID32 => host(libc::syscall(libc::SYS_setresuid, a[0], a[1], a[2])),
+            nr::SETRESGID32 => host(libc::syscall(libc::SYS_setresgid, a[0], a[1], a[2])),
+            nr::GETGROUPS32 | nr::SETGROUPS32 => {
+                let n = a[0].min(65536);
+                let list = match opt_buf(
+                    p,
+                    a[1],
+                    n * 4,
+                    if num == nr::GETGROUPS32 {
+                        PROT_WRITE
+                    } else {
+                        PROT_READ
+                    },
+                ) {
+                    Ok(l) => l,
+                    Err(e) => return Some(Err(e)),
+                };
+                let sysno = if num == nr::GETGROUPS32 {
+                    libc::SYS_getgroups
+                } else {
+                    libc::SYS_setgroups
+                };
+                host(libc::syscall(sysno, n, list))
+            }
+            nr::CAPGET | nr::CAPSET => {
+                // Header {u32 version; i32 pid}; data: up to two {u32 x3}.
+                let hdr = match p.ptr(a[0], 8, PROT_WRITE) {
+                    Ok(h) => h,
+                    Err(e) => return Some(Err(e)),
+                };
+                let need = if num == nr::CAPGET {
+                    PROT_WRITE
+                } else {
+                    PROT_READ
+                };
+                let data = match opt_buf(p, a[1], 24, need) {
+                    Ok(d) => d,
+                    Err(e) => return Some(Err(e)),
+                };
+                let sysno = if num == nr::CAPGET {
+                    libc::SYS_capget
+                } else {
+                    libc::SYS_capset
+                };
+                host(libc::syscall(sysno, hdr, data))
+            }
+            // Linux personality with no flags: querying and setting
+            // PER_LINUX succeed; the emulator's own persona never changes.
+            nr::PERSONALITY => Ok(0),
+            nr::SCHED_SETAFFINITY => match p.ptr(a[2], a[1], PROT_READ) {
+                Ok(m) => host(libc::syscall(
+                    libc::SYS_sched_setaffinity,
+                    a[0] as i32,
+                    a[1] as usize,
+                    m,
+                )),
+                Err(e) => Err(e),
+            },
+            nr::SCHED_GETSCHEDULER => {
+                host(libc::syscall(libc::SYS_sched_getscheduler, a[0] as i32))
+            }
+            nr::SCHED_GETPARAM | nr::SCHED_SETSCHEDULER => {
+                let addr = if num == nr::SCHED_GETPARAM {
+                    a[1]
+                } else {
+                    a[2]
+                };
+                let param = match p.ptr(addr, 4, PROT_WRITE) {
+                    Ok(x) => x,
+                    Err(e) => return Some(Err(e)),
+                };
+                if num == nr::SCHED_GETPARAM {
+                    host(libc::syscall(libc::SYS_sched_getparam, a[0] as i32, param))
+                } else {
+                    host(libc::syscall(
+                        libc::SYS_sched_setscheduler,
+                        a[0] as i32,
+                        a[1] as i32,
+                        param,
+                    ))
+                }
+            }
+            nr::SCHED_GET_PRIORITY_MAX => host(libc::sched_get_priority_max(a[0] as i32) as i64),
+            nr::SCHED_GET_PRIORITY_MIN => host(libc::sched_get_priority_min(a[0] as i32) as i64),
+            // The raw calls keep the kernel's "20 - nice" return convention.
+            nr::GETPRIORITY => host(libc::syscall(
+                libc::SYS_getpriority,
+                a[0] as i32,
+                a[1] as i32,
+            )),
+            nr::SETPRIORITY => host(libc::syscall(
+                libc::SYS_setpriority,
+                a[0] as i32,
+                a[1] as i32,
+                a[2] as i32,
+            )),
+            nr::MKNOD | nr::MKNODAT => {
+                let (dirfd, path, mode, dev) = if num == nr::MKNOD {
+                    (libc::AT_FDCWD, a[0], a[1], a[2])
+                } else {
+                    (a[0] as i32, a[1], a[2], a[3])
+                };
+                match p.path(path) {
+                    Ok(c) => host(libc::mknodat(dirfd, c.as_ptr(), mode, dev as u64) as i64),
+                    Err(e) => Err(e),
+                }
+            }
+            nr::FCHOWNAT => match p.path(a[1]) {
+                Ok(c) => {
+                    host(libc::fchownat(a[0] as i32, c.as_ptr(), a[2], a[3], a[4] as i32) as i64)
+                }
+                Err(e) => Err(e),
+            },
+            nr::LINKAT => match (p.path(a[1]), p.path(a[3])) {
+                (Ok(from), Ok(to)) => host(libc::linkat(
+                    a[0] as i32,
+                    from.as_ptr(),
+                    a[2] as i32,
+                    to.as_ptr(),
+                    a[4] as i32,
+                ) as i64),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            },
+            nr::SPLICE | nr::COPY_FILE_RANGE => {
+                // loff_t pointers: 8 bytes on both sides.
+                let (i, o) = match (
+                    opt_buf(p, a[1], 8, PROT_WRITE),
+                    opt_buf(p, a[3], 8, PROT_WRITE),
+                ) {
+                    (Ok(i), Ok(o)) => (i, o),
+                    (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
+                };
+                let sysno = if num == nr::SPLICE {
+                    libc::SYS_splice
+                } else {
+                    libc::SYS_copy_file_range
+                };
+                host(libc::syscall(
+                    sysno,
+                    a[0] as i32,
+                    i,
+                    a[2] as i32,
+                    o,
+                    a[4] as usize,
+                    a[5],
+                ))
+            }
+            nr::TEE => host(libc::syscall(
+                libc::SYS_tee,
+                a[0] as i32,
+                a[1] as i32,
+                a[2] as usize,
+                a[3],
+            )),
+            nr::CLOSE_RANGE => host(libc::syscall(libc::SYS_close_range, a[0], a[1], a[2])),
+            nr::GETXATTR | nr::LGETXATTR | nr::FGETXATTR => {
+                let name = match cstr(p, a[1]) {
+                    Ok(n) => n,
+                    Err(e) => return Some(Err(e)),
+                };
+                let val = match opt_buf(p, a[2], a[3], PROT_WRITE) {
+                    Ok(v) => v,
+                    Err(e) => return Some(Err(e)),
+                };
+                match num {
+                    nr::FGETXATTR => {
+                        host(libc::fgetxattr(a[0] as i32, name.as_ptr(), val, a[3] as usize) as i64)
+                    }
+                    _ => match p.path(a[0]) {
+                        Ok(path) if num == nr::GETXATTR => {
+                            host(
+                                libc::getxattr(path.as_ptr(), name.as_ptr(), val, a[3] as usize)
+                                    as i64,
+                            )
+                        }
+                        Ok(path) => {
+                            host(
+                                libc::lgetxattr(path.as_ptr(), name.as_ptr(), val, a[3] as usize)
+                                    as i64,
+                            )
+                        }
+                        Err(e) => Err(e),
+                    },
+                }
+            }
+            nr::SETXATTR | nr::LSETXATTR | nr::FSETXATTR => {
+                let name = match cstr(p, a[1]) {
+                    Ok(n) => n,
+                    Err(e) => return Some(Err(e)),
+                };
+                let val = match opt_buf(p, a[2], a[3], PROT_READ) {
+                    Ok(v) => v,
+                    Err(e) => return Some(Err(e)),
+                };
+                let (len, fl) = (a[3] as usize, a[4] as i32);
+                match num {
+                    nr::FSETXATTR => {
+                        host(libc::fsetxattr(a[0] as i32, name.as_ptr(), val, len, fl) as i64)
+                    }
+                    _ => match p.path(a[0]) {
+                        Ok(path) if num == nr::SETXATTR => {
+                            host(libc::setxattr(path.as_ptr(), name.as_ptr(), val, len, fl) as i64)
+                        }
+                        Ok(path) => {
+                            host(libc::lsetxattr(path.as_ptr(), name.as_ptr(), val, len, fl) as i64)
+                        }
+                        Err(e) => Err(e),
+                    },
+                }
+            }
+            nr::LISTXATTR | nr::LLISTXATTR | nr::FLISTXATTR => {
+                let list = match opt_buf(p, a[1], a[2], PROT_WRITE) {
+                    Ok(l) => l as *mut libc::c_char,
+                    Err(e) => return Some(Err(e)),
+                };
+                match num {
+                    nr::FLISTXATTR => {
+                        host(libc::flistxattr(a[0] as i32, list, a[2] as usize) as i64)
+                    }
+                    _ => match p.path(a[0]) {
+                        Ok(path) if num == nr::LISTXATTR => {
+                            host(libc::listxattr(path.as_ptr(), list, a[2] as usize) as i64)
+                        }
+                        Ok(path) => {
+                            host(libc::llistxattr(path.as_ptr(), list, a[2] as usize) as i64)
+                        }
+                        Err(e) => Err(e),
+                    },
+                }
+            }
+            nr::REMOVEXATTR | nr::LREMOVEXATTR | nr::FREMOVEXATTR => {
+                let name = match cstr(p, a[1]) {
+                    Ok(n) => n,
+                    Err(e) => return Some(Err(e)),
+                };
+                match num {
+                    nr::FREMOVEXATTR => host(libc::fremovexattr(a[0] as i32, name.as_ptr()) as i64),
+                    _ => match p.path(a[0]) {
+                        Ok(path) if num == nr::REMOVEXATTR => {
+                            host(libc::removexattr(path.as_ptr(), name.as_ptr()) as i64)
+                        }
+                        Ok(path) => host(libc::lremovexattr(path.as_ptr(), name.as_ptr()) as i64),
+                        Err(e) => Err(e),
+                    },
+                }
+            }
+            // struct inotify_event has the same layout on both sides.
+            nr::INOTIFY_INIT => host(libc::inotify_init() as i64),
+            nr::INOTIFY_INIT1 => host(libc::inotify_init1(a[0] as i32) as i64),
+            nr::INOTIFY_ADD_WATCH => match p.path(a[1]) {
+                Ok(c) => host(libc::inotify_add_watch(a[0] as i32, c.as_ptr(), a[2]) as i64),
+                Err(e) => Err(e),
+            },
+            nr::INOTIFY_RM_WATCH => host(libc::inotify_rm_watch(a[0] as i32, a[1] as i32) as i64),
+            nr::GETCPU => {
+                let (c, n) = match (
+                    opt_buf(p, a[0], 4, PROT_WRITE),
+                    opt_buf(p, a[1], 4, PROT_WRITE),
+                ) {
+                    (Ok(c), Ok(n)) => (c, n),
+                    (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
+                };
+                host(libc::syscall(libc::SYS_getcpu, c, n, 0usize))
+            }
+            nr::MLOCK | nr::MUNLOCK => match p.ptr(a[0], a[1], 0) {
+                Ok(addr) => host(if num == nr::MLOCK {
+                    libc::mlock(addr, a[1] as usize)
+                } else {
+                    libc::munlock(addr, a[1] as usize)
+                } as i64),
+                Err(e) => Err(e),
+            },
+            nr::MLOCKALL => host(libc::mlockall(a[0] as i32) as i64),
+            nr::MUNLOCKALL => host(libc::munlockall() as i64),
+            nr::WAITID => waitid(p, a),
+            nr::UTIMES | nr::FUTIMESAT => {
+                let (dirfd, path, times) = if num == nr::UTIMES {
+                    (libc::AT_FDCWD, a[0], a[1])
+                } else {
+                    (a[0] as i32, a[1], a[2])
+                };
+                let ts = if times != 0 {
+                    match p.space.slice(times, 16) {
+                        Ok(b) => {
+                            let t = |o: usize| {
+                                let tv = layout::Timeval32::decode(&b[o..o + 8]);
+                                libc::timespec {
+                                    tv_sec: tv.sec as i64,
+                                    tv_nsec: tv.usec as i64 * 1000,
+                                }
+                            };
+                            Some([t(0), t(8)])
+                        }
+                        Err(e) => return Some(Err(e)),
+                    }
+                } else {
+                    None
+                };
+                match p.path(path) {
+                    Ok(c) => host(libc::utimensat(
+                        dirfd,
+                        c.as_ptr(),
+                        ts.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
+                        0,
+                    ) as i64),
+                    Err(e) => Err(e),
+                }
+            }
+            _ => return None,
+        }
+    };
+    Some(r)
+}
+
+/// waitid: the SIGCHLD siginfo differs in layout (union at offset 12 on
+/// ARM, 16 on x86-64; clock_t fields are 32-bit).
+fn waitid(p: &Process, a: [u32; 6]) -> SysR {
+    // SAFETY: zeroed plain-data structs filled by the host.
+    let mut si: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: our own structs; the raw call also fills rusage.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_waitid,
+            a[0] as i32,
+            a[1] as i32,
+            &mut si,
+            a[3] as i32,
+            &mut ru,
+        )
+    };
+    if r < 0 {
+        return Err(errno());
+    }
+    if a[2] != 0 {
+        let mut g = [0u8; 128];
+        let w = |g: &mut [u8; 128], off: usize, v: i32| {
+            g[off..off + 4].copy_from_slice(&v.to_le_bytes())
+        };
+        w(&mut g, 0, si.si_signo);
+        w(&mut g, 4, si.si_errno);
+        w(&mut g, 8, si.si_code);
+        if si.si_signo != 0 {
+            // SAFETY: the host filled a SIGCHLD siginfo, whose union holds
+            // pid, uid and status.
+            let (pid, uid, status) = unsafe { (si.si_pid(), si.si_uid(), si.si_status()) };
+            w(&mut g, 12, pid);
+            w(&mut g, 16, uid as i32);
+            w(&mut g, 20, status);
+        }
+        p.space.write_bytes(a[2], &g)?;
+    }
+    if a[4] != 0 {
+        p.space
+            .write_bytes(a[4], &crate::process::rusage_to_guest(&ru))?;
+    }
+    Ok(0)
+}
