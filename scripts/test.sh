@@ -21,6 +21,8 @@ echo "== scripts/build-guests.sh"
 scripts/build-guests.sh
 echo "== scripts/fetch-busybox.sh"
 scripts/fetch-busybox.sh
+echo "== scripts/fetch-sysroot.sh"
+scripts/fetch-sysroot.sh
 
 echo "== cargo fmt --all -- --check"
 cargo fmt --all -- --check
