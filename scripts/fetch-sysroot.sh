@@ -26,10 +26,11 @@ mkdir -p "$DL"
 cd "$DL"
 for p in $PKGS; do
     ls "${p}"_*_armhf.deb >/dev/null 2>&1 || ls "${p}"_*_all.deb >/dev/null 2>&1 && continue
-    if ! apt-get download -q "$p:armhf" >/dev/null 2>&1; then
+    # Architecture-independent packages (the test suite) have no :armhf.
+    if ! apt-get download -q "$p:armhf" >/dev/null 2>&1 && ! apt-get download -q "$p" >/dev/null 2>&1; then
         # One retry after refreshing the index (a mirror may be mid-sync).
         [ "$(id -u)" = 0 ] && { apt-get update -qq || echo "fetch-sysroot.sh: apt-get update reported errors; trying anyway" >&2; }
-        apt-get download -q "$p:armhf"
+        apt-get download -q "$p:armhf" || apt-get download -q "$p"
     fi
 done
 rm -rf "$OUT.tmp"
