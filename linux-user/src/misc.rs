@@ -366,6 +366,17 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
             nr::MLOCKALL => host(libc::mlockall(a[0] as i32) as i64),
             nr::MUNLOCKALL => host(libc::munlockall() as i64),
             nr::WAITID => waitid(p, a),
+            nr::CLOCK_SETTIME | nr::CLOCK_SETTIME64 => {
+                let t = if num == nr::CLOCK_SETTIME64 {
+                    crate::syscall::read_timespec64(p, a[1])
+                } else {
+                    crate::syscall::read_timespec32(p, a[1])
+                };
+                match t {
+                    Ok(t) => host(libc::clock_settime(a[0] as i32, &t) as i64),
+                    Err(e) => Err(e),
+                }
+            }
             nr::UTIMES | nr::FUTIMESAT => {
                 let (dirfd, path, times) = if num == nr::UTIMES {
                     (libc::AT_FDCWD, a[0], a[1])

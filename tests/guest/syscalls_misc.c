@@ -20,6 +20,7 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(void)
@@ -105,6 +106,11 @@ int main(void)
     printf("utimes %d ", utimes("file", tv));
     stat("file", &st);
     printf("mtime %lld\n", (long long)st.st_mtime);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    errno = 0;
+    int cs = clock_settime(CLOCK_MONOTONIC, &now);
+    printf("clock_settime monotonic %d %s\n", cs, errno == EINVAL ? "EINVAL" : strerror(errno));
     int hi = dup2(0, 100);
     printf("close_range %d fd100 closed %d\n", close_range(hi, hi, 0), fcntl(100, F_GETFD) == -1);
     return 0;
