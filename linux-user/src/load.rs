@@ -124,14 +124,18 @@ fn read_elf(path: &Path) -> Result<(Vec<u8>, ElfImage)> {
 }
 
 /// Resolves an absolute guest path inside the sysroot first, then on the host.
-pub fn resolve_in_sysroot(sysroot: Option<&Path>, path: &str) -> PathBuf {
-    if let (Some(root), true) = (sysroot, path.starts_with('/')) {
-        let inside = root.join(path.trim_start_matches('/'));
+/// Paths are bytes: a guest file name need not be valid UTF-8.
+pub fn resolve_in_sysroot(sysroot: Option<&Path>, path: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let as_path = Path::new(std::ffi::OsStr::from_bytes(path));
+    if let (Some(root), true) = (sysroot, path.starts_with(b"/")) {
+        let rel: &[u8] = &path[path.iter().take_while(|&&b| b == b'/').count()..];
+        let inside = root.join(std::ffi::OsStr::from_bytes(rel));
         if inside.exists() {
             return inside;
         }
     }
-    PathBuf::from(path)
+    as_path.to_path_buf()
 }
 
 /// Options for [`load_program`].
@@ -165,7 +169,7 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
     let mut entry = image.entry.wrapping_add(bias);
     let mut interp_base = None;
     if let Some(interp) = &image.interp {
-        let ipath = resolve_in_sysroot(opts.sysroot, interp);
+        let ipath = resolve_in_sysroot(opts.sysroot, interp.as_bytes());
         if !ipath.exists() {
             bail!(
                 "{}: interpreter {} not found (use -L or QEMU_LD_PREFIX to point at an ARM sysroot)",

@@ -2,6 +2,14 @@
 //!
 //! The command line follows qemu-arm's: `rsemu-arm [options] PROG [ARGS...]`
 //! with single-dash long options (`-L DIR`, `-cpu NAME`, `-strace`...).
+//!
+//! The C `main` is ours (`no_main`): Rust's usual start-up would reopen
+//! closed standard descriptors on /dev/null and ignore SIGPIPE, and the
+//! guest must see the descriptors and signal dispositions it was given.
+
+#![cfg_attr(not(test), no_main)]
+// Unit-test builds use the test harness's main, so nothing calls ours.
+#![cfg_attr(test, allow(dead_code))]
 
 mod compat;
 mod load;
@@ -212,6 +220,7 @@ fn run() -> Result<i32> {
     signal::init(&engine.interrupt);
     let mut proc = syscall::Process::new(space, loaded.exe, loaded.auxv, sysroot, strace);
     proc.args = loaded.args;
+    proc.signals.inherit_from_host();
     // The main thread ending with exit (not exit_group) ends the process
     // too: its status is the process's.
     match run_loop(&mut proc, &mut cpu, &mut engine) {
@@ -317,7 +326,10 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
     }
 }
 
-fn main() {
+/// The process entry point, called by the C runtime.
+#[cfg(not(test))]
+#[no_mangle]
+pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     match run() {
         Ok(code) => std::process::exit(code),
         Err(e) => {

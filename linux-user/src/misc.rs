@@ -173,6 +173,53 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
                     ))
                 }
             }
+            nr::SCHED_SETPARAM => match p.ptr(a[1], 4, PROT_READ) {
+                Ok(x) => host(libc::syscall(libc::SYS_sched_setparam, a[0] as i32, x)),
+                Err(e) => Err(e),
+            },
+            nr::SCHED_RR_GET_INTERVAL | nr::SCHED_RR_GET_INTERVAL_TIME64 => {
+                let mut ts: libc::timespec = std::mem::zeroed();
+                match host(libc::syscall(
+                    libc::SYS_sched_rr_get_interval,
+                    a[0] as i32,
+                    &mut ts,
+                )) {
+                    Ok(_) => crate::syscall::write_timespec(
+                        p,
+                        a[1],
+                        &ts,
+                        num == nr::SCHED_RR_GET_INTERVAL_TIME64,
+                    )
+                    .map(|_| 0),
+                    Err(e) => Err(e),
+                }
+            }
+            nr::PIDFD_OPEN => host(libc::syscall(libc::SYS_pidfd_open, a[0] as i32, a[1])),
+            nr::PREADV2 | nr::PWRITEV2 => {
+                // (fd, iov, iovcnt, pos_l, pos_h, flags): the position is
+                // split, not a register pair; -1 means the current offset.
+                let read = num == nr::PREADV2;
+                match crate::syscall::iovecs(p, a[1], a[2], read) {
+                    Ok(iov) => {
+                        let pos = pair(a[3], a[4]);
+                        let sysno = if read {
+                            libc::SYS_preadv2
+                        } else {
+                            libc::SYS_pwritev2
+                        };
+                        host(libc::syscall(
+                            sysno,
+                            a[0] as i32,
+                            iov.as_ptr(),
+                            iov.len() as i32,
+                            pos,
+                            pos >> 32,
+                            a[5] as i32,
+                        ))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
             nr::SCHED_GET_PRIORITY_MAX => host(libc::sched_get_priority_max(a[0] as i32) as i64),
             nr::SCHED_GET_PRIORITY_MIN => host(libc::sched_get_priority_min(a[0] as i32) as i64),
             // The raw calls keep the kernel's "20 - nice" return convention.

@@ -203,6 +203,18 @@ fn string_array(p: &Process, mut addr: u32) -> Result<Vec<Vec<u8>>, i32> {
     }
 }
 
+/// The file behind `/proc/self/fd/N` (or `/proc/<pid>/fd/N`).
+fn own_fd_target(path: &[u8]) -> Option<std::path::PathBuf> {
+    let s = std::str::from_utf8(path).ok()?;
+    // SAFETY: getpid cannot fail.
+    let pid = unsafe { libc::getpid() };
+    let fd = s
+        .strip_prefix("/proc/self/fd/")
+        .or_else(|| s.strip_prefix(&format!("/proc/{pid}/fd/")))?;
+    fd.parse::<u32>().ok()?;
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()
+}
+
 fn is_arm_elf(path: &Path) -> bool {
     let mut head = [0u8; 20];
     match std::fs::File::open(path) {
@@ -226,14 +238,42 @@ fn cstr(b: &[u8]) -> Result<CString, i32> {
 /// needed), with the same options; anything else runs natively.
 pub fn execve(p: &Process, path_addr: u32, argv_addr: u32, envp_addr: u32) -> SysR {
     let raw_path = p.space.read_cstr(path_addr, 4096)?;
+    exec_path(p, raw_path, argv_addr, envp_addr)
+}
+
+/// execveat(dirfd, path, argv, envp, flags): the path is made absolute
+/// against the directory descriptor (or is the descriptor itself with
+/// AT_EMPTY_PATH), then run as execve would.
+pub fn execveat(p: &Process, a: [u32; 6]) -> SysR {
+    let (dirfd, flags) = (a[0] as i32, a[4] as i32);
+    let path = p.space.read_cstr(a[1], 4096)?;
+    let raw_path = if path.is_empty() && flags & libc::AT_EMPTY_PATH != 0 {
+        format!("/proc/self/fd/{dirfd}").into_bytes()
+    } else if !path.starts_with(b"/") && dirfd != libc::AT_FDCWD {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = std::fs::read_link(format!("/proc/self/fd/{dirfd}")).map_err(|_| libc::EBADF)?;
+        dir.join(std::ffi::OsStr::from_bytes(&path))
+            .as_os_str()
+            .as_bytes()
+            .to_vec()
+    } else {
+        path
+    };
+    exec_path(p, raw_path, a[2], a[3])
+}
+
+fn exec_path(p: &Process, raw_path: Vec<u8>, argv_addr: u32, envp_addr: u32) -> SysR {
     let argv = string_array(p, argv_addr)?;
     let envp = string_array(p, envp_addr)?;
-    // /proc/self/exe is the guest program, not the emulator.
-    let target = if raw_path == b"/proc/self/exe" {
+    // /proc/self/exe is the guest program, not the emulator; a
+    // /proc/self/fd/N path (fexecve) names a file this process has open,
+    // which the next process could not reach: resolve it here.
+    let target = if crate::procfs::is_own_exe(&raw_path) {
         p.exe.clone()
+    } else if let Some(fd_path) = own_fd_target(&raw_path) {
+        fd_path
     } else {
-        let s = String::from_utf8_lossy(&raw_path).into_owned();
-        crate::load::resolve_in_sysroot(p.sysroot.as_deref(), &s)
+        crate::load::resolve_in_sysroot(p.sysroot.as_deref(), &raw_path)
     };
     if !target.exists() {
         return Err(libc::ENOENT);
@@ -268,7 +308,12 @@ pub fn execve(p: &Process, path_addr: u32, argv_addr: u32, envp_addr: u32) -> Sy
     };
     let mut arg_ptrs: Vec<*const libc::c_char> = args.iter().map(|c| c.as_ptr()).collect();
     arg_ptrs.push(std::ptr::null());
+    // The blocked mask survives execve: hand the guest's to the host so
+    // the next program (native, or rsemu-arm reading it back) inherits it.
+    crate::signal::set_host_mask(p.signals.mask);
     // SAFETY: NULL-terminated arrays of valid C strings that outlive the call.
     unsafe { libc::execve(prog.as_ptr(), arg_ptrs.as_ptr(), env_ptrs.as_ptr()) };
-    Err(errno())
+    let e = errno();
+    crate::signal::set_host_mask(0);
+    Err(e)
 }

@@ -45,6 +45,21 @@ extern "C" fn host_handler(sig: libc::c_int) {
     }
 }
 
+/// Sets the calling host thread's blocked mask (bit n-1 = signal n).
+pub fn set_host_mask(mask: u64) {
+    // SAFETY: builds a sigset we own and applies it to this thread.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in 1..=64 {
+            if mask & bit(sig) != 0 && sig != SIGKILL && sig != SIGSTOP {
+                libc::sigaddset(&mut set, sig as i32);
+            }
+        }
+        libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
+}
+
 /// Connects host handlers running on the calling thread to its engine's
 /// interrupt flag. Called by each guest thread before it runs.
 pub fn init(interrupt: &Arc<AtomicBool>) {
@@ -114,6 +129,30 @@ pub enum Outcome {
 }
 
 impl Signals {
+    /// Takes over what execve handed this process: the blocked mask
+    /// (which becomes the guest's, the host's is then cleared so host
+    /// handlers run) and ignored signals.
+    pub fn inherit_from_host(&mut self) {
+        // SAFETY: queries into sigset/sigaction structs we own.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::pthread_sigmask(libc::SIG_SETMASK, std::ptr::null(), &mut set);
+            let mut actions = self.actions.lock().unwrap_or_else(|e| e.into_inner());
+            for sig in 1..=64u32 {
+                if libc::sigismember(&set, sig as i32) == 1 {
+                    self.mask |= bit(sig);
+                }
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig as i32, std::ptr::null(), &mut old) == 0
+                    && old.sa_sigaction == libc::SIG_IGN
+                {
+                    actions[sig as usize].handler = SIG_IGN;
+                }
+            }
+        }
+        set_host_mask(0);
+    }
+
     /// The action for `sig`.
     pub fn action(&self, sig: u32) -> KSigaction {
         self.actions.lock().unwrap_or_else(|e| e.into_inner())[sig as usize]

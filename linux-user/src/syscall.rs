@@ -158,12 +158,7 @@ impl Process {
     /// A guest path as a host C string, resolved through the sysroot.
     pub fn path(&self, addr: u32) -> Result<CString, i32> {
         let raw = self.space.read_cstr(addr, 4096)?;
-        let s = String::from_utf8_lossy(&raw).into_owned();
-        let resolved = if s.starts_with('/') {
-            crate::load::resolve_in_sysroot(self.sysroot.as_deref(), &s)
-        } else {
-            PathBuf::from(&s)
-        };
+        let resolved = crate::load::resolve_in_sysroot(self.sysroot.as_deref(), &raw);
         use std::os::unix::ffi::OsStrExt;
         CString::new(resolved.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)
     }
@@ -768,6 +763,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::CLONE => crate::process::clone_process(p, cpu, a[0], a[1], a[2], a[3], a[4]),
             nr::WAIT4 => crate::process::wait4(p, a[0], a[1], a[2], a[3]),
             nr::EXECVE => crate::process::execve(p, a[0], a[1], a[2]),
+            nr::EXECVEAT => crate::process::execveat(p, a),
             nr::PRCTL => match a[0] {
                 // PR_SET_NAME / PR_GET_NAME: a 16-byte name buffer.
                 15 | 16 => {
