@@ -39,6 +39,8 @@ pub fn clone_process(
         return Err(errno());
     }
     if pid == 0 {
+        crate::signal::clear_process_pending();
+        p.signals.pending = 0;
         // SAFETY: gettid cannot fail.
         let tid = unsafe { libc::gettid() } as u32;
         if flags & CLONE_CHILD_SETTID != 0 {
@@ -104,7 +106,10 @@ pub fn clone_thread(
             crate::signal::init(&cengine.interrupt);
             match crate::run_loop(&mut child, &mut ccpu, &mut cengine) {
                 crate::LoopEnd::Group(code) => std::process::exit(code),
-                crate::LoopEnd::Thread(_) => thread_exit(&child),
+                crate::LoopEnd::Thread(_) => {
+                    crate::signal::fini();
+                    thread_exit(&child)
+                }
             }
         });
     if spawned.is_err() {

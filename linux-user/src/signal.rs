@@ -33,15 +33,59 @@ pub const SIGRETURN_A32: u32 = 0xffff_0f00;
 /// The T32 trampoline.
 pub const SIGRETURN_T32: u32 = 0xffff_0f08;
 
-// Thread-locals with const initialisers and no destructor are plain TLS
-// reads, safe in a signal handler.
-extern "C" fn host_handler(sig: libc::c_int) {
-    HOST_PENDING.with(|p| p.fetch_or(1 << (sig - 1), Ordering::SeqCst));
-    let flag = INTERRUPT.with(|f| f.load(Ordering::SeqCst));
+/// Signals pending for the process as a whole (kill rather than tgkill):
+/// taken by whichever thread does not block them.
+static PROCESS_PENDING: AtomicU64 = AtomicU64::new(0);
+/// Every guest thread's interrupt flag, so a process-directed signal wakes
+/// them all (the one not blocking it takes it).
+static THREAD_FLAGS: [AtomicPtr<AtomicBool>; 256] =
+    [const { AtomicPtr::new(std::ptr::null_mut()) }; 256];
+
+fn raise_flag(flag: *mut AtomicBool) {
     if !flag.is_null() {
-        // SAFETY: the flag was leaked from an Arc in `init` and lives for
-        // the rest of the process; an atomic store is async-signal-safe.
+        // SAFETY: flags are leaked from Arcs in `init` and live for the
+        // rest of the process; an atomic store is async-signal-safe.
         unsafe { (*flag).store(true, Ordering::SeqCst) };
+    }
+}
+
+/// Raises every thread's interrupt flag.
+pub fn wake_all_threads() {
+    for slot in THREAD_FLAGS.iter() {
+        raise_flag(slot.load(Ordering::SeqCst));
+    }
+}
+
+/// Marks `sig` pending for the whole process and wakes the threads.
+pub fn queue_process(sig: u32) {
+    if (1..=64).contains(&sig) {
+        PROCESS_PENDING.fetch_or(bit(sig), Ordering::SeqCst);
+        wake_all_threads();
+    }
+}
+
+/// Forgets process-wide pending signals (a fork child starts with none).
+pub fn clear_process_pending() {
+    PROCESS_PENDING.store(0, Ordering::SeqCst);
+    HOST_PENDING.with(|p| p.store(0, Ordering::SeqCst));
+}
+
+// Thread-locals with const initialisers and no destructor are plain TLS
+// reads, safe in a signal handler. tgkill/tkill (SI_TKILL) target this
+// thread; anything else targets the process.
+extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    let code = if info.is_null() {
+        0
+    } else {
+        // SAFETY: the kernel passes a valid siginfo to SA_SIGINFO handlers.
+        unsafe { (*info).si_code }
+    };
+    if code == siginfo::SI_TKILL {
+        HOST_PENDING.with(|p| p.fetch_or(1 << (sig - 1), Ordering::SeqCst));
+        raise_flag(INTERRUPT.with(|f| f.load(Ordering::SeqCst)));
+    } else {
+        PROCESS_PENDING.fetch_or(1 << (sig - 1), Ordering::SeqCst);
+        wake_all_threads();
     }
 }
 
@@ -65,6 +109,29 @@ pub fn set_host_mask(mask: u64) {
 pub fn init(interrupt: &Arc<AtomicBool>) {
     let raw = Arc::into_raw(interrupt.clone()) as *mut AtomicBool;
     INTERRUPT.with(|f| f.store(raw, Ordering::SeqCst));
+    for slot in THREAD_FLAGS.iter() {
+        if slot
+            .compare_exchange(
+                std::ptr::null_mut(),
+                raw,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            )
+            .is_ok()
+        {
+            break;
+        }
+    }
+}
+
+/// Takes the calling thread's flag out of the wake-up list (thread exit).
+pub fn fini() {
+    let raw = INTERRUPT.with(|f| f.load(Ordering::SeqCst));
+    for slot in THREAD_FLAGS.iter() {
+        if slot.load(Ordering::SeqCst) == raw {
+            slot.store(std::ptr::null_mut(), Ordering::SeqCst);
+        }
+    }
 }
 
 fn bit(sig: u32) -> u64 {
@@ -183,8 +250,13 @@ impl Signals {
             sa.sa_sigaction = match act.handler {
                 SIG_DFL => libc::SIG_DFL,
                 SIG_IGN => libc::SIG_IGN,
-                _ => host_handler as extern "C" fn(libc::c_int) as usize,
+                _ => {
+                    host_handler
+                        as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+                        as usize
+                }
             };
+            sa.sa_flags |= libc::SA_SIGINFO;
             if act.flags & SA_RESTART != 0 {
                 sa.sa_flags |= libc::SA_RESTART;
             }
@@ -217,9 +289,36 @@ impl Signals {
         }
     }
 
+    /// Pending signals: this thread's and the process's.
+    pub fn all_pending(&self) -> u64 {
+        self.pending | PROCESS_PENDING.load(Ordering::SeqCst)
+    }
+
+    /// Takes a pending signal out of this thread's set or, failing that,
+    /// the process's (another thread may have taken it first); returns
+    /// what it carries.
+    pub fn take(&mut self, sig: u32) -> Option<Info> {
+        if self.pending & bit(sig) != 0 {
+            self.pending &= !bit(sig);
+            return Some(self.info[sig as usize]);
+        }
+        if PROCESS_PENDING.fetch_and(!bit(sig), Ordering::SeqCst) & bit(sig) != 0 {
+            // Process-directed signals keep only their number; the sender
+            // is reported as kill() from this process would be.
+            // SAFETY: plain id queries.
+            let (pid, uid) = unsafe { (libc::getpid(), libc::getuid()) };
+            return Some(Info {
+                code: siginfo::SI_USER,
+                addr_or_pid: pid as u32,
+                uid,
+            });
+        }
+        None
+    }
+
     /// Whether an unblocked signal is pending.
     pub fn deliverable(&self) -> bool {
-        self.pending & !self.mask != 0
+        self.all_pending() & !self.mask != 0
     }
 
     /// A fault the core raised: delivered now if the guest handles it,
@@ -239,10 +338,12 @@ impl Signals {
     /// applied.
     pub fn deliver(&mut self, cpu: &mut CpuState, space: &GuestSpace) -> Outcome {
         while let Some(sig) = {
-            let ready = self.pending & !self.mask;
+            let ready = self.all_pending() & !self.mask;
             (ready != 0).then(|| ready.trailing_zeros() + 1)
         } {
-            self.pending &= !bit(sig);
+            let Some(info) = self.take(sig) else {
+                continue;
+            };
             let act = self.action(sig);
             match act.handler {
                 SIG_IGN => continue,
@@ -250,7 +351,6 @@ impl Signals {
                 SIG_DFL => return Outcome::Die(sig),
                 _ => {}
             }
-            let info = self.info[sig as usize];
             if setup_frame(self, cpu, space, sig, &act, &info).is_err() {
                 // No room for the frame: the kernel kills with SIGSEGV.
                 return Outcome::Die(SIGSEGV);

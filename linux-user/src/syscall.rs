@@ -785,7 +785,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::RT_SIGPROCMASK => rt_sigprocmask(p, a),
             nr::SIGALTSTACK => sigaltstack(p, cpu, a),
             nr::RT_SIGPENDING => {
-                let set = p.signals.pending;
+                let set = p.signals.all_pending() & p.signals.mask;
                 p.space.write_bytes(a[0], &set.to_le_bytes())?;
                 Ok(0)
             }
@@ -1234,7 +1234,11 @@ fn kill(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
         return Err(libc::EINVAL);
     }
     if target_self {
-        if sig != 0 {
+        if sig != 0 && num == nr::KILL {
+            // kill() to our own pid targets the process: any thread not
+            // blocking the signal takes it.
+            crate::signal::queue_process(sig);
+        } else if sig != 0 {
             p.signals.queue(
                 sig,
                 crate::signal::Info {
@@ -1327,10 +1331,12 @@ fn sigtimedwait(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
     };
     loop {
         p.signals.take_host_pending();
-        let ready = p.signals.pending & set;
+        let ready = p.signals.all_pending() & set;
         if ready != 0 {
             let sig = ready.trailing_zeros() + 1;
-            p.signals.pending &= !(1 << (sig - 1));
+            if p.signals.take(sig).is_none() {
+                continue;
+            }
             if a[1] != 0 {
                 let mut info = [0u8; 128];
                 info[0..4].copy_from_slice(&sig.to_le_bytes());
