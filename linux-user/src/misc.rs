@@ -43,6 +43,17 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
                 };
                 host(libc::memfd_create(name.as_ptr(), a[1]) as i64)
             }
+            nr::SETHOSTNAME | nr::SETDOMAINNAME => match p.ptr(a[0], a[1], PROT_READ) {
+                Ok(name) => {
+                    let sysno = if num == nr::SETHOSTNAME {
+                        libc::SYS_sethostname
+                    } else {
+                        libc::SYS_setdomainname
+                    };
+                    host(libc::syscall(sysno, name, a[1] as usize))
+                }
+                Err(e) => Err(e),
+            },
             nr::FLOCK => host(libc::flock(a[0] as i32, a[1] as i32) as i64),
             nr::FALLOCATE => {
                 host(

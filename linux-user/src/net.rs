@@ -246,23 +246,57 @@ fn cmsgs_to_host(g: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Host control messages back to the guest layout.
-fn cmsgs_to_guest(h: &[u8]) -> Vec<u8> {
+const SCM_RIGHTS: i32 = 1;
+
+/// Host control messages back to the guest layout, in at most `room`
+/// bytes, truncating as the kernel's 32-bit compat path does (the header
+/// length says what fit; MSG_CTRUNC is reported; file descriptors that do
+/// not fit are closed). Returns the bytes and whether it truncated.
+fn cmsgs_to_guest(h: &[u8], room: usize) -> (Vec<u8>, bool) {
     let mut out = Vec::new();
+    let mut trunc = false;
     let mut off = 0;
     while off + 16 <= h.len() {
         let len = u64::from_le_bytes(h[off..off + 8].try_into().unwrap()) as usize;
         if len < 16 || off + len > h.len() {
             break;
         }
+        let level = i32::from_le_bytes(h[off + 8..off + 12].try_into().unwrap());
+        let ty = i32::from_le_bytes(h[off + 12..off + 16].try_into().unwrap());
         let data = &h[off + 16..off + len];
-        out.extend_from_slice(&((12 + data.len()) as u32).to_le_bytes());
-        out.extend_from_slice(&h[off + 8..off + 16]);
-        out.extend_from_slice(data);
-        out.resize(cmsg_align_guest(out.len()), 0);
         off += cmsg_align_host(len);
+        let left = room.saturating_sub(out.len());
+        let rights = level == libc::SOL_SOCKET && ty == SCM_RIGHTS;
+        // How much of the payload fits.
+        let keep = if left < 12 {
+            None
+        } else if rights {
+            Some(((left - 12) / 4).min(data.len() / 4) * 4)
+        } else {
+            Some((left - 12).min(data.len()))
+        };
+        if rights {
+            // Descriptors the guest will not see must not leak.
+            for fd in data.chunks_exact(4).skip(keep.unwrap_or(0) / 4) {
+                // SAFETY: the host just installed these descriptors for us.
+                unsafe { libc::close(i32::from_le_bytes(fd.try_into().unwrap())) };
+            }
+        }
+        let Some(keep) = keep else {
+            trunc = true;
+            continue;
+        };
+        if keep < data.len() {
+            trunc = true;
+        }
+        out.extend_from_slice(&((12 + keep) as u32).to_le_bytes());
+        out.extend_from_slice(&level.to_le_bytes());
+        out.extend_from_slice(&ty.to_le_bytes());
+        out.extend_from_slice(&data[..keep]);
+        let padded = cmsg_align_guest(out.len()).min(room);
+        out.resize(padded, 0);
     }
-    out
+    (out, trunc)
 }
 
 fn msg(p: &Process, send: bool, a: [u32; 6]) -> SysR {
@@ -318,15 +352,23 @@ fn msg(p: &Process, send: bool, a: [u32; 6]) -> SysR {
         return Err(errno());
     }
     if !send {
-        let gc = cmsgs_to_guest(&control[..m.msg_controllen.min(control.len())]);
-        let n = gc.len().min(g.controllen as usize);
-        if n > 0 {
-            p.space.write_bytes(g.control, &gc[..n])?;
+        let used = if m.msg_control.is_null() {
+            0
+        } else {
+            m.msg_controllen.min(control.len())
+        };
+        let (gc, trunc) = cmsgs_to_guest(&control[..used], g.controllen as usize);
+        if !gc.is_empty() {
+            p.space.write_bytes(g.control, &gc)?;
+        }
+        let mut flags = m.msg_flags as u32;
+        if trunc {
+            flags |= libc::MSG_CTRUNC as u32;
         }
         let mut out = [0u8; 12];
         out[0..4].copy_from_slice(&m.msg_namelen.to_le_bytes());
-        out[4..8].copy_from_slice(&(n as u32).to_le_bytes());
-        out[8..12].copy_from_slice(&(m.msg_flags as u32).to_le_bytes());
+        out[4..8].copy_from_slice(&(gc.len() as u32).to_le_bytes());
+        out[8..12].copy_from_slice(&flags.to_le_bytes());
         p.space.write_bytes(a[1] + 4, &out[0..4])?;
         p.space.write_bytes(a[1] + 20, &out[4..12])?;
     }

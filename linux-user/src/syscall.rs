@@ -952,7 +952,16 @@ fn ioctl(p: &mut Process, a: [u32; 6]) -> SysR {
         );
         return Err(libc::ENOSYS);
     };
+    if info.arg == IoctlArg::Ifreq {
+        let mut buf = [0u8; 40];
+        buf[..32].copy_from_slice(p.space.slice(a[2], 32)?);
+        // SAFETY: buf is a host-sized struct ifreq we own.
+        host(unsafe { libc::ioctl(fd, req as libc::c_ulong, buf.as_mut_ptr()) } as i64)?;
+        p.space.write_bytes(a[2], &buf[..32])?;
+        return Ok(0);
+    }
     let arg = match info.arg {
+        IoctlArg::Ifreq => unreachable!(),
         IoctlArg::Int => a[2] as usize as *mut libc::c_void,
         IoctlArg::In(size) => p.ptr(a[2], size, PROT_READ)?,
         IoctlArg::Out(size) => p.ptr(a[2], size, PROT_WRITE)?,

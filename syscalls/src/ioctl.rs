@@ -12,6 +12,10 @@ pub enum IoctlArg {
     In(u32),
     /// A pointer to a struct of this many bytes the kernel writes.
     Out(u32),
+    /// A `struct ifreq`: 32 bytes on ARM, 40 on x86-64 (its union holds a
+    /// pointer-sized struct); the name and the first 16 union bytes are
+    /// the same, so they are copied through a host-sized buffer.
+    Ifreq,
 }
 
 /// One pass-through ioctl.
@@ -116,6 +120,36 @@ pub static IOCTLS: &[IoctlInfo] = &[
         request: 0x5451,
         name: "FIOCLEX",
         arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x8910,
+        name: "SIOCGIFNAME",
+        arg: IoctlArg::Ifreq,
+    },
+    IoctlInfo {
+        request: 0x8913,
+        name: "SIOCGIFFLAGS",
+        arg: IoctlArg::Ifreq,
+    },
+    IoctlInfo {
+        request: 0x8915,
+        name: "SIOCGIFADDR",
+        arg: IoctlArg::Ifreq,
+    },
+    IoctlInfo {
+        request: 0x8921,
+        name: "SIOCGIFMTU",
+        arg: IoctlArg::Ifreq,
+    },
+    IoctlInfo {
+        request: 0x8927,
+        name: "SIOCGIFHWADDR",
+        arg: IoctlArg::Ifreq,
+    },
+    IoctlInfo {
+        request: 0x8933,
+        name: "SIOCGIFINDEX",
+        arg: IoctlArg::Ifreq,
     },
 ];
 
