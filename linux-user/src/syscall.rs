@@ -790,6 +790,14 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 Ok(0)
             }
             nr::RT_SIGSUSPEND => sigsuspend(p, a),
+            nr::PAUSE => {
+                // Sleeps until a signal is delivered (its handler runs when
+                // this returns EINTR).
+                while !p.signals.deliverable() {
+                    nap(p);
+                }
+                Err(libc::EINTR)
+            }
             nr::RT_SIGTIMEDWAIT | nr::RT_SIGTIMEDWAIT_TIME64 => sigtimedwait(p, num, a),
             nr::SETITIMER | nr::GETITIMER => itimer(p, num, a),
             _ => {

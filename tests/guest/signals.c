@@ -154,6 +154,16 @@ int main(void)
     int r = sigsuspend(&empty);
     printf("sigsuspend: %d %s delta %d\n", r, errno == EINTR ? "EINTR" : "?", count - c0);
 
+    // pause() returns -1/EINTR once a handler has run.
+    c0 = ticks;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = tick;
+    sigaction(SIGALRM, &sa, NULL);
+    it.it_value.tv_usec = 20000;
+    setitimer(ITIMER_REAL, &it, NULL);
+    r = pause();
+    printf("pause: %d %s handler ran %d\n", r, errno == EINTR ? "EINTR" : "?", ticks == c0 + 1);
+
     // A blocking read interrupted by a signal without SA_RESTART.
     int fds[2];
     if (pipe(fds)) return 1;
