@@ -54,6 +54,10 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
                 }
                 Err(e) => Err(e),
             },
+            nr::CHROOT => match p.path(a[0]) {
+                Ok(c) => host(libc::chroot(c.as_ptr()) as i64),
+                Err(e) => Err(e),
+            },
             nr::FLOCK => host(libc::flock(a[0] as i32, a[1] as i32) as i64),
             nr::FALLOCATE => {
                 host(

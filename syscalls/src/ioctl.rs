@@ -122,6 +122,16 @@ pub static IOCTLS: &[IoctlInfo] = &[
         arg: IoctlArg::Int,
     },
     IoctlInfo {
+        request: 0x8004_5430,
+        name: "TIOCGPTN",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x4004_5431,
+        name: "TIOCSPTLCK",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
         request: 0x8910,
         name: "SIOCGIFNAME",
         arg: IoctlArg::Ifreq,
