@@ -620,7 +620,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             }
             // Memory.
             nr::BRK => Ok(brk(p, a[0])),
-            nr::MMAP2 => mmap_locked(
+            nr::MMAP2 => mmap(
                 p,
                 engine,
                 a[0],
@@ -1035,23 +1035,6 @@ fn brk(p: &mut Process, new: u32) -> u32 {
 
 use flags::mmap::{MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED};
 
-/// mmap with the address-space lock held (threads share the space).
-#[allow(clippy::too_many_arguments)]
-fn mmap_locked(
-    p: &mut Process,
-    engine: &mut Engine,
-    addr: u32,
-    len: u32,
-    prot: u32,
-    fl: u32,
-    fd: i32,
-    offset: u64,
-) -> SysR {
-    let space = p.space.clone();
-    let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
-    mmap(p, engine, addr, len, prot, fl, fd, offset)
-}
-
 #[allow(clippy::too_many_arguments)]
 fn mmap(
     p: &mut Process,
@@ -1063,6 +1046,10 @@ fn mmap(
     fd: i32,
     offset: u64,
 ) -> SysR {
+    // Threads share the address space: placement and mapping must not
+    // interleave with another thread's.
+    let space = p.space.clone();
+    let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
     if len == 0 {
         return Err(libc::EINVAL);
     }
