@@ -6,13 +6,14 @@ use rsemu_core::ir::Op;
 
 #[test]
 fn t32_ssat_with_zero_shift_is_ssat16() {
-    // f322 0e1f: SSAT16 r14, #16, r2 with its should-be-zero bit 4 set.
+    // f322 0e1f: SSAT16 r14, r2 with its should-be-zero bit 4 set; QEMU
+    // reads the saturation field as five bits (here 31 + 1).
     assert_eq!(
         t32::decode32(0xf322_0e1f, 0x1000, 0),
         Op::Sat16 {
             signed: true,
             rd: 14,
-            bits: 16,
+            bits: 32,
             rn: 2
         }
     );

@@ -230,6 +230,9 @@ enum Class {
     Mem,
     Vfp,
     Neon,
+    /// ALU sequences with forward conditional branches, CBZ/CBNZ and IT
+    /// blocks (control flow stays inside the sequence).
+    Flow,
 }
 
 impl Class {
@@ -239,6 +242,7 @@ impl Class {
             Class::Mem => "mem",
             Class::Vfp => "vfp",
             Class::Neon => "neon",
+            Class::Flow => "flow",
         }
     }
 }
@@ -331,7 +335,11 @@ fn mem_setup(op: &Op) -> Option<(Reg, Option<Reg>)> {
             let idx = match addr.offset {
                 Offset::Imm(i) if i < 256 => None,
                 Offset::Imm(_) => return None,
-                Offset::Reg { rm, amount, .. } if amount <= 3 => Some(rm),
+                Offset::Reg {
+                    rm,
+                    shift: Shift::Lsl,
+                    amount,
+                } if amount <= 3 => Some(rm),
                 Offset::Reg { .. } => return None,
             };
             if addr.wback && (*rt == addr.rn || idx == Some(addr.rn)) {
@@ -419,6 +427,7 @@ fn classify(op: &Op, class: Class) -> bool {
         Class::Vfp => is_vfp(op),
         Class::Neon => is_neon(op),
         Class::Mem => mem_setup(op).is_some(),
+        Class::Flow => is_alu(op),
     }
 }
 
@@ -483,7 +492,113 @@ struct Case {
     insns: Vec<GenInsn>,
 }
 
+/// One piece of a control-flow sequence before branch offsets are known.
+enum Piece {
+    Insn(GenInsn),
+    /// A forward branch over the next `skip` pieces (A32 B<c>, T32 B<c> or
+    /// CBZ/CBNZ).
+    Branch {
+        cond: u32,
+        skip: usize,
+        cbz: Option<(bool, u32)>,
+    },
+}
+
+fn gen_flow_case(rng: &mut Rng) -> Case {
+    let thumb = rng.below(2) == 0;
+    let state = random_state(rng);
+    let mut pieces = Vec::new();
+    let n = 3 + rng.below(6) as usize;
+    while pieces.len() < n {
+        match rng.below(4) {
+            0 => pieces.push(Piece::Branch {
+                cond: rng.below(14),
+                skip: 1 + rng.below(2) as usize,
+                cbz: (thumb && rng.below(2) == 0).then(|| (rng.below(2) == 1, rng.below(8))),
+            }),
+            1 if thumb => {
+                // IT with 1-4 conditional ALU instructions.
+                let count = 1 + rng.below(4);
+                let first = rng.below(14);
+                let mut mask = 0u32;
+                for i in 0..count - 1 {
+                    mask |= (rng.below(2)) << (3 - i);
+                }
+                mask |= 1 << (4 - count);
+                let it = 0xbf00u16 | (first << 4) as u16 | mask as u16;
+                pieces.push(Piece::Insn(GenInsn {
+                    bytes: it.to_le_bytes().to_vec(),
+                    op: Op::Nop,
+                }));
+                for _ in 0..count {
+                    pieces.push(Piece::Insn(gen_insn(rng, thumb, Class::Alu)));
+                }
+            }
+            _ => pieces.push(Piece::Insn(gen_insn(rng, thumb, Class::Alu))),
+        }
+    }
+    // Lay out: branches are 2 bytes in T32, 4 in A32.
+    let sizes: Vec<u32> = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Insn(g) => g.bytes.len() as u32,
+            Piece::Branch { .. } => {
+                if thumb {
+                    2
+                } else {
+                    4
+                }
+            }
+        })
+        .collect();
+    let mut addrs = vec![CODE_ADDR];
+    for s in &sizes {
+        addrs.push(addrs.last().unwrap() + s);
+    }
+    let insns = pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| match p {
+            Piece::Insn(g) => g,
+            Piece::Branch { cond, skip, cbz } => {
+                let here = addrs[i];
+                let target = addrs[(i + 1 + skip).min(addrs.len() - 1)];
+                let bytes = if !thumb {
+                    let off = (target.wrapping_sub(here + 8) as i32) >> 2;
+                    (cond << 28 | 0x0a00_0000 | (off as u32 & 0x00ff_ffff))
+                        .to_le_bytes()
+                        .to_vec()
+                } else if let Some((nonzero, rn)) = cbz.filter(|_| target >= here + 4) {
+                    // (CBZ cannot branch to the very next halfword: then
+                    // the B<c> form below is used.)
+                    let off = target - (here + 4);
+                    let hw = 0xb100
+                        | (nonzero as u32) << 11
+                        | (off >> 6 & 1) << 9
+                        | (off >> 1 & 0x1f) << 3
+                        | rn;
+                    (hw as u16).to_le_bytes().to_vec()
+                } else {
+                    let off = (target.wrapping_sub(here + 4) as i32) >> 1;
+                    ((0xd000 | cond << 8 | (off as u32 & 0xff)) as u16)
+                        .to_le_bytes()
+                        .to_vec()
+                };
+                GenInsn { bytes, op: Op::Nop }
+            }
+        })
+        .collect();
+    Case {
+        thumb,
+        state,
+        insns,
+    }
+}
+
 fn gen_case(rng: &mut Rng, class: Class) -> Case {
+    if class == Class::Flow {
+        return gen_flow_case(rng);
+    }
     let thumb = rng.below(2) == 0;
     let mut state = random_state(rng);
     let n = if class == Class::Mem {
@@ -635,7 +750,7 @@ fn parse_args() -> Result<Config> {
     let mut args = std::env::args().skip(1);
     let mut seed = 1u64;
     let mut cases = 2000usize;
-    let mut classes = vec![Class::Alu, Class::Mem, Class::Vfp, Class::Neon];
+    let mut classes = vec![Class::Alu, Class::Mem, Class::Vfp, Class::Neon, Class::Flow];
     let mut reference = vec!["qemu-arm".to_string(), "-cpu".into(), "cortex-a15".into()];
     let mut subject = vec!["target/release/rsemu-arm".to_string()];
     let mut harness = PathBuf::from("build/difftest/harness");
@@ -653,6 +768,7 @@ fn parse_args() -> Result<Config> {
                         "mem" => Ok(Class::Mem),
                         "vfp" => Ok(Class::Vfp),
                         "neon" => Ok(Class::Neon),
+                        "flow" => Ok(Class::Flow),
                         _ => bail!("unknown class {c}"),
                     })
                     .collect::<Result<_>>()?
@@ -715,18 +831,35 @@ fn main() -> Result<()> {
         let bad: Vec<usize> = (0..cases.len())
             .filter(|&i| !differences(&want[i], &got[i]).is_empty())
             .collect();
+        if std::env::var_os("DIFFTEST_SHOW_FAULTS").is_some() {
+            if let Some(i) = (0..cases.len()).find(|&i| matches!(&want[i], Outcome::Died(_))) {
+                for gi in &cases[i].insns {
+                    println!(
+                        "  fault case {i}: {:02x?} {}",
+                        gi.bytes,
+                        disasm(&cs_arm, &cs_thumb, cases[i].thumb, &gi.bytes)
+                    );
+                }
+            }
+        }
+        let both_died = (0..cases.len())
+            .filter(|&i| matches!((&want[i], &got[i]), (Outcome::Died(_), Outcome::Died(_))))
+            .count();
         println!(
-            "{:5}: {} cases, {} instructions, {} divergent",
+            "{:5}: {} cases, {} instructions, {} divergent, {} fault in both",
             class.name(),
             cases.len(),
             insns,
-            bad.len()
+            bad.len(),
+            both_died
         );
         for &i in bad.iter().take(cfg.show) {
             let c = &cases[i];
             // Minimise: the first instruction that diverges on its own.
             let mut culprit = None;
-            if c.insns.len() > 1 {
+            // (Flow cases branch between their instructions: no single
+            // instruction stands alone.)
+            if c.insns.len() > 1 && class != Class::Flow {
                 let singles: Vec<Case> = c
                     .insns
                     .iter()

@@ -584,7 +584,8 @@ fn t32_sat(f: &Fields, signed: bool) -> Op {
         return Op::Sat16 {
             signed,
             rd: f.reg('d'),
-            bits: ((f.get('b') & 0xf) + signed as u32) as u8,
+            // The set bit 4 widens the saturation field as QEMU reads it.
+            bits: (f.get('b') + signed as u32) as u8,
             rn: f.reg('n'),
         };
     }
