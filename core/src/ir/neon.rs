@@ -512,6 +512,9 @@ pub enum NeonInsn {
         rn: Reg,
         /// Writeback.
         wb: Writeback,
+        /// Alignment the encoding's hint requires of the base address, in
+        /// bytes (1: none); a misaligned base is an alignment fault.
+        align: u8,
     },
     /// VLDn/VSTn (single n-element structure to or from one lane).
     Lane {
@@ -531,6 +534,9 @@ pub enum NeonInsn {
         rn: Reg,
         /// Writeback.
         wb: Writeback,
+        /// Alignment the encoding's hint requires of the base address, in
+        /// bytes (1: none); a misaligned base is an alignment fault.
+        align: u8,
     },
     /// VLDn (single n-element structure to all lanes).
     AllLanes {
@@ -548,5 +554,8 @@ pub enum NeonInsn {
         rn: Reg,
         /// Writeback.
         wb: Writeback,
+        /// Alignment the encoding's hint requires of the base address, in
+        /// bytes (1: none); a misaligned base is an alignment fault.
+        align: u8,
     },
 }

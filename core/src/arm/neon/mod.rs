@@ -600,6 +600,8 @@ fn multi(f: &Fields) -> Op {
         vd: d,
         rn: bits(raw, 19, 16) as u8,
         wb: writeback(bits(raw, 3, 0), 8 * n * regs),
+        // align 00: none, else 64 << align bits.
+        align: if align == 0 { 1 } else { 4 << align },
     })
 }
 
@@ -640,6 +642,7 @@ fn lane(f: &Fields) -> Op {
         vd: d,
         rn: bits(raw, 19, 16) as u8,
         wb: writeback(bits(raw, 3, 0), n << size),
+        align: lane_alignment(n, size, ia),
     })
 }
 
@@ -673,5 +676,29 @@ fn all_lanes(f: &Fields) -> Op {
         vd: d,
         rn: bits(raw, 19, 16) as u8,
         wb: writeback(bits(raw, 3, 0), n << size),
+        align: match (n, a) {
+            (_, false) => 1,
+            (1, true) => 1 << size,
+            (2, true) => 2 << size,
+            (4, true) if size == 0 => 4,
+            (4, true) if size == 1 => 8,
+            (4, true) => 8 << (raw >> 6 & 3 == 3) as u32,
+            _ => 1,
+        },
     })
+}
+
+/// The alignment a single-lane VLDn/VSTn's index_align field requires.
+fn lane_alignment(n: u32, size: u32, ia: u32) -> u8 {
+    let low = ia & 1 != 0;
+    match (n, size) {
+        (1, 1) if low => 2,
+        (1, 2) if ia & 3 == 3 => 4,
+        (2, s) if low => 2 << s,
+        (4, 0) if low => 4,
+        (4, 1) if low => 8,
+        (4, 2) if ia & 3 == 1 => 8,
+        (4, 2) if ia & 3 == 2 => 16,
+        _ => 1,
+    }
 }

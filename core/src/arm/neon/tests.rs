@@ -312,9 +312,16 @@ fn fields_are_resolved() {
             size: 2,
             vd: 1,
             rn: 0,
-            wb: Writeback::Reg(2)
+            wb: Writeback::Reg(2),
+            align: 1
         }
     );
+    // vst4.8 {d8-d11}, [r1:128]! requires 16-byte alignment (found by the
+    // difftest: the hint is an architectural check, not a hint).
+    assert!(matches!(
+        insn(0xf401802d),
+        NeonInsn::Multi { align: 16, .. }
+    ));
     // vmvn.i32 d0, #0x12ff stores the inverted immediate.
     assert_eq!(
         insn(0xf2810c32),

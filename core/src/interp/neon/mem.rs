@@ -43,6 +43,23 @@ fn write_back(cpu: &mut CpuState, rn: u8, wb: Writeback, base: u32) {
     cpu.r[rn as usize] = base.wrapping_add(inc);
 }
 
+/// The alignment check an encoding's hint asks for (an alignment fault,
+/// SIGBUS in user mode, which Linux does not fix up for NEON).
+fn check_alignment(base: u32, align: u8, load: bool) -> MemResult<()> {
+    if align > 1 && base & (align as u32 - 1) != 0 {
+        return Err(crate::mem::MemFault {
+            addr: base,
+            access: if load {
+                crate::mem::Access::Read
+            } else {
+                crate::mem::Access::Write
+            },
+            kind: crate::mem::FaultKind::Alignment,
+        });
+    }
+    Ok(())
+}
+
 /// Executes a VLDn/VSTn.
 pub(super) fn exec<M: GuestMemory>(
     cpu: &mut CpuState,
@@ -59,8 +76,10 @@ pub(super) fn exec<M: GuestMemory>(
             vd,
             rn,
             wb,
+            align,
         } => {
             let base = cpu.r[rn as usize];
+            check_alignment(base, align, load)?;
             if n == 1 {
                 for r in 0..regs as usize {
                     let addr = base.wrapping_add(8 * r as u32);
@@ -100,8 +119,10 @@ pub(super) fn exec<M: GuestMemory>(
             vd,
             rn,
             wb,
+            align,
         } => {
             let base = cpu.r[rn as usize];
+            check_alignment(base, align, load)?;
             for i in 0..n as usize {
                 let addr = base.wrapping_add((i as u32) << size);
                 let d = (vd as usize + i * inc as usize) % 32;
@@ -122,8 +143,10 @@ pub(super) fn exec<M: GuestMemory>(
             vd,
             rn,
             wb,
+            align,
         } => {
             let base = cpu.r[rn as usize];
+            check_alignment(base, align, true)?;
             for i in 0..n as usize {
                 let x = dup(
                     read(mem, base.wrapping_add((i as u32) << size), size)?,

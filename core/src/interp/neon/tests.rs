@@ -693,3 +693,29 @@ fn random_instructions_never_panic() {
         }
     }
 }
+
+#[test]
+fn alignment_hints_fault_when_misaligned() {
+    let (mut cpu, mut mem) = setup();
+    // vst1.64 {d0, d1}, [r0:128]
+    cpu.r[0] = BASE + 8; // 8-aligned only
+    let r = match decode(0xf4000aef, 0) {
+        Some(Op::Neon(n)) => exec(&mut cpu, &mut mem, &n),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        matches!(
+            r,
+            Err(crate::mem::MemFault {
+                kind: crate::mem::FaultKind::Alignment,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    cpu.r[0] = BASE + 16;
+    match decode(0xf4000aef, 0) {
+        Some(Op::Neon(n)) => exec(&mut cpu, &mut mem, &n).unwrap(),
+        other => panic!("{other:?}"),
+    }
+}
