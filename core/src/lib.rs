@@ -11,8 +11,9 @@ pub mod exec;
 pub mod fp;
 pub mod interp;
 pub mod ir;
+pub mod jit;
 pub mod mem;
 
 pub use arm::cpu::CpuState;
-pub use exec::{Engine, Exit};
+pub use exec::{Accel, Engine, Exit};
 pub use mem::{GuestMemory, MemFault};

@@ -27,7 +27,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use rsemu_core::{mem::FaultKind, CpuState, Engine, Exit};
+use rsemu_core::{mem::FaultKind, Accel, CpuState, Engine, Exit};
 
 /// Options, spelled as qemu-arm spells them (single dash accepted).
 #[derive(Parser, Debug)]
@@ -58,7 +58,7 @@ struct Cli {
     /// Debug logging: comma-separated items (exec).
     #[arg(short = 'd', value_name = "ITEMS")]
     debug: Option<String>,
-    /// Execution backend: interp.
+    /// Execution backend: jit (hot code compiled to x86-64) or interp.
     #[arg(long = "accel", value_name = "NAME", default_value = "interp")]
     accel: String,
     /// The ARM program.
@@ -168,9 +168,11 @@ fn run() -> Result<i32> {
             anyhow::bail!("unknown CPU model '{cpu}' (known: {})", known.join(", "));
         }
     }
-    if cli.accel != "interp" {
-        anyhow::bail!("unknown accelerator '{}' (available: interp)", cli.accel);
-    }
+    let accel = match cli.accel.as_str() {
+        "interp" => Accel::Interp,
+        "jit" => Accel::Jit,
+        other => anyhow::bail!("unknown accelerator '{other}' (available: jit, interp)"),
+    };
     let sysroot = cli
         .sysroot
         .clone()
@@ -204,6 +206,16 @@ fn run() -> Result<i32> {
     // Default FPSCR for Linux user space: round to nearest, no traps.
     cpu.fpscr = 0;
     let mut engine = Engine::new();
+    engine
+        .set_accel(accel)
+        .map_err(|e| anyhow::anyhow!("cannot start the JIT: {e}"))?;
+    // Debugging and tests: compile blocks after this many runs (1: all).
+    if let Some(n) = std::env::var("RSEMU_JIT_THRESHOLD")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        engine.set_jit_threshold(n);
+    }
     for item in cli
         .debug
         .as_deref()
@@ -220,6 +232,7 @@ fn run() -> Result<i32> {
     signal::init(&engine.interrupt);
     let mut proc = syscall::Process::new(space, loaded.exe, loaded.auxv, sysroot, strace);
     proc.args = loaded.args;
+    proc.accel = accel;
     proc.signals.inherit_from_host();
     // The main thread ending with exit (not exit_group) ends the process
     // too: its status is the process's.

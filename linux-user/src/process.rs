@@ -295,6 +295,10 @@ fn exec_path(p: &Process, raw_path: Vec<u8>, argv_addr: u32, envp_addr: u32) -> 
         if p.strace {
             args.push(cstr(b"-strace")?);
         }
+        if p.accel == rsemu_core::Accel::Jit {
+            args.push(cstr(b"-accel")?);
+            args.push(cstr(b"jit")?);
+        }
         if let Some(a0) = argv.first() {
             args.push(cstr(b"-0")?);
             args.push(cstr(a0)?);

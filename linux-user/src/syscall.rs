@@ -39,6 +39,8 @@ pub struct Process {
     pub clear_child_tid: u32,
     /// The emulator's own executable, for re-running ARM programs on execve.
     pub emulator: PathBuf,
+    /// The execution backend, passed on to ARM programs this one execs.
+    pub accel: rsemu_core::Accel,
     reported: Arc<Mutex<HashSet<u32>>>,
 }
 
@@ -73,6 +75,7 @@ impl Process {
             strace,
             clear_child_tid: 0,
             emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
+            accel: rsemu_core::Accel::Interp,
             reported: Arc::new(Mutex::new(HashSet::new())),
         }
     }
@@ -89,6 +92,7 @@ impl Process {
             strace: self.strace,
             clear_child_tid: 0,
             emulator: self.emulator.clone(),
+            accel: self.accel,
             reported: self.reported.clone(),
         }
     }

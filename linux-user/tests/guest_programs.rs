@@ -13,8 +13,12 @@
 //! * `// signal: N`        the guest must be killed by signal N
 //!
 //! Each case runs in its own fresh temporary working directory, with a 20 s
-//! timeout. `RSEMU_GUEST_FILTER=substring` selects cases by file name
-//! (`NAME.VARIANT`); `RSEMU_GUEST_JOBS=N` sets the number of worker threads.
+//! timeout, once per backend: the interpreter, and the JIT compiling every
+//! block at its first run (`RSEMU_JIT_THRESHOLD=1`, so the compiled code,
+//! not the interpreter, runs nearly all of the program).
+//! `RSEMU_GUEST_FILTER=substring` selects cases by `NAME.VARIANT/ACCEL`;
+//! `RSEMU_ACCELS=interp,jit` the backends; `RSEMU_GUEST_JOBS=N` sets the
+//! number of worker threads.
 
 use std::collections::VecDeque;
 use std::fs;
@@ -39,8 +43,10 @@ enum Want {
 
 #[derive(Debug, Clone)]
 struct Case {
-    /// `NAME.VARIANT`
+    /// `NAME.VARIANT/ACCEL`
     file: String,
+    /// The `-accel` backend.
+    accel: String,
     name: String,
     variant: String,
     binary: PathBuf,
@@ -103,6 +109,7 @@ fn parse_case(binary: PathBuf) -> Result<Case, String> {
     Ok(Case {
         expected: src_dir.join(format!("{name}.expected")),
         file,
+        accel: String::new(),
         name,
         variant,
         binary,
@@ -122,9 +129,10 @@ struct Outcome {
 }
 
 fn run_case(case: &Case, scratch: &Path) -> Result<Outcome, String> {
-    let cwd = scratch.join(&case.file);
+    let cwd = scratch.join(case.file.replace('/', "."));
     fs::create_dir_all(&cwd).map_err(|e| format!("mkdir {}: {e}", cwd.display()))?;
     let mut cmd = Command::new(EMULATOR);
+    cmd.arg("-accel").arg(&case.accel);
     if case.variant.starts_with("dyn") {
         // Dynamically linked: the ELF interpreter and libraries come from
         // Debian's cross sysroot.
@@ -135,6 +143,7 @@ fn run_case(case: &Case, scratch: &Path) -> Result<Outcome, String> {
         .current_dir(&cwd)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
+        .env("RSEMU_JIT_THRESHOLD", "1")
         .envs(case.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -267,9 +276,10 @@ fn check(case: &Case, scratch: &Path) -> Result<Duration, String> {
         Ok(out.elapsed)
     } else {
         let mut msg = format!(
-            "{} [{}] ({} {:?}, args {:?}):\n  {}",
+            "{} [{} {}] ({} {:?}, args {:?}):\n  {}",
             case.name,
             case.variant,
+            case.accel,
             case.binary.display(),
             out.elapsed,
             case.args,
@@ -301,15 +311,21 @@ fn guest_programs() {
     );
     bins.sort();
     let filter = std::env::var("RSEMU_GUEST_FILTER").unwrap_or_default();
+    let accels = std::env::var("RSEMU_ACCELS").unwrap_or_else(|_| "interp,jit".into());
     let mut failures = Vec::new();
     let mut cases = VecDeque::new();
     for b in bins {
-        let fname = b.file_name().unwrap().to_string_lossy().into_owned();
-        if !filter.is_empty() && !fname.contains(&filter) {
-            continue;
-        }
         match parse_case(b) {
-            Ok(c) => cases.push_back(c),
+            Ok(c) => {
+                for accel in accels.split(',') {
+                    let mut c = c.clone();
+                    c.file = format!("{}/{accel}", c.file);
+                    c.accel = accel.to_string();
+                    if filter.is_empty() || c.file.contains(&filter) {
+                        cases.push_back(c);
+                    }
+                }
+            }
             Err(e) => failures.push(e),
         }
     }

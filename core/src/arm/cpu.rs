@@ -154,6 +154,12 @@ impl CpuState {
     }
 }
 
+/// The pass mask of a condition: bit `nzcv` is set when the condition
+/// passes with those flags (the JIT tests it with one `bt`).
+pub fn cond_mask(cond: crate::ir::Cond) -> u16 {
+    COND_TABLE[cond as usize]
+}
+
 /// For each condition, bit `nzcv` says whether it passes with those flags.
 const COND_TABLE: [u16; 15] = {
     let mut t = [0u16; 15];

@@ -12,7 +12,18 @@ use rustc_hash::FxHashMap;
 
 use crate::arm::{self, cpu::CpuState};
 use crate::interp;
+use crate::ir::Op;
+use crate::jit::{self, Jit};
 use crate::mem::{GuestMemory, MemFault};
+
+/// Which backend runs guest code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accel {
+    /// The interpreter only.
+    Interp,
+    /// Hot blocks compiled to x86-64 (the interpreter runs the rest).
+    Jit,
+}
 
 /// Why the engine stopped running guest code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,12 +98,42 @@ impl SharedInvalidations {
 const FAST_SLOTS: usize = 4096;
 const NO_BLOCK: u32 = u32::MAX;
 
+/// A cached block: its interpreter form, how often it ran, and its
+/// compiled code once it is hot (0 until then).
+struct Slot {
+    code: interp::fast::Compiled,
+    hits: u32,
+    native: u64,
+    /// The JIT could not compile it: stay interpreted.
+    refused: bool,
+}
+
+impl Slot {
+    fn new(code: interp::fast::Compiled) -> Slot {
+        Slot {
+            code,
+            hits: 0,
+            native: 0,
+            refused: false,
+        }
+    }
+}
+
+/// Whether a block branches back to its own start: it may run for a long
+/// time inside one interpreter call, so it is compiled at once.
+fn loops_to_self(block: &crate::ir::Block) -> bool {
+    block.insns.iter().any(|i| match i.op {
+        Op::Branch { target } | Op::CompareBranch { target, .. } => target == block.start,
+        _ => false,
+    })
+}
+
 /// Translated-code cache plus the dispatch loop.
 ///
 /// Blocks live in a slab and are named by index, so the hot lookup is a
 /// direct-mapped table probe with no reference counting.
 pub struct Engine {
-    slab: Vec<interp::fast::Compiled>,
+    slab: Vec<Slot>,
     free: Vec<u32>,
     map: FxHashMap<(u32, u32), u32>,
     fast: Vec<(u32, u32, u32)>,
@@ -105,6 +146,8 @@ pub struct Engine {
     pub trace_exec: bool,
     shared: Arc<SharedInvalidations>,
     seen: u64,
+    jit: Option<Box<Jit>>,
+    jit_threshold: u32,
 }
 
 impl Default for Engine {
@@ -130,7 +173,39 @@ impl Engine {
             trace_exec: false,
             shared: Arc::new(SharedInvalidations::default()),
             seen: 0,
+            jit: None,
+            jit_threshold: jit::HOT_THRESHOLD,
         }
+    }
+
+    /// Sets how many times a block runs interpreted before it is compiled
+    /// (1: compile everything at first use, as tests of the JIT want).
+    pub fn set_jit_threshold(&mut self, runs: u32) {
+        self.jit_threshold = runs.max(1);
+    }
+
+    /// Chooses the backend. Fails if the JIT cannot get executable memory.
+    pub fn set_accel(&mut self, accel: Accel) -> Result<(), String> {
+        self.jit = match accel {
+            Accel::Interp => None,
+            Accel::Jit => Some(Box::new(Jit::new()?)),
+        };
+        self.invalidate_local_all();
+        Ok(())
+    }
+
+    /// The backend in use.
+    pub fn accel(&self) -> Accel {
+        if self.jit.is_some() {
+            Accel::Jit
+        } else {
+            Accel::Interp
+        }
+    }
+
+    /// Blocks compiled by the JIT so far (statistics).
+    pub fn blocks_compiled(&self) -> u64 {
+        self.jit.as_ref().map_or(0, |j| j.blocks_compiled)
     }
 
     /// An engine for another guest thread: its own block cache and
@@ -140,6 +215,11 @@ impl Engine {
         e.shared = self.shared.clone();
         e.seen = self.shared.epoch.load(Ordering::SeqCst);
         e.trace_exec = self.trace_exec;
+        e.jit_threshold = self.jit_threshold;
+        if self.jit.is_some() {
+            // A thread that cannot get code memory still runs, interpreted.
+            let _ = e.set_accel(Accel::Jit);
+        }
         e
     }
 
@@ -178,7 +258,7 @@ impl Engine {
         let (start, end) = (start as u64, start as u64 + len as u64);
         let slab = &self.slab;
         let overlaps = |id: u32| {
-            let b = &slab[id as usize].block;
+            let b = &slab[id as usize].code.block;
             (b.start as u64) < end && (b.end as u64) > start
         };
         let dead: Vec<u32> = self
@@ -196,9 +276,27 @@ impl Engine {
                 *slot = (0, 0, NO_BLOCK);
             }
         }
+        // Compiled code may chain into a dropped block or run its
+        // instructions: drop all compiled code with it.
+        if dead.iter().any(|&id| self.slab[id as usize].native != 0) {
+            self.flush_jit();
+        }
         for id in dead {
-            self.slab[id as usize].block.insns = Vec::new();
+            self.slab[id as usize].code.block.insns = Vec::new();
+            self.slab[id as usize].native = 0;
             self.free.push(id);
+        }
+    }
+
+    /// Drops all compiled code (blocks fall back to the interpreter until
+    /// they are hot again).
+    fn flush_jit(&mut self) {
+        if let Some(jit) = &mut self.jit {
+            jit.flush();
+            for slot in &mut self.slab {
+                slot.native = 0;
+                slot.hits = 0;
+            }
         }
     }
 
@@ -208,6 +306,9 @@ impl Engine {
     }
 
     fn invalidate_local_all(&mut self) {
+        if let Some(jit) = &mut self.jit {
+            jit.flush();
+        }
         self.slab.clear();
         self.free.clear();
         self.map.clear();
@@ -231,11 +332,11 @@ impl Engine {
                 self.blocks_translated += 1;
                 let id = match self.free.pop() {
                     Some(id) => {
-                        self.slab[id as usize] = block;
+                        self.slab[id as usize] = Slot::new(block);
                         id
                     }
                     None => {
-                        self.slab.push(block);
+                        self.slab.push(Slot::new(block));
                         (self.slab.len() - 1) as u32
                     }
                 };
@@ -249,12 +350,16 @@ impl Engine {
 
     /// Runs guest code from `cpu.r[15]` until an [`Exit`].
     pub fn run<M: GuestMemory>(&mut self, cpu: &mut CpuState, mem: &mut M) -> Exit {
+        // The direct-branch exit compiled code last left through, to point
+        // at the next block once that one is compiled.
+        let mut patch_site = 0u64;
         loop {
             if self.interrupt.load(Ordering::Relaxed) {
                 return Exit::Interrupted;
             }
             if self.shared.epoch.load(Ordering::Relaxed) != self.seen {
                 self.sync_invalidations();
+                patch_site = 0;
             }
             let id = match self.lookup(cpu, mem) {
                 Ok(id) => id,
@@ -265,7 +370,23 @@ impl Engine {
                     }
                 }
             };
-            let code = &self.slab[id as usize];
+            if self.jit.is_some() && !self.trace_exec {
+                let entry = self.native_entry(id, cpu, mem, &mut patch_site);
+                if entry != 0 {
+                    let jit = self.jit.as_mut().expect("jit");
+                    if patch_site != 0 {
+                        jit.patch(patch_site, entry);
+                    }
+                    let (status, site, exit) = jit.run(cpu, mem, &self.interrupt, entry);
+                    patch_site = site;
+                    match status {
+                        jit::STATUS_LOOKUP | jit::STATUS_INTERRUPTED => continue,
+                        _ => return exit.expect("compiled code left with an exit"),
+                    }
+                }
+                patch_site = 0;
+            }
+            let code = &self.slab[id as usize].code;
             let block = &code.block;
             if self.trace_exec {
                 eprintln!(
@@ -282,5 +403,44 @@ impl Engine {
                 return exit;
             }
         }
+    }
+
+    /// The compiled entry of block `id`, compiling it if it is hot now; 0
+    /// to interpret it.
+    fn native_entry<M: GuestMemory>(
+        &mut self,
+        id: u32,
+        cpu: &CpuState,
+        mem: &M,
+        patch_site: &mut u64,
+    ) -> u64 {
+        let slot = &mut self.slab[id as usize];
+        if slot.native != 0 || slot.refused {
+            return slot.native;
+        }
+        slot.hits += 1;
+        if slot.hits < self.jit_threshold && !loops_to_self(&slot.code.block) {
+            return 0;
+        }
+        let key = state_key(cpu);
+        for _ in 0..2 {
+            let jit = self.jit.as_mut().expect("jit");
+            match jit.compile(&self.slab[id as usize].code.block, key, mem) {
+                Ok(Some(c)) => {
+                    self.slab[id as usize].native = c.entry;
+                    return c.entry;
+                }
+                Ok(None) => {
+                    self.slab[id as usize].refused = true;
+                    return 0;
+                }
+                Err(jit::ArenaFull) => {
+                    // Code memory is full: start over.
+                    self.flush_jit();
+                    *patch_site = 0;
+                }
+            }
+        }
+        0
     }
 }

@@ -16,7 +16,7 @@ use crate::mem::{Access, FaultKind, GuestMemory, MemFault, MemResult};
 use alu::*;
 
 /// What an instruction did to control flow.
-enum Flow {
+pub(crate) enum Flow {
     /// Go on with the next instruction.
     Next,
     /// PC (and maybe the state) was written: leave the block.
@@ -182,6 +182,19 @@ fn coproc_read(cpu: &CpuState, cp: u8, opc1: u8, crn: u8, crm: u8, opc2: u8) -> 
         (15, 0, 13, 0, 3) => Some(cpu.tpidruro),
         _ => None,
     }
+}
+
+/// Runs one instruction (its condition already checked) by the reference
+/// semantics: the JIT's slow paths and rare instructions come here. PC reads
+/// as the instruction's address + 8 / + 4.
+pub(crate) fn exec_one<M: GuestMemory>(
+    cpu: &mut CpuState,
+    mem: &mut M,
+    insn: &Insn,
+    thumb: bool,
+) -> Flow {
+    cpu.r[15] = insn.pc_read(thumb);
+    exec(cpu, mem, insn, thumb)
 }
 
 #[inline(always)]

@@ -12,6 +12,7 @@
 //! A translated [`Block`] is a straight-line run of [`Insn`]s ending at a
 //! branch, an exception-raising instruction, a page boundary or a size limit.
 
+pub mod flags;
 pub mod neon;
 pub mod vfp;
 

@@ -4,6 +4,8 @@
 //! implement it over a software MMU and device bus. The interpreter is
 //! generic over it, so each mode's accessors inline into the hot path.
 
+pub mod paged;
+
 /// The kind of access that faulted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -49,6 +51,21 @@ impl MemFault {
 /// Result of a guest memory access.
 pub type MemResult<T> = Result<T, MemFault>;
 
+/// A guest address space laid out flat in host memory, which JIT code may
+/// access inline: guest address `a` is host `base + a` for every 32-bit `a`,
+/// and `page_flags[a >> 12]` holds the page's permissions.
+#[derive(Clone, Copy, Debug)]
+pub struct DirectMap {
+    /// Host address of guest address 0 (a 4 GiB reservation).
+    pub base: *mut u8,
+    /// One byte per 4 KiB guest page (2^20 entries).
+    pub page_flags: *const u8,
+    /// The flag bit that allows data reads.
+    pub read_bit: u8,
+    /// The flag bit that allows data writes.
+    pub write_bit: u8,
+}
+
 /// Guest memory as the CPU sees it (little-endian, unaligned accesses
 /// allowed for the plain loads and stores as with SCTLR.A clear).
 pub trait GuestMemory {
@@ -83,6 +100,13 @@ pub trait GuestMemory {
     fn swap(&mut self, addr: u32, size: u8, new: u32) -> MemResult<u32>;
     /// Fetches an instruction halfword (needs execute permission).
     fn fetch_u16(&mut self, addr: u32) -> MemResult<u16>;
+    /// The flat host layout of this memory, if it has one. Backends that
+    /// generate code use it to access memory inline and fall back to the
+    /// methods above when a check fails; `None` sends every access through
+    /// the methods.
+    fn direct_map(&self) -> Option<DirectMap> {
+        None
+    }
     /// Fetches an instruction word (needs execute permission).
     fn fetch_u32(&mut self, addr: u32) -> MemResult<u32> {
         let lo = self.fetch_u16(addr)? as u32;

@@ -1,0 +1,239 @@
+//! The JIT backend: IR blocks compiled to x86-64 machine code.
+//!
+//! The engine interprets a block first and compiles it once it has run
+//! [`HOT_THRESHOLD`] times (or at once if it loops to itself), so cold code
+//! never pays for compilation. Compiled code works on the same
+//! [`CpuState`] as the interpreter: guest registers and flags stay in
+//! memory (`rbx` points at the state), every instruction commits its
+//! results before the next one starts, and so the state is exact wherever
+//! compiled code stops: at a fault, an exit or an interrupt.
+//!
+//! Control leaves compiled code with a status in `eax`:
+//! - [`STATUS_LOOKUP`]: `cpu.r[15]`, `thumb` and `itstate` name the next
+//!   block. If the exit was a direct branch, `JitCtx::patch_site` holds the
+//!   address of its `jmp rel32`, which the engine points at the target once
+//!   the target is compiled (block chaining).
+//! - [`STATUS_EXIT`]: `JitCtx::exit` holds the [`Exit`].
+//! - [`STATUS_INTERRUPTED`]: the interrupt flag was seen at a block entry.
+//!
+//! Indirect branches (BX, POP {pc}, LDR pc) look the target up in a
+//! direct-mapped table from compiled code and jump straight to it when it is
+//! compiled. Instructions without a native template, and memory accesses
+//! whose inline check fails, run through the interpreter's reference
+//! semantics in one helper call ([`helpers::generic`]).
+//!
+//! Host registers in compiled code: `rbx` = `&mut CpuState`, `rbp` =
+//! `&mut JitCtx`, `r12` = host address of guest 0 and `r13` = the page-flag
+//! table (for inline memory access), `r14` = the interrupt flag. See
+//! `docs/jit.md`.
+
+mod arena;
+mod helpers;
+mod x86_64;
+
+use std::ffi::c_void;
+use std::sync::atomic::AtomicBool;
+
+use crate::arm::cpu::CpuState;
+use crate::exec::Exit;
+use crate::ir::Block;
+use crate::mem::GuestMemory;
+use arena::CodeArena;
+
+/// Executions after which a block is compiled.
+pub const HOT_THRESHOLD: u32 = 32;
+
+/// Look up the next block from the CPU state.
+pub const STATUS_LOOKUP: u32 = 1;
+/// `JitCtx::exit` holds why the engine stops.
+pub const STATUS_EXIT: u32 = 2;
+/// The interrupt flag was raised.
+pub const STATUS_INTERRUPTED: u32 = 3;
+
+/// Entries in the indirect-branch table.
+const TABLE_SLOTS: usize = 4096;
+
+/// Bytes of executable memory per JIT (reserved, committed as used).
+const ARENA_SIZE: usize = 64 << 20;
+
+/// What compiled code and its helpers share while it runs. `repr(C)`: the
+/// generated code reads the pointer fields at fixed offsets.
+#[repr(C)]
+pub struct JitCtx {
+    cpu: *mut CpuState,
+    mem: *mut c_void,
+    mem_base: *mut u8,
+    page_flags: *const u8,
+    interrupt: *const AtomicBool,
+    table: *const TableEntry,
+    /// Address of the `jmp rel32` the last direct-branch exit left through,
+    /// or 0.
+    patch_site: u64,
+    /// Set by helpers before they return the exit status.
+    exit: Option<Exit>,
+}
+
+/// One slot of the indirect-branch table: `tag` is `pc | key << 32` (key as
+/// in the engine: Thumb bit and ITSTATE), `code` the compiled entry.
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct TableEntry {
+    tag: u64,
+    code: u64,
+}
+
+const EMPTY: TableEntry = TableEntry {
+    tag: u64::MAX,
+    code: 0,
+};
+
+/// The slot of (pc, key) in the indirect-branch table; the generated lookup
+/// computes the same function.
+fn table_slot(pc: u32, key: u32) -> usize {
+    (((pc >> 1) ^ (key << 7)) as usize) & (TABLE_SLOTS - 1)
+}
+
+/// Addresses of the code shared by all blocks.
+#[derive(Clone, Copy, Debug)]
+struct Stubs {
+    /// `extern "sysv64" fn(ctx, code) -> status`: saves host registers,
+    /// loads the fixed ones and jumps to `code`.
+    enter: u64,
+    /// Restores host registers and returns `eax` to the caller of `enter`.
+    epilogue: u64,
+    /// Indirect branch: looks up the CPU state in the table.
+    lookup: u64,
+    /// After a helper returned non-zero: 1 = jump (lookup), 2 = exit.
+    helper_status: u64,
+    /// Leaves with [`STATUS_INTERRUPTED`].
+    interrupted: u64,
+}
+
+/// A compiled-code cache for one engine (one guest thread).
+pub struct Jit {
+    arena: CodeArena,
+    stubs: Stubs,
+    stubs_end: usize,
+    table: Box<[TableEntry]>,
+    /// Blocks compiled since the last flush (statistics).
+    pub blocks_compiled: u64,
+    /// Blocks the compiler refused (left to the interpreter).
+    pub blocks_refused: u64,
+}
+
+// SAFETY: the arena and table are owned by this Jit and used only by the
+// thread that owns the engine; the raw pointers are not shared.
+unsafe impl Send for Jit {}
+
+type EnterFn = unsafe extern "sysv64" fn(*mut JitCtx, u64) -> u32;
+
+/// The code arena has no room left: flush and compile again.
+#[derive(Debug)]
+pub struct ArenaFull;
+
+/// The result of compiling a block.
+pub struct Compiled {
+    /// Entry address.
+    pub entry: u64,
+}
+
+impl Jit {
+    /// A JIT with an empty cache. Fails if executable memory cannot be
+    /// mapped or the stubs cannot be assembled.
+    pub fn new() -> Result<Jit, String> {
+        let mut arena =
+            CodeArena::new(ARENA_SIZE).map_err(|e| format!("mapping JIT code memory: {e}"))?;
+        let stubs = x86_64::emit_stubs(&mut arena).map_err(|e| format!("JIT stubs: {e}"))?;
+        let stubs_end = arena.mark();
+        Ok(Jit {
+            arena,
+            stubs,
+            stubs_end,
+            table: vec![EMPTY; TABLE_SLOTS].into_boxed_slice(),
+            blocks_compiled: 0,
+            blocks_refused: 0,
+        })
+    }
+
+    /// Drops all compiled blocks. Callers forget every entry address they
+    /// hold.
+    pub fn flush(&mut self) {
+        self.arena.reset_to(self.stubs_end);
+        self.table.iter_mut().for_each(|e| *e = EMPTY);
+    }
+
+    /// Compiles `block` (which must stay alive, unmoved, as long as the
+    /// code: generic steps point at its instructions). `key` is the
+    /// engine's state key of the block. Returns `None` if the block cannot
+    /// be compiled; [`ArenaFull`] if there is no room (flush and retry).
+    pub fn compile<M: GuestMemory>(
+        &mut self,
+        block: &Block,
+        key: u32,
+        mem: &M,
+    ) -> Result<Option<Compiled>, ArenaFull> {
+        let code = match x86_64::compile_block::<M>(block, &self.stubs, mem, self.arena.next_addr())
+        {
+            Ok(code) => code,
+            Err(_) => {
+                self.blocks_refused += 1;
+                return Ok(None);
+            }
+        };
+        let Some(entry) = self.arena.push(&code) else {
+            return Err(ArenaFull);
+        };
+        self.table[table_slot(block.start, key)] = TableEntry {
+            tag: block.start as u64 | (key as u64) << 32,
+            code: entry,
+        };
+        self.blocks_compiled += 1;
+        Ok(Some(Compiled { entry }))
+    }
+
+    /// Points the direct-branch exit at `site` (a `jmp rel32`) at `target`.
+    pub fn patch(&mut self, site: u64, target: u64) {
+        if !self.arena.contains(site, 5) {
+            return;
+        }
+        let rel = target.wrapping_sub(site + 5) as i64;
+        if i32::try_from(rel).is_ok() {
+            self.arena.patch_u32(site + 1, rel as u32);
+        }
+    }
+
+    /// Runs compiled code from `entry` until it leaves. Returns the status
+    /// and, for [`STATUS_LOOKUP`], the patch site (0 if none).
+    pub fn run<M: GuestMemory>(
+        &mut self,
+        cpu: &mut CpuState,
+        mem: &mut M,
+        interrupt: &AtomicBool,
+        entry: u64,
+    ) -> (u32, u64, Option<Exit>) {
+        let direct = mem.direct_map();
+        let mut ctx = JitCtx {
+            cpu,
+            mem: mem as *mut M as *mut c_void,
+            mem_base: direct.map_or(std::ptr::null_mut(), |d| d.base),
+            page_flags: direct.map_or(std::ptr::null(), |d| d.page_flags),
+            interrupt,
+            table: self.table.as_ptr(),
+            patch_site: 0,
+            exit: None,
+        };
+        // SAFETY: `enter` is the stub emitted by `emit_stubs` with this
+        // signature; `entry` is a block compiled by this Jit for memory type
+        // M (the engine compiles and runs with one memory type), still
+        // present since the engine drops entries on every flush. The context
+        // and everything it points to outlive the call.
+        let status = unsafe {
+            let enter: EnterFn = std::mem::transmute::<u64, EnterFn>(self.stubs.enter);
+            enter(&mut ctx, entry)
+        };
+        (status, ctx.patch_site, ctx.exit.take())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,244 @@
+//! The JIT against the interpreter: random guest code, translated into
+//! blocks the way the engine does, run from the same random state by both
+//! backends; the whole CPU state, the exit and memory must match.
+//!
+//! Memory is a real flat space (`PagedMem` over a 4 GiB reservation) so that
+//! compiled code takes its inline paths: a readable and writable scratch
+//! area, a read-only page and an unmapped page, with half the registers
+//! pointing into them.
+
+use std::sync::atomic::{AtomicBool, AtomicU8};
+
+use super::{Jit, STATUS_EXIT, STATUS_LOOKUP};
+use crate::arm::{cpu::CpuState, translate};
+use crate::exec::Exit;
+use crate::interp;
+use crate::ir::{Block, Op};
+use crate::mem::paged::{PagedMem, MAPPED, PAGES, PROT_EXEC, PROT_READ, PROT_WRITE};
+use crate::mem::GuestMemory;
+
+/// Code page, data pages, a read-only page and an unmapped page.
+const CODE: u32 = 0x1_0000;
+const DATA: u32 = 0x2_0000;
+const DATA_PAGES: u32 = 4;
+const RO: u32 = DATA + DATA_PAGES * 0x1000;
+
+struct Space {
+    base: *mut u8,
+    pages: Vec<AtomicU8>,
+}
+
+impl Space {
+    fn new() -> Space {
+        // SAFETY: a fresh private reservation, unmapped in Drop.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                1 << 32,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(base, libc::MAP_FAILED);
+        let base = base as *mut u8;
+        let pages: Vec<AtomicU8> = (0..PAGES).map(|_| AtomicU8::new(0)).collect();
+        let map = |addr: u32, len: u32, flags: u8| {
+            // SAFETY: inside the reservation made above.
+            let r = unsafe {
+                libc::mprotect(
+                    base.add(addr as usize) as *mut libc::c_void,
+                    len as usize,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                )
+            };
+            assert_eq!(r, 0);
+            for p in addr >> 12..(addr + len) >> 12 {
+                pages[p as usize].store(flags, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
+        map(CODE, 0x1000, MAPPED | PROT_READ | PROT_EXEC);
+        map(DATA, DATA_PAGES * 0x1000, MAPPED | PROT_READ | PROT_WRITE);
+        map(RO, 0x1000, MAPPED | PROT_READ);
+        Space { base, pages }
+    }
+
+    fn mem(&self) -> PagedMem<'_> {
+        // SAFETY: 4 GiB reservation alive as long as self; pages flagged
+        // accessible are host read-write.
+        unsafe { PagedMem::new(self.base, &self.pages) }
+    }
+
+    #[allow(clippy::mut_from_ref)]
+    fn bytes(&self, addr: u32, len: u32) -> &mut [u8] {
+        // SAFETY: callers pass ranges mapped read-write in `new`.
+        unsafe { std::slice::from_raw_parts_mut(self.base.add(addr as usize), len as usize) }
+    }
+}
+
+impl Drop for Space {
+    fn drop(&mut self) {
+        // SAFETY: unmaps the reservation made in `new`.
+        unsafe { libc::munmap(self.base as *mut libc::c_void, 1 << 32) };
+    }
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 16) as u32
+    }
+}
+
+fn random_state(rng: &mut Rng, thumb: bool) -> CpuState {
+    let mut cpu = CpuState::default();
+    const EDGES: [u32; 8] = [0, 1, u32::MAX, 0x7fff_ffff, 0x8000_0000, 31, 32, 33];
+    for r in 0..15 {
+        cpu.r[r] = match rng.next() % 4 {
+            0 | 1 => DATA + 0x800 + (rng.next() % (DATA_PAGES * 0x1000 - 0x1000)),
+            2 => EDGES[(rng.next() % 8) as usize],
+            _ => rng.next(),
+        };
+    }
+    cpu.r[15] = CODE;
+    cpu.thumb = thumb;
+    cpu.nzcv = rng.next() & 15;
+    cpu.q = rng.next() & 1 != 0;
+    cpu.ge = (rng.next() & 15) as u8;
+    for d in cpu.d.iter_mut() {
+        *d = (rng.next() as u64) << 32 | rng.next() as u64;
+    }
+    cpu
+}
+
+fn fill(space: &Space, rng: &mut Rng, thumb: bool) {
+    for chunk in space.bytes(CODE, 0x1000).chunks_mut(4) {
+        let v = if thumb {
+            // Mostly 16-bit encodings and 32-bit pairs, as Thumb code is.
+            rng.next()
+        } else {
+            // Mostly unconditional-or-common conditions.
+            let raw = rng.next();
+            if rng.next().is_multiple_of(4) {
+                raw
+            } else {
+                (raw & 0x0fff_ffff) | 0xe000_0000
+            }
+        };
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    for (i, b) in space
+        .bytes(DATA, DATA_PAGES * 0x1000)
+        .iter_mut()
+        .enumerate()
+    {
+        *b = (i as u32).wrapping_mul(2654435761) as u8;
+    }
+}
+
+fn state_of(c: &CpuState) -> impl PartialEq + std::fmt::Debug {
+    (
+        c.r,
+        c.nzcv,
+        c.q,
+        c.ge,
+        c.thumb,
+        c.itstate,
+        c.d,
+        c.fpscr,
+        c.exclusive,
+    )
+}
+
+fn loops(block: &Block) -> bool {
+    block.insns.iter().any(|i| match i.op {
+        Op::Branch { target } | Op::CompareBranch { target, .. } => target == block.start,
+        _ => false,
+    })
+}
+
+/// Runs `cases` random blocks; returns how many were compiled and compared.
+fn compare(thumb: bool, seed: u64, cases: usize) -> usize {
+    let space = Space::new();
+    let mut rng = Rng(seed);
+    let mut jit = Jit::new().expect("jit");
+    let mut compared = 0;
+    for case in 0..cases {
+        if case.is_multiple_of(64) {
+            fill(&space, &mut rng, thumb);
+        }
+        let start = CODE + 4 * (rng.next() % 512);
+        let it = 0;
+        let mut mem = space.mem();
+        let Ok(block) = translate(&mut mem, start, thumb, it) else {
+            continue;
+        };
+        if loops(&block) {
+            continue;
+        }
+        let data_before: Vec<u8> = space.bytes(DATA, DATA_PAGES * 0x1000).to_vec();
+        let mut cpu = random_state(&mut rng, thumb);
+        cpu.r[15] = start;
+        let init = cpu.clone();
+
+        let code = interp::fast::compile(block);
+        let mut c1 = init.clone();
+        let e1 = interp::fast::run(&mut c1, &mut mem, &code, &AtomicBool::new(false));
+        let data_interp: Vec<u8> = space.bytes(DATA, DATA_PAGES * 0x1000).to_vec();
+        if e1.is_none() && c1.r[15] == start {
+            continue;
+        }
+
+        space
+            .bytes(DATA, DATA_PAGES * 0x1000)
+            .copy_from_slice(&data_before);
+        jit.flush();
+        let key = thumb as u32;
+        let entry = match jit.compile(&code.block, key, &mem) {
+            Ok(Some(c)) => c.entry,
+            other => panic!("block at {start:#x} not compiled: {:?}", other.is_ok()),
+        };
+        // Indirect exits must not find this block again.
+        jit.table.iter_mut().for_each(|e| *e = super::EMPTY);
+        let mut c2 = init.clone();
+        let interrupt = AtomicBool::new(false);
+        let (status, _, e2) = jit.run(&mut c2, &mut mem, &interrupt, entry);
+        let e2: Option<Exit> = match status {
+            STATUS_LOOKUP => None,
+            STATUS_EXIT => e2,
+            s => panic!("unexpected status {s}"),
+        };
+        let data_jit: Vec<u8> = space.bytes(DATA, DATA_PAGES * 0x1000).to_vec();
+        let ctx = || {
+            format!(
+                "{} block at {start:#x}: {:#?}\nfrom {init:?}",
+                if thumb { "T32" } else { "A32" },
+                code.block.insns
+            )
+        };
+        assert_eq!(e1, e2, "exit differs in {}", ctx());
+        assert_eq!(state_of(&c1), state_of(&c2), "state differs in {}", ctx());
+        assert!(data_interp == data_jit, "memory differs in {}", ctx());
+        compared += 1;
+        let _ = mem.read_u8(DATA);
+    }
+    compared
+}
+
+#[test]
+fn a32_blocks_match_the_interpreter() {
+    let n = compare(false, 0x1234_5678_9abc_def1, 20000);
+    eprintln!("a32 compared {n}");
+    assert!(n > 15000, "only {n} blocks compared");
+}
+
+#[test]
+fn t32_blocks_match_the_interpreter() {
+    let n = compare(true, 0x0fed_cba9_8765_4321, 20000);
+    eprintln!("t32 compared {n}");
+    assert!(n > 15000, "only {n} blocks compared");
+}

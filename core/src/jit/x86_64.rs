@@ -1,0 +1,1001 @@
+//! The x86-64 code generator: one IR block in, machine code out.
+//!
+//! Each guest instruction becomes a short template working on the guest
+//! registers in `CpuState` (`[rbx + offset]`), with scratch values in the
+//! caller-saved registers (`ecx` and `edx` carry operands and results,
+//! `eax` flags and memory checks, `esi` store values, `r8b` a shifter
+//! carry). Conditions test the packed NZCV word with one `bt` against the
+//! condition's pass mask. Flags are packed from the host flags after the
+//! instruction (`lahf`/`seto`, gathered with one multiply), and only when
+//! the flag liveness pass (`ir::flags`) says a later reader can see them.
+//!
+//! Memory accesses, when the guest memory is a flat host mapping
+//! (`GuestMemory::direct_map`), check the page's permission byte and that
+//! the access stays inside the page, then access host memory directly; a
+//! failed check jumps to an out-of-line slow path that runs the whole
+//! instruction through the interpreter (which raises the precise fault or
+//! handles the page-crossing access). Without a direct map every access
+//! takes that path.
+
+use iced_x86::code_asm::*;
+use iced_x86::IcedError;
+use std::mem::offset_of;
+
+use super::arena::CodeArena;
+use super::helpers;
+use super::{
+    JitCtx, Stubs, TableEntry, STATUS_EXIT, STATUS_INTERRUPTED, STATUS_LOOKUP, TABLE_SLOTS,
+};
+use crate::arm::cpu::{cond_mask, CpuState};
+use crate::ir::flags::{self, live_writes};
+use crate::ir::*;
+use crate::mem::{DirectMap, GuestMemory};
+
+type R = Result<(), IcedError>;
+
+/// Offset of guest register `r` in `CpuState`.
+fn off_r(r: Reg) -> i32 {
+    (offset_of!(CpuState, r) + 4 * r as usize) as i32
+}
+const NZCV: i32 = offset_of!(CpuState, nzcv) as i32;
+const THUMB: i32 = offset_of!(CpuState, thumb) as i32;
+const IT: i32 = offset_of!(CpuState, itstate) as i32;
+
+const CTX_CPU: i32 = offset_of!(JitCtx, cpu) as i32;
+const CTX_MEM_BASE: i32 = offset_of!(JitCtx, mem_base) as i32;
+const CTX_PAGE_FLAGS: i32 = offset_of!(JitCtx, page_flags) as i32;
+const CTX_INTERRUPT: i32 = offset_of!(JitCtx, interrupt) as i32;
+const CTX_TABLE: i32 = offset_of!(JitCtx, table) as i32;
+const CTX_PATCH: i32 = offset_of!(JitCtx, patch_site) as i32;
+
+/// Guest register `r` as a memory operand.
+fn reg(r: Reg) -> AsmMemoryOperand {
+    dword_ptr(rbx + off_r(r))
+}
+
+/// Assembles the shared stubs into the arena.
+pub(super) fn emit_stubs(arena: &mut CodeArena) -> Result<Stubs, String> {
+    assemble_stubs(arena).map_err(|e| e.to_string())?
+}
+
+fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedError> {
+    const _: () = assert!(std::mem::size_of::<TableEntry>() == 16);
+    let mut a = CodeAssembler::new(64)?;
+    let mut enter = a.create_label();
+    let mut epilogue = a.create_label();
+    let mut lookup = a.create_label();
+    let mut miss = a.create_label();
+    let mut helper_status = a.create_label();
+    let mut interrupted = a.create_label();
+
+    // enter(ctx = rdi, code = rsi)
+    a.set_label(&mut enter)?;
+    for r in [rbx, rbp, r12, r13, r14, r15] {
+        a.push(r)?;
+    }
+    // Six pushes after the return address leave rsp 8 off 16-byte
+    // alignment; helpers are called with it aligned.
+    a.sub(rsp, 8)?;
+    a.mov(rbp, rdi)?;
+    a.mov(rbx, qword_ptr(rbp + CTX_CPU))?;
+    a.mov(r12, qword_ptr(rbp + CTX_MEM_BASE))?;
+    a.mov(r13, qword_ptr(rbp + CTX_PAGE_FLAGS))?;
+    a.mov(r14, qword_ptr(rbp + CTX_INTERRUPT))?;
+    a.jmp(rsi)?;
+
+    a.set_label(&mut epilogue)?;
+    a.add(rsp, 8)?;
+    for r in [r15, r14, r13, r12, rbp, rbx] {
+        a.pop(r)?;
+    }
+    a.ret()?;
+
+    // The indirect-branch lookup: tag = pc | key << 32 with key = thumb |
+    // itstate << 1, slot = ((pc >> 1) ^ (key << 7)) & (SLOTS - 1).
+    a.set_label(&mut lookup)?;
+    a.mov(eax, reg(PC))?;
+    a.movzx(ecx, byte_ptr(rbx + THUMB))?;
+    a.movzx(edx, byte_ptr(rbx + IT))?;
+    a.lea(ecx, ptr(rcx + rdx * 2))?;
+    a.mov(edx, eax)?;
+    a.shr(edx, 1)?;
+    a.mov(esi, ecx)?;
+    a.shl(esi, 7)?;
+    a.xor(edx, esi)?;
+    a.and(edx, (TABLE_SLOTS - 1) as u32)?;
+    a.shl(rcx, 32)?;
+    a.or(rcx, rax)?;
+    a.shl(rdx, 4)?;
+    a.add(rdx, qword_ptr(rbp + CTX_TABLE))?;
+    a.cmp(rcx, qword_ptr(rdx))?;
+    a.jne(miss)?;
+    a.jmp(qword_ptr(rdx + 8))?;
+    a.set_label(&mut miss)?;
+    a.mov(qword_ptr(rbp + CTX_PATCH), 0)?;
+    a.mov(eax, STATUS_LOOKUP)?;
+    a.jmp(epilogue)?;
+
+    // A helper returned 1 (jump) or 2 (exit) in eax.
+    a.set_label(&mut helper_status)?;
+    a.cmp(eax, helpers::JUMP)?;
+    a.je(lookup)?;
+    a.mov(eax, STATUS_EXIT)?;
+    a.jmp(epilogue)?;
+
+    a.set_label(&mut interrupted)?;
+    a.mov(eax, STATUS_INTERRUPTED)?;
+    a.jmp(epilogue)?;
+
+    let ip = arena.next_addr();
+    let res = a.assemble_options(
+        ip,
+        iced_x86::BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS,
+    )?;
+    let at = |l: &CodeLabel| res.label_ip(l);
+    let stubs = Stubs {
+        enter: at(&enter)?,
+        epilogue: at(&epilogue)?,
+        lookup: at(&lookup)?,
+        helper_status: at(&helper_status)?,
+        interrupted: at(&interrupted)?,
+    };
+    let bytes = res.inner.code_buffer;
+    if arena.push(&bytes) != Some(ip) {
+        return Ok(Err("no room for the JIT stubs".into()));
+    }
+    Ok(Ok(stubs))
+}
+
+/// Compiles `block` for memory type `M`, assembled to run at `ip`.
+pub(super) fn compile_block<M: GuestMemory>(
+    block: &Block,
+    stubs: &Stubs,
+    mem: &M,
+    ip: u64,
+) -> Result<Vec<u8>, IcedError> {
+    let mut e = Emitter {
+        a: CodeAssembler::new(64)?,
+        block,
+        thumb: block.thumb,
+        stubs,
+        direct: mem.direct_map(),
+        generic: helpers::generic::<M> as *const () as u64,
+        live: live_writes(block),
+        slow: Vec::new(),
+        entry: CodeLabel::default(),
+        labelled_at: usize::MAX,
+    };
+    e.entry = e.a.create_label();
+    e.emit_block()?;
+    e.a.assemble(ip)
+}
+
+/// Where a shifter carry-out ended up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Carry {
+    /// C is not changed.
+    Unchanged,
+    /// A constant.
+    Const(bool),
+    /// In `r8b`.
+    InR8,
+}
+
+/// An out-of-line path that runs one instruction through the interpreter.
+struct SlowPath {
+    label: CodeLabel,
+    insn: *const Insn,
+    resume: CodeLabel,
+}
+
+struct Emitter<'a> {
+    a: CodeAssembler,
+    block: &'a Block,
+    thumb: bool,
+    stubs: &'a Stubs,
+    direct: Option<DirectMap>,
+    generic: u64,
+    live: Vec<u8>,
+    slow: Vec<SlowPath>,
+    entry: CodeLabel,
+    /// Instruction count when a label was last bound (only one label may
+    /// name an instruction).
+    labelled_at: usize,
+}
+
+impl Emitter<'_> {
+    fn bind(&mut self, label: &mut CodeLabel) -> R {
+        if self.a.instructions().len() == self.labelled_at {
+            self.a.nop()?;
+        }
+        self.a.set_label(label)?;
+        self.labelled_at = self.a.instructions().len();
+        Ok(())
+    }
+
+    fn emit_block(&mut self) -> R {
+        let mut entry = self.entry;
+        self.bind(&mut entry)?;
+        self.a.cmp(byte_ptr(r14), 0)?;
+        self.a.jne(self.stubs.interrupted)?;
+        let block = self.block;
+        for (k, insn) in block.insns.iter().enumerate() {
+            let mut end = self.a.create_label();
+            if insn.cond != Cond::Al {
+                self.cond_skip(insn.cond, end)?;
+            }
+            self.insn(k, insn, end)?;
+            self.bind(&mut end)?;
+        }
+        self.exit_to(block.end, self.thumb, block.end_it)?;
+        for mut slow in std::mem::take(&mut self.slow) {
+            self.bind(&mut slow.label)?;
+            self.call_generic(slow.insn)?;
+            self.a.jmp(slow.resume)?;
+        }
+        Ok(())
+    }
+
+    /// Skips to `end` unless `cond` passes.
+    fn cond_skip(&mut self, cond: Cond, end: CodeLabel) -> R {
+        self.a.mov(eax, dword_ptr(rbx + NZCV))?;
+        self.a.mov(edx, cond_mask(cond) as u32)?;
+        self.a.bt(edx, eax)?;
+        self.a.jae(end)
+    }
+
+    /// Loads guest register `r` (PC reads as the instruction's address + 8
+    /// or + 4).
+    fn get(&mut self, dst: AsmRegister32, r: Reg, insn: &Insn) -> R {
+        if r == PC {
+            self.a.mov(dst, insn.pc_read(self.thumb))
+        } else {
+            self.a.mov(dst, reg(r))
+        }
+    }
+
+    fn set(&mut self, r: Reg, src: AsmRegister32) -> R {
+        debug_assert!(r != PC);
+        self.a.mov(reg(r), src)
+    }
+
+    /// Calls the interpreter for `insn`; a non-zero result leaves through
+    /// the helper-status stub.
+    fn call_generic(&mut self, insn: *const Insn) -> R {
+        self.a.mov(rdi, rbp)?;
+        self.a.mov(rsi, insn as u64)?;
+        self.a.mov(rax, self.generic)?;
+        self.a.call(rax)?;
+        self.a.test(eax, eax)?;
+        self.a.jne(self.stubs.helper_status)
+    }
+
+    fn generic(&mut self, insn: &Insn) -> R {
+        self.call_generic(insn as *const Insn)
+    }
+
+    /// Registers an out-of-line interpreter path for `insn` that resumes
+    /// at `end`; returns its label.
+    fn slow_path(&mut self, insn: &Insn, end: CodeLabel) -> CodeLabel {
+        let label = self.a.create_label();
+        self.slow.push(SlowPath {
+            label,
+            insn: insn as *const Insn,
+            resume: end,
+        });
+        label
+    }
+
+    /// Leaves for `target` in state (`thumb`, `it`) by a chainable exit.
+    fn exit_to(&mut self, target: u32, thumb: bool, it: u8) -> R {
+        self.a.mov(reg(PC), target)?;
+        if thumb != self.thumb {
+            self.a.mov(byte_ptr(rbx + THUMB), thumb as u32)?;
+        }
+        self.a.mov(byte_ptr(rbx + IT), it as u32)?;
+        let first_it = self.block.insns.first().map_or(0, |i| i.it);
+        if target == self.block.start && thumb == self.thumb && it == first_it {
+            return self.a.jmp(self.entry);
+        }
+        let mut slot = self.a.create_label();
+        self.bind(&mut slot)?;
+        // jmp rel32 to the next instruction until the engine patches it.
+        self.a.db(&[0xe9, 0, 0, 0, 0])?;
+        self.a.lea(rax, ptr(slot))?;
+        self.a.mov(qword_ptr(rbp + CTX_PATCH), rax)?;
+        self.a.mov(eax, STATUS_LOOKUP)?;
+        self.a.jmp(self.stubs.epilogue)
+    }
+
+    /// BXWritePC of `eax`, then an indirect exit.
+    fn bx_exit(&mut self) -> R {
+        self.a.mov(edx, eax)?;
+        self.a.and(edx, 1)?;
+        self.a.mov(byte_ptr(rbx + THUMB), dl)?;
+        // Clear bit 0 for Thumb targets, bits 1:0 for ARM ones.
+        self.a.lea(ecx, ptr(rdx + rdx))?;
+        self.a.mov(esi, 3)?;
+        self.a.sub(esi, ecx)?;
+        self.a.not(esi)?;
+        self.a.and(eax, esi)?;
+        self.a.mov(reg(PC), eax)?;
+        self.a.mov(byte_ptr(rbx + IT), 0)?;
+        self.a.jmp(self.stubs.lookup)
+    }
+
+    fn insn(&mut self, k: usize, insn: &Insn, end: CodeLabel) -> R {
+        match &insn.op {
+            Op::Nop | Op::Barrier => Ok(()),
+            &Op::Alu {
+                op,
+                s,
+                rd,
+                rn,
+                ref op2,
+            } => self.alu(k, insn, op, s, rd, rn, op2),
+            &Op::Movt { rd, imm16 } if rd != PC => {
+                self.a.mov(ecx, reg(rd))?;
+                self.a.and(ecx, 0xffff)?;
+                self.a.or(ecx, (imm16 as u32) << 16)?;
+                self.set(rd, ecx)
+            }
+            &Op::Mul {
+                op,
+                s,
+                rd,
+                rn,
+                rm,
+                ra,
+            } if rd != PC => {
+                self.get(ecx, rn, insn)?;
+                self.get(edx, rm, insn)?;
+                self.a.imul_2(ecx, edx)?;
+                match op {
+                    MulOp::Mul => {}
+                    MulOp::Mla => {
+                        self.get(edx, ra, insn)?;
+                        self.a.add(ecx, edx)?;
+                    }
+                    MulOp::Mls => {
+                        self.get(edx, ra, insn)?;
+                        self.a.sub(edx, ecx)?;
+                        self.a.mov(ecx, edx)?;
+                    }
+                }
+                if s && self.live[k] != 0 {
+                    self.flags_logic(Carry::Unchanged)?;
+                }
+                self.set(rd, ecx)
+            }
+            &Op::MulLong {
+                op,
+                s: false,
+                rdlo,
+                rdhi,
+                rn,
+                rm,
+            } if ![rdlo, rdhi, rn, rm].contains(&PC) => {
+                self.a.mov(eax, reg(rn))?;
+                self.a.mov(ecx, reg(rm))?;
+                match op {
+                    MulLongOp::Smull | MulLongOp::Smlal => self.a.imul(ecx)?,
+                    _ => self.a.mul(ecx)?,
+                }
+                match op {
+                    MulLongOp::Umlal | MulLongOp::Smlal => {
+                        self.a.add(eax, reg(rdlo))?;
+                        self.a.adc(edx, reg(rdhi))?;
+                    }
+                    MulLongOp::Umaal => {
+                        self.a.add(eax, reg(rdlo))?;
+                        self.a.adc(edx, 0)?;
+                        self.a.add(eax, reg(rdhi))?;
+                        self.a.adc(edx, 0)?;
+                    }
+                    _ => {}
+                }
+                self.set(rdlo, eax)?;
+                self.set(rdhi, edx)
+            }
+            &Op::Div { signed, rd, rn, rm } if rd != PC => self.div(insn, signed, rd, rn, rm),
+            &Op::Unary { op, rd, rm } if rd != PC && op != UnOp::Rbit => {
+                self.get(eax, rm, insn)?;
+                match op {
+                    UnOp::Clz => {
+                        // 31 - bsr, with bsr of 0 taken as -1.
+                        self.a.mov(edx, -1)?;
+                        self.a.bsr(eax, eax)?;
+                        self.a.cmove(eax, edx)?;
+                        self.a.neg(eax)?;
+                        self.a.add(eax, 31)?;
+                    }
+                    UnOp::Rev => self.a.bswap(eax)?,
+                    UnOp::Rev16 => {
+                        self.a.bswap(eax)?;
+                        self.a.ror(eax, 16)?;
+                    }
+                    UnOp::Revsh => {
+                        self.a.rol(ax, 8)?;
+                        self.a.movsx(eax, ax)?;
+                    }
+                    UnOp::Rbit => unreachable!(),
+                }
+                self.set(rd, eax)
+            }
+            &Op::Bfi { rd, rn, lsb, msb } if rd != PC => {
+                let width = (msb - lsb + 1) as u32;
+                let mask = crate::interp::alu::low_mask(width) << lsb;
+                self.a.mov(eax, reg(rd))?;
+                self.a.and(eax, !mask)?;
+                if let Some(rn) = rn {
+                    self.get(ecx, rn, insn)?;
+                    if lsb != 0 {
+                        self.a.shl(ecx, lsb as u32)?;
+                    }
+                    self.a.and(ecx, mask)?;
+                    self.a.or(eax, ecx)?;
+                }
+                self.set(rd, eax)
+            }
+            &Op::Bfx {
+                signed,
+                rd,
+                rn,
+                lsb,
+                width,
+            } if rd != PC => {
+                self.get(eax, rn, insn)?;
+                let (lsb, width) = (lsb as u32, width as u32);
+                if signed {
+                    let up = 32 - (lsb + width);
+                    if up != 0 {
+                        self.a.shl(eax, up)?;
+                    }
+                    if width != 32 {
+                        self.a.sar(eax, 32 - width)?;
+                    }
+                } else {
+                    if lsb != 0 {
+                        self.a.shr(eax, lsb)?;
+                    }
+                    if width != 32 {
+                        self.a.and(eax, crate::interp::alu::low_mask(width))?;
+                    }
+                }
+                self.set(rd, eax)
+            }
+            &Op::Extend {
+                signed,
+                bits,
+                dual: false,
+                rd,
+                rn,
+                rm,
+                rot,
+            } if rd != PC => {
+                self.get(eax, rm, insn)?;
+                if rot != 0 {
+                    self.a.ror(eax, rot as u32)?;
+                }
+                match (signed, bits) {
+                    (false, 8) => self.a.movzx(eax, al)?,
+                    (true, 8) => self.a.movsx(eax, al)?,
+                    (false, _) => self.a.movzx(eax, ax)?,
+                    (true, _) => self.a.movsx(eax, ax)?,
+                }
+                if let Some(rn) = rn {
+                    self.get(ecx, rn, insn)?;
+                    self.a.add(eax, ecx)?;
+                }
+                self.set(rd, eax)
+            }
+            &Op::Load { size, rt, ref addr } => self.load(insn, end, size, rt, addr),
+            &Op::Store { size, rt, ref addr } => self.store(insn, end, size, rt, addr),
+            &Op::LoadDual { rt, rt2, ref addr } => self.dual(insn, end, true, rt, rt2, addr),
+            &Op::StoreDual { rt, rt2, ref addr } => self.dual(insn, end, false, rt, rt2, addr),
+            &Op::LoadMultiple {
+                rn,
+                regs,
+                mode,
+                wback,
+            } => self.multiple(insn, end, true, rn, regs, mode, wback),
+            &Op::StoreMultiple {
+                rn,
+                regs,
+                mode,
+                wback,
+            } => self.multiple(insn, end, false, rn, regs, mode, wback),
+            &Op::Branch { target } => self.exit_to(target, self.thumb, 0),
+            &Op::BranchLink { target, to_thumb } => {
+                self.a.mov(reg(LR), insn.next_pc() | self.thumb as u32)?;
+                self.exit_to(target, to_thumb, 0)
+            }
+            &Op::BranchExchange { rm, link } => {
+                self.get(eax, rm, insn)?;
+                if link {
+                    self.a.mov(reg(LR), insn.next_pc() | self.thumb as u32)?;
+                }
+                self.bx_exit()
+            }
+            &Op::CompareBranch {
+                rn,
+                nonzero,
+                target,
+            } if rn != PC => {
+                self.a.cmp(reg(rn), 0)?;
+                if nonzero {
+                    self.a.je(end)?;
+                } else {
+                    self.a.jne(end)?;
+                }
+                self.exit_to(target, self.thumb, 0)
+            }
+            _ => self.generic(insn),
+        }
+    }
+
+    /// Loads the second operand into `edx`; with `want_c`, the shifter
+    /// carry-out is reported (and, if computed, left in `r8b`).
+    fn operand(&mut self, insn: &Insn, op2: &Operand, want_c: bool) -> Result<Carry, IcedError> {
+        match *op2 {
+            Operand::Imm { value, carry } => {
+                self.a.mov(edx, value)?;
+                Ok(carry.map_or(Carry::Unchanged, Carry::Const))
+            }
+            Operand::Reg { rm, shift, amount } => {
+                self.get(edx, rm, insn)?;
+                self.shift_imm(shift, amount as u32, want_c)
+            }
+            Operand::RegShift { rm, shift, rs } => {
+                debug_assert!(!want_c);
+                self.get(edx, rm, insn)?;
+                self.get(ecx, rs, insn)?;
+                self.a.and(ecx, 0xff)?;
+                if shift == Shift::Ror {
+                    self.a.ror(edx, cl)?;
+                    return Ok(Carry::Unchanged);
+                }
+                // Shift in 64 bits with the amount clamped to 32: amounts of
+                // 32 and more give 0 (LSL, LSR) or the sign (ASR) as in ARM.
+                if shift == Shift::Asr {
+                    self.a.movsxd(rdx, edx)?;
+                }
+                self.a.mov(eax, 32)?;
+                self.a.cmp(ecx, eax)?;
+                self.a.cmova(ecx, eax)?;
+                match shift {
+                    Shift::Lsl => self.a.shl(rdx, cl)?,
+                    Shift::Lsr => self.a.shr(rdx, cl)?,
+                    _ => self.a.sar(rdx, cl)?,
+                }
+                Ok(Carry::Unchanged)
+            }
+        }
+    }
+
+    /// Shifts `edx` by a constant amount (as decoded: LSR/ASR #32 is 32,
+    /// RRX has amount 1).
+    fn shift_imm(&mut self, shift: Shift, amount: u32, want_c: bool) -> Result<Carry, IcedError> {
+        if amount == 0 && shift != Shift::Rrx {
+            return Ok(Carry::Unchanged);
+        }
+        let carried = |e: &mut Self| -> Result<Carry, IcedError> {
+            if want_c {
+                e.a.setb(r8b)?;
+                Ok(Carry::InR8)
+            } else {
+                Ok(Carry::Unchanged)
+            }
+        };
+        match shift {
+            Shift::Rrx => {
+                self.a.bt(dword_ptr(rbx + NZCV), 1)?;
+                self.a.rcr(edx, 1)?;
+                carried(self)
+            }
+            _ if amount >= 32 => {
+                // LSL/LSR #32 give 0 with carry bit 0 / bit 31; ASR #32 the
+                // sign with carry bit 31.
+                let bit = if shift == Shift::Lsl { 0 } else { 31 };
+                self.a.bt(edx, bit)?;
+                let c = carried(self)?;
+                match shift {
+                    Shift::Asr => self.a.sar(edx, 31)?,
+                    Shift::Ror => {}
+                    _ => self.a.xor(edx, edx)?,
+                }
+                Ok(c)
+            }
+            Shift::Lsl => {
+                self.a.shl(edx, amount)?;
+                carried(self)
+            }
+            Shift::Lsr => {
+                self.a.shr(edx, amount)?;
+                carried(self)
+            }
+            Shift::Asr => {
+                self.a.sar(edx, amount)?;
+                carried(self)
+            }
+            Shift::Ror => {
+                self.a.ror(edx, amount)?;
+                if want_c {
+                    self.a.bt(edx, 31)?;
+                }
+                carried(self)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn alu(
+        &mut self,
+        k: usize,
+        insn: &Insn,
+        op: AluOp,
+        s: bool,
+        rd: Reg,
+        rn: Reg,
+        op2: &Operand,
+    ) -> R {
+        let write = !op.is_test();
+        if write && rd == PC {
+            return self.generic(insn);
+        }
+        let live = if s { self.live[k] } else { 0 };
+        if op.is_logical() {
+            let want_c = live & flags::C != 0;
+            if want_c && matches!(op2, Operand::RegShift { .. }) {
+                return self.generic(insn);
+            }
+            let carry = self.operand(insn, op2, want_c)?;
+            match op {
+                AluOp::Mov => self.a.mov(ecx, edx)?,
+                AluOp::Mvn => {
+                    self.a.mov(ecx, edx)?;
+                    self.a.not(ecx)?;
+                }
+                _ => {
+                    self.get(ecx, rn, insn)?;
+                    match op {
+                        AluOp::And | AluOp::Tst => self.a.and(ecx, edx)?,
+                        AluOp::Eor | AluOp::Teq => self.a.xor(ecx, edx)?,
+                        AluOp::Orr => self.a.or(ecx, edx)?,
+                        AluOp::Bic => {
+                            self.a.not(edx)?;
+                            self.a.and(ecx, edx)?;
+                        }
+                        _ => {
+                            // ORN
+                            self.a.not(edx)?;
+                            self.a.or(ecx, edx)?;
+                        }
+                    }
+                }
+            }
+            if live != 0 {
+                self.flags_logic(carry)?;
+            }
+        } else {
+            self.operand(insn, op2, false)?;
+            self.get(ecx, rn, insn)?;
+            let sub = match op {
+                AluOp::Add | AluOp::Cmn => {
+                    self.a.add(ecx, edx)?;
+                    false
+                }
+                AluOp::Sub | AluOp::Cmp => {
+                    self.a.sub(ecx, edx)?;
+                    true
+                }
+                AluOp::Rsb => {
+                    self.a.sub(edx, ecx)?;
+                    self.a.mov(ecx, edx)?;
+                    true
+                }
+                AluOp::Adc => {
+                    self.a.bt(dword_ptr(rbx + NZCV), 1)?;
+                    self.a.adc(ecx, edx)?;
+                    false
+                }
+                AluOp::Sbc => {
+                    self.a.bt(dword_ptr(rbx + NZCV), 1)?;
+                    self.a.cmc()?;
+                    self.a.sbb(ecx, edx)?;
+                    true
+                }
+                _ => {
+                    // RSC
+                    self.a.bt(dword_ptr(rbx + NZCV), 1)?;
+                    self.a.cmc()?;
+                    self.a.sbb(edx, ecx)?;
+                    self.a.mov(ecx, edx)?;
+                    true
+                }
+            };
+            if live != 0 {
+                self.flags_arith(sub)?;
+            }
+        }
+        if write {
+            self.set(rd, ecx)?;
+        }
+        Ok(())
+    }
+
+    /// Packs N, Z from `ecx`, C from `carry`, V unchanged.
+    fn flags_logic(&mut self, carry: Carry) -> R {
+        self.a.test(ecx, ecx)?;
+        self.a.lahf()?;
+        self.a.movzx(edx, ah)?;
+        self.a.shr(edx, 4)?;
+        self.a.and(edx, 0xc)?;
+        self.a.mov(eax, dword_ptr(rbx + NZCV))?;
+        let keep = if carry == Carry::Unchanged {
+            (flags::C | flags::V) as u32
+        } else {
+            flags::V as u32
+        };
+        self.a.and(eax, keep)?;
+        self.a.or(eax, edx)?;
+        match carry {
+            Carry::Const(true) => self.a.or(eax, flags::C as u32)?,
+            Carry::InR8 => {
+                self.a.movzx(edx, r8b)?;
+                self.a.add(edx, edx)?;
+                self.a.or(eax, edx)?;
+            }
+            _ => {}
+        }
+        self.a.mov(dword_ptr(rbx + NZCV), eax)
+    }
+
+    /// Packs N, Z, C, V from the host flags of an add (`sub` false) or a
+    /// subtract (ARM's C is the inverted borrow).
+    fn flags_arith(&mut self, sub: bool) -> R {
+        // AX = SF ZF - AF - PF - CF : 0000000 OF; the multiply gathers SF,
+        // ZF, CF, OF into bits 15..12 without carries between them.
+        self.a.lahf()?;
+        self.a.seto(al)?;
+        self.a.and(eax, 0xc101)?;
+        self.a.imul_3(eax, eax, 0x1021)?;
+        self.a.shr(eax, 12)?;
+        self.a.and(eax, 15)?;
+        if sub {
+            self.a.xor(eax, flags::C as u32)?;
+        }
+        self.a.mov(dword_ptr(rbx + NZCV), eax)
+    }
+
+    fn div(&mut self, insn: &Insn, signed: bool, rd: Reg, rn: Reg, rm: Reg) -> R {
+        let mut zero = self.a.create_label();
+        let mut done = self.a.create_label();
+        self.get(eax, rn, insn)?;
+        self.get(ecx, rm, insn)?;
+        self.a.test(ecx, ecx)?;
+        self.a.je(zero)?;
+        if signed {
+            // INT_MIN / -1 traps on x86; x / -1 is -x (wrapping) anyway.
+            let mut normal = self.a.create_label();
+            self.a.cmp(ecx, -1)?;
+            self.a.jne(normal)?;
+            self.a.neg(eax)?;
+            self.a.jmp(done)?;
+            self.bind(&mut normal)?;
+            self.a.cdq()?;
+            self.a.idiv(ecx)?;
+        } else {
+            self.a.xor(edx, edx)?;
+            self.a.div(ecx)?;
+        }
+        self.a.jmp(done)?;
+        self.bind(&mut zero)?;
+        self.a.xor(eax, eax)?;
+        self.bind(&mut done)?;
+        self.set(rd, eax)
+    }
+
+    /// Computes a single load/store's address into `ecx` (and a register
+    /// offset into `edx`).
+    fn address(&mut self, insn: &Insn, a: &Addr) -> R {
+        self.get(ecx, a.rn, insn)?;
+        match a.offset {
+            Offset::Imm(i) => {
+                if a.index && i != 0 {
+                    if a.add {
+                        self.a.add(ecx, i)?;
+                    } else {
+                        self.a.sub(ecx, i)?;
+                    }
+                }
+            }
+            Offset::Reg { rm, shift, amount } => {
+                self.get(edx, rm, insn)?;
+                self.shift_imm(shift, amount as u32, false)?;
+                if a.index {
+                    if a.add {
+                        self.a.add(ecx, edx)?;
+                    } else {
+                        self.a.sub(ecx, edx)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes back the base after an access at `ecx` (offset in `edx`).
+    fn writeback(&mut self, a: &Addr) -> R {
+        if !a.wback {
+            return Ok(());
+        }
+        if !a.index {
+            match (a.offset, a.add) {
+                (Offset::Imm(i), true) => self.a.add(ecx, i)?,
+                (Offset::Imm(i), false) => self.a.sub(ecx, i)?,
+                (Offset::Reg { .. }, true) => self.a.add(ecx, edx)?,
+                (Offset::Reg { .. }, false) => self.a.sub(ecx, edx)?,
+            }
+        }
+        self.set(a.rn, ecx)
+    }
+
+    /// Jumps to `slow` unless `size` bytes at `ecx` lie in one page the
+    /// guest may read (`write` false) or write. Uses only `eax`.
+    fn check(&mut self, size: u32, write: bool, slow: CodeLabel) -> R {
+        let d = self.direct.expect("direct map");
+        let bit = if write { d.write_bit } else { d.read_bit };
+        self.a.mov(eax, ecx)?;
+        self.a.shr(eax, 12)?;
+        self.a.test(byte_ptr(r13 + rax), bit as u32)?;
+        self.a.je(slow)?;
+        if size > 1 {
+            self.a.mov(eax, ecx)?;
+            self.a.and(eax, 0xfff)?;
+            self.a.cmp(eax, 0x1000 - size)?;
+            self.a.ja(slow)?;
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, insn: &Insn, end: CodeLabel, size: MemSize, rt: Reg, a: &Addr) -> R {
+        if self.direct.is_none() || (a.wback && (a.rn == PC || a.rn == rt)) {
+            return self.generic(insn);
+        }
+        let slow = self.slow_path(insn, end);
+        self.address(insn, a)?;
+        let bytes = match size {
+            MemSize::U8 | MemSize::S8 => 1,
+            MemSize::U16 | MemSize::S16 => 2,
+            MemSize::U32 => 4,
+        };
+        self.check(bytes, false, slow)?;
+        match size {
+            MemSize::U8 => self.a.movzx(eax, byte_ptr(r12 + rcx))?,
+            MemSize::S8 => self.a.movsx(eax, byte_ptr(r12 + rcx))?,
+            MemSize::U16 => self.a.movzx(eax, word_ptr(r12 + rcx))?,
+            MemSize::S16 => self.a.movsx(eax, word_ptr(r12 + rcx))?,
+            MemSize::U32 => self.a.mov(eax, dword_ptr(r12 + rcx))?,
+        }
+        self.writeback(a)?;
+        if rt == PC {
+            return self.bx_exit();
+        }
+        self.set(rt, eax)
+    }
+
+    fn store(&mut self, insn: &Insn, end: CodeLabel, size: MemSize, rt: Reg, a: &Addr) -> R {
+        if self.direct.is_none() || (a.wback && a.rn == PC) {
+            return self.generic(insn);
+        }
+        let slow = self.slow_path(insn, end);
+        self.address(insn, a)?;
+        let bytes = match size {
+            MemSize::U8 | MemSize::S8 => 1,
+            MemSize::U16 | MemSize::S16 => 2,
+            MemSize::U32 => 4,
+        };
+        self.check(bytes, true, slow)?;
+        self.get(esi, rt, insn)?;
+        match bytes {
+            1 => self.a.mov(byte_ptr(r12 + rcx), sil)?,
+            2 => self.a.mov(word_ptr(r12 + rcx), si)?,
+            _ => self.a.mov(dword_ptr(r12 + rcx), esi)?,
+        }
+        self.writeback(a)
+    }
+
+    fn dual(&mut self, insn: &Insn, end: CodeLabel, load: bool, rt: Reg, rt2: Reg, a: &Addr) -> R {
+        let bad = [rt, rt2, a.rn].contains(&PC) || (a.wback && (a.rn == rt || a.rn == rt2));
+        if self.direct.is_none() || bad {
+            return self.generic(insn);
+        }
+        let slow = self.slow_path(insn, end);
+        self.address(insn, a)?;
+        self.check(8, !load, slow)?;
+        if load {
+            self.a.mov(eax, dword_ptr(r12 + rcx))?;
+            self.a.mov(esi, dword_ptr(r12 + rcx + 4))?;
+            self.writeback(a)?;
+            self.set(rt, eax)?;
+            self.set(rt2, esi)
+        } else {
+            self.get(eax, rt, insn)?;
+            self.get(esi, rt2, insn)?;
+            self.a.mov(dword_ptr(r12 + rcx), eax)?;
+            self.a.mov(dword_ptr(r12 + rcx + 4), esi)?;
+            self.writeback(a)
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn multiple(
+        &mut self,
+        insn: &Insn,
+        end: CodeLabel,
+        load: bool,
+        rn: Reg,
+        regs: u16,
+        mode: BlockMode,
+        wback: bool,
+    ) -> R {
+        let count = regs.count_ones();
+        if self.direct.is_none() || count == 0 || rn == PC {
+            return self.generic(insn);
+        }
+        let size = 4 * count;
+        let slow = self.slow_path(insn, end);
+        self.get(ecx, rn, insn)?;
+        let first: i32 = match mode {
+            BlockMode::Ia => 0,
+            BlockMode::Ib => 4,
+            BlockMode::Da => 4 - size as i32,
+            BlockMode::Db => -(size as i32),
+        };
+        if first != 0 {
+            self.a.add(ecx, first)?;
+        }
+        self.check(size, !load, slow)?;
+        let delta: i32 = match mode {
+            BlockMode::Ia | BlockMode::Ib => size as i32,
+            _ => -(size as i32),
+        };
+        if load {
+            // Base first: a loaded base register wins, as in the
+            // interpreter.
+            if wback {
+                self.a.mov(edx, reg(rn))?;
+                self.a.add(edx, delta)?;
+                self.set(rn, edx)?;
+            }
+            let mut slot = 0;
+            for i in 0..16u8 {
+                if regs & (1 << i) != 0 {
+                    self.a.mov(eax, dword_ptr(r12 + rcx + 4 * slot))?;
+                    slot += 1;
+                    if i == PC {
+                        return self.bx_exit();
+                    }
+                    self.set(i, eax)?;
+                }
+            }
+            Ok(())
+        } else {
+            let mut slot = 0;
+            for i in 0..16u8 {
+                if regs & (1 << i) != 0 {
+                    self.get(eax, i, insn)?;
+                    self.a.mov(dword_ptr(r12 + rcx + 4 * slot), eax)?;
+                    slot += 1;
+                }
+            }
+            if wback {
+                self.a.mov(edx, reg(rn))?;
+                self.a.add(edx, delta)?;
+                self.set(rn, edx)?;
+            }
+            Ok(())
+        }
+    }
+}
