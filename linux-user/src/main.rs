@@ -55,7 +55,7 @@ struct Cli {
     /// Print each system call to stderr.
     #[arg(long = "strace")]
     strace: bool,
-    /// Debug logging: comma-separated items (exec).
+    /// Debug logging: comma-separated items (exec, out_asm).
     #[arg(short = 'd', value_name = "ITEMS")]
     debug: Option<String>,
     /// Execution backend: jit (hot code compiled to x86-64) or interp.
@@ -225,7 +225,8 @@ fn run() -> Result<i32> {
     {
         match item {
             "exec" => engine.trace_exec = true,
-            other => anyhow::bail!("unknown -d item '{other}' (known: exec)"),
+            "out_asm" => engine.set_log_out_asm(true),
+            other => anyhow::bail!("unknown -d item '{other}' (known: exec, out_asm)"),
         }
     }
     let strace = cli.strace || std::env::var_os("QEMU_STRACE").is_some();

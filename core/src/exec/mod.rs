@@ -203,6 +203,13 @@ impl Engine {
         }
     }
 
+    /// Logs the host code of every block the JIT compiles (`-d out_asm`).
+    pub fn set_log_out_asm(&mut self, on: bool) {
+        if let Some(jit) = &mut self.jit {
+            jit.log_out_asm = on;
+        }
+    }
+
     /// Blocks compiled by the JIT so far (statistics).
     pub fn blocks_compiled(&self) -> u64 {
         self.jit.as_ref().map_or(0, |j| j.blocks_compiled)

@@ -150,6 +150,24 @@ pub fn insn_use(insn: &Insn) -> FlagUse {
     }
 }
 
+/// The flags an instruction's operation reads (its condition aside).
+pub fn op_reads(op: &Op) -> u8 {
+    op_use(op).reads
+}
+
+/// For each instruction of `block`, the flags live after it: what a later
+/// instruction, or the code after the block, can read.
+pub fn live_out(block: &Block) -> Vec<u8> {
+    let mut live = NZCV;
+    let mut out = vec![0u8; block.insns.len()];
+    for (i, insn) in block.insns.iter().enumerate().rev() {
+        out[i] = live;
+        let u = insn_use(insn);
+        live = (live & !u.writes) | u.reads;
+    }
+    out
+}
+
 /// For each instruction of `block`, the flags among those it writes that
 /// something later can observe (so the backend must produce them).
 pub fn live_writes(block: &Block) -> Vec<u8> {

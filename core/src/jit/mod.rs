@@ -119,6 +119,8 @@ pub struct Jit {
     pub blocks_compiled: u64,
     /// Blocks the compiler refused (left to the interpreter).
     pub blocks_refused: u64,
+    /// Print the host code of each compiled block to stderr (`-d out_asm`).
+    pub log_out_asm: bool,
 }
 
 // SAFETY: the arena and table are owned by this Jit and used only by the
@@ -152,6 +154,7 @@ impl Jit {
             table: vec![EMPTY; TABLE_SLOTS].into_boxed_slice(),
             blocks_compiled: 0,
             blocks_refused: 0,
+            log_out_asm: false,
         })
     }
 
@@ -188,6 +191,16 @@ impl Jit {
             code: entry,
         };
         self.blocks_compiled += 1;
+        if self.log_out_asm {
+            eprintln!(
+                "OUT: [guest 0x{:08x} {}, {} insns, {} host bytes]\n{}",
+                block.start,
+                if block.thumb { "T32" } else { "A32" },
+                block.insns.len(),
+                code.len(),
+                x86_64::disassemble(&code, entry)
+            );
+        }
         Ok(Some(Compiled { entry }))
     }
 

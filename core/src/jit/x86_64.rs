@@ -1,13 +1,22 @@
 //! The x86-64 code generator: one IR block in, machine code out.
 //!
-//! Each guest instruction becomes a short template working on the guest
-//! registers in `CpuState` (`[rbx + offset]`), with scratch values in the
-//! caller-saved registers (`ecx` and `edx` carry operands and results,
-//! `eax` flags and memory checks, `esi` store values, `r8b` a shifter
-//! carry). Conditions test the packed NZCV word with one `bt` against the
-//! condition's pass mask. Flags are packed from the host flags after the
-//! instruction (`lahf`/`seto`, gathered with one multiply), and only when
-//! the flag liveness pass (`ir::flags`) says a later reader can see them.
+//! Each guest instruction becomes a short template. The guest registers a
+//! block uses most (up to six, each used at least twice) live in host
+//! registers for the whole block (`esi`, `edi`, `r10d`, `r11d`, `r14d`,
+//! `r15d`): loaded at the block entry, written back to `CpuState`
+//! (`[rbx + offset]`) before anything that reads the state there (exits,
+//! interpreter calls, slow paths) and reloaded after interpreter calls,
+//! which may change any register. The others stay in memory. Scratch values
+//! use `eax`, `ecx`, `edx`, `r8d` and `r9d` (`ecx` and `edx` carry
+//! operands and results, `eax` flags and memory checks, `r8b` a shifter
+//! carry, `r9b` a condition computed ahead).
+//!
+//! Conditions test the packed NZCV word with one `bt` against the
+//! condition's pass mask, or, right after the instruction that set the
+//! flags, a byte computed from the host flags with `setcc`. Flags are
+//! packed from the host flags after the instruction (`lahf`/`seto`,
+//! gathered with one multiply), and only when the flag liveness pass
+//! (`ir::flags`) says a later reader can see them.
 //!
 //! Memory accesses, when the guest memory is a flat host mapping
 //! (`GuestMemory::direct_map`), check the page's permission byte and that
@@ -80,7 +89,6 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
     a.mov(rbx, qword_ptr(rbp + CTX_CPU))?;
     a.mov(r12, qword_ptr(rbp + CTX_MEM_BASE))?;
     a.mov(r13, qword_ptr(rbp + CTX_PAGE_FLAGS))?;
-    a.mov(r14, qword_ptr(rbp + CTX_INTERRUPT))?;
     a.jmp(rsi)?;
 
     a.set_label(&mut epilogue)?;
@@ -164,10 +172,43 @@ pub(super) fn compile_block<M: GuestMemory>(
         slow: Vec::new(),
         entry: CodeLabel::default(),
         labelled_at: usize::MAX,
+        cache: [None; 16],
+        dirty: 0,
+        loop_head: CodeLabel::default(),
+        written: 0,
+        pending: None,
+        live_out: flags::live_out(block),
     };
     e.entry = e.a.create_label();
+    e.loop_head = e.a.create_label();
+    e.allocate();
     e.emit_block()?;
     e.a.assemble(ip)
+}
+
+/// Host code as GNU assembler text, one instruction a line.
+pub(super) fn disassemble(code: &[u8], ip: u64) -> String {
+    use iced_x86::{Decoder, DecoderOptions, Formatter, GasFormatter};
+    let mut decoder = Decoder::with_ip(64, code, ip, DecoderOptions::NONE);
+    let mut formatter = GasFormatter::new();
+    let mut out = String::new();
+    for insn in &mut decoder {
+        let mut text = String::new();
+        formatter.format(&insn, &mut text);
+        out += &format!("0x{:016x}:  {text}\n", insn.ip());
+    }
+    out
+}
+
+/// How the host flags of a flag-setting instruction relate to ARM's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FlagKind {
+    /// An add: host CF is ARM's C.
+    Add,
+    /// A subtract: host CF is ARM's C inverted.
+    Sub,
+    /// A logical op (after `test` of the result): only N and Z are there.
+    Logic,
 }
 
 /// Where a shifter carry-out ended up.
@@ -186,6 +227,101 @@ struct SlowPath {
     label: CodeLabel,
     insn: *const Insn,
     resume: CodeLabel,
+    /// Cached registers to store first.
+    dirty: u16,
+}
+
+/// The guest registers an instruction reads or writes in its native
+/// template (instructions run by the interpreter reach the state in
+/// memory and count for nothing), and those it writes.
+fn reg_uses(op: &Op) -> (Vec<Reg>, u16) {
+    let bit = |r: Reg| 1u16 << r;
+    let addr_regs = |a: &Addr| {
+        let mut v = vec![a.rn];
+        if let Offset::Reg { rm, .. } = a.offset {
+            v.push(rm);
+        }
+        v
+    };
+    let wb = |a: &Addr| if a.wback { bit(a.rn) } else { 0 };
+    match *op {
+        Op::Alu {
+            op, rd, rn, op2, ..
+        } => {
+            let mut v = vec![rn];
+            match op2 {
+                Operand::Reg { rm, .. } => v.push(rm),
+                Operand::RegShift { rm, rs, .. } => v.extend([rm, rs]),
+                Operand::Imm { .. } => {}
+            }
+            if op.is_test() {
+                (v, 0)
+            } else {
+                v.push(rd);
+                (v, bit(rd))
+            }
+        }
+        Op::Movt { rd, .. } => (vec![rd, rd], bit(rd)),
+        Op::Mul { rd, rn, rm, ra, .. } => (vec![rd, rn, rm, ra], bit(rd)),
+        Op::MulLong {
+            rdlo, rdhi, rn, rm, ..
+        } => (vec![rdlo, rdhi, rn, rm], bit(rdlo) | bit(rdhi)),
+        Op::Div { rd, rn, rm, .. } => (vec![rd, rn, rm], bit(rd)),
+        Op::Unary { rd, rm, .. } => (vec![rd, rm], bit(rd)),
+        Op::Bfi { rd, rn, .. } => {
+            let mut v = vec![rd, rd];
+            v.extend(rn);
+            (v, bit(rd))
+        }
+        Op::Bfx { rd, rn, .. } => (vec![rd, rn], bit(rd)),
+        Op::Extend { rd, rn, rm, .. } => {
+            let mut v = vec![rd, rm];
+            v.extend(rn);
+            (v, bit(rd))
+        }
+        Op::Load { rt, ref addr, .. } => {
+            let mut v = addr_regs(addr);
+            v.push(rt);
+            (v, bit(rt) | wb(addr))
+        }
+        Op::Store { rt, ref addr, .. } => {
+            let mut v = addr_regs(addr);
+            v.push(rt);
+            (v, wb(addr))
+        }
+        Op::LoadDual { rt, rt2, ref addr } => {
+            let mut v = addr_regs(addr);
+            v.extend([rt, rt2]);
+            (v, bit(rt) | bit(rt2) | wb(addr))
+        }
+        Op::StoreDual { rt, rt2, ref addr } => {
+            let mut v = addr_regs(addr);
+            v.extend([rt, rt2]);
+            (v, wb(addr))
+        }
+        Op::LoadMultiple {
+            rn, regs, wback, ..
+        }
+        | Op::StoreMultiple {
+            rn, regs, wback, ..
+        } => {
+            let mut v = vec![rn];
+            v.extend((0..16).filter(|i| regs & (1 << i) != 0));
+            let load = matches!(op, Op::LoadMultiple { .. });
+            let w = if load { regs } else { 0 } | if wback { bit(rn) } else { 0 };
+            (v, w)
+        }
+        Op::BranchLink { .. } => (vec![LR], bit(LR)),
+        Op::BranchExchange { rm, link } => {
+            if link {
+                (vec![rm, LR], bit(LR))
+            } else {
+                (vec![rm], 0)
+            }
+        }
+        Op::CompareBranch { rn, .. } => (vec![rn], 0),
+        _ => (Vec::new(), 0),
+    }
 }
 
 struct Emitter<'a> {
@@ -201,7 +337,23 @@ struct Emitter<'a> {
     /// Instruction count when a label was last bound (only one label may
     /// name an instruction).
     labelled_at: usize,
+    /// The host register caching each guest register, if any.
+    cache: [Option<AsmRegister32>; 16],
+    /// Cached guest registers written since their value was last stored.
+    dirty: u16,
+    /// Where a branch back to the block start re-enters, registers loaded.
+    loop_head: CodeLabel,
+    /// Cached registers written anywhere in the block (dirty at the loop
+    /// head when the block loops to itself).
+    written: u16,
+    /// A condition of instruction `.0` already computed into `r9b`.
+    pending: Option<(usize, Cond)>,
+    /// Flags each instruction leaves live for later instructions.
+    live_out: Vec<u8>,
 }
+
+/// Host registers that cache guest registers.
+const CACHE_REGS: [AsmRegister32; 6] = [esi, edi, r10d, r11d, r14d, r15d];
 
 impl Emitter<'_> {
     fn bind(&mut self, label: &mut CodeLabel) -> R {
@@ -213,31 +365,119 @@ impl Emitter<'_> {
         Ok(())
     }
 
+    /// Picks the guest registers to keep in host registers: the most used,
+    /// if used at least twice.
+    fn allocate(&mut self) {
+        let mut count = [0u32; 16];
+        for insn in &self.block.insns {
+            let (regs, writes) = reg_uses(&insn.op);
+            for r in regs {
+                count[r as usize] += 1;
+            }
+            self.written |= writes;
+        }
+        count[PC as usize] = 0;
+        let mut order: Vec<usize> = (0..16).filter(|&r| count[r] >= 2).collect();
+        order.sort_by_key(|&r| (std::cmp::Reverse(count[r]), r));
+        for (&r, &host) in order.iter().zip(CACHE_REGS.iter()) {
+            self.cache[r] = Some(host);
+        }
+        let cached = self.cached();
+        self.written &= cached;
+    }
+
+    /// The cached guest registers as a mask.
+    fn cached(&self) -> u16 {
+        (0..16)
+            .filter(|&r| self.cache[r].is_some())
+            .fold(0, |m, r| m | 1 << r)
+    }
+
+    /// Stores the cached registers in `mask` to `CpuState`.
+    fn store_regs(&mut self, mask: u16) -> R {
+        for r in 0..16u8 {
+            if let (Some(h), true) = (self.cache[r as usize], mask & (1 << r) != 0) {
+                self.a.mov(reg(r), h)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads every cached register from `CpuState`.
+    fn load_regs(&mut self) -> R {
+        for r in 0..16u8 {
+            if let Some(h) = self.cache[r as usize] {
+                self.a.mov(h, reg(r))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes `CpuState` exact: stores the dirty cached registers.
+    fn sync_out(&mut self) -> R {
+        self.store_regs(self.dirty)
+    }
+
+    /// Jumps to the interrupted stub if the interrupt flag is raised.
+    fn check_interrupt(&mut self, out: CodeLabel) -> R {
+        self.a.mov(rax, qword_ptr(rbp + CTX_INTERRUPT))?;
+        self.a.cmp(byte_ptr(rax), 0)?;
+        self.a.jne(out)
+    }
+
     fn emit_block(&mut self) -> R {
         let mut entry = self.entry;
         self.bind(&mut entry)?;
-        self.a.cmp(byte_ptr(r14), 0)?;
+        self.a.mov(rax, qword_ptr(rbp + CTX_INTERRUPT))?;
+        self.a.cmp(byte_ptr(rax), 0)?;
         self.a.jne(self.stubs.interrupted)?;
+        self.load_regs()?;
+        let mut head = self.loop_head;
+        self.bind(&mut head)?;
+        // A branch back here comes with whatever the block wrote unstored.
+        if self.loops_to_start() {
+            self.dirty = self.written;
+        }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
             let mut end = self.a.create_label();
             if insn.cond != Cond::Al {
-                self.cond_skip(insn.cond, end)?;
+                self.cond_skip(k, insn.cond, end)?;
             }
+            self.pending = None;
             self.insn(k, insn, end)?;
             self.bind(&mut end)?;
         }
         self.exit_to(block.end, self.thumb, block.end_it)?;
         for mut slow in std::mem::take(&mut self.slow) {
             self.bind(&mut slow.label)?;
+            self.store_regs(slow.dirty)?;
             self.call_generic(slow.insn)?;
+            self.load_regs()?;
             self.a.jmp(slow.resume)?;
         }
         Ok(())
     }
 
+    /// Whether some direct branch of the block targets its start in the
+    /// entry state.
+    fn loops_to_start(&self) -> bool {
+        let first_it = self.block.insns.first().map_or(0, |i| i.it);
+        first_it == 0
+            && self.block.insns.iter().any(|i| match i.op {
+                Op::Branch { target } | Op::CompareBranch { target, .. } => {
+                    target == self.block.start
+                }
+                _ => false,
+            })
+    }
+
     /// Skips to `end` unless `cond` passes.
-    fn cond_skip(&mut self, cond: Cond, end: CodeLabel) -> R {
+    fn cond_skip(&mut self, k: usize, cond: Cond, end: CodeLabel) -> R {
+        if self.pending == Some((k, cond)) {
+            self.a.test(r9b, r9b)?;
+            return self.a.je(end);
+        }
         self.a.mov(eax, dword_ptr(rbx + NZCV))?;
         self.a.mov(edx, cond_mask(cond) as u32)?;
         self.a.bt(edx, eax)?;
@@ -249,6 +489,8 @@ impl Emitter<'_> {
     fn get(&mut self, dst: AsmRegister32, r: Reg, insn: &Insn) -> R {
         if r == PC {
             self.a.mov(dst, insn.pc_read(self.thumb))
+        } else if let Some(h) = self.cache[r as usize] {
+            self.a.mov(dst, h)
         } else {
             self.a.mov(dst, reg(r))
         }
@@ -256,11 +498,26 @@ impl Emitter<'_> {
 
     fn set(&mut self, r: Reg, src: AsmRegister32) -> R {
         debug_assert!(r != PC);
-        self.a.mov(reg(r), src)
+        if let Some(h) = self.cache[r as usize] {
+            self.dirty |= 1 << r;
+            self.a.mov(h, src)
+        } else {
+            self.a.mov(reg(r), src)
+        }
+    }
+
+    fn set_imm(&mut self, r: Reg, value: u32) -> R {
+        if let Some(h) = self.cache[r as usize] {
+            self.dirty |= 1 << r;
+            self.a.mov(h, value)
+        } else {
+            self.a.mov(reg(r), value)
+        }
     }
 
     /// Calls the interpreter for `insn`; a non-zero result leaves through
-    /// the helper-status stub.
+    /// the helper-status stub. The caller stores and reloads cached
+    /// registers around it.
     fn call_generic(&mut self, insn: *const Insn) -> R {
         self.a.mov(rdi, rbp)?;
         self.a.mov(rsi, insn as u64)?;
@@ -270,8 +527,15 @@ impl Emitter<'_> {
         self.a.jne(self.stubs.helper_status)
     }
 
+    /// Runs `insn` through the interpreter, inline.
     fn generic(&mut self, insn: &Insn) -> R {
-        self.call_generic(insn as *const Insn)
+        self.sync_out()?;
+        self.call_generic(insn as *const Insn)?;
+        self.load_regs()?;
+        if insn.cond == Cond::Al {
+            self.dirty = 0;
+        }
+        Ok(())
     }
 
     /// Registers an out-of-line interpreter path for `insn` that resumes
@@ -282,21 +546,32 @@ impl Emitter<'_> {
             label,
             insn: insn as *const Insn,
             resume: end,
+            dirty: self.dirty,
         });
         label
     }
 
     /// Leaves for `target` in state (`thumb`, `it`) by a chainable exit.
     fn exit_to(&mut self, target: u32, thumb: bool, it: u8) -> R {
+        let first_it = self.block.insns.first().map_or(0, |i| i.it);
+        if target == self.block.start && thumb == self.thumb && it == 0 && first_it == 0 {
+            // Loop in place with registers kept; leave (state stored) only
+            // when interrupted.
+            let mut out = self.a.create_label();
+            self.check_interrupt(out)?;
+            self.a.jmp(self.loop_head)?;
+            self.bind(&mut out)?;
+            self.store_regs(self.written | self.dirty)?;
+            self.a.mov(reg(PC), target)?;
+            self.a.mov(byte_ptr(rbx + IT), 0)?;
+            return self.a.jmp(self.stubs.interrupted);
+        }
+        self.sync_out()?;
         self.a.mov(reg(PC), target)?;
         if thumb != self.thumb {
             self.a.mov(byte_ptr(rbx + THUMB), thumb as u32)?;
         }
         self.a.mov(byte_ptr(rbx + IT), it as u32)?;
-        let first_it = self.block.insns.first().map_or(0, |i| i.it);
-        if target == self.block.start && thumb == self.thumb && it == first_it {
-            return self.a.jmp(self.entry);
-        }
         let mut slot = self.a.create_label();
         self.bind(&mut slot)?;
         // jmp rel32 to the next instruction until the engine patches it.
@@ -309,15 +584,16 @@ impl Emitter<'_> {
 
     /// BXWritePC of `eax`, then an indirect exit.
     fn bx_exit(&mut self) -> R {
+        self.sync_out()?;
         self.a.mov(edx, eax)?;
         self.a.and(edx, 1)?;
         self.a.mov(byte_ptr(rbx + THUMB), dl)?;
         // Clear bit 0 for Thumb targets, bits 1:0 for ARM ones.
         self.a.lea(ecx, ptr(rdx + rdx))?;
-        self.a.mov(esi, 3)?;
-        self.a.sub(esi, ecx)?;
-        self.a.not(esi)?;
-        self.a.and(eax, esi)?;
+        self.a.mov(r8d, 3)?;
+        self.a.sub(r8d, ecx)?;
+        self.a.not(r8d)?;
+        self.a.and(eax, r8d)?;
         self.a.mov(reg(PC), eax)?;
         self.a.mov(byte_ptr(rbx + IT), 0)?;
         self.a.jmp(self.stubs.lookup)
@@ -334,7 +610,7 @@ impl Emitter<'_> {
                 ref op2,
             } => self.alu(k, insn, op, s, rd, rn, op2),
             &Op::Movt { rd, imm16 } if rd != PC => {
-                self.a.mov(ecx, reg(rd))?;
+                self.get(ecx, rd, insn)?;
                 self.a.and(ecx, 0xffff)?;
                 self.a.or(ecx, (imm16 as u32) << 16)?;
                 self.set(rd, ecx)
@@ -375,21 +651,25 @@ impl Emitter<'_> {
                 rn,
                 rm,
             } if ![rdlo, rdhi, rn, rm].contains(&PC) => {
-                self.a.mov(eax, reg(rn))?;
-                self.a.mov(ecx, reg(rm))?;
+                self.get(eax, rn, insn)?;
+                self.get(ecx, rm, insn)?;
                 match op {
                     MulLongOp::Smull | MulLongOp::Smlal => self.a.imul(ecx)?,
                     _ => self.a.mul(ecx)?,
                 }
                 match op {
                     MulLongOp::Umlal | MulLongOp::Smlal => {
-                        self.a.add(eax, reg(rdlo))?;
-                        self.a.adc(edx, reg(rdhi))?;
+                        self.get(ecx, rdlo, insn)?;
+                        self.get(r8d, rdhi, insn)?;
+                        self.a.add(eax, ecx)?;
+                        self.a.adc(edx, r8d)?;
                     }
                     MulLongOp::Umaal => {
-                        self.a.add(eax, reg(rdlo))?;
+                        self.get(ecx, rdlo, insn)?;
+                        self.get(r8d, rdhi, insn)?;
+                        self.a.add(eax, ecx)?;
                         self.a.adc(edx, 0)?;
-                        self.a.add(eax, reg(rdhi))?;
+                        self.a.add(eax, r8d)?;
                         self.a.adc(edx, 0)?;
                     }
                     _ => {}
@@ -425,7 +705,7 @@ impl Emitter<'_> {
             &Op::Bfi { rd, rn, lsb, msb } if rd != PC => {
                 let width = (msb - lsb + 1) as u32;
                 let mask = crate::interp::alu::low_mask(width) << lsb;
-                self.a.mov(eax, reg(rd))?;
+                self.get(eax, rd, insn)?;
                 self.a.and(eax, !mask)?;
                 if let Some(rn) = rn {
                     self.get(ecx, rn, insn)?;
@@ -507,13 +787,13 @@ impl Emitter<'_> {
             } => self.multiple(insn, end, false, rn, regs, mode, wback),
             &Op::Branch { target } => self.exit_to(target, self.thumb, 0),
             &Op::BranchLink { target, to_thumb } => {
-                self.a.mov(reg(LR), insn.next_pc() | self.thumb as u32)?;
+                self.set_imm(LR, insn.next_pc() | self.thumb as u32)?;
                 self.exit_to(target, to_thumb, 0)
             }
             &Op::BranchExchange { rm, link } => {
                 self.get(eax, rm, insn)?;
                 if link {
-                    self.a.mov(reg(LR), insn.next_pc() | self.thumb as u32)?;
+                    self.set_imm(LR, insn.next_pc() | self.thumb as u32)?;
                 }
                 self.bx_exit()
             }
@@ -522,7 +802,8 @@ impl Emitter<'_> {
                 nonzero,
                 target,
             } if rn != PC => {
-                self.a.cmp(reg(rn), 0)?;
+                self.get(eax, rn, insn)?;
+                self.a.test(eax, eax)?;
                 if nonzero {
                     self.a.je(end)?;
                 } else {
@@ -675,7 +956,10 @@ impl Emitter<'_> {
                 }
             }
             if live != 0 {
-                self.flags_logic(carry)?;
+                let live = self.after_next_cond(k, live, FlagKind::Logic)?;
+                if live != 0 {
+                    self.flags_logic(carry)?;
+                }
             }
         } else {
             self.operand(insn, op2, false)?;
@@ -715,13 +999,62 @@ impl Emitter<'_> {
                 }
             };
             if live != 0 {
-                self.flags_arith(sub)?;
+                let kind = if sub { FlagKind::Sub } else { FlagKind::Add };
+                let live = self.after_next_cond(k, live, kind)?;
+                if live != 0 {
+                    self.flags_arith(sub)?;
+                }
             }
         }
         if write {
             self.set(rd, ecx)?;
         }
         Ok(())
+    }
+
+    /// With the host flags of instruction `k` just computed: if the next
+    /// instruction is conditional and its condition can be read off the
+    /// host flags, computes it into `r9b` for it. Returns the flags still
+    /// to be packed (those something other than that condition reads).
+    fn after_next_cond(&mut self, k: usize, live: u8, kind: FlagKind) -> Result<u8, IcedError> {
+        let insns = &self.block.insns;
+        let (Some(this), Some(next)) = (insns.get(k), insns.get(k + 1)) else {
+            return Ok(live);
+        };
+        if this.cond != Cond::Al || next.cond == Cond::Al {
+            return Ok(live);
+        }
+        if kind == FlagKind::Logic {
+            self.a.test(ecx, ecx)?;
+        }
+        let c = next.cond;
+        let a = &mut self.a;
+        let done = match (kind, c) {
+            (_, Cond::Eq) => a.sete(r9b).map(|_| true),
+            (_, Cond::Ne) => a.setne(r9b).map(|_| true),
+            (_, Cond::Mi) => a.sets(r9b).map(|_| true),
+            (_, Cond::Pl) => a.setns(r9b).map(|_| true),
+            (FlagKind::Logic, _) => Ok(false),
+            (_, Cond::Vs) => a.seto(r9b).map(|_| true),
+            (_, Cond::Vc) => a.setno(r9b).map(|_| true),
+            (_, Cond::Ge) => a.setge(r9b).map(|_| true),
+            (_, Cond::Lt) => a.setl(r9b).map(|_| true),
+            (_, Cond::Gt) => a.setg(r9b).map(|_| true),
+            (_, Cond::Le) => a.setle(r9b).map(|_| true),
+            // ARM's C is the host carry after an add, its inverse after a
+            // subtract.
+            (FlagKind::Add, Cond::Cs) | (FlagKind::Sub, Cond::Cc) => a.setb(r9b).map(|_| true),
+            (FlagKind::Add, Cond::Cc) | (FlagKind::Sub, Cond::Cs) => a.setae(r9b).map(|_| true),
+            (FlagKind::Sub, Cond::Hi) => a.seta(r9b).map(|_| true),
+            (FlagKind::Sub, Cond::Ls) => a.setbe(r9b).map(|_| true),
+            _ => Ok(false),
+        }?;
+        if !done {
+            return Ok(live);
+        }
+        self.pending = Some((k + 1, c));
+        let later = self.live_out[k + 1] | flags::op_reads(&next.op);
+        Ok(live & later)
     }
 
     /// Packs N, Z from `ecx`, C from `carry`, V unchanged.
@@ -897,11 +1230,11 @@ impl Emitter<'_> {
             MemSize::U32 => 4,
         };
         self.check(bytes, true, slow)?;
-        self.get(esi, rt, insn)?;
+        self.get(r8d, rt, insn)?;
         match bytes {
-            1 => self.a.mov(byte_ptr(r12 + rcx), sil)?,
-            2 => self.a.mov(word_ptr(r12 + rcx), si)?,
-            _ => self.a.mov(dword_ptr(r12 + rcx), esi)?,
+            1 => self.a.mov(byte_ptr(r12 + rcx), r8b)?,
+            2 => self.a.mov(word_ptr(r12 + rcx), r8w)?,
+            _ => self.a.mov(dword_ptr(r12 + rcx), r8d)?,
         }
         self.writeback(a)
     }
@@ -916,15 +1249,15 @@ impl Emitter<'_> {
         self.check(8, !load, slow)?;
         if load {
             self.a.mov(eax, dword_ptr(r12 + rcx))?;
-            self.a.mov(esi, dword_ptr(r12 + rcx + 4))?;
+            self.a.mov(r8d, dword_ptr(r12 + rcx + 4))?;
             self.writeback(a)?;
             self.set(rt, eax)?;
-            self.set(rt2, esi)
+            self.set(rt2, r8d)
         } else {
             self.get(eax, rt, insn)?;
-            self.get(esi, rt2, insn)?;
+            self.get(r8d, rt2, insn)?;
             self.a.mov(dword_ptr(r12 + rcx), eax)?;
-            self.a.mov(dword_ptr(r12 + rcx + 4), esi)?;
+            self.a.mov(dword_ptr(r12 + rcx + 4), r8d)?;
             self.writeback(a)
         }
     }
@@ -965,7 +1298,7 @@ impl Emitter<'_> {
             // Base first: a loaded base register wins, as in the
             // interpreter.
             if wback {
-                self.a.mov(edx, reg(rn))?;
+                self.get(edx, rn, insn)?;
                 self.a.add(edx, delta)?;
                 self.set(rn, edx)?;
             }
@@ -991,7 +1324,7 @@ impl Emitter<'_> {
                 }
             }
             if wback {
-                self.a.mov(edx, reg(rn))?;
+                self.get(edx, rn, insn)?;
                 self.a.add(edx, delta)?;
                 self.set(rn, edx)?;
             }
