@@ -30,6 +30,6 @@ echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test --workspace"
 cargo test --workspace "$@"
-echo "== scripts/difftest --cases 10000 (instruction-level, against qemu-arm)"
-scripts/difftest --cases 10000
+echo "== scripts/difftest --cases 10000 --accel interp,jit (instruction-level, against qemu-arm)"
+scripts/difftest --cases 10000 --accel interp,jit
 echo "== all tests passed"

@@ -709,6 +709,7 @@ fn run_emulator(
         }
         let mut child = Command::new(&cmd[0])
             .args(&cmd[1..])
+            .env("RSEMU_JIT_THRESHOLD", "1")
             .arg(harness)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -773,6 +774,8 @@ struct Config {
     classes: Vec<Class>,
     reference: Vec<String>,
     subject: Vec<String>,
+    /// rsemu backends to test (`-accel` values), each against the reference.
+    accels: Vec<String>,
     harness: PathBuf,
     epilogue: u32,
     show: usize,
@@ -785,6 +788,7 @@ fn parse_args() -> Result<Config> {
     let mut classes = vec![Class::Alu, Class::Mem, Class::Vfp, Class::Neon, Class::Flow];
     let mut reference = vec!["qemu-arm".to_string(), "-cpu".into(), "cortex-a15".into()];
     let mut subject = vec!["target/release/rsemu-arm".to_string()];
+    let mut accels = vec!["interp".to_string()];
     let mut harness = PathBuf::from("build/difftest/harness");
     let mut show = 5usize;
     while let Some(a) = args.next() {
@@ -807,12 +811,13 @@ fn parse_args() -> Result<Config> {
             }
             "--reference" => reference = val()?.split_whitespace().map(String::from).collect(),
             "--subject" => subject = val()?.split_whitespace().map(String::from).collect(),
+            "--accel" => accels = val()?.split(',').map(String::from).collect(),
             "--harness" => harness = PathBuf::from(val()?),
             "--show" => show = val()?.parse()?,
             "--help" | "-h" => {
                 println!(
                     "rsemu-difftest [--seed N] [--cases N per class] [--classes alu,mem,vfp,neon]\n  \
-                     [--reference CMD] [--subject CMD] [--harness PATH] [--show N]"
+                     [--reference CMD] [--subject CMD] [--accel interp,jit] [--harness PATH] [--show N]"
                 );
                 std::process::exit(0);
             }
@@ -836,6 +841,7 @@ fn parse_args() -> Result<Config> {
         classes,
         reference,
         subject,
+        accels,
         harness,
         epilogue,
         show,
@@ -858,103 +864,109 @@ fn main() -> Result<()> {
         let mut rng = Rng(cfg.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ class as u64 ^ 0x5555);
         let cases: Vec<Case> = (0..cfg.cases).map(|_| gen_case(&mut rng, class)).collect();
         let want = run_emulator(&cfg.reference, &cfg.harness, &cases, cfg.epilogue)?;
-        let got = run_emulator(&cfg.subject, &cfg.harness, &cases, cfg.epilogue)?;
-        let insns: usize = cases.iter().map(|c| c.insns.len()).sum();
-        let bad: Vec<usize> = (0..cases.len())
-            .filter(|&i| !differences(&want[i], &got[i]).is_empty())
-            .collect();
-        if std::env::var_os("DIFFTEST_SHOW_FAULTS").is_some() {
-            if let Some(i) = (0..cases.len()).find(|&i| matches!(&want[i], Outcome::Died(_))) {
-                for gi in &cases[i].insns {
+        for accel in &cfg.accels {
+            // The JIT compiles every block at its first run, so it, not the
+            // interpreter, runs the case.
+            let mut subject = cfg.subject.clone();
+            subject.extend(["-accel".to_string(), accel.clone()]);
+            let got = run_emulator(&subject, &cfg.harness, &cases, cfg.epilogue)?;
+            let insns: usize = cases.iter().map(|c| c.insns.len()).sum();
+            let bad: Vec<usize> = (0..cases.len())
+                .filter(|&i| !differences(&want[i], &got[i]).is_empty())
+                .collect();
+            if std::env::var_os("DIFFTEST_SHOW_FAULTS").is_some() {
+                if let Some(i) = (0..cases.len()).find(|&i| matches!(&want[i], Outcome::Died(_))) {
+                    for gi in &cases[i].insns {
+                        println!(
+                            "  fault case {i}: {:02x?} {}",
+                            gi.bytes,
+                            disasm(&cs_arm, &cs_thumb, cases[i].thumb, &gi.bytes)
+                        );
+                    }
+                }
+            }
+            let both_died = (0..cases.len())
+                .filter(|&i| matches!((&want[i], &got[i]), (Outcome::Died(_), Outcome::Died(_))))
+                .count();
+            println!(
+                "{:5} {accel:6}: {} cases, {} instructions, {} divergent, {} fault in both",
+                class.name(),
+                cases.len(),
+                insns,
+                bad.len(),
+                both_died
+            );
+            for &i in bad.iter().take(cfg.show) {
+                let c = &cases[i];
+                // Minimise: the first instruction that diverges on its own.
+                let mut culprit = None;
+                // (Flow cases branch between their instructions: no single
+                // instruction stands alone.)
+                if c.insns.len() > 1 && class != Class::Flow {
+                    let singles: Vec<Case> = c
+                        .insns
+                        .iter()
+                        .map(|gi| Case {
+                            thumb: c.thumb,
+                            state: c.state.clone(),
+                            insns: vec![gi.clone()],
+                        })
+                        .collect();
+                    let w = run_emulator(&cfg.reference, &cfg.harness, &singles, cfg.epilogue)?;
+                    let g = run_emulator(&subject, &cfg.harness, &singles, cfg.epilogue)?;
+                    culprit = (0..singles.len()).find(|&k| !differences(&w[k], &g[k]).is_empty());
+                }
+                println!("  case {i} ({}):", if c.thumb { "T32" } else { "A32" });
+                for (k, gi) in c.insns.iter().enumerate() {
+                    let hex: Vec<String> = gi
+                        .bytes
+                        .chunks(2)
+                        .rev()
+                        .map(|h| format!("{:02x}{:02x}", h[1], h[0]))
+                        .collect();
+                    let enc = if c.thumb {
+                        hex.iter().rev().cloned().collect::<Vec<_>>().join(" ")
+                    } else {
+                        hex.concat()
+                    };
+                    let mark = if culprit == Some(k) {
+                        "  <== diverges alone"
+                    } else {
+                        ""
+                    };
                     println!(
-                        "  fault case {i}: {:02x?} {}",
-                        gi.bytes,
-                        disasm(&cs_arm, &cs_thumb, cases[i].thumb, &gi.bytes)
+                        "    {enc:>10}  {}{mark}",
+                        disasm(&cs_arm, &cs_thumb, c.thumb, &gi.bytes)
                     );
                 }
-            }
-        }
-        let both_died = (0..cases.len())
-            .filter(|&i| matches!((&want[i], &got[i]), (Outcome::Died(_), Outcome::Died(_))))
-            .count();
-        println!(
-            "{:5}: {} cases, {} instructions, {} divergent, {} fault in both",
-            class.name(),
-            cases.len(),
-            insns,
-            bad.len(),
-            both_died
-        );
-        for &i in bad.iter().take(cfg.show) {
-            let c = &cases[i];
-            // Minimise: the first instruction that diverges on its own.
-            let mut culprit = None;
-            // (Flow cases branch between their instructions: no single
-            // instruction stands alone.)
-            if c.insns.len() > 1 && class != Class::Flow {
-                let singles: Vec<Case> = c
-                    .insns
-                    .iter()
-                    .map(|gi| Case {
-                        thumb: c.thumb,
-                        state: c.state.clone(),
-                        insns: vec![gi.clone()],
-                    })
+                let regs: Vec<String> = (0..15)
+                    .filter(|&r| r != 13)
+                    .map(|r| format!("r{r}={:08x}", c.state.r[r]))
                     .collect();
-                let w = run_emulator(&cfg.reference, &cfg.harness, &singles, cfg.epilogue)?;
-                let g = run_emulator(&cfg.subject, &cfg.harness, &singles, cfg.epilogue)?;
-                culprit = (0..singles.len()).find(|&k| !differences(&w[k], &g[k]).is_empty());
-            }
-            println!("  case {i} ({}):", if c.thumb { "T32" } else { "A32" });
-            for (k, gi) in c.insns.iter().enumerate() {
-                let hex: Vec<String> = gi
-                    .bytes
-                    .chunks(2)
-                    .rev()
-                    .map(|h| format!("{:02x}{:02x}", h[1], h[0]))
-                    .collect();
-                let enc = if c.thumb {
-                    hex.iter().rev().cloned().collect::<Vec<_>>().join(" ")
-                } else {
-                    hex.concat()
-                };
-                let mark = if culprit == Some(k) {
-                    "  <== diverges alone"
-                } else {
-                    ""
-                };
                 println!(
-                    "    {enc:>10}  {}{mark}",
-                    disasm(&cs_arm, &cs_thumb, c.thumb, &gi.bytes)
+                    "    before: {} apsr={:08x} fpscr={:08x}",
+                    regs.join(" "),
+                    c.state.apsr,
+                    c.state.fpscr
                 );
-            }
-            let regs: Vec<String> = (0..15)
-                .filter(|&r| r != 13)
-                .map(|r| format!("r{r}={:08x}", c.state.r[r]))
-                .collect();
-            println!(
-                "    before: {} apsr={:08x} fpscr={:08x}",
-                regs.join(" "),
-                c.state.apsr,
-                c.state.fpscr
-            );
-            if matches!(class, Class::Vfp | Class::Neon) {
-                for row in c.state.d.chunks(4).enumerate() {
-                    let v: Vec<String> = row
-                        .1
-                        .iter()
-                        .enumerate()
-                        .map(|(k, d)| format!("d{}={d:016x}", 4 * row.0 + k))
-                        .collect();
-                    println!("            {}", v.join(" "));
+                if matches!(class, Class::Vfp | Class::Neon) {
+                    for row in c.state.d.chunks(4).enumerate() {
+                        let v: Vec<String> = row
+                            .1
+                            .iter()
+                            .enumerate()
+                            .map(|(k, d)| format!("d{}={d:016x}", 4 * row.0 + k))
+                            .collect();
+                        println!("            {}", v.join(" "));
+                    }
+                }
+                for d in differences(&want[i], &got[i]) {
+                    println!("    reference vs rsemu: {d}");
                 }
             }
-            for d in differences(&want[i], &got[i]) {
-                println!("    reference vs rsemu: {d}");
-            }
+            total_bad += bad.len();
+            total += cases.len();
         }
-        total_bad += bad.len();
-        total += cases.len();
     }
     println!("difftest: {} passed, {total_bad} failed", total - total_bad);
     if total_bad > 0 {

@@ -59,7 +59,7 @@ struct Cli {
     #[arg(short = 'd', value_name = "ITEMS")]
     debug: Option<String>,
     /// Execution backend: jit (hot code compiled to x86-64) or interp.
-    #[arg(long = "accel", value_name = "NAME", default_value = "interp")]
+    #[arg(long = "accel", value_name = "NAME", default_value = "jit")]
     accel: String,
     /// The ARM program.
     program: PathBuf,
