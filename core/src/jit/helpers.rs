@@ -1,5 +1,5 @@
 //! Functions compiled code calls: the escape to the reference interpreter
-//! for one instruction.
+//! for one instruction, and the VFP arithmetic.
 //!
 //! They use the System V calling convention, take the [`JitCtx`] first and
 //! are generic over the memory type, so the block compiler takes the address
@@ -8,8 +8,9 @@
 use super::JitCtx;
 use crate::arm::cpu::CpuState;
 use crate::interp::{exec_one, Flow};
+use crate::ir::vfp::VfpInsn;
 use crate::ir::Insn;
-use crate::mem::GuestMemory;
+use crate::mem::{Access, GuestMemory, MemFault, MemResult};
 
 /// Helper result: go on with the next instruction.
 pub const NEXT: u32 = 0;
@@ -44,4 +45,51 @@ pub unsafe extern "sysv64" fn generic<M: GuestMemory>(ctx: *mut JitCtx, insn: *c
             EXIT
         }
     }
+}
+
+/// Memory for VFP data-processing instructions, which never access it.
+struct NoMemory;
+
+impl GuestMemory for NoMemory {
+    fn read_u8(&mut self, addr: u32) -> MemResult<u8> {
+        Err(MemFault::perm(addr, Access::Read))
+    }
+    fn read_u16(&mut self, addr: u32) -> MemResult<u16> {
+        Err(MemFault::perm(addr, Access::Read))
+    }
+    fn read_u32(&mut self, addr: u32) -> MemResult<u32> {
+        Err(MemFault::perm(addr, Access::Read))
+    }
+    fn write_u8(&mut self, addr: u32, _: u8) -> MemResult<()> {
+        Err(MemFault::perm(addr, Access::Write))
+    }
+    fn write_u16(&mut self, addr: u32, _: u16) -> MemResult<()> {
+        Err(MemFault::perm(addr, Access::Write))
+    }
+    fn write_u32(&mut self, addr: u32, _: u32) -> MemResult<()> {
+        Err(MemFault::perm(addr, Access::Write))
+    }
+    fn compare_exchange(&mut self, addr: u32, _: u8, _: u64, _: u64) -> MemResult<bool> {
+        Err(MemFault::perm(addr, Access::Write))
+    }
+    fn swap(&mut self, addr: u32, _: u8, _: u32) -> MemResult<u32> {
+        Err(MemFault::perm(addr, Access::Write))
+    }
+    fn fetch_u16(&mut self, addr: u32) -> MemResult<u16> {
+        Err(MemFault::perm(addr, Access::Exec))
+    }
+}
+
+/// Runs a VFP data-processing instruction (arithmetic, compare, convert),
+/// which reads and writes only extension registers and FPSCR.
+///
+/// # Safety
+/// `cpu` must be the running guest's state and `insn` a live VFP
+/// instruction of that kind.
+pub unsafe extern "sysv64" fn vfp_pure(cpu: *mut CpuState, insn: *const VfpInsn) {
+    // SAFETY: guaranteed by the caller; compiled code is suspended in the
+    // call, so nothing else uses the state.
+    let (cpu, insn) = unsafe { (&mut *cpu, &*insn) };
+    let r = crate::interp::vfp::exec(cpu, &mut NoMemory, insn);
+    debug_assert!(r.is_ok(), "a VFP data-processing op touched memory");
 }

@@ -37,6 +37,7 @@ use super::{
 };
 use crate::arm::cpu::{cond_mask, CpuState};
 use crate::ir::flags::{self, live_writes};
+use crate::ir::vfp::{UnaryOp as VfpUnary, VfpInsn};
 use crate::ir::*;
 use crate::mem::{DirectMap, GuestMemory};
 
@@ -49,6 +50,16 @@ fn off_r(r: Reg) -> i32 {
 const NZCV: i32 = offset_of!(CpuState, nzcv) as i32;
 const THUMB: i32 = offset_of!(CpuState, thumb) as i32;
 const IT: i32 = offset_of!(CpuState, itstate) as i32;
+const DREGS: i32 = offset_of!(CpuState, d) as i32;
+
+/// Offset of S register `n` (the low word of D(n/2) for even n).
+fn off_s(n: u8) -> i32 {
+    DREGS + 4 * n as i32
+}
+/// Offset of D register `n`.
+fn off_d(n: u8) -> i32 {
+    DREGS + 8 * n as i32
+}
 
 const CTX_CPU: i32 = offset_of!(JitCtx, cpu) as i32;
 const CTX_MEM_BASE: i32 = offset_of!(JitCtx, mem_base) as i32;
@@ -168,6 +179,7 @@ pub(super) fn compile_block<M: GuestMemory>(
         stubs,
         direct: mem.direct_map(),
         generic: helpers::generic::<M> as *const () as u64,
+        vfp_pure: helpers::vfp_pure as *const () as u64,
         live: live_writes(block),
         slow: Vec::new(),
         entry: CodeLabel::default(),
@@ -175,7 +187,6 @@ pub(super) fn compile_block<M: GuestMemory>(
         cache: [None; 16],
         dirty: 0,
         loop_head: CodeLabel::default(),
-        written: 0,
         pending: None,
         live_out: flags::live_out(block),
     };
@@ -233,17 +244,18 @@ struct SlowPath {
 
 /// The guest registers an instruction reads or writes in its native
 /// template (instructions run by the interpreter reach the state in
-/// memory and count for nothing), and those it writes.
-fn reg_uses(op: &Op) -> (Vec<Reg>, u16) {
-    let bit = |r: Reg| 1u16 << r;
+/// memory and count for nothing), one entry per use.
+fn reg_uses(op: &Op) -> Vec<Reg> {
     let addr_regs = |a: &Addr| {
         let mut v = vec![a.rn];
         if let Offset::Reg { rm, .. } = a.offset {
             v.push(rm);
         }
+        if a.wback {
+            v.push(a.rn);
+        }
         v
     };
-    let wb = |a: &Addr| if a.wback { bit(a.rn) } else { 0 };
     match *op {
         Op::Alu {
             op, rd, rn, op2, ..
@@ -254,73 +266,63 @@ fn reg_uses(op: &Op) -> (Vec<Reg>, u16) {
                 Operand::RegShift { rm, rs, .. } => v.extend([rm, rs]),
                 Operand::Imm { .. } => {}
             }
-            if op.is_test() {
-                (v, 0)
-            } else {
+            if !op.is_test() {
                 v.push(rd);
-                (v, bit(rd))
             }
+            v
         }
-        Op::Movt { rd, .. } => (vec![rd, rd], bit(rd)),
-        Op::Mul { rd, rn, rm, ra, .. } => (vec![rd, rn, rm, ra], bit(rd)),
+        Op::Movt { rd, .. } => vec![rd, rd],
+        Op::Mul { rd, rn, rm, ra, .. } => vec![rd, rn, rm, ra],
         Op::MulLong {
             rdlo, rdhi, rn, rm, ..
-        } => (vec![rdlo, rdhi, rn, rm], bit(rdlo) | bit(rdhi)),
-        Op::Div { rd, rn, rm, .. } => (vec![rd, rn, rm], bit(rd)),
-        Op::Unary { rd, rm, .. } => (vec![rd, rm], bit(rd)),
+        } => vec![rdlo, rdhi, rn, rm],
+        Op::Div { rd, rn, rm, .. } => vec![rd, rn, rm],
+        Op::Unary { rd, rm, .. } => vec![rd, rm],
         Op::Bfi { rd, rn, .. } => {
             let mut v = vec![rd, rd];
             v.extend(rn);
-            (v, bit(rd))
+            v
         }
-        Op::Bfx { rd, rn, .. } => (vec![rd, rn], bit(rd)),
+        Op::Bfx { rd, rn, .. } => vec![rd, rn],
         Op::Extend { rd, rn, rm, .. } => {
             let mut v = vec![rd, rm];
             v.extend(rn);
-            (v, bit(rd))
+            v
         }
-        Op::Load { rt, ref addr, .. } => {
+        Op::Load { rt, ref addr, .. } | Op::Store { rt, ref addr, .. } => {
             let mut v = addr_regs(addr);
             v.push(rt);
-            (v, bit(rt) | wb(addr))
+            v
         }
-        Op::Store { rt, ref addr, .. } => {
-            let mut v = addr_regs(addr);
-            v.push(rt);
-            (v, wb(addr))
-        }
-        Op::LoadDual { rt, rt2, ref addr } => {
+        Op::LoadDual { rt, rt2, ref addr } | Op::StoreDual { rt, rt2, ref addr } => {
             let mut v = addr_regs(addr);
             v.extend([rt, rt2]);
-            (v, bit(rt) | bit(rt2) | wb(addr))
+            v
         }
-        Op::StoreDual { rt, rt2, ref addr } => {
-            let mut v = addr_regs(addr);
-            v.extend([rt, rt2]);
-            (v, wb(addr))
-        }
-        Op::LoadMultiple {
-            rn, regs, wback, ..
-        }
-        | Op::StoreMultiple {
-            rn, regs, wback, ..
-        } => {
-            let mut v = vec![rn];
+        Op::LoadMultiple { rn, regs, .. } | Op::StoreMultiple { rn, regs, .. } => {
+            let mut v = vec![rn, rn];
             v.extend((0..16).filter(|i| regs & (1 << i) != 0));
-            let load = matches!(op, Op::LoadMultiple { .. });
-            let w = if load { regs } else { 0 } | if wback { bit(rn) } else { 0 };
-            (v, w)
+            v
         }
-        Op::BranchLink { .. } => (vec![LR], bit(LR)),
+        Op::BranchLink { .. } => vec![LR],
         Op::BranchExchange { rm, link } => {
             if link {
-                (vec![rm, LR], bit(LR))
+                vec![rm, LR]
             } else {
-                (vec![rm], 0)
+                vec![rm]
             }
         }
-        Op::CompareBranch { rn, .. } => (vec![rn], 0),
-        _ => (Vec::new(), 0),
+        Op::CompareBranch { rn, .. } => vec![rn],
+        Op::Vfp(ref v) => match **v {
+            VfpInsn::LoadStore { rn, .. } => rn.into_iter().collect(),
+            VfpInsn::Multiple { rn, .. } => vec![rn, rn],
+            VfpInsn::MovCoreS { rt, .. } => vec![rt],
+            VfpInsn::MovCore2S { rt, rt2, .. } | VfpInsn::MovCoreD { rt, rt2, .. } => {
+                vec![rt, rt2]
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     }
 }
 
@@ -331,6 +333,7 @@ struct Emitter<'a> {
     stubs: &'a Stubs,
     direct: Option<DirectMap>,
     generic: u64,
+    vfp_pure: u64,
     live: Vec<u8>,
     slow: Vec<SlowPath>,
     entry: CodeLabel,
@@ -343,9 +346,6 @@ struct Emitter<'a> {
     dirty: u16,
     /// Where a branch back to the block start re-enters, registers loaded.
     loop_head: CodeLabel,
-    /// Cached registers written anywhere in the block (dirty at the loop
-    /// head when the block loops to itself).
-    written: u16,
     /// A condition of instruction `.0` already computed into `r9b`.
     pending: Option<(usize, Cond)>,
     /// Flags each instruction leaves live for later instructions.
@@ -354,6 +354,9 @@ struct Emitter<'a> {
 
 /// Host registers that cache guest registers.
 const CACHE_REGS: [AsmRegister32; 6] = [esi, edi, r10d, r11d, r14d, r15d];
+/// The same, as 64-bit registers, for those a call clobbers.
+const CALLER_SAVED_CACHE: [(AsmRegister32, AsmRegister64); 4] =
+    [(esi, rsi), (edi, rdi), (r10d, r10), (r11d, r11)];
 
 impl Emitter<'_> {
     fn bind(&mut self, label: &mut CodeLabel) -> R {
@@ -370,11 +373,9 @@ impl Emitter<'_> {
     fn allocate(&mut self) {
         let mut count = [0u32; 16];
         for insn in &self.block.insns {
-            let (regs, writes) = reg_uses(&insn.op);
-            for r in regs {
+            for r in reg_uses(&insn.op) {
                 count[r as usize] += 1;
             }
-            self.written |= writes;
         }
         count[PC as usize] = 0;
         let mut order: Vec<usize> = (0..16).filter(|&r| count[r] >= 2).collect();
@@ -382,8 +383,6 @@ impl Emitter<'_> {
         for (&r, &host) in order.iter().zip(CACHE_REGS.iter()) {
             self.cache[r] = Some(host);
         }
-        let cached = self.cached();
-        self.written &= cached;
     }
 
     /// The cached guest registers as a mask.
@@ -436,7 +435,7 @@ impl Emitter<'_> {
         self.bind(&mut head)?;
         // A branch back here comes with whatever the block wrote unstored.
         if self.loops_to_start() {
-            self.dirty = self.written;
+            self.dirty = self.cached();
         }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
@@ -561,7 +560,7 @@ impl Emitter<'_> {
             self.check_interrupt(out)?;
             self.a.jmp(self.loop_head)?;
             self.bind(&mut out)?;
-            self.store_regs(self.written | self.dirty)?;
+            self.store_regs(self.dirty)?;
             self.a.mov(reg(PC), target)?;
             self.a.mov(byte_ptr(rbx + IT), 0)?;
             return self.a.jmp(self.stubs.interrupted);
@@ -811,6 +810,225 @@ impl Emitter<'_> {
                 }
                 self.exit_to(target, self.thumb, 0)
             }
+            Op::Vfp(v) => self.vfp(insn, end, v),
+            _ => self.generic(insn),
+        }
+    }
+
+    /// Calls `func(cpu, arg)`, a helper that touches only the extension
+    /// registers and FPSCR: cached core registers stay valid; the caller-
+    /// saved ones in use are preserved on the stack.
+    fn call_pure(&mut self, func: u64, arg: u64) -> R {
+        let saved: Vec<AsmRegister64> = CALLER_SAVED_CACHE
+            .iter()
+            .filter(|(r32, _)| self.cache.contains(&Some(*r32)))
+            .map(|&(_, r64)| r64)
+            .collect();
+        for &r in &saved {
+            self.a.push(r)?;
+        }
+        let pad = saved.len() % 2 == 1;
+        if pad {
+            self.a.sub(rsp, 8)?;
+        }
+        self.a.mov(rdi, rbx)?;
+        self.a.mov(rsi, arg)?;
+        self.a.mov(rax, func)?;
+        self.a.call(rax)?;
+        if pad {
+            self.a.add(rsp, 8)?;
+        }
+        for &r in saved.iter().rev() {
+            self.a.pop(r)?;
+        }
+        Ok(())
+    }
+
+    fn vfp(&mut self, insn: &Insn, end: CodeLabel, v: &VfpInsn) -> R {
+        match *v {
+            VfpInsn::LoadStore {
+                load,
+                dp,
+                vd,
+                rn,
+                offset,
+            } => {
+                if self.direct.is_none() {
+                    return self.generic(insn);
+                }
+                let slow = self.slow_path(insn, end);
+                match rn {
+                    Some(r) => {
+                        self.get(ecx, r, insn)?;
+                        if offset != 0 {
+                            self.a.add(ecx, offset)?;
+                        }
+                    }
+                    None => self.a.mov(ecx, offset as u32)?,
+                }
+                // Extension register accesses must be word aligned.
+                self.a.test(ecx, 3)?;
+                self.a.jne(slow)?;
+                self.check(if dp { 8 } else { 4 }, !load, slow)?;
+                match (load, dp) {
+                    (true, true) => {
+                        self.a.mov(rax, qword_ptr(r12 + rcx))?;
+                        self.a.mov(qword_ptr(rbx + off_d(vd)), rax)
+                    }
+                    (true, false) => {
+                        self.a.mov(eax, dword_ptr(r12 + rcx))?;
+                        self.a.mov(dword_ptr(rbx + off_s(vd)), eax)
+                    }
+                    (false, true) => {
+                        self.a.mov(rax, qword_ptr(rbx + off_d(vd)))?;
+                        self.a.mov(qword_ptr(r12 + rcx), rax)
+                    }
+                    (false, false) => {
+                        self.a.mov(eax, dword_ptr(rbx + off_s(vd)))?;
+                        self.a.mov(dword_ptr(r12 + rcx), eax)
+                    }
+                }
+            }
+            VfpInsn::Multiple {
+                load,
+                dp,
+                vd,
+                count,
+                rn,
+                add,
+                wback,
+                bytes,
+            } => {
+                let words = count as i32 * if dp { 2 } else { 1 };
+                let first = if dp { off_d(vd) } else { off_s(vd) };
+                let in_file = count > 0 && first + 4 * words <= DREGS + 256;
+                if self.direct.is_none() || rn == PC || !in_file {
+                    return self.generic(insn);
+                }
+                let slow = self.slow_path(insn, end);
+                self.get(ecx, rn, insn)?;
+                if !add {
+                    self.a.sub(ecx, bytes as u32)?;
+                }
+                self.a.test(ecx, 3)?;
+                self.a.jne(slow)?;
+                self.check(4 * words as u32, !load, slow)?;
+                let mut off = 0;
+                while off < 4 * words {
+                    let wide = 4 * words - off >= 8;
+                    match (load, wide) {
+                        (true, true) => {
+                            self.a.mov(rax, qword_ptr(r12 + rcx + off))?;
+                            self.a.mov(qword_ptr(rbx + (first + off)), rax)?;
+                        }
+                        (true, false) => {
+                            self.a.mov(eax, dword_ptr(r12 + rcx + off))?;
+                            self.a.mov(dword_ptr(rbx + (first + off)), eax)?;
+                        }
+                        (false, true) => {
+                            self.a.mov(rax, qword_ptr(rbx + (first + off)))?;
+                            self.a.mov(qword_ptr(r12 + rcx + off), rax)?;
+                        }
+                        (false, false) => {
+                            self.a.mov(eax, dword_ptr(rbx + (first + off)))?;
+                            self.a.mov(dword_ptr(r12 + rcx + off), eax)?;
+                        }
+                    }
+                    off += if wide { 8 } else { 4 };
+                }
+                if wback {
+                    self.get(edx, rn, insn)?;
+                    if add {
+                        self.a.add(edx, bytes as u32)?;
+                    } else {
+                        self.a.sub(edx, bytes as u32)?;
+                    }
+                    self.set(rn, edx)?;
+                }
+                Ok(())
+            }
+            VfpInsn::MovImm { dp: true, vd, bits } => {
+                self.a.mov(rax, bits)?;
+                self.a.mov(qword_ptr(rbx + off_d(vd)), rax)
+            }
+            VfpInsn::MovImm {
+                dp: false,
+                vd,
+                bits,
+            } => self.a.mov(dword_ptr(rbx + off_s(vd)), bits as u32),
+            VfpInsn::Unary { op, dp, vd, vm } if op != VfpUnary::Sqrt => {
+                // Moves and sign-bit operations (no NaN processing).
+                if dp {
+                    self.a.mov(rax, qword_ptr(rbx + off_d(vm)))?;
+                    match op {
+                        VfpUnary::Abs => self.a.btr(rax, 63)?,
+                        VfpUnary::Neg => self.a.btc(rax, 63)?,
+                        _ => {}
+                    }
+                    self.a.mov(qword_ptr(rbx + off_d(vd)), rax)
+                } else {
+                    self.a.mov(eax, dword_ptr(rbx + off_s(vm)))?;
+                    match op {
+                        VfpUnary::Abs => self.a.and(eax, 0x7fff_ffff)?,
+                        VfpUnary::Neg => self.a.xor(eax, 0x8000_0000u32)?,
+                        _ => {}
+                    }
+                    self.a.mov(dword_ptr(rbx + off_s(vd)), eax)
+                }
+            }
+            VfpInsn::MovCoreS { to_core, rt, sn } if rt != PC => {
+                if to_core {
+                    self.a.mov(eax, dword_ptr(rbx + off_s(sn)))?;
+                    self.set(rt, eax)
+                } else {
+                    self.get(eax, rt, insn)?;
+                    self.a.mov(dword_ptr(rbx + off_s(sn)), eax)
+                }
+            }
+            VfpInsn::MovCore2S {
+                to_core,
+                rt,
+                rt2,
+                sm,
+            } if rt != PC && rt2 != PC => {
+                if to_core {
+                    self.a.mov(eax, dword_ptr(rbx + off_s(sm)))?;
+                    self.a.mov(edx, dword_ptr(rbx + off_s(sm + 1)))?;
+                    self.set(rt, eax)?;
+                    self.set(rt2, edx)
+                } else {
+                    self.get(eax, rt, insn)?;
+                    self.get(edx, rt2, insn)?;
+                    self.a.mov(dword_ptr(rbx + off_s(sm)), eax)?;
+                    self.a.mov(dword_ptr(rbx + off_s(sm + 1)), edx)
+                }
+            }
+            VfpInsn::MovCoreD {
+                to_core,
+                rt,
+                rt2,
+                dm,
+            } if rt != PC && rt2 != PC => {
+                if to_core {
+                    self.a.mov(eax, dword_ptr(rbx + off_d(dm)))?;
+                    self.a.mov(edx, dword_ptr(rbx + (off_d(dm) + 4)))?;
+                    self.set(rt, eax)?;
+                    self.set(rt2, edx)
+                } else {
+                    self.get(eax, rt, insn)?;
+                    self.get(edx, rt2, insn)?;
+                    self.a.mov(dword_ptr(rbx + off_d(dm)), eax)?;
+                    self.a.mov(dword_ptr(rbx + (off_d(dm) + 4)), edx)
+                }
+            }
+            VfpInsn::Unary { .. }
+            | VfpInsn::Arith { .. }
+            | VfpInsn::Cmp { .. }
+            | VfpInsn::CvtPrec { .. }
+            | VfpInsn::CvtToInt { .. }
+            | VfpInsn::CvtFromInt { .. }
+            | VfpInsn::CvtFixed { .. }
+            | VfpInsn::CvtHalf { .. } => self.call_pure(self.vfp_pure, v as *const VfpInsn as u64),
             _ => self.generic(insn),
         }
     }
