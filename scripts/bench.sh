@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# CPU-bound guest benchmarks: time each under qemu-arm and rsemu-arm on this
-# machine in one run and print the ratio (rsemu / qemu; lower is better).
+# CPU-bound guest benchmarks: time each under qemu-arm and rsemu-arm (JIT and
+# interpreter) on this machine in one run and print the ratios
+# (rsemu / qemu; lower is better).
 # Usage: scripts/bench.sh [--runs N]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,7 +10,7 @@ RUNS=3
 [ "${1:-}" = "--runs" ] && RUNS="$2"
 cargo build --release -q -p rsemu-linux-user
 mkdir -p build/bench
-printf '%-10s %10s %10s %8s\n' bench qemu-arm rsemu-arm ratio
+printf '%-10s %10s %10s %7s %10s %7s\n' bench qemu-arm rsemu-jit ratio rsemu-int ratio
 for src in tests/bench/*.c; do
     name=$(basename "$src" .c)
     bin=build/bench/$name
@@ -24,9 +25,13 @@ for src in tests/bench/*.c; do
         echo "$b"
     }
     want=$(qemu-arm -cpu cortex-a15 "$bin")
-    got=$(target/release/rsemu-arm "$bin")
-    [ "$want" = "$got" ] || { echo "$name: output differs: qemu '$want' rsemu '$got'"; exit 1; }
+    for accel in jit interp; do
+        got=$(target/release/rsemu-arm -accel $accel "$bin")
+        [ "$want" = "$got" ] || { echo "$name: output differs: qemu '$want' rsemu ($accel) '$got'"; exit 1; }
+    done
     q=$(best qemu-arm -cpu cortex-a15 "$bin")
-    r=$(best target/release/rsemu-arm "$bin")
-    printf '%-10s %9.3fs %9.3fs %7.1fx\n' "$name" "$q" "$r" "$(echo "$q $r" | awk '{print $2/$1}')"
+    j=$(best target/release/rsemu-arm -accel jit "$bin")
+    i=$(best target/release/rsemu-arm -accel interp "$bin")
+    printf '%-10s %9.3fs %9.3fs %6.2fx %9.3fs %6.2fx\n' "$name" "$q" "$j" \
+        "$(echo "$q $j" | awk '{print $2/$1}')" "$i" "$(echo "$q $i" | awk '{print $2/$1}')"
 done

@@ -168,6 +168,17 @@ pub fn live_out(block: &Block) -> Vec<u8> {
     out
 }
 
+/// The flags `block` can read before overwriting them: what must be exact
+/// when it starts (for a branch back to its own start).
+pub fn live_in(block: &Block) -> u8 {
+    let mut live = NZCV;
+    for insn in block.insns.iter().rev() {
+        let u = insn_use(insn);
+        live = (live & !u.writes) | u.reads;
+    }
+    live
+}
+
 /// For each instruction of `block`, the flags among those it writes that
 /// something later can observe (so the backend must produce them).
 pub fn live_writes(block: &Block) -> Vec<u8> {

@@ -189,6 +189,7 @@ pub(super) fn compile_block<M: GuestMemory>(
         loop_head: CodeLabel::default(),
         pending: None,
         live_out: flags::live_out(block),
+        deferred: None,
     };
     e.entry = e.a.create_label();
     e.loop_head = e.a.create_label();
@@ -220,6 +221,27 @@ enum FlagKind {
     Sub,
     /// A logical op (after `test` of the result): only N and Z are there.
     Logic,
+}
+
+/// An x86 source operand.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Src {
+    Imm(u32),
+    Reg(AsmRegister32),
+}
+
+/// The two-operand x86 ALU ops the templates use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum XOp {
+    Mov,
+    Add,
+    Sub,
+    Adc,
+    Sbb,
+    And,
+    Or,
+    Xor,
+    Cmp,
 }
 
 /// Where a shifter carry-out ended up.
@@ -350,6 +372,8 @@ struct Emitter<'a> {
     pending: Option<(usize, Cond)>,
     /// Flags each instruction leaves live for later instructions.
     live_out: Vec<u8>,
+    /// Flags captured raw in `r8d` (`Some(sub)`), packed only at exits.
+    deferred: Option<bool>,
 }
 
 /// Host registers that cache guest registers.
@@ -489,7 +513,11 @@ impl Emitter<'_> {
         if r == PC {
             self.a.mov(dst, insn.pc_read(self.thumb))
         } else if let Some(h) = self.cache[r as usize] {
-            self.a.mov(dst, h)
+            if h == dst {
+                Ok(())
+            } else {
+                self.a.mov(dst, h)
+            }
         } else {
             self.a.mov(dst, reg(r))
         }
@@ -557,15 +585,22 @@ impl Emitter<'_> {
             // Loop in place with registers kept; leave (state stored) only
             // when interrupted.
             let mut out = self.a.create_label();
+            if flags::live_in(self.block) != 0 {
+                self.pack_deferred()?;
+            }
             self.check_interrupt(out)?;
             self.a.jmp(self.loop_head)?;
             self.bind(&mut out)?;
+            if flags::live_in(self.block) == 0 {
+                self.pack_deferred()?;
+            }
             self.store_regs(self.dirty)?;
             self.a.mov(reg(PC), target)?;
             self.a.mov(byte_ptr(rbx + IT), 0)?;
             return self.a.jmp(self.stubs.interrupted);
         }
         self.sync_out()?;
+        self.pack_deferred()?;
         self.a.mov(reg(PC), target)?;
         if thumb != self.thumb {
             self.a.mov(byte_ptr(rbx + THUMB), thumb as u32)?;
@@ -638,7 +673,7 @@ impl Emitter<'_> {
                     }
                 }
                 if s && self.live[k] != 0 {
-                    self.flags_logic(Carry::Unchanged)?;
+                    self.flags_logic(ecx, Carry::Unchanged)?;
                 }
                 self.set(rd, ecx)
             }
@@ -1143,98 +1178,198 @@ impl Emitter<'_> {
             return self.generic(insn);
         }
         let live = if s { self.live[k] } else { 0 };
-        if op.is_logical() {
-            let want_c = live & flags::C != 0;
-            if want_c && matches!(op2, Operand::RegShift { .. }) {
-                return self.generic(insn);
+        let want_c = op.is_logical() && live & flags::C != 0;
+        if want_c && matches!(op2, Operand::RegShift { .. }) {
+            return self.generic(insn);
+        }
+        let (mut src, carry) = self.operand2(insn, op2, want_c)?;
+        // The result goes straight into rd's host register when it has one
+        // (operand 2 is read first, so rd may be among the operands), else
+        // into ecx.
+        let dst = match (write, self.cache[rd as usize]) {
+            (true, Some(h)) => h,
+            _ => ecx,
+        };
+        let uses_rn = !matches!(op, AluOp::Mov | AluOp::Mvn);
+        if uses_rn && src == Src::Reg(dst) && self.cache[rn as usize] != Some(dst) {
+            // Loading rn into dst would clobber operand 2.
+            self.a.mov(edx, dst)?;
+            src = Src::Reg(edx);
+        }
+        let kind = match op {
+            AluOp::Mov => {
+                self.src_op(XOp::Mov, dst, src)?;
+                FlagKind::Logic
             }
-            let carry = self.operand(insn, op2, want_c)?;
-            match op {
-                AluOp::Mov => self.a.mov(ecx, edx)?,
-                AluOp::Mvn => {
-                    self.a.mov(ecx, edx)?;
-                    self.a.not(ecx)?;
-                }
-                _ => {
-                    self.get(ecx, rn, insn)?;
-                    match op {
-                        AluOp::And | AluOp::Tst => self.a.and(ecx, edx)?,
-                        AluOp::Eor | AluOp::Teq => self.a.xor(ecx, edx)?,
-                        AluOp::Orr => self.a.or(ecx, edx)?,
-                        AluOp::Bic => {
-                            self.a.not(edx)?;
-                            self.a.and(ecx, edx)?;
-                        }
-                        _ => {
-                            // ORN
-                            self.a.not(edx)?;
-                            self.a.or(ecx, edx)?;
-                        }
+            AluOp::Mvn => {
+                self.src_op(XOp::Mov, dst, src)?;
+                self.a.not(dst)?;
+                FlagKind::Logic
+            }
+            AluOp::Cmp if live == 0 || self.cache[rn as usize].is_some() => {
+                // Nothing written: compare in place.
+                let a = match self.cache[rn as usize] {
+                    Some(h) => h,
+                    None => {
+                        self.get(ecx, rn, insn)?;
+                        ecx
                     }
-                }
+                };
+                self.src_op(XOp::Cmp, a, src)?;
+                FlagKind::Sub
             }
-            if live != 0 {
-                let live = self.after_next_cond(k, live, FlagKind::Logic)?;
-                if live != 0 {
-                    self.flags_logic(carry)?;
-                }
-            }
-        } else {
-            self.operand(insn, op2, false)?;
-            self.get(ecx, rn, insn)?;
-            let sub = match op {
-                AluOp::Add | AluOp::Cmn => {
-                    self.a.add(ecx, edx)?;
-                    false
-                }
-                AluOp::Sub | AluOp::Cmp => {
-                    self.a.sub(ecx, edx)?;
-                    true
-                }
-                AluOp::Rsb => {
-                    self.a.sub(edx, ecx)?;
-                    self.a.mov(ecx, edx)?;
-                    true
-                }
-                AluOp::Adc => {
-                    self.a.bt(dword_ptr(rbx + NZCV), 1)?;
-                    self.a.adc(ecx, edx)?;
-                    false
-                }
-                AluOp::Sbc => {
-                    self.a.bt(dword_ptr(rbx + NZCV), 1)?;
-                    self.a.cmc()?;
-                    self.a.sbb(ecx, edx)?;
-                    true
-                }
-                _ => {
-                    // RSC
+            AluOp::Rsb | AluOp::Rsc => {
+                // src - rn: compute in edx.
+                self.src_op(XOp::Mov, edx, src)?;
+                self.get(ecx, rn, insn)?;
+                if op == AluOp::Rsc {
                     self.a.bt(dword_ptr(rbx + NZCV), 1)?;
                     self.a.cmc()?;
                     self.a.sbb(edx, ecx)?;
-                    self.a.mov(ecx, edx)?;
-                    true
+                } else {
+                    self.a.sub(edx, ecx)?;
                 }
-            };
-            if live != 0 {
-                let kind = if sub { FlagKind::Sub } else { FlagKind::Add };
-                let live = self.after_next_cond(k, live, kind)?;
+                self.a.mov(dst, edx)?;
+                FlagKind::Sub
+            }
+            AluOp::Bic | AluOp::Orn => {
+                self.get(dst, rn, insn)?;
+                let inv = match src {
+                    Src::Imm(v) => Src::Imm(!v),
+                    Src::Reg(r) => {
+                        if r != edx {
+                            self.a.mov(edx, r)?;
+                        }
+                        self.a.not(edx)?;
+                        Src::Reg(edx)
+                    }
+                };
+                let x = if op == AluOp::Bic { XOp::And } else { XOp::Or };
+                self.src_op(x, dst, inv)?;
+                FlagKind::Logic
+            }
+            _ => {
+                self.get(dst, rn, insn)?;
+                let (x, kind) = match op {
+                    AluOp::And | AluOp::Tst => (XOp::And, FlagKind::Logic),
+                    AluOp::Eor | AluOp::Teq => (XOp::Xor, FlagKind::Logic),
+                    AluOp::Orr => (XOp::Or, FlagKind::Logic),
+                    AluOp::Add | AluOp::Cmn => (XOp::Add, FlagKind::Add),
+                    AluOp::Sub | AluOp::Cmp => (XOp::Sub, FlagKind::Sub),
+                    AluOp::Adc => {
+                        self.a.bt(dword_ptr(rbx + NZCV), 1)?;
+                        (XOp::Adc, FlagKind::Add)
+                    }
+                    _ => {
+                        // SBC
+                        self.a.bt(dword_ptr(rbx + NZCV), 1)?;
+                        self.a.cmc()?;
+                        (XOp::Sbb, FlagKind::Sub)
+                    }
+                };
+                self.src_op(x, dst, src)?;
+                kind
+            }
+        };
+        if live != 0 {
+            let live = self.after_next_cond(k, live, kind, dst)?;
+            if kind == FlagKind::Logic {
                 if live != 0 {
-                    self.flags_arith(sub)?;
+                    self.flags_logic(dst, carry)?;
                 }
+            } else if live != 0 && self.ends_with_branch_after(k) {
+                // Only the exits after the closing branch need the flags:
+                // keep the raw host flags, pack them there.
+                self.a.lahf()?;
+                self.a.seto(al)?;
+                self.a.movzx(r8d, ax)?;
+                self.deferred = Some(kind == FlagKind::Sub);
+            } else if live != 0 {
+                self.flags_arith(kind == FlagKind::Sub)?;
             }
         }
         if write {
-            self.set(rd, ecx)?;
+            if dst == ecx {
+                self.set(rd, ecx)?;
+            } else {
+                self.dirty |= 1 << rd;
+            }
         }
         Ok(())
+    }
+
+    /// Operand 2 as an x86 source: an immediate, a cached register in
+    /// place, or a value computed into `edx`; with the shifter carry as
+    /// [`operand`](Self::operand) reports it.
+    fn operand2(
+        &mut self,
+        insn: &Insn,
+        op2: &Operand,
+        want_c: bool,
+    ) -> Result<(Src, Carry), IcedError> {
+        match *op2 {
+            Operand::Imm { value, carry } => Ok((
+                Src::Imm(value),
+                carry.map_or(Carry::Unchanged, Carry::Const),
+            )),
+            Operand::Reg { rm, shift, amount } if amount == 0 && shift != Shift::Rrx => {
+                if rm == PC {
+                    return Ok((Src::Imm(insn.pc_read(self.thumb)), Carry::Unchanged));
+                }
+                if let Some(h) = self.cache[rm as usize] {
+                    return Ok((Src::Reg(h), Carry::Unchanged));
+                }
+                self.a.mov(edx, reg(rm))?;
+                Ok((Src::Reg(edx), Carry::Unchanged))
+            }
+            _ => {
+                let c = self.operand(insn, op2, want_c)?;
+                Ok((Src::Reg(edx), c))
+            }
+        }
+    }
+
+    /// `dst op= src` for the two-operand x86 ALU ops.
+    fn src_op(&mut self, op: XOp, dst: AsmRegister32, src: Src) -> R {
+        let a = &mut self.a;
+        match src {
+            Src::Imm(v) => match op {
+                XOp::Mov => a.mov(dst, v),
+                XOp::Add => a.add(dst, v as i32),
+                XOp::Sub => a.sub(dst, v as i32),
+                XOp::Adc => a.adc(dst, v as i32),
+                XOp::Sbb => a.sbb(dst, v as i32),
+                XOp::And => a.and(dst, v as i32),
+                XOp::Or => a.or(dst, v as i32),
+                XOp::Xor => a.xor(dst, v as i32),
+                XOp::Cmp => a.cmp(dst, v as i32),
+            },
+            Src::Reg(r) => match op {
+                XOp::Mov if r == dst => Ok(()),
+                XOp::Mov => a.mov(dst, r),
+                XOp::Add => a.add(dst, r),
+                XOp::Sub => a.sub(dst, r),
+                XOp::Adc => a.adc(dst, r),
+                XOp::Sbb => a.sbb(dst, r),
+                XOp::And => a.and(dst, r),
+                XOp::Or => a.or(dst, r),
+                XOp::Xor => a.xor(dst, r),
+                XOp::Cmp => a.cmp(dst, r),
+            },
+        }
     }
 
     /// With the host flags of instruction `k` just computed: if the next
     /// instruction is conditional and its condition can be read off the
     /// host flags, computes it into `r9b` for it. Returns the flags still
     /// to be packed (those something other than that condition reads).
-    fn after_next_cond(&mut self, k: usize, live: u8, kind: FlagKind) -> Result<u8, IcedError> {
+    fn after_next_cond(
+        &mut self,
+        k: usize,
+        live: u8,
+        kind: FlagKind,
+        res: AsmRegister32,
+    ) -> Result<u8, IcedError> {
         let insns = &self.block.insns;
         let (Some(this), Some(next)) = (insns.get(k), insns.get(k + 1)) else {
             return Ok(live);
@@ -1243,7 +1378,7 @@ impl Emitter<'_> {
             return Ok(live);
         }
         if kind == FlagKind::Logic {
-            self.a.test(ecx, ecx)?;
+            self.a.test(res, res)?;
         }
         let c = next.cond;
         let a = &mut self.a;
@@ -1275,9 +1410,9 @@ impl Emitter<'_> {
         Ok(live & later)
     }
 
-    /// Packs N, Z from `ecx`, C from `carry`, V unchanged.
-    fn flags_logic(&mut self, carry: Carry) -> R {
-        self.a.test(ecx, ecx)?;
+    /// Packs N, Z from `res`, C from `carry`, V unchanged.
+    fn flags_logic(&mut self, res: AsmRegister32, carry: Carry) -> R {
+        self.a.test(res, res)?;
         self.a.lahf()?;
         self.a.movzx(edx, ah)?;
         self.a.shr(edx, 4)?;
@@ -1305,18 +1440,41 @@ impl Emitter<'_> {
     /// Packs N, Z, C, V from the host flags of an add (`sub` false) or a
     /// subtract (ARM's C is the inverted borrow).
     fn flags_arith(&mut self, sub: bool) -> R {
-        // AX = SF ZF - AF - PF - CF : 0000000 OF; the multiply gathers SF,
-        // ZF, CF, OF into bits 15..12 without carries between them.
         self.a.lahf()?;
         self.a.seto(al)?;
-        self.a.and(eax, 0xc101)?;
-        self.a.imul_3(eax, eax, 0x1021)?;
-        self.a.shr(eax, 12)?;
-        self.a.and(eax, 15)?;
+        self.pack_flags(eax, sub)
+    }
+
+    /// Packs host flags captured as AX = SF ZF - AF - PF - CF : 0000000 OF
+    /// (`lahf`, `seto al`) in `r` into NZCV: the multiply gathers SF, ZF,
+    /// CF, OF into bits 15..12 without carries between them.
+    fn pack_flags(&mut self, r: AsmRegister32, sub: bool) -> R {
+        self.a.and(r, 0xc101)?;
+        self.a.imul_3(r, r, 0x1021)?;
+        self.a.shr(r, 12)?;
+        self.a.and(r, 15)?;
         if sub {
-            self.a.xor(eax, flags::C as u32)?;
+            self.a.xor(r, flags::C as u32)?;
         }
-        self.a.mov(dword_ptr(rbx + NZCV), eax)
+        self.a.mov(dword_ptr(rbx + NZCV), r)
+    }
+
+    /// Whether instruction `k + 1` is a conditional direct branch closing
+    /// the block, its condition already in `r9b`: then the flags of `k`
+    /// matter only at the block's exits.
+    fn ends_with_branch_after(&self, k: usize) -> bool {
+        let insns = &self.block.insns;
+        k + 2 == insns.len()
+            && self.pending.is_some_and(|(n, _)| n == k + 1)
+            && matches!(insns[k + 1].op, Op::Branch { .. })
+    }
+
+    /// Packs flags whose packing was deferred to the exits.
+    fn pack_deferred(&mut self) -> R {
+        match self.deferred {
+            Some(sub) => self.pack_flags(r8d, sub),
+            None => Ok(()),
+        }
     }
 
     fn div(&mut self, insn: &Insn, signed: bool, rd: Reg, rn: Reg, rm: Reg) -> R {
