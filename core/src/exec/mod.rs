@@ -5,6 +5,7 @@
 //! cache maps (pc, state) to translated blocks; a small direct-mapped cache
 //! in front of the hash map makes the common lookup a compare and a load.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -106,16 +107,26 @@ struct Slot {
     native: u64,
     /// The JIT could not compile it: stay interpreted.
     refused: bool,
+    /// It branches to its own start (compiled at once).
+    self_loop: bool,
 }
 
 impl Slot {
     fn new(code: interp::fast::Compiled) -> Slot {
         Slot {
+            self_loop: loops_to_self(&code.block),
             code,
             hits: 0,
             native: 0,
             refused: false,
         }
+    }
+
+    /// The guest pages the block's code lies on (a block ends at a page
+    /// boundary, but its last instruction may straddle it).
+    fn pages(&self) -> std::ops::RangeInclusive<u32> {
+        let b = &self.code.block;
+        (b.start >> 12)..=(b.end.wrapping_sub(1).max(b.start) >> 12)
     }
 }
 
@@ -136,6 +147,9 @@ pub struct Engine {
     slab: Vec<Slot>,
     free: Vec<u32>,
     map: FxHashMap<(u32, u32), u32>,
+    /// Guest page -> blocks with code on it, so invalidating a range
+    /// touches only the blocks there.
+    by_page: BTreeMap<u32, Vec<u32>>,
     fast: Vec<(u32, u32, u32)>,
     /// Set from another thread or a signal handler to make `run` return
     /// [`Exit::Interrupted`] at the next block boundary.
@@ -167,6 +181,7 @@ impl Engine {
             slab: Vec::new(),
             free: Vec::new(),
             map: FxHashMap::default(),
+            by_page: BTreeMap::new(),
             fast: vec![(0, 0, NO_BLOCK); FAST_SLOTS],
             interrupt: Arc::new(AtomicBool::new(false)),
             blocks_translated: 0,
@@ -262,20 +277,36 @@ impl Engine {
     }
 
     fn invalidate_local(&mut self, start: u32, len: u32) {
+        if len == 0 {
+            return;
+        }
         let (start, end) = (start as u64, start as u64 + len as u64);
+        let pages = (start >> 12) as u32..=((end - 1) >> 12) as u32;
         let slab = &self.slab;
         let overlaps = |id: u32| {
             let b = &slab[id as usize].code.block;
             (b.start as u64) < end && (b.end as u64) > start
         };
-        let dead: Vec<u32> = self
-            .map
-            .values()
-            .copied()
+        let mut dead: Vec<u32> = self
+            .by_page
+            .range(pages)
+            .flat_map(|(_, ids)| ids.iter().copied())
             .filter(|&id| overlaps(id))
             .collect();
         if dead.is_empty() {
             return;
+        }
+        dead.sort_unstable();
+        dead.dedup();
+        for &id in &dead {
+            for page in self.slab[id as usize].pages() {
+                if let Some(ids) = self.by_page.get_mut(&page) {
+                    ids.retain(|&x| x != id);
+                    if ids.is_empty() {
+                        self.by_page.remove(&page);
+                    }
+                }
+            }
         }
         self.map.retain(|_, id| !dead.contains(id));
         for slot in self.fast.iter_mut() {
@@ -319,6 +350,7 @@ impl Engine {
         self.slab.clear();
         self.free.clear();
         self.map.clear();
+        self.by_page.clear();
         self.fast.iter_mut().for_each(|s| *s = (0, 0, NO_BLOCK));
     }
 
@@ -348,6 +380,9 @@ impl Engine {
                     }
                 };
                 self.map.insert((pc, key), id);
+                for page in self.slab[id as usize].pages() {
+                    self.by_page.entry(page).or_default().push(id);
+                }
                 id
             }
         };
@@ -426,7 +461,7 @@ impl Engine {
             return slot.native;
         }
         slot.hits += 1;
-        if slot.hits < self.jit_threshold && !loops_to_self(&slot.code.block) {
+        if slot.hits < self.jit_threshold && !slot.self_loop {
             return 0;
         }
         let key = state_key(cpu);

@@ -101,8 +101,8 @@ struct Stubs {
     enter: u64,
     /// Restores host registers and returns `eax` to the caller of `enter`.
     epilogue: u64,
-    /// Indirect branch: looks up the CPU state in the table.
-    lookup: u64,
+    /// Leaves with [`STATUS_LOOKUP`] and no patch site.
+    lookup_miss: u64,
     /// After a helper returned non-zero: 1 = jump (lookup), 2 = exit.
     helper_status: u64,
     /// Leaves with [`STATUS_INTERRUPTED`].

@@ -154,7 +154,7 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
     let stubs = Stubs {
         enter: at(&enter)?,
         epilogue: at(&epilogue)?,
-        lookup: at(&lookup)?,
+        lookup_miss: at(&miss)?,
         helper_status: at(&helper_status)?,
         interrupted: at(&interrupted)?,
     };
@@ -630,7 +630,22 @@ impl Emitter<'_> {
         self.a.and(eax, r8d)?;
         self.a.mov(reg(PC), eax)?;
         self.a.mov(byte_ptr(rbx + IT), 0)?;
-        self.a.jmp(self.stubs.lookup)
+        // The table lookup of the stub, inline: each indirect branch gets
+        // its own host indirect jump to predict. Key = Thumb bit (ITSTATE
+        // is 0 after a branch).
+        self.a.mov(ecx, eax)?;
+        self.a.shr(ecx, 1)?;
+        self.a.mov(r8d, edx)?;
+        self.a.shl(r8d, 7)?;
+        self.a.xor(ecx, r8d)?;
+        self.a.and(ecx, (TABLE_SLOTS - 1) as u32)?;
+        self.a.shl(ecx, 4)?;
+        self.a.add(rcx, qword_ptr(rbp + CTX_TABLE))?;
+        self.a.shl(rdx, 32)?;
+        self.a.or(rdx, rax)?;
+        self.a.cmp(rdx, qword_ptr(rcx))?;
+        self.a.jne(self.stubs.lookup_miss)?;
+        self.a.jmp(qword_ptr(rcx + 8))
     }
 
     fn insn(&mut self, k: usize, insn: &Insn, end: CodeLabel) -> R {
