@@ -418,8 +418,13 @@ impl Engine {
                     let jit = self.jit.as_mut().expect("jit");
                     if patch_site != 0 {
                         jit.patch(patch_site, entry);
+                    } else {
+                        // An indirect branch missed the table (never
+                        // entered, or evicted by a colliding block).
+                        jit.remember(cpu.r[15], state_key(cpu), entry);
                     }
                     let (status, site, exit) = jit.run(cpu, mem, &self.interrupt, entry);
+
                     patch_site = site;
                     match status {
                         jit::STATUS_LOOKUP | jit::STATUS_INTERRUPTED => continue,

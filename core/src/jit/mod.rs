@@ -121,6 +121,9 @@ pub struct Jit {
     pub blocks_refused: u64,
     /// Print the host code of each compiled block to stderr (`-d out_asm`).
     pub log_out_asm: bool,
+    /// `/tmp/perf-PID.map`, for `perf` to name compiled blocks by guest
+    /// address (`RSEMU_PERF_MAP=1`).
+    perf_map: Option<std::fs::File>,
 }
 
 // SAFETY: the arena and table are owned by this Jit and used only by the
@@ -155,6 +158,13 @@ impl Jit {
             blocks_compiled: 0,
             blocks_refused: 0,
             log_out_asm: false,
+            perf_map: std::env::var_os("RSEMU_PERF_MAP").and_then(|_| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(format!("/tmp/perf-{}.map", std::process::id()))
+                    .ok()
+            }),
         })
     }
 
@@ -186,11 +196,19 @@ impl Jit {
         let Some(entry) = self.arena.push(&code) else {
             return Err(ArenaFull);
         };
-        self.table[table_slot(block.start, key)] = TableEntry {
-            tag: block.start as u64 | (key as u64) << 32,
-            code: entry,
-        };
+        self.remember(block.start, key, entry);
         self.blocks_compiled += 1;
+        if let Some(f) = &mut self.perf_map {
+            use std::io::Write;
+            let line = format!(
+                "{entry:x} {:x} guest_{:08x}_{}\n",
+                code.len(),
+                block.start,
+                if block.thumb { "t" } else { "a" }
+            );
+            // One write per line: O_APPEND keeps threads' lines whole.
+            let _ = f.write_all(line.as_bytes());
+        }
         if self.log_out_asm {
             eprintln!(
                 "OUT: [guest 0x{:08x} {}, {} insns, {} host bytes]\n{}",
@@ -202,6 +220,15 @@ impl Jit {
             );
         }
         Ok(Some(Compiled { entry }))
+    }
+
+    /// Enters compiled code at `entry` for (pc, key) in the indirect-branch
+    /// table.
+    pub fn remember(&mut self, pc: u32, key: u32, entry: u64) {
+        self.table[table_slot(pc, key)] = TableEntry {
+            tag: pc as u64 | (key as u64) << 32,
+            code: entry,
+        };
     }
 
     /// Points the direct-branch exit at `site` (a `jmp rel32`) at `target`.
