@@ -12,6 +12,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod compat;
+mod hostfault;
 mod load;
 mod memory;
 mod misc;
@@ -231,6 +232,9 @@ fn run() -> Result<i32> {
     }
     let strace = cli.strace || std::env::var_os("QEMU_STRACE").is_some();
     signal::init(&engine.interrupt);
+    if accel == Accel::Jit && std::env::var_os("RSEMU_JIT_CHECKED_MEMORY").is_none() {
+        hostfault::install();
+    }
     let mut proc = syscall::Process::new(space, loaded.exe, loaded.auxv, sysroot, strace);
     proc.args = loaded.args;
     proc.accel = accel;

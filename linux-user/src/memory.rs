@@ -124,6 +124,7 @@ impl GuestSpace {
         // SAFETY: the reservation covers all 4 GiB of guest addresses and
         // stays mapped as long as `self`, which the handle borrows.
         unsafe { PagedMem::new(self.base, &self.pages) }
+            .with_host_faults(crate::hostfault::installed())
     }
 
     /// Whether every page of `[addr, addr + len)` is unmapped.

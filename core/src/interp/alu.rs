@@ -256,7 +256,7 @@ pub fn dsp_mul(cpu: &mut CpuState, op: DspMulOp, rd: Reg, rn: Reg, rm: Reg, ra: 
             let mut r = if !acc {
                 p
             } else if sub {
-                ((a as u64) << 32) as i64 - p
+                (((a as u64) << 32) as i64).wrapping_sub(p)
             } else {
                 (((a as u64) << 32) as i64).wrapping_add(p)
             };
@@ -358,5 +358,23 @@ mod tests {
         assert_eq!(extend(0x80, 0, true, 8, false), 0xffff_ff80);
         assert_eq!(extend(0x0080_0080, 0x0001_0001, true, 8, true), 0xff81_ff81);
         assert_eq!(extend(0x1_8000, 1, false, 16, false), 0x8001);
+    }
+
+    #[test]
+    fn smmls_wraps_like_the_arm_arm() {
+        // (Ra << 32) - Rn * Rm taken modulo 2^64: with Ra = 0x80000000 the
+        // subtraction leaves the i64 range (found by the JIT's random test:
+        // a debug-build overflow panic on guest input).
+        let mut cpu = CpuState::default();
+        cpu.r[1] = 1;
+        cpu.r[2] = 1;
+        cpu.r[3] = 0x8000_0000;
+        let op = DspMulOp::Smmul {
+            acc: true,
+            sub: true,
+            round: false,
+        };
+        dsp_mul(&mut cpu, op, 0, 1, 2, 3);
+        assert_eq!(cpu.r[0], 0x7fff_ffff);
     }
 }

@@ -31,6 +31,7 @@ mod arena;
 mod helpers;
 mod x86_64;
 
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::sync::atomic::AtomicBool;
 
@@ -124,6 +125,59 @@ pub struct Jit {
     /// `/tmp/perf-PID.map`, for `perf` to name compiled blocks by guest
     /// address (`RSEMU_PERF_MAP=1`).
     perf_map: Option<std::fs::File>,
+    /// (host address of an access that may fault, where to resume), in
+    /// address order: blocks are placed at increasing addresses.
+    fault_sites: Vec<(u64, u64)>,
+}
+
+thread_local! {
+    /// The fault sites of the compiled code this thread is running (base,
+    /// length), for the host fault handler.
+    static RUNNING_SITES: Cell<(*const (u64, u64), usize)> =
+        const { Cell::new((std::ptr::null(), 0)) };
+}
+
+/// Turns a host fault at `rip` in compiled code into a resume at the
+/// faulting instruction's slow path, which repeats the access with the
+/// checks (raising the guest fault). Returns the new instruction pointer,
+/// or `None` if `rip` is not a guest memory access of running compiled
+/// code. Async-signal-safe: it reads a thread-local and the calling
+/// thread's own table, which nothing changes while compiled code runs.
+pub fn fault_resume(rip: u64) -> Option<u64> {
+    let (base, len) = RUNNING_SITES.with(|c| c.get());
+    if base.is_null() {
+        return None;
+    }
+    // SAFETY: set by `Jit::run` to its table for the duration of the call;
+    // the table is only modified outside `run` by the same thread.
+    let sites = unsafe { std::slice::from_raw_parts(base, len) };
+    sites
+        .binary_search_by_key(&rip, |&(site, _)| site)
+        .ok()
+        .map(|i| sites[i].1)
+}
+
+/// For a SIGSEGV/SIGBUS handler (SA_SIGINFO): if the fault is a guest
+/// access in compiled code, points the interrupted context at its slow
+/// path and returns true.
+///
+/// # Safety
+/// `ucontext` must be the third argument of an SA_SIGINFO handler on
+/// x86-64 Linux.
+pub unsafe fn handle_host_fault(ucontext: *mut c_void) -> bool {
+    if ucontext.is_null() {
+        return false;
+    }
+    // SAFETY: the kernel's ucontext for this signal (caller's contract).
+    let uc = unsafe { &mut *(ucontext as *mut libc::ucontext_t) };
+    let rip = uc.uc_mcontext.gregs[libc::REG_RIP as usize] as u64;
+    match fault_resume(rip) {
+        Some(resume) => {
+            uc.uc_mcontext.gregs[libc::REG_RIP as usize] = resume as i64;
+            true
+        }
+        None => false,
+    }
 }
 
 // SAFETY: the arena and table are owned by this Jit and used only by the
@@ -158,6 +212,7 @@ impl Jit {
             blocks_compiled: 0,
             blocks_refused: 0,
             log_out_asm: false,
+            fault_sites: Vec::new(),
             perf_map: std::env::var_os("RSEMU_PERF_MAP").and_then(|_| {
                 std::fs::OpenOptions::new()
                     .create(true)
@@ -172,6 +227,7 @@ impl Jit {
     /// hold.
     pub fn flush(&mut self) {
         self.arena.reset_to(self.stubs_end);
+        self.fault_sites.clear();
         self.table.iter_mut().for_each(|e| *e = EMPTY);
     }
 
@@ -188,21 +244,29 @@ impl Jit {
         let code = match x86_64::compile_block::<M>(block, &self.stubs, mem, self.arena.next_addr())
         {
             Ok(code) => code,
-            Err(_) => {
+            Err(e) => {
                 self.blocks_refused += 1;
+                if self.log_out_asm {
+                    eprintln!("OUT: [guest 0x{:08x}: not compiled: {e}]", block.start);
+                }
                 return Ok(None);
             }
         };
-        let Some(entry) = self.arena.push(&code) else {
+        let Some(entry) = self.arena.push(&code.bytes) else {
             return Err(ArenaFull);
         };
+        debug_assert!(self
+            .fault_sites
+            .last()
+            .is_none_or(|l| code.sites.first().is_none_or(|f| l.0 < f.0)));
+        self.fault_sites.extend_from_slice(&code.sites);
         self.remember(block.start, key, entry);
         self.blocks_compiled += 1;
         if let Some(f) = &mut self.perf_map {
             use std::io::Write;
             let line = format!(
                 "{entry:x} {:x} guest_{:08x}_{}\n",
-                code.len(),
+                code.bytes.len(),
                 block.start,
                 if block.thumb { "t" } else { "a" }
             );
@@ -215,8 +279,8 @@ impl Jit {
                 block.start,
                 if block.thumb { "T32" } else { "A32" },
                 block.insns.len(),
-                code.len(),
-                x86_64::disassemble(&code, entry)
+                code.bytes.len(),
+                x86_64::disassemble(&code.bytes, entry)
             );
         }
         Ok(Some(Compiled { entry }))
@@ -262,6 +326,7 @@ impl Jit {
             patch_site: 0,
             exit: None,
         };
+        RUNNING_SITES.with(|c| c.set((self.fault_sites.as_ptr(), self.fault_sites.len())));
         // SAFETY: `enter` is the stub emitted by `emit_stubs` with this
         // signature; `entry` is a block compiled by this Jit for memory type
         // M (the engine compiles and runs with one memory type), still
@@ -271,6 +336,7 @@ impl Jit {
             let enter: EnterFn = std::mem::transmute::<u64, EnterFn>(self.stubs.enter);
             enter(&mut ctx, entry)
         };
+        RUNNING_SITES.with(|c| c.set((std::ptr::null(), 0)));
         (status, ctx.patch_site, ctx.exit.take())
     }
 }

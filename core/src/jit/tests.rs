@@ -45,12 +45,17 @@ impl Space {
         let base = base as *mut u8;
         let pages: Vec<AtomicU8> = (0..PAGES).map(|_| AtomicU8::new(0)).collect();
         let map = |addr: u32, len: u32, flags: u8| {
+            // Host protections mirror the flags, as user mode keeps them.
+            let mut prot = libc::PROT_READ;
+            if flags & PROT_WRITE != 0 {
+                prot |= libc::PROT_WRITE;
+            }
             // SAFETY: inside the reservation made above.
             let r = unsafe {
                 libc::mprotect(
                     base.add(addr as usize) as *mut libc::c_void,
                     len as usize,
-                    libc::PROT_READ | libc::PROT_WRITE,
+                    prot,
                 )
             };
             assert_eq!(r, 0);
@@ -58,21 +63,22 @@ impl Space {
                 pages[p as usize].store(flags, std::sync::atomic::Ordering::Relaxed);
             }
         };
-        map(CODE, 0x1000, MAPPED | PROT_READ | PROT_EXEC);
+        map(CODE, 0x1000, MAPPED | PROT_READ | PROT_WRITE | PROT_EXEC);
         map(DATA, DATA_PAGES * 0x1000, MAPPED | PROT_READ | PROT_WRITE);
         map(RO, 0x1000, MAPPED | PROT_READ);
         Space { base, pages }
     }
 
-    fn mem(&self) -> PagedMem<'_> {
-        // SAFETY: 4 GiB reservation alive as long as self; pages flagged
-        // accessible are host read-write.
-        unsafe { PagedMem::new(self.base, &self.pages) }
+    fn mem(&self, host_faults: bool) -> PagedMem<'_> {
+        // SAFETY: 4 GiB reservation alive as long as self; host
+        // protections mirror the page flags.
+        unsafe { PagedMem::new(self.base, &self.pages) }.with_host_faults(host_faults)
     }
 
     #[allow(clippy::mut_from_ref)]
     fn bytes(&self, addr: u32, len: u32) -> &mut [u8] {
-        // SAFETY: callers pass ranges mapped read-write in `new`.
+        // SAFETY: callers pass ranges mapped read-write in `new` (the code
+        // page is host-writable too).
         unsafe { std::slice::from_raw_parts_mut(self.base.add(addr as usize), len as usize) }
     }
 }
@@ -161,8 +167,38 @@ fn loops(block: &Block) -> bool {
     })
 }
 
+extern "C" fn on_fault(sig: libc::c_int, _: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: ctx is this SA_SIGINFO handler's ucontext.
+    if !unsafe { super::handle_host_fault(ctx) } {
+        // SAFETY: default action for a fault that is not a guest access.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+    }
+}
+
+/// The fault handler user mode installs, for compiled code that relies on
+/// host faults.
+fn install_fault_handler() {
+    for sig in [libc::SIGSEGV, libc::SIGBUS] {
+        // SAFETY: a handler that only redirects faults in compiled code.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_fault
+                as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+                as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER;
+            libc::sigemptyset(&mut sa.sa_mask);
+            assert_eq!(libc::sigaction(sig, &sa, std::ptr::null_mut()), 0);
+        }
+    }
+}
+
 /// Runs `cases` random blocks; returns how many were compiled and compared.
-fn compare(thumb: bool, seed: u64, cases: usize) -> usize {
+/// With `host_faults`, compiled code accesses memory unchecked and relies
+/// on host faults.
+fn compare(thumb: bool, seed: u64, cases: usize, host_faults: bool) -> usize {
+    if host_faults {
+        install_fault_handler();
+    }
     let space = Space::new();
     let mut rng = Rng(seed);
     let mut jit = Jit::new().expect("jit");
@@ -173,7 +209,7 @@ fn compare(thumb: bool, seed: u64, cases: usize) -> usize {
         }
         let start = CODE + 4 * (rng.next() % 512);
         let it = 0;
-        let mut mem = space.mem();
+        let mut mem = space.mem(host_faults);
         let Ok(block) = translate(&mut mem, start, thumb, it) else {
             continue;
         };
@@ -231,14 +267,24 @@ fn compare(thumb: bool, seed: u64, cases: usize) -> usize {
 
 #[test]
 fn a32_blocks_match_the_interpreter() {
-    let n = compare(false, 0x1234_5678_9abc_def1, 20000);
-    eprintln!("a32 compared {n}");
+    let n = compare(false, 0x1234_5678_9abc_def1, 20000, false);
     assert!(n > 15000, "only {n} blocks compared");
 }
 
 #[test]
 fn t32_blocks_match_the_interpreter() {
-    let n = compare(true, 0x0fed_cba9_8765_4321, 20000);
-    eprintln!("t32 compared {n}");
+    let n = compare(true, 0x0fed_cba9_8765_4321, 20000, false);
+    assert!(n > 15000, "only {n} blocks compared");
+}
+
+#[test]
+fn a32_blocks_with_host_faults_match_the_interpreter() {
+    let n = compare(false, 0x2345_6789_abcd_ef12, 20000, true);
+    assert!(n > 15000, "only {n} blocks compared");
+}
+
+#[test]
+fn t32_blocks_with_host_faults_match_the_interpreter() {
+    let n = compare(true, 0x1fed_cba9_8765_4322, 20000, true);
     assert!(n > 15000, "only {n} blocks compared");
 }

@@ -165,13 +165,20 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
     Ok(Ok(stubs))
 }
 
+/// A compiled block: its code, and for each access that may fault on the
+/// host, (address of the access, address to resume at).
+pub(super) struct BlockCode {
+    pub bytes: Vec<u8>,
+    pub sites: Vec<(u64, u64)>,
+}
+
 /// Compiles `block` for memory type `M`, assembled to run at `ip`.
 pub(super) fn compile_block<M: GuestMemory>(
     block: &Block,
     stubs: &Stubs,
     mem: &M,
     ip: u64,
-) -> Result<Vec<u8>, IcedError> {
+) -> Result<BlockCode, IcedError> {
     let mut e = Emitter {
         a: CodeAssembler::new(64)?,
         block,
@@ -190,12 +197,31 @@ pub(super) fn compile_block<M: GuestMemory>(
         pending: None,
         live_out: flags::live_out(block),
         deferred: None,
+        sites: Vec::new(),
     };
     e.entry = e.a.create_label();
     e.loop_head = e.a.create_label();
     e.allocate();
     e.emit_block()?;
-    e.a.assemble(ip)
+    if e.sites.is_empty() {
+        return Ok(BlockCode {
+            bytes: e.a.assemble(ip)?,
+            sites: Vec::new(),
+        });
+    }
+    let res = e.a.assemble_options(
+        ip,
+        iced_x86::BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS,
+    )?;
+    let sites = e
+        .sites
+        .iter()
+        .map(|(site, slow)| Ok((res.label_ip(site)?, res.label_ip(slow)?)))
+        .collect::<Result<Vec<_>, IcedError>>()?;
+    Ok(BlockCode {
+        bytes: res.inner.code_buffer,
+        sites,
+    })
 }
 
 /// Host code as GNU assembler text, one instruction a line.
@@ -374,6 +400,9 @@ struct Emitter<'a> {
     live_out: Vec<u8>,
     /// Flags captured raw in `r8d` (`Some(sub)`), packed only at exits.
     deferred: Option<bool>,
+    /// Memory access instructions that may fault on the host, with the
+    /// slow path to resume at.
+    sites: Vec<(CodeLabel, CodeLabel)>,
 }
 
 /// Host registers that cache guest registers.
@@ -474,6 +503,12 @@ impl Emitter<'_> {
         self.exit_to(block.end, self.thumb, block.end_it)?;
         for mut slow in std::mem::take(&mut self.slow) {
             self.bind(&mut slow.label)?;
+            // Sites hold copies of the label made before it was bound.
+            for site in &mut self.sites {
+                if site.1 == slow.label {
+                    site.1 = slow.label;
+                }
+            }
             self.store_regs(slow.dirty)?;
             self.call_generic(slow.insn)?;
             self.load_regs()?;
@@ -922,20 +957,20 @@ impl Emitter<'_> {
                 self.check(if dp { 8 } else { 4 }, !load, slow)?;
                 match (load, dp) {
                     (true, true) => {
-                        self.a.mov(rax, qword_ptr(r12 + rcx))?;
+                        self.access(slow, |a| a.mov(rax, qword_ptr(r12 + rcx)))?;
                         self.a.mov(qword_ptr(rbx + off_d(vd)), rax)
                     }
                     (true, false) => {
-                        self.a.mov(eax, dword_ptr(r12 + rcx))?;
+                        self.access(slow, |a| a.mov(eax, dword_ptr(r12 + rcx)))?;
                         self.a.mov(dword_ptr(rbx + off_s(vd)), eax)
                     }
                     (false, true) => {
                         self.a.mov(rax, qword_ptr(rbx + off_d(vd)))?;
-                        self.a.mov(qword_ptr(r12 + rcx), rax)
+                        self.access(slow, |a| a.mov(qword_ptr(r12 + rcx), rax))
                     }
                     (false, false) => {
                         self.a.mov(eax, dword_ptr(rbx + off_s(vd)))?;
-                        self.a.mov(dword_ptr(r12 + rcx), eax)
+                        self.access(slow, |a| a.mov(dword_ptr(r12 + rcx), eax))
                     }
                 }
             }
@@ -963,6 +998,9 @@ impl Emitter<'_> {
                 self.a.test(ecx, 3)?;
                 self.a.jne(slow)?;
                 self.check(4 * words as u32, !load, slow)?;
+                if load {
+                    self.probe(4 * words as u32, slow)?;
+                }
                 let mut off = 0;
                 while off < 4 * words {
                     let wide = 4 * words - off >= 8;
@@ -977,11 +1015,11 @@ impl Emitter<'_> {
                         }
                         (false, true) => {
                             self.a.mov(rax, qword_ptr(rbx + (first + off)))?;
-                            self.a.mov(qword_ptr(r12 + rcx + off), rax)?;
+                            self.access(slow, |a| a.mov(qword_ptr(r12 + rcx + off), rax))?;
                         }
                         (false, false) => {
                             self.a.mov(eax, dword_ptr(rbx + (first + off)))?;
-                            self.a.mov(dword_ptr(r12 + rcx + off), eax)?;
+                            self.access(slow, |a| a.mov(dword_ptr(r12 + rcx + off), eax))?;
                         }
                     }
                     off += if wide { 8 } else { 4 };
@@ -1569,6 +1607,11 @@ impl Emitter<'_> {
     /// guest may read (`write` false) or write. Uses only `eax`.
     fn check(&mut self, size: u32, write: bool, slow: CodeLabel) -> R {
         let d = self.direct.expect("direct map");
+        if d.host_faults {
+            // The host faults where the guest may not access: the access
+            // itself is the check (see `access`).
+            return Ok(());
+        }
         let bit = if write { d.write_bit } else { d.read_bit };
         self.a.mov(eax, ecx)?;
         self.a.shr(eax, 12)?;
@@ -1579,6 +1622,33 @@ impl Emitter<'_> {
             self.a.and(eax, 0xfff)?;
             self.a.cmp(eax, 0x1000 - size)?;
             self.a.ja(slow)?;
+        }
+        Ok(())
+    }
+
+    /// Emits one guest memory access instruction. With host faults, its
+    /// address is recorded so that a host fault there resumes at the
+    /// instruction's slow path (nothing of the instruction is committed
+    /// before its last access that can fault).
+    fn access(&mut self, slow: CodeLabel, emit: impl FnOnce(&mut CodeAssembler) -> R) -> R {
+        if self.direct.is_some_and(|d| d.host_faults) {
+            let mut site = self.a.create_label();
+            self.bind(&mut site)?;
+            self.sites.push((site, slow));
+        }
+        emit(&mut self.a)
+    }
+
+    /// With host faults, touches the first and last word of a `size`-byte
+    /// block at `ecx` so that a multiple load faults before it writes any
+    /// register.
+    fn probe(&mut self, size: u32, slow: CodeLabel) -> R {
+        if self.direct.is_some_and(|d| d.host_faults) {
+            self.access(slow, |a| a.mov(eax, dword_ptr(r12 + rcx)))?;
+            if size > 4 {
+                let last = size as i32 - 4;
+                self.access(slow, |a| a.mov(eax, dword_ptr(r12 + rcx + last)))?;
+            }
         }
         Ok(())
     }
@@ -1595,13 +1665,13 @@ impl Emitter<'_> {
             MemSize::U32 => 4,
         };
         self.check(bytes, false, slow)?;
-        match size {
-            MemSize::U8 => self.a.movzx(eax, byte_ptr(r12 + rcx))?,
-            MemSize::S8 => self.a.movsx(eax, byte_ptr(r12 + rcx))?,
-            MemSize::U16 => self.a.movzx(eax, word_ptr(r12 + rcx))?,
-            MemSize::S16 => self.a.movsx(eax, word_ptr(r12 + rcx))?,
-            MemSize::U32 => self.a.mov(eax, dword_ptr(r12 + rcx))?,
-        }
+        self.access(slow, |a| match size {
+            MemSize::U8 => a.movzx(eax, byte_ptr(r12 + rcx)),
+            MemSize::S8 => a.movsx(eax, byte_ptr(r12 + rcx)),
+            MemSize::U16 => a.movzx(eax, word_ptr(r12 + rcx)),
+            MemSize::S16 => a.movsx(eax, word_ptr(r12 + rcx)),
+            MemSize::U32 => a.mov(eax, dword_ptr(r12 + rcx)),
+        })?;
         self.writeback(a)?;
         if rt == PC {
             return self.bx_exit();
@@ -1622,11 +1692,11 @@ impl Emitter<'_> {
         };
         self.check(bytes, true, slow)?;
         self.get(r8d, rt, insn)?;
-        match bytes {
-            1 => self.a.mov(byte_ptr(r12 + rcx), r8b)?,
-            2 => self.a.mov(word_ptr(r12 + rcx), r8w)?,
-            _ => self.a.mov(dword_ptr(r12 + rcx), r8d)?,
-        }
+        self.access(slow, |a| match bytes {
+            1 => a.mov(byte_ptr(r12 + rcx), r8b),
+            2 => a.mov(word_ptr(r12 + rcx), r8w),
+            _ => a.mov(dword_ptr(r12 + rcx), r8d),
+        })?;
         self.writeback(a)
     }
 
@@ -1639,16 +1709,16 @@ impl Emitter<'_> {
         self.address(insn, a)?;
         self.check(8, !load, slow)?;
         if load {
-            self.a.mov(eax, dword_ptr(r12 + rcx))?;
-            self.a.mov(r8d, dword_ptr(r12 + rcx + 4))?;
+            self.access(slow, |a| a.mov(eax, dword_ptr(r12 + rcx)))?;
+            self.access(slow, |a| a.mov(r8d, dword_ptr(r12 + rcx + 4)))?;
             self.writeback(a)?;
             self.set(rt, eax)?;
             self.set(rt2, r8d)
         } else {
             self.get(eax, rt, insn)?;
             self.get(r8d, rt2, insn)?;
-            self.a.mov(dword_ptr(r12 + rcx), eax)?;
-            self.a.mov(dword_ptr(r12 + rcx + 4), r8d)?;
+            self.access(slow, |a| a.mov(dword_ptr(r12 + rcx), eax))?;
+            self.access(slow, |a| a.mov(dword_ptr(r12 + rcx + 4), r8d))?;
             self.writeback(a)
         }
     }
@@ -1686,6 +1756,7 @@ impl Emitter<'_> {
             _ => -(size as i32),
         };
         if load {
+            self.probe(size, slow)?;
             // Base first: a loaded base register wins, as in the
             // interpreter.
             if wback {
@@ -1710,7 +1781,8 @@ impl Emitter<'_> {
             for i in 0..16u8 {
                 if regs & (1 << i) != 0 {
                     self.get(eax, i, insn)?;
-                    self.a.mov(dword_ptr(r12 + rcx + 4 * slot), eax)?;
+                    let off = 4 * slot;
+                    self.access(slow, |a| a.mov(dword_ptr(r12 + rcx + off), eax))?;
                     slot += 1;
                 }
             }

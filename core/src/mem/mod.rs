@@ -64,6 +64,11 @@ pub struct DirectMap {
     pub read_bit: u8,
     /// The flag bit that allows data writes.
     pub write_bit: u8,
+    /// Host protections match the page flags and a host fault in compiled
+    /// code is turned into a guest fault (the mode installed
+    /// `jit::handle_host_fault` in its SIGSEGV and SIGBUS handlers): compiled
+    /// code may then skip the inline check.
+    pub host_faults: bool,
 }
 
 /// Guest memory as the CPU sees it (little-endian, unaligned accesses

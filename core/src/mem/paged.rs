@@ -25,6 +25,7 @@ pub const PROT_EXEC: u8 = 1 << 3;
 pub struct PagedMem<'a> {
     base: *mut u8,
     pages: &'a [AtomicU8],
+    host_faults: bool,
 }
 
 impl<'a> PagedMem<'a> {
@@ -38,7 +39,18 @@ impl<'a> PagedMem<'a> {
     /// writable for PROT_WRITE).
     pub unsafe fn new(base: *mut u8, pages: &'a [AtomicU8]) -> PagedMem<'a> {
         assert_eq!(pages.len(), PAGES, "one flag byte per 4 KiB page");
-        PagedMem { base, pages }
+        PagedMem {
+            base,
+            pages,
+            host_faults: false,
+        }
+    }
+
+    /// Declares that host protections match the page flags and host faults
+    /// in compiled code are handled (see [`DirectMap::host_faults`]).
+    pub fn with_host_faults(mut self, on: bool) -> Self {
+        self.host_faults = on;
+        self
     }
 
     #[inline(always)]
@@ -143,6 +155,7 @@ impl GuestMemory for PagedMem<'_> {
             page_flags: self.pages.as_ptr() as *const u8,
             read_bit: PROT_READ,
             write_bit: PROT_WRITE,
+            host_faults: self.host_faults,
         })
     }
 
