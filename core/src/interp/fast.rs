@@ -85,61 +85,53 @@ enum Kind {
         rn: u8,
         imm: u32,
     },
-    /// ALU ops on a register shifted by a constant (`sh`, `amt`; no RRX).
+    /// ALU ops on a register shifted by a constant (no RRX).
     AddReg {
         rd: u8,
         rn: u8,
         rm: u8,
-        sh: Shift,
-        amt: u8,
+        sh: ConstShift,
     },
     SubReg {
         rd: u8,
         rn: u8,
         rm: u8,
-        sh: Shift,
-        amt: u8,
+        sh: ConstShift,
     },
     RsbReg {
         rd: u8,
         rn: u8,
         rm: u8,
-        sh: Shift,
-        amt: u8,
+        sh: ConstShift,
     },
     AndReg {
         rd: u8,
         rn: u8,
         rm: u8,
-        sh: Shift,
-        amt: u8,
+        sh: ConstShift,
     },
     OrrReg {
         rd: u8,
         rn: u8,
         rm: u8,
-        sh: Shift,
-        amt: u8,
+        sh: ConstShift,
     },
     EorReg {
         rd: u8,
         rn: u8,
         rm: u8,
-        sh: Shift,
-        amt: u8,
+        sh: ConstShift,
     },
     BicReg {
         rd: u8,
         rn: u8,
         rm: u8,
-        sh: Shift,
-        amt: u8,
+        sh: ConstShift,
     },
     MvnReg {
         rd: u8,
         rm: u8,
-        sh: Shift,
-        amt: u8,
+        sh: ConstShift,
     },
     /// The same ALU ops on a plain register (the commonest case, with no
     /// shift to decide at run time).
@@ -390,6 +382,42 @@ enum Kind {
     },
 }
 
+/// A shift by a constant (LSL, LSR, ASR, ROR; not RRX) as branch-free
+/// data: rotate right, keep the bits of `mask`, fill the others from the
+/// sign if `fill` is all ones. One formula covers the four kinds, so a
+/// step does not choose among them at run time.
+#[derive(Clone, Copy, Debug)]
+struct ConstShift {
+    rot: u8,
+    mask: u32,
+    fill: u32,
+}
+
+impl ConstShift {
+    fn new(shift: Shift, amount: u8) -> ConstShift {
+        let n = amount as u32;
+        let (rot, mask) = match shift {
+            Shift::Lsl if n < 32 => ((32 - n) % 32, u32::MAX << n),
+            Shift::Lsl => (0, 0),
+            Shift::Lsr | Shift::Asr if n >= 32 => (0, 0),
+            Shift::Lsr | Shift::Asr => (n, u32::MAX >> n),
+            _ => (n % 32, u32::MAX),
+        };
+        let fill = if shift == Shift::Asr { u32::MAX } else { 0 };
+        ConstShift {
+            rot: rot as u8,
+            mask,
+            fill,
+        }
+    }
+
+    #[inline(always)]
+    fn apply(self, v: u32) -> u32 {
+        let sign = ((v as i32) >> 31) as u32 & self.fill;
+        (v.rotate_right(self.rot as u32) & self.mask) | (sign & !self.mask)
+    }
+}
+
 fn no_pc(regs: &[u8]) -> bool {
     regs.iter().all(|&r| r != PC)
 }
@@ -432,8 +460,8 @@ fn specialise_alu(op: AluOp, s: bool, rd: u8, rn: u8, op2: &Operand) -> Kind {
             if shift == Shift::Rrx {
                 return Kind::Generic;
             }
-            let (sh, amt) = (shift, amount);
-            if (sh, amt) == (Shift::Lsl, 0) {
+            let sh = ConstShift::new(shift, amount);
+            if (shift, amount) == (Shift::Lsl, 0) {
                 match op {
                     AluOp::Add => return Kind::AddR { rd, rn, rm },
                     AluOp::Sub => return Kind::SubR { rd, rn, rm },
@@ -444,56 +472,14 @@ fn specialise_alu(op: AluOp, s: bool, rd: u8, rn: u8, op2: &Operand) -> Kind {
                 }
             }
             match op {
-                AluOp::Add => Kind::AddReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                },
-                AluOp::Sub => Kind::SubReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                },
-                AluOp::Rsb => Kind::RsbReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                },
-                AluOp::And => Kind::AndReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                },
-                AluOp::Orr => Kind::OrrReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                },
-                AluOp::Eor => Kind::EorReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                },
-                AluOp::Bic => Kind::BicReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                },
-                AluOp::Mvn => Kind::MvnReg { rd, rm, sh, amt },
+                AluOp::Add => Kind::AddReg { rd, rn, rm, sh },
+                AluOp::Sub => Kind::SubReg { rd, rn, rm, sh },
+                AluOp::Rsb => Kind::RsbReg { rd, rn, rm, sh },
+                AluOp::And => Kind::AndReg { rd, rn, rm, sh },
+                AluOp::Orr => Kind::OrrReg { rd, rn, rm, sh },
+                AluOp::Eor => Kind::EorReg { rd, rn, rm, sh },
+                AluOp::Bic => Kind::BicReg { rd, rn, rm, sh },
+                AluOp::Mvn => Kind::MvnReg { rd, rm, sh },
                 _ => Kind::Generic,
             }
         }
@@ -705,11 +691,6 @@ pub fn run<M: GuestMemory>(
             cpu.r[$x as usize]
         };
     }
-    macro_rules! shifted {
-        ($rm:expr, $sh:expr, $amt:expr) => {
-            shift_value(cpu.r[$rm as usize], $sh, $amt as u32, false)
-        };
-    }
     macro_rules! mem_op {
         ($step:expr, $e:expr) => {
             match $e {
@@ -763,61 +744,19 @@ pub fn run<M: GuestMemory>(
                 Kind::OrrImm { rd, rn, imm } => r!(rd) = r!(rn) | imm,
                 Kind::EorImm { rd, rn, imm } => r!(rd) = r!(rn) ^ imm,
                 Kind::BicImm { rd, rn, imm } => r!(rd) = r!(rn) & !imm,
-                Kind::AddReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                } => r!(rd) = r!(rn).wrapping_add(shifted!(rm, sh, amt)),
-                Kind::SubReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                } => r!(rd) = r!(rn).wrapping_sub(shifted!(rm, sh, amt)),
-                Kind::RsbReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                } => r!(rd) = shifted!(rm, sh, amt).wrapping_sub(r!(rn)),
-                Kind::AndReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                } => r!(rd) = r!(rn) & shifted!(rm, sh, amt),
-                Kind::OrrReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                } => r!(rd) = r!(rn) | shifted!(rm, sh, amt),
-                Kind::EorReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                } => r!(rd) = r!(rn) ^ shifted!(rm, sh, amt),
-                Kind::BicReg {
-                    rd,
-                    rn,
-                    rm,
-                    sh,
-                    amt,
-                } => r!(rd) = r!(rn) & !shifted!(rm, sh, amt),
+                Kind::AddReg { rd, rn, rm, sh } => r!(rd) = r!(rn).wrapping_add(sh.apply(r!(rm))),
+                Kind::SubReg { rd, rn, rm, sh } => r!(rd) = r!(rn).wrapping_sub(sh.apply(r!(rm))),
+                Kind::RsbReg { rd, rn, rm, sh } => r!(rd) = sh.apply(r!(rm)).wrapping_sub(r!(rn)),
+                Kind::AndReg { rd, rn, rm, sh } => r!(rd) = r!(rn) & sh.apply(r!(rm)),
+                Kind::OrrReg { rd, rn, rm, sh } => r!(rd) = r!(rn) | sh.apply(r!(rm)),
+                Kind::EorReg { rd, rn, rm, sh } => r!(rd) = r!(rn) ^ sh.apply(r!(rm)),
+                Kind::BicReg { rd, rn, rm, sh } => r!(rd) = r!(rn) & !sh.apply(r!(rm)),
                 Kind::AddR { rd, rn, rm } => r!(rd) = r!(rn).wrapping_add(r!(rm)),
                 Kind::SubR { rd, rn, rm } => r!(rd) = r!(rn).wrapping_sub(r!(rm)),
                 Kind::AndR { rd, rn, rm } => r!(rd) = r!(rn) & r!(rm),
                 Kind::OrrR { rd, rn, rm } => r!(rd) = r!(rn) | r!(rm),
                 Kind::EorR { rd, rn, rm } => r!(rd) = r!(rn) ^ r!(rm),
-                Kind::MvnReg { rd, rm, sh, amt } => r!(rd) = !shifted!(rm, sh, amt),
+                Kind::MvnReg { rd, rm, sh } => r!(rd) = !sh.apply(r!(rm)),
                 Kind::Ubfx { rd, rn, lsb, width } => {
                     r!(rd) = (r!(rn) >> lsb) & low_mask(width as u32)
                 }
