@@ -241,9 +241,13 @@ fn run() -> Result<i32> {
     proc.signals.inherit_from_host();
     // The main thread ending with exit (not exit_group) ends the process
     // too: its status is the process's.
-    match run_loop(&mut proc, &mut cpu, &mut engine) {
-        LoopEnd::Thread(code) | LoopEnd::Group(code) => Ok(code),
-    }
+    let code = match run_loop(&mut proc, &mut cpu, &mut engine) {
+        LoopEnd::Thread(code) | LoopEnd::Group(code) => code,
+    };
+    // Exit now, without dropping the address space, block caches and code
+    // memory: unmapping them page by page costs milliseconds (tens after a
+    // fork), and the kernel frees them at exit anyway.
+    std::process::exit(code)
 }
 
 /// How a guest thread's run loop ended.
