@@ -130,6 +130,11 @@ pub fn resolve_in_sysroot(sysroot: Option<&Path>, path: &[u8]) -> PathBuf {
     let as_path = Path::new(std::ffi::OsStr::from_bytes(path));
     if let (Some(root), true) = (sysroot, path.starts_with(b"/")) {
         let rel: &[u8] = &path[path.iter().take_while(|&&b| b == b'/').count()..];
+        // "/" itself stays the host's root (as with qemu-arm): a guest that
+        // changes to it expects getcwd to say "/".
+        if rel.is_empty() {
+            return as_path.to_path_buf();
+        }
         let inside = root.join(std::ffi::OsStr::from_bytes(rel));
         if inside.exists() {
             return inside;
