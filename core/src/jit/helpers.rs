@@ -1,5 +1,5 @@
 //! Functions compiled code calls: the escape to the reference interpreter
-//! for one instruction, and the VFP arithmetic.
+//! for one instruction, and the VFP and NEON arithmetic.
 //!
 //! They use the System V calling convention, take the [`JitCtx`] first and
 //! are generic over the memory type, so the block compiler takes the address
@@ -8,6 +8,7 @@
 use super::JitCtx;
 use crate::arm::cpu::CpuState;
 use crate::interp::{exec_one, Flow};
+use crate::ir::neon::NeonInsn;
 use crate::ir::vfp::VfpInsn;
 use crate::ir::Insn;
 use crate::mem::{Access, GuestMemory, MemFault, MemResult};
@@ -92,4 +93,18 @@ pub unsafe extern "sysv64" fn vfp_pure(cpu: *mut CpuState, insn: *const VfpInsn)
     let (cpu, insn) = unsafe { (&mut *cpu, &*insn) };
     let r = crate::interp::vfp::exec(cpu, &mut NoMemory, insn);
     debug_assert!(r.is_ok(), "a VFP data-processing op touched memory");
+}
+
+/// Runs an Advanced SIMD data-processing instruction (not a load or
+/// store), which reads and writes only extension registers and FPSCR.QC.
+///
+/// # Safety
+/// `cpu` must be the running guest's state and `insn` a live NEON
+/// instruction that does not access memory.
+pub unsafe extern "sysv64" fn neon_pure(cpu: *mut CpuState, insn: *const NeonInsn) {
+    // SAFETY: guaranteed by the caller; compiled code is suspended in the
+    // call, so nothing else uses the state.
+    let (cpu, insn) = unsafe { (&mut *cpu, &*insn) };
+    let r = crate::interp::neon::exec(cpu, &mut NoMemory, insn);
+    debug_assert!(r.is_ok(), "a NEON data-processing op touched memory");
 }

@@ -37,6 +37,7 @@ use super::{
 };
 use crate::arm::cpu::{cond_mask, CpuState};
 use crate::ir::flags::{self, live_writes};
+use crate::ir::neon::NeonInsn;
 use crate::ir::vfp::{UnaryOp as VfpUnary, VfpInsn};
 use crate::ir::*;
 use crate::mem::{DirectMap, GuestMemory};
@@ -187,6 +188,7 @@ pub(super) fn compile_block<M: GuestMemory>(
         direct: mem.direct_map(),
         generic: helpers::generic::<M> as *const () as u64,
         vfp_pure: helpers::vfp_pure as *const () as u64,
+        neon_pure: helpers::neon_pure as *const () as u64,
         live: live_writes(block),
         slow: Vec::new(),
         entry: CodeLabel::default(),
@@ -198,6 +200,8 @@ pub(super) fn compile_block<M: GuestMemory>(
         live_out: flags::live_out(block),
         deferred: None,
         sites: Vec::new(),
+        consts: Vec::new(),
+        ssse3: std::arch::is_x86_feature_detected!("ssse3"),
     };
     e.entry = e.a.create_label();
     e.loop_head = e.a.create_label();
@@ -382,6 +386,7 @@ struct Emitter<'a> {
     direct: Option<DirectMap>,
     generic: u64,
     vfp_pure: u64,
+    neon_pure: u64,
     live: Vec<u8>,
     slow: Vec<SlowPath>,
     entry: CodeLabel,
@@ -403,6 +408,10 @@ struct Emitter<'a> {
     /// Memory access instructions that may fault on the host, with the
     /// slow path to resume at.
     sites: Vec<(CodeLabel, CodeLabel)>,
+    /// 16-byte constants to place after the code.
+    consts: Vec<(CodeLabel, [u8; 16])>,
+    /// The host has SSSE3 (pshufb).
+    ssse3: bool,
 }
 
 /// Host registers that cache guest registers.
@@ -513,6 +522,10 @@ impl Emitter<'_> {
             self.call_generic(slow.insn)?;
             self.load_regs()?;
             self.a.jmp(slow.resume)?;
+        }
+        for (mut label, bytes) in std::mem::take(&mut self.consts) {
+            self.bind(&mut label)?;
+            self.a.db(&bytes)?;
         }
         Ok(())
     }
@@ -896,6 +909,7 @@ impl Emitter<'_> {
                 self.exit_to(target, self.thumb, 0)
             }
             Op::Vfp(v) => self.vfp(insn, end, v),
+            Op::Neon(n) => self.neon(insn, end, n),
             _ => self.generic(insn),
         }
     }
@@ -927,6 +941,304 @@ impl Emitter<'_> {
             self.a.pop(r)?;
         }
         Ok(())
+    }
+
+    fn neon(&mut self, insn: &Insn, _end: CodeLabel, n: &NeonInsn) -> R {
+        if self.neon_native(n)? {
+            return Ok(());
+        }
+        match n {
+            NeonInsn::Multi { .. } | NeonInsn::Lane { .. } | NeonInsn::AllLanes { .. } => {
+                self.generic(insn)
+            }
+            _ => self.call_pure(self.neon_pure, n as *const NeonInsn as u64),
+        }
+    }
+
+    /// Loads D register `r` (or the Q register from it, `q`) into `x`.
+    fn vload(&mut self, x: AsmRegisterXmm, r: u8, q: bool) -> R {
+        if q {
+            self.a.movdqu(x, xmmword_ptr(rbx + off_d(r)))
+        } else {
+            self.a.movq(x, qword_ptr(rbx + off_d(r)))
+        }
+    }
+
+    fn vstore(&mut self, r: u8, x: AsmRegisterXmm, q: bool) -> R {
+        if q {
+            self.a.movdqu(xmmword_ptr(rbx + off_d(r)), x)
+        } else {
+            self.a.movq(qword_ptr(rbx + off_d(r)), x)
+        }
+    }
+
+    /// A 16-byte constant placed after the block's code.
+    fn constant(&mut self, bytes: [u8; 16]) -> CodeLabel {
+        let label = self.a.create_label();
+        self.consts.push((label, bytes));
+        label
+    }
+
+    /// `lane` repeated across 16 bytes, for elements of `size`.
+    fn splat(lane: u64, size: u8) -> [u8; 16] {
+        let bits = 8u32 << size;
+        let mut v = 0u128;
+        for i in 0..(128 / bits) {
+            v |= ((lane as u128) & ((1u128 << bits) - 1)) << (i * bits);
+        }
+        v.to_le_bytes()
+    }
+
+    /// Emits SSE code for the commonest Advanced SIMD data-processing
+    /// instructions (those of hashing and bulk integer code); returns false
+    /// for anything else. Sources are all read before the destination is
+    /// written, as the ARM ARM requires for overlapping registers.
+    fn neon_native(&mut self, n: &NeonInsn) -> Result<bool, IcedError> {
+        use crate::ir::neon::{ImmOp, MiscOp, SameOp, ShiftOp};
+        match *n {
+            NeonInsn::Same {
+                op,
+                size,
+                u: _,
+                q,
+                vd,
+                vn,
+                vm,
+            } => {
+                let handled = matches!(
+                    op,
+                    SameOp::Add
+                        | SameOp::Sub
+                        | SameOp::And
+                        | SameOp::Bic
+                        | SameOp::Orr
+                        | SameOp::Orn
+                        | SameOp::Eor
+                        | SameOp::Bsl
+                        | SameOp::Bit
+                        | SameOp::Bif
+                );
+                if !handled {
+                    return Ok(false);
+                }
+                self.vload(xmm0, vn, q)?;
+                self.vload(xmm1, vm, q)?;
+                let a = &mut self.a;
+                match (op, size) {
+                    (SameOp::Add, 0) => a.paddb(xmm0, xmm1)?,
+                    (SameOp::Add, 1) => a.paddw(xmm0, xmm1)?,
+                    (SameOp::Add, 2) => a.paddd(xmm0, xmm1)?,
+                    (SameOp::Add, _) => a.paddq(xmm0, xmm1)?,
+                    (SameOp::Sub, 0) => a.psubb(xmm0, xmm1)?,
+                    (SameOp::Sub, 1) => a.psubw(xmm0, xmm1)?,
+                    (SameOp::Sub, 2) => a.psubd(xmm0, xmm1)?,
+                    (SameOp::Sub, _) => a.psubq(xmm0, xmm1)?,
+                    (SameOp::And, _) => a.pand(xmm0, xmm1)?,
+                    (SameOp::Orr, _) => a.por(xmm0, xmm1)?,
+                    (SameOp::Eor, _) => a.pxor(xmm0, xmm1)?,
+                    (SameOp::Bic, _) => {
+                        // n & !m
+                        a.pandn(xmm1, xmm0)?;
+                        a.movdqa(xmm0, xmm1)?;
+                    }
+                    (SameOp::Orn, _) => {
+                        a.pcmpeqd(xmm2, xmm2)?;
+                        a.pxor(xmm1, xmm2)?;
+                        a.por(xmm0, xmm1)?;
+                    }
+                    (SameOp::Bsl, _) => {
+                        // (d & n) | (!d & m) = ((n ^ m) & d) ^ m
+                        self.vload(xmm2, vd, q)?;
+                        let a = &mut self.a;
+                        a.pxor(xmm0, xmm1)?;
+                        a.pand(xmm0, xmm2)?;
+                        a.pxor(xmm0, xmm1)?;
+                    }
+                    (SameOp::Bit, _) | (SameOp::Bif, _) => {
+                        // BIT: d ^ ((d ^ n) & m); BIF: d ^ ((d ^ n) & !m)
+                        self.vload(xmm2, vd, q)?;
+                        let a = &mut self.a;
+                        a.pxor(xmm0, xmm2)?;
+                        if op == SameOp::Bit {
+                            a.pand(xmm0, xmm1)?;
+                        } else {
+                            a.pandn(xmm1, xmm0)?;
+                            a.movdqa(xmm0, xmm1)?;
+                        }
+                        a.pxor(xmm0, xmm2)?;
+                    }
+                    _ => unreachable!(),
+                }
+                self.vstore(vd, xmm0, q)?;
+                Ok(true)
+            }
+            NeonInsn::Shift {
+                op,
+                size,
+                u,
+                q,
+                vd,
+                vm,
+                shift,
+            } => {
+                let sh = shift as u32;
+                let bits = 8u32 << size;
+                // 8-bit lanes have no SSE shifts; 64-bit arithmetic shifts
+                // neither.
+                let signed_right = !u && matches!(op, ShiftOp::Shr | ShiftOp::Sra);
+                let ok = size > 0
+                    && sh <= bits
+                    && matches!(
+                        op,
+                        ShiftOp::Shr | ShiftOp::Sra | ShiftOp::Shl | ShiftOp::Sli | ShiftOp::Sri
+                    )
+                    && !(signed_right && size == 3);
+                if !ok {
+                    return Ok(false);
+                }
+                self.vload(xmm0, vm, q)?;
+                let left = matches!(op, ShiftOp::Shl | ShiftOp::Sli);
+                let a = &mut self.a;
+                match (left, signed_right, size) {
+                    (true, _, 1) => a.psllw(xmm0, sh)?,
+                    (true, _, 2) => a.pslld(xmm0, sh)?,
+                    (true, _, _) => a.psllq(xmm0, sh)?,
+                    (false, false, 1) => a.psrlw(xmm0, sh)?,
+                    (false, false, 2) => a.psrld(xmm0, sh)?,
+                    (false, false, _) => a.psrlq(xmm0, sh)?,
+                    // Counts of the lane size or more fill with the sign.
+                    (false, true, 1) => a.psraw(xmm0, sh)?,
+                    (false, true, _) => a.psrad(xmm0, sh)?,
+                }
+                match op {
+                    ShiftOp::Sra => {
+                        self.vload(xmm1, vd, q)?;
+                        let a = &mut self.a;
+                        match size {
+                            1 => a.paddw(xmm0, xmm1)?,
+                            2 => a.paddd(xmm0, xmm1)?,
+                            _ => a.paddq(xmm0, xmm1)?,
+                        }
+                    }
+                    ShiftOp::Sli | ShiftOp::Sri => {
+                        // Keep the destination bits the shifted value does
+                        // not cover.
+                        let lane = if bits == 64 {
+                            u64::MAX
+                        } else {
+                            (1u64 << bits) - 1
+                        };
+                        let covered = if left {
+                            lane.checked_shl(sh).unwrap_or(0) & lane
+                        } else {
+                            lane.checked_shr(sh).unwrap_or(0)
+                        };
+                        let keep = self.constant(Self::splat(!covered & lane, size));
+                        self.vload(xmm1, vd, q)?;
+                        let a = &mut self.a;
+                        // (legacy SSE memory operands must be aligned;
+                        // constants are not)
+                        a.movdqu(xmm2, xmmword_ptr(keep))?;
+                        a.pand(xmm1, xmm2)?;
+                        a.por(xmm0, xmm1)?;
+                    }
+                    _ => {}
+                }
+                self.vstore(vd, xmm0, q)?;
+                Ok(true)
+            }
+            NeonInsn::Misc {
+                op: MiscOp::Mvn,
+                q,
+                vd,
+                vm,
+                ..
+            } => {
+                self.vload(xmm0, vm, q)?;
+                self.a.pcmpeqd(xmm1, xmm1)?;
+                self.a.pxor(xmm0, xmm1)?;
+                self.vstore(vd, xmm0, q)?;
+                Ok(true)
+            }
+            NeonInsn::Misc {
+                op: op @ (MiscOp::Rev16 | MiscOp::Rev32 | MiscOp::Rev64),
+                size,
+                q,
+                vd,
+                vm,
+                ..
+            } if self.ssse3 => {
+                let group = match op {
+                    MiscOp::Rev16 => 2,
+                    MiscOp::Rev32 => 4,
+                    _ => 8,
+                };
+                let elem = 1usize << size;
+                if elem >= group {
+                    return Ok(false);
+                }
+                // Byte permutation: elements reversed within each group.
+                let mut perm = [0u8; 16];
+                for (i, p) in perm.iter_mut().enumerate() {
+                    let (g, within) = (i / group, i % group);
+                    let (e, b) = (within / elem, within % elem);
+                    let src_e = group / elem - 1 - e;
+                    *p = (g * group + src_e * elem + b) as u8;
+                }
+                let mask = self.constant(perm);
+                self.vload(xmm0, vm, q)?;
+                self.a.movdqu(xmm1, xmmword_ptr(mask))?;
+                self.a.pshufb(xmm0, xmm1)?;
+                self.vstore(vd, xmm0, q)?;
+                Ok(true)
+            }
+            NeonInsn::Ext {
+                q: false,
+                vd,
+                vn,
+                vm,
+                imm,
+            } if imm < 8 => {
+                // Bytes imm.. of m:n (n low).
+                self.a.mov(rax, qword_ptr(rbx + off_d(vn)))?;
+                if imm != 0 {
+                    self.a.mov(rdx, qword_ptr(rbx + off_d(vm)))?;
+                    self.a.shrd(rax, rdx, 8 * imm as u32)?;
+                }
+                self.a.mov(qword_ptr(rbx + off_d(vd)), rax)?;
+                Ok(true)
+            }
+            NeonInsn::Ext {
+                q: true,
+                vd,
+                vn,
+                vm,
+                imm,
+            } if imm < 16 => {
+                self.vload(xmm0, vn, true)?;
+                if imm != 0 {
+                    self.vload(xmm1, vm, true)?;
+                    self.a.psrldq(xmm0, imm as u32)?;
+                    self.a.pslldq(xmm1, 16 - imm as u32)?;
+                    self.a.por(xmm0, xmm1)?;
+                }
+                self.vstore(vd, xmm0, true)?;
+                Ok(true)
+            }
+            NeonInsn::Imm { op, q, vd, imm } => {
+                self.a.mov(rax, imm)?;
+                for half in 0..1 + q as u8 {
+                    let at = qword_ptr(rbx + off_d(vd + half));
+                    match op {
+                        ImmOp::Mov => self.a.mov(at, rax)?,
+                        ImmOp::Orr => self.a.or(at, rax)?,
+                        ImmOp::And => self.a.and(at, rax)?,
+                    }
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     fn vfp(&mut self, insn: &Insn, end: CodeLabel, v: &VfpInsn) -> R {
