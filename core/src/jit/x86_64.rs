@@ -365,6 +365,13 @@ fn reg_uses(op: &Op) -> Vec<Reg> {
             }
         }
         Op::CompareBranch { rn, .. } => vec![rn],
+        Op::Neon(ref n) => match **n {
+            NeonInsn::Multi { rn, wb, .. } => match wb {
+                crate::ir::neon::Writeback::Reg(m) => vec![rn, rn, m],
+                _ => vec![rn, rn],
+            },
+            _ => Vec::new(),
+        },
         Op::Vfp(ref v) => match **v {
             VfpInsn::LoadStore { rn, .. } => rn.into_iter().collect(),
             VfpInsn::Multiple { rn, .. } => vec![rn, rn],
@@ -943,15 +950,86 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    fn neon(&mut self, insn: &Insn, _end: CodeLabel, n: &NeonInsn) -> R {
+    fn neon(&mut self, insn: &Insn, end: CodeLabel, n: &NeonInsn) -> R {
         if self.neon_native(n)? {
             return Ok(());
+        }
+        if let NeonInsn::Multi {
+            load,
+            n: 1,
+            regs,
+            vd,
+            rn,
+            wb,
+            align,
+            ..
+        } = *n
+        {
+            let wb_ok = match wb {
+                crate::ir::neon::Writeback::Reg(m) => m != PC,
+                _ => true,
+            };
+            if self.direct.is_some() && rn != PC && vd as u32 + regs as u32 <= 32 && wb_ok {
+                return self.vld1(insn, end, load, regs, vd, rn, wb, align);
+            }
         }
         match n {
             NeonInsn::Multi { .. } | NeonInsn::Lane { .. } | NeonInsn::AllLanes { .. } => {
                 self.generic(insn)
             }
             _ => self.call_pure(self.neon_pure, n as *const NeonInsn as u64),
+        }
+    }
+
+    /// VLD1/VST1 of whole registers: `regs` doublewords between memory at
+    /// `rn` and D registers from `vd` (the little-endian layout makes the
+    /// element size irrelevant).
+    #[allow(clippy::too_many_arguments)]
+    fn vld1(
+        &mut self,
+        insn: &Insn,
+        end: CodeLabel,
+        load: bool,
+        regs: u8,
+        vd: u8,
+        rn: Reg,
+        wb: crate::ir::neon::Writeback,
+        align: u8,
+    ) -> R {
+        use crate::ir::neon::Writeback;
+        let slow = self.slow_path(insn, end);
+        self.get(ecx, rn, insn)?;
+        if align > 1 {
+            // The alignment hint is a check (SIGBUS).
+            self.a.test(ecx, align as u32 - 1)?;
+            self.a.jne(slow)?;
+        }
+        let bytes = 8 * regs as u32;
+        self.check(bytes, !load, slow)?;
+        for r in 0..regs {
+            let off = 8 * r as i32;
+            let d = off_d(vd + r);
+            if load {
+                self.access(slow, |a| a.mov(rax, qword_ptr(r12 + rcx + off)))?;
+                self.a.mov(qword_ptr(rbx + d), rax)?;
+            } else {
+                self.a.mov(rax, qword_ptr(rbx + d))?;
+                self.access(slow, |a| a.mov(qword_ptr(r12 + rcx + off), rax))?;
+            }
+        }
+        match wb {
+            Writeback::None => Ok(()),
+            Writeback::Fixed(n) => {
+                self.get(edx, rn, insn)?;
+                self.a.add(edx, n as u32)?;
+                self.set(rn, edx)
+            }
+            Writeback::Reg(m) => {
+                self.get(edx, rn, insn)?;
+                self.get(eax, m, insn)?;
+                self.a.add(edx, eax)?;
+                self.set(rn, edx)
+            }
         }
     }
 
