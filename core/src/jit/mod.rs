@@ -72,6 +72,10 @@ pub struct JitCtx {
     patch_site: u64,
     /// Set by helpers before they return the exit status.
     exit: Option<Exit>,
+    /// Scratch for reading MXCSR.
+    mxcsr: u32,
+    /// MXCSR with no exception flags (round to nearest, all masked).
+    mxcsr_clean: u32,
 }
 
 /// One slot of the indirect-branch table: `tag` is `pc | key << 32` (key as
@@ -325,6 +329,8 @@ impl Jit {
             table: self.table.as_ptr(),
             patch_site: 0,
             exit: None,
+            mxcsr: 0,
+            mxcsr_clean: 0x1f80,
         };
         RUNNING_SITES.with(|c| c.set((self.fault_sites.as_ptr(), self.fault_sites.len())));
         // SAFETY: `enter` is the stub emitted by `emit_stubs` with this

@@ -68,6 +68,11 @@ const CTX_PAGE_FLAGS: i32 = offset_of!(JitCtx, page_flags) as i32;
 const CTX_INTERRUPT: i32 = offset_of!(JitCtx, interrupt) as i32;
 const CTX_TABLE: i32 = offset_of!(JitCtx, table) as i32;
 const CTX_PATCH: i32 = offset_of!(JitCtx, patch_site) as i32;
+const CTX_MXCSR: i32 = offset_of!(JitCtx, mxcsr) as i32;
+const CTX_MXCSR_CLEAN: i32 = offset_of!(JitCtx, mxcsr_clean) as i32;
+const FPSCR: i32 = offset_of!(CpuState, fpscr) as i32;
+/// FPSCR.RMode, FZ and DN: native VFP code runs only when all are 0.
+const FPSCR_MODES: u32 = 0x03c0_0000;
 
 /// Guest register `r` as a memory operand.
 fn reg(r: Reg) -> AsmMemoryOperand {
@@ -202,6 +207,12 @@ pub(super) fn compile_block<M: GuestMemory>(
         sites: Vec::new(),
         consts: Vec::new(),
         ssse3: std::arch::is_x86_feature_detected!("ssse3"),
+        has_fp: block.insns.iter().any(|i| match &i.op {
+            Op::Vfp(v) => vfp_may_be_native(v),
+            _ => false,
+        }),
+        fp_dirty: false,
+        cur_cond: Cond::Al,
     };
     e.entry = e.a.create_label();
     e.loop_head = e.a.create_label();
@@ -253,6 +264,26 @@ enum FlagKind {
     Logic,
 }
 
+/// Whether `v` is VFP arithmetic the JIT runs as SSE code (when FPSCR is
+/// in its default modes).
+fn vfp_may_be_native(v: &VfpInsn) -> bool {
+    use crate::ir::vfp::{ArithOp, UnaryOp};
+    match *v {
+        VfpInsn::Arith { op, .. } => !matches!(
+            op,
+            ArithOp::Fma | ArithOp::Fms | ArithOp::Fnma | ArithOp::Fnms
+        ),
+        VfpInsn::Unary {
+            op: UnaryOp::Sqrt, ..
+        }
+        | VfpInsn::Cmp { .. }
+        | VfpInsn::CvtPrec { .. }
+        | VfpInsn::CvtToInt { .. }
+        | VfpInsn::CvtFromInt { .. } => true,
+        _ => false,
+    }
+}
+
 /// An x86 source operand.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Src {
@@ -292,6 +323,11 @@ struct SlowPath {
     resume: CodeLabel,
     /// Cached registers to store first.
     dirty: u16,
+    /// Host FP flags may be pending (merge them first).
+    fp_dirty: bool,
+    /// Run a VFP instruction with `helpers::vfp_pure` (core registers
+    /// untouched) rather than the whole interpreter.
+    vfp: Option<*const VfpInsn>,
 }
 
 /// The guest registers an instruction reads or writes in its native
@@ -419,6 +455,12 @@ struct Emitter<'a> {
     consts: Vec<(CodeLabel, [u8; 16])>,
     /// The host has SSSE3 (pshufb).
     ssse3: bool,
+    /// The block has VFP arithmetic that may run as SSE code.
+    has_fp: bool,
+    /// MXCSR may hold exception flags not yet merged into FPSCR.
+    fp_dirty: bool,
+    /// The condition of the instruction being emitted.
+    cur_cond: Cond,
 }
 
 /// Host registers that cache guest registers.
@@ -500,11 +542,16 @@ impl Emitter<'_> {
         self.a.cmp(byte_ptr(rax), 0)?;
         self.a.jne(self.stubs.interrupted)?;
         self.load_regs()?;
+        if self.has_fp {
+            // Native VFP code collects its exception flags in MXCSR.
+            self.a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR_CLEAN))?;
+        }
         let mut head = self.loop_head;
         self.bind(&mut head)?;
         // A branch back here comes with whatever the block wrote unstored.
         if self.loops_to_start() {
             self.dirty = self.cached();
+            self.fp_dirty = self.has_fp;
         }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
@@ -513,6 +560,7 @@ impl Emitter<'_> {
                 self.cond_skip(k, insn.cond, end)?;
             }
             self.pending = None;
+            self.cur_cond = insn.cond;
             self.insn(k, insn, end)?;
             self.bind(&mut end)?;
         }
@@ -525,9 +573,20 @@ impl Emitter<'_> {
                     site.1 = slow.label;
                 }
             }
-            self.store_regs(slow.dirty)?;
-            self.call_generic(slow.insn)?;
-            self.load_regs()?;
+            self.fp_dirty = slow.fp_dirty;
+            self.cur_cond = Cond::Al;
+            self.fp_sync()?;
+            match slow.vfp {
+                Some(v) => {
+                    self.call_pure(self.vfp_pure, v as u64)?;
+                }
+                None => {
+                    self.store_regs(slow.dirty)?;
+                    self.call_generic(slow.insn)?;
+                    self.load_regs()?;
+                }
+            }
+            self.fp_after_call()?;
             self.a.jmp(slow.resume)?;
         }
         for (mut label, bytes) in std::mem::take(&mut self.consts) {
@@ -612,7 +671,9 @@ impl Emitter<'_> {
     /// Runs `insn` through the interpreter, inline.
     fn generic(&mut self, insn: &Insn) -> R {
         self.sync_out()?;
+        self.fp_sync()?;
         self.call_generic(insn as *const Insn)?;
+        self.fp_after_call()?;
         self.load_regs()?;
         if insn.cond == Cond::Al {
             self.dirty = 0;
@@ -629,8 +690,64 @@ impl Emitter<'_> {
             insn: insn as *const Insn,
             resume: end,
             dirty: self.dirty,
+            fp_dirty: self.fp_dirty,
+            vfp: None,
         });
         label
+    }
+
+    /// An out-of-line path running VFP instruction `v` with the
+    /// interpreter's semantics, resuming at `end`.
+    fn slow_vfp(&mut self, v: &VfpInsn, end: CodeLabel) -> CodeLabel {
+        let label = self.a.create_label();
+        self.slow.push(SlowPath {
+            label,
+            insn: std::ptr::null(),
+            resume: end,
+            dirty: self.dirty,
+            fp_dirty: self.fp_dirty,
+            vfp: Some(v as *const VfpInsn),
+        });
+        label
+    }
+
+    /// Merges the host FP exception flags the native VFP code raised
+    /// (MXCSR) into FPSCR's cumulative bits and clears them: IE -> IOC,
+    /// ZE -> DZC, OE -> OFC, UE -> UFC, PE -> IXC (DE has no ARM
+    /// counterpart with FZ off).
+    fn fp_merge(&mut self) -> R {
+        // (ecx and r9d: an indirect exit has its target in eax here)
+        self.a.stmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
+        self.a.mov(ecx, dword_ptr(rbp + CTX_MXCSR))?;
+        self.a.mov(r9d, ecx)?;
+        self.a.and(r9d, 1)?;
+        self.a.shr(ecx, 1)?;
+        self.a.and(ecx, 0x1e)?;
+        self.a.or(ecx, r9d)?;
+        self.a.or(dword_ptr(rbx + FPSCR), ecx)?;
+        self.a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR_CLEAN))?;
+        if self.cur_cond == Cond::Al {
+            self.fp_dirty = false;
+        }
+        Ok(())
+    }
+
+    /// Makes FPSCR exact (before anything reads or replaces it).
+    fn fp_sync(&mut self) -> R {
+        if self.fp_dirty {
+            self.fp_merge()?;
+        }
+        Ok(())
+    }
+
+    /// After a helper call in a block with native VFP code: drop host FP
+    /// flags the helper's own arithmetic raised (the helper recorded the
+    /// guest's flags in FPSCR itself).
+    fn fp_after_call(&mut self) -> R {
+        if self.has_fp {
+            self.a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR_CLEAN))?;
+        }
+        Ok(())
     }
 
     /// Leaves for `target` in state (`thumb`, `it`) by a chainable exit.
@@ -649,6 +766,7 @@ impl Emitter<'_> {
             if flags::live_in(self.block) == 0 {
                 self.pack_deferred()?;
             }
+            self.fp_sync()?;
             self.store_regs(self.dirty)?;
             self.a.mov(reg(PC), target)?;
             self.a.mov(byte_ptr(rbx + IT), 0)?;
@@ -656,6 +774,7 @@ impl Emitter<'_> {
         }
         self.sync_out()?;
         self.pack_deferred()?;
+        self.fp_sync()?;
         self.a.mov(reg(PC), target)?;
         if thumb != self.thumb {
             self.a.mov(byte_ptr(rbx + THUMB), thumb as u32)?;
@@ -674,6 +793,7 @@ impl Emitter<'_> {
     /// BXWritePC of `eax`, then an indirect exit.
     fn bx_exit(&mut self) -> R {
         self.sync_out()?;
+        self.fp_sync()?;
         self.a.mov(edx, eax)?;
         self.a.and(edx, 1)?;
         self.a.mov(byte_ptr(rbx + THUMB), dl)?;
@@ -925,6 +1045,7 @@ impl Emitter<'_> {
     /// registers and FPSCR: cached core registers stay valid; the caller-
     /// saved ones in use are preserved on the stack.
     fn call_pure(&mut self, func: u64, arg: u64) -> R {
+        self.fp_sync()?;
         let saved: Vec<AsmRegister64> = CALLER_SAVED_CACHE
             .iter()
             .filter(|(r32, _)| self.cache.contains(&Some(*r32)))
@@ -947,7 +1068,7 @@ impl Emitter<'_> {
         for &r in saved.iter().rev() {
             self.a.pop(r)?;
         }
-        Ok(())
+        self.fp_after_call()
     }
 
     fn neon(&mut self, insn: &Insn, end: CodeLabel, n: &NeonInsn) -> R {
@@ -1030,6 +1151,208 @@ impl Emitter<'_> {
                 self.a.add(edx, eax)?;
                 self.set(rn, edx)
             }
+        }
+    }
+
+    /// Loads the VFP operand `r` (S or D) into the low lane of `x`.
+    fn fload(&mut self, x: AsmRegisterXmm, r: u8, dp: bool) -> R {
+        if dp {
+            self.a.movsd_2(x, qword_ptr(rbx + off_d(r)))
+        } else {
+            self.a.movss(x, dword_ptr(rbx + off_s(r)))
+        }
+    }
+
+    fn fstore(&mut self, r: u8, x: AsmRegisterXmm, dp: bool) -> R {
+        if dp {
+            self.a.movsd_2(qword_ptr(rbx + off_d(r)), x)
+        } else {
+            self.a.movss(dword_ptr(rbx + off_s(r)), x)
+        }
+    }
+
+    /// Jumps to `slow` unless the value in `x` is zero, or a normal number
+    /// or infinity clear of the underflow threshold: NaNs (propagation
+    /// rules differ) and tiny results (ARM detects underflow before
+    /// rounding, x86 after) take the interpreter's path.
+    fn fcheck(&mut self, x: AsmRegisterXmm, dp: bool, slow: CodeLabel) -> R {
+        let mut ok = self.a.create_label();
+        if dp {
+            // 2|v| in (2 * min normal, 2 * infinity], or 0.
+            self.a.movq(rax, x)?;
+            self.a.add(rax, rax)?;
+            self.a.je(ok)?;
+            self.a.mov(rdx, 0x0020_0000_0000_0001u64)?;
+            self.a.sub(rax, rdx)?;
+            self.a.mov(rdx, 0xffbf_ffff_ffff_ffffu64)?;
+            self.a.cmp(rax, rdx)?;
+            self.a.ja(slow)?;
+        } else {
+            self.a.movd(eax, x)?;
+            self.a.add(eax, eax)?;
+            self.a.je(ok)?;
+            self.a.sub(eax, 0x0100_0001)?;
+            self.a.cmp(eax, 0xfdff_ffffu32)?;
+            self.a.ja(slow)?;
+        }
+        self.bind(&mut ok)
+    }
+
+    /// Flips the sign of the value in `x`.
+    fn fneg(&mut self, x: AsmRegisterXmm, dp: bool) -> R {
+        if dp {
+            self.a.mov(rax, 0x8000_0000_0000_0000u64)?;
+            self.a.movq(xmm2, rax)?;
+        } else {
+            self.a.mov(eax, 0x8000_0000u32)?;
+            self.a.movd(xmm2, eax)?;
+        }
+        self.a.pxor(x, xmm2)
+    }
+
+    /// VFP arithmetic, square root, compares and conversions as SSE code,
+    /// in FPSCR's default modes (round to nearest, no flush-to-zero, no
+    /// default NaN); anything else, and NaN or tiny values, go through the
+    /// interpreter's semantics. Exception flags collect in MXCSR.
+    fn vfp_native(&mut self, v: &VfpInsn, end: CodeLabel) -> R {
+        use crate::ir::vfp::{ArithOp, UnaryOp};
+        let slow = self.slow_vfp(v, end);
+        self.a.test(dword_ptr(rbx + FPSCR), FPSCR_MODES)?;
+        self.a.jne(slow)?;
+        self.fp_dirty = true;
+        macro_rules! op {
+            ($sd:ident, $ss:ident, $dp:expr, $x:expr, $y:expr) => {
+                if $dp {
+                    self.a.$sd($x, $y)?
+                } else {
+                    self.a.$ss($x, $y)?
+                }
+            };
+        }
+        match *v {
+            VfpInsn::Arith { op, dp, vd, vn, vm } => {
+                self.fload(xmm0, vn, dp)?;
+                self.fload(xmm1, vm, dp)?;
+                match op {
+                    ArithOp::Add => op!(addsd, addss, dp, xmm0, xmm1),
+                    ArithOp::Sub => op!(subsd, subss, dp, xmm0, xmm1),
+                    ArithOp::Div => op!(divsd, divss, dp, xmm0, xmm1),
+                    _ => op!(mulsd, mulss, dp, xmm0, xmm1),
+                }
+                self.fcheck(xmm0, dp, slow)?;
+                match op {
+                    ArithOp::Nmul => self.fneg(xmm0, dp)?,
+                    ArithOp::Mla | ArithOp::Mls | ArithOp::Nmla | ArithOp::Nmls => {
+                        // d + p, d - p, -d - p, -d + p: two roundings.
+                        if matches!(op, ArithOp::Mls | ArithOp::Nmla) {
+                            self.fneg(xmm0, dp)?;
+                        }
+                        self.fload(xmm1, vd, dp)?;
+                        if matches!(op, ArithOp::Nmla | ArithOp::Nmls) {
+                            self.fneg(xmm1, dp)?;
+                        }
+                        op!(addsd, addss, dp, xmm0, xmm1);
+                        self.fcheck(xmm0, dp, slow)?;
+                    }
+                    _ => {}
+                }
+                self.fstore(vd, xmm0, dp)
+            }
+            VfpInsn::Unary {
+                op: UnaryOp::Sqrt,
+                dp,
+                vd,
+                vm,
+            } => {
+                self.fload(xmm1, vm, dp)?;
+                op!(sqrtsd, sqrtss, dp, xmm0, xmm1);
+                self.fcheck(xmm0, dp, slow)?;
+                self.fstore(vd, xmm0, dp)
+            }
+            VfpInsn::Cmp { dp, e: _, vd, vm } => {
+                self.fload(xmm0, vd, dp)?;
+                match vm {
+                    Some(m) => self.fload(xmm1, m, dp)?,
+                    None => self.a.xorps(xmm1, xmm1)?,
+                }
+                op!(ucomisd, ucomiss, dp, xmm0, xmm1);
+                // Unordered (a NaN): IOC rules differ between VCMP and
+                // VCMPE; the interpreter decides.
+                self.a.jp(slow)?;
+                // NZCV: less 1000, equal 0110, greater 0010.
+                let mut done = self.a.create_label();
+                let mut less = self.a.create_label();
+                self.a.mov(eax, 0x6)?;
+                self.a.je(done)?;
+                self.a.jb(less)?;
+                self.a.mov(eax, 0x2)?;
+                self.a.jmp(done)?;
+                self.bind(&mut less)?;
+                self.a.mov(eax, 0x8)?;
+                self.bind(&mut done)?;
+                self.a.shl(eax, 28)?;
+                self.a.mov(edx, dword_ptr(rbx + FPSCR))?;
+                self.a.and(edx, 0x0fff_ffff)?;
+                self.a.or(edx, eax)?;
+                self.a.mov(dword_ptr(rbx + FPSCR), edx)
+            }
+            VfpInsn::CvtPrec { to_dp, vd, vm } => {
+                if to_dp {
+                    self.a.movss(xmm1, dword_ptr(rbx + off_s(vm)))?;
+                    // A NaN stays a NaN: check the input.
+                    self.fcheck(xmm1, false, slow)?;
+                    self.a.cvtss2sd(xmm0, xmm1)?;
+                    self.a.movsd_2(qword_ptr(rbx + off_d(vd)), xmm0)
+                } else {
+                    self.a.movsd_2(xmm1, qword_ptr(rbx + off_d(vm)))?;
+                    self.a.cvtsd2ss(xmm0, xmm1)?;
+                    self.fcheck(xmm0, false, slow)?;
+                    self.a.movss(dword_ptr(rbx + off_s(vd)), xmm0)
+                }
+            }
+            VfpInsn::CvtToInt {
+                dp,
+                signed,
+                round_zero,
+                sd,
+                vm,
+            } => {
+                self.fload(xmm0, vm, dp)?;
+                // Convert to 64 bits and require the 32-bit range: NaN,
+                // out-of-range (ARM saturates) and the sign rules of the
+                // unsigned form go to the interpreter.
+                match (dp, round_zero) {
+                    (true, true) => self.a.cvttsd2si(rax, xmm0)?,
+                    (true, false) => self.a.cvtsd2si(rax, xmm0)?,
+                    (false, true) => self.a.cvttss2si(rax, xmm0)?,
+                    (false, false) => self.a.cvtss2si(rax, xmm0)?,
+                }
+                if signed {
+                    self.a.movsxd(rdx, eax)?;
+                    self.a.cmp(rax, rdx)?;
+                    self.a.jne(slow)?;
+                } else {
+                    self.a.mov(rdx, rax)?;
+                    self.a.shr(rdx, 32)?;
+                    self.a.jne(slow)?;
+                }
+                self.a.mov(dword_ptr(rbx + off_s(sd)), eax)
+            }
+            VfpInsn::CvtFromInt { dp, signed, vd, sm } => {
+                if signed {
+                    self.a.movsxd(rax, dword_ptr(rbx + off_s(sm)))?;
+                } else {
+                    self.a.mov(eax, dword_ptr(rbx + off_s(sm)))?;
+                }
+                self.a.xorps(xmm0, xmm0)?;
+                if dp {
+                    self.a.cvtsi2sd(xmm0, rax)?;
+                } else {
+                    self.a.cvtsi2ss(xmm0, rax)?;
+                }
+                self.fstore(vd, xmm0, dp)
+            }
+            _ => unreachable!("not a native VFP op"),
         }
     }
 
@@ -1320,6 +1643,20 @@ impl Emitter<'_> {
     }
 
     fn vfp(&mut self, insn: &Insn, end: CodeLabel, v: &VfpInsn) -> R {
+        if vfp_may_be_native(v) {
+            return self.vfp_native(v, end);
+        }
+        if let VfpInsn::Vmrs {
+            rt: PC,
+            reg: crate::ir::vfp::SysReg::Fpscr,
+        } = *v
+        {
+            // VMRS APSR_nzcv, FPSCR: only the comparison flags, which
+            // native compares write to FPSCR directly.
+            self.a.mov(eax, dword_ptr(rbx + FPSCR))?;
+            self.a.shr(eax, 28)?;
+            return self.a.mov(dword_ptr(rbx + NZCV), eax);
+        }
         match *v {
             VfpInsn::LoadStore {
                 load,
