@@ -42,7 +42,7 @@ use crate::mem::GuestMemory;
 use arena::CodeArena;
 
 /// Executions after which a block is compiled.
-pub const HOT_THRESHOLD: u32 = 32;
+pub const HOT_THRESHOLD: u32 = 128;
 
 /// Look up the next block from the CPU state.
 pub const STATUS_LOOKUP: u32 = 1;
