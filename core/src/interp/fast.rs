@@ -688,7 +688,7 @@ pub fn run<M: GuestMemory>(
     let thumb = block.thumb;
     macro_rules! r {
         ($x:expr) => {
-            cpu.r[$x as usize]
+            cpu.r[($x & 15) as usize]
         };
     }
     macro_rules! mem_op {
