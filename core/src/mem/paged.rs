@@ -24,7 +24,8 @@ pub const PROT_EXEC: u8 = 1 << 3;
 /// then accesses host memory directly.
 pub struct PagedMem<'a> {
     base: *mut u8,
-    pages: &'a [AtomicU8],
+    /// A fixed-size array: indexing by a page number needs no bounds check.
+    pages: &'a [AtomicU8; PAGES],
     host_faults: bool,
 }
 
@@ -38,7 +39,9 @@ impl<'a> PagedMem<'a> {
     /// allows the guest access (readable for PROT_READ or PROT_EXEC,
     /// writable for PROT_WRITE).
     pub unsafe fn new(base: *mut u8, pages: &'a [AtomicU8]) -> PagedMem<'a> {
-        assert_eq!(pages.len(), PAGES, "one flag byte per 4 KiB page");
+        let pages: &[AtomicU8; PAGES] = pages
+            .try_into()
+            .expect("one flag byte per 4 KiB page");
         PagedMem {
             base,
             pages,
