@@ -551,9 +551,16 @@ fn specialise_mem(load: bool, size: MemSize, rt: u8, a: &Addr) -> Kind {
     }
 }
 
-fn specialise(insn: &Insn, thumb: bool) -> Kind {
+/// The specialised step of `insn`. `flags_seen`: whether any flag it
+/// writes can be observed later (from `ir::flags`); a flag-setting ALU op
+/// whose flags nothing reads runs as its plain form.
+fn specialise(insn: &Insn, thumb: bool, flags_seen: bool) -> Kind {
     match insn.op {
-        Op::Alu { op, s, rd, rn, op2 } => specialise_alu(op, s, rd, rn, &op2),
+        Op::Alu { op, s, rd, rn, op2 } => {
+            // A test op without flags does nothing: keep it as it is.
+            let s = s && (flags_seen || op.is_test());
+            specialise_alu(op, s, rd, rn, &op2)
+        }
         Op::Load { size, rt, addr } => specialise_mem(true, size, rt, &addr),
         Op::Store { size, rt, addr } => specialise_mem(false, size, rt, &addr),
         Op::Branch { target } => Kind::Branch { target },
@@ -618,6 +625,7 @@ fn specialise(insn: &Insn, thumb: bool) -> Kind {
 
 /// Specialises a translated block.
 pub fn compile(block: Block) -> Compiled {
+    let live = crate::ir::flags::live_writes(&block);
     let mut steps: Vec<Step> = block
         .insns
         .iter()
@@ -625,7 +633,7 @@ pub fn compile(block: Block) -> Compiled {
         .map(|(i, insn)| Step {
             cond: insn.cond,
             idx: i as u16,
-            kind: specialise(insn, block.thumb),
+            kind: specialise(insn, block.thumb, live[i] != 0),
         })
         .collect();
     fuse_compare_and_branch(&mut steps);
@@ -998,7 +1006,7 @@ mod tests {
     }
 
     fn check(insn: Insn, thumb: bool, rng: &mut Rng) -> bool {
-        if matches!(specialise(&insn, thumb), Kind::Generic) {
+        if matches!(specialise(&insn, thumb, true), Kind::Generic) {
             return false;
         }
         let mut cpu = CpuState::default();
