@@ -313,12 +313,13 @@ fn exec_path(p: &Process, raw_path: Vec<u8>, argv_addr: u32, envp_addr: u32) -> 
     };
     let mut arg_ptrs: Vec<*const libc::c_char> = args.iter().map(|c| c.as_ptr()).collect();
     arg_ptrs.push(std::ptr::null());
-    // The blocked mask survives execve: hand the guest's to the host so
-    // the next program (native, or rsemu-arm reading it back) inherits it.
-    crate::signal::set_host_mask(p.signals.mask);
+    // The blocked mask survives execve: the host thread carries the
+    // guest's (fault signals included for the moment), so the next
+    // program (native, or rsemu-arm reading it back) inherits it.
+    let old = crate::signal::mask_for_exec(p.signals.mask);
     // SAFETY: NULL-terminated arrays of valid C strings that outlive the call.
     unsafe { libc::execve(prog.as_ptr(), arg_ptrs.as_ptr(), env_ptrs.as_ptr()) };
     let e = errno();
-    crate::signal::set_host_mask(0);
+    crate::signal::mask_for_exec(old);
     Err(e)
 }
