@@ -548,6 +548,12 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 Ok(0)
             }
             nr::FTRUNCATE64 => host(libc::ftruncate(a[0] as i32, pair(a[2], a[3])) as i64),
+            // The old calls take a 32-bit signed length.
+            nr::FTRUNCATE => host(libc::ftruncate(a[0] as i32, a[1] as i32 as i64) as i64),
+            nr::TRUNCATE => {
+                let path = p.path(a[0])?;
+                host(libc::truncate(path.as_ptr(), a[1] as i32 as i64) as i64)
+            }
             nr::TRUNCATE64 => {
                 let path = p.path(a[0])?;
                 host(libc::truncate(path.as_ptr(), pair(a[2], a[3])) as i64)
