@@ -1,7 +1,7 @@
-//! Sockets, I/O multiplexing and event file descriptors: the system calls
-//! whose arguments hold 32-bit guest pointers or structs that differ from
-//! x86-64 (msghdr, cmsghdr, timeval, epoll_event, itimerspec) and need
-//! translating; the rest pass straight through.
+//! Sockets, I/O multiplexing, event file descriptors and timers: the
+//! system calls whose arguments hold 32-bit guest pointers or structs that
+//! differ from x86-64 (msghdr, cmsghdr, timeval, epoll_event, itimerspec,
+//! sigevent) and need translating; the rest pass straight through.
 
 use rsemu_syscalls::layout::{self, GuestStruct};
 use rsemu_syscalls::nr;
@@ -101,6 +101,18 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
         }
         nr::TIMERFD_GETTIME | nr::TIMERFD_GETTIME64 => {
             timerfd_gettime(p, num == nr::TIMERFD_GETTIME64, a)
+        }
+        nr::TIMER_CREATE => timer_create(p, a),
+        nr::TIMER_SETTIME | nr::TIMER_SETTIME64 => timer_settime(p, num == nr::TIMER_SETTIME64, a),
+        nr::TIMER_GETTIME | nr::TIMER_GETTIME64 => timer_gettime(p, num == nr::TIMER_GETTIME64, a),
+        nr::TIMER_GETOVERRUN | nr::TIMER_DELETE => {
+            let sysno = if num == nr::TIMER_DELETE {
+                libc::SYS_timer_delete
+            } else {
+                libc::SYS_timer_getoverrun
+            };
+            // SAFETY: integer argument only.
+            host(unsafe { libc::syscall(sysno, a[0] as i32) })
         }
         nr::STATFS64 | nr::FSTATFS64 => statfs(p, num, a),
         nr::GETRUSAGE => getrusage(p, a),
@@ -564,6 +576,68 @@ fn timerfd_gettime(p: &Process, t64: bool, a: [u32; 6]) -> SysR {
     let mut cur: libc::itimerspec = unsafe { std::mem::zeroed() };
     // SAFETY: our own struct.
     host(unsafe { libc::timerfd_gettime(a[0] as i32, &mut cur) } as i64)?;
+    write_itimerspec(p, a[1], &cur, t64)?;
+    Ok(0)
+}
+
+/// timer_create(clock, sigevent, timerid): the guest's sigevent has a
+/// 4-byte value, so its fields sit 4 bytes lower than the host's. The
+/// kernel's timer id is the guest's; with SIGEV_THREAD_ID the signal goes
+/// to that host thread, which is the guest thread of the same id.
+fn timer_create(p: &Process, a: [u32; 6]) -> SysR {
+    // SAFETY: zeroed plain-data struct.
+    let mut ev: libc::sigevent = unsafe { std::mem::zeroed() };
+    let evp = if a[1] != 0 {
+        let g = layout::Sigevent32::decode(p.space.slice(a[1], 64)?);
+        ev.sigev_value = libc::sigval {
+            sival_ptr: g.value as usize as *mut libc::c_void,
+        };
+        ev.sigev_signo = g.signo;
+        ev.sigev_notify = g.notify;
+        ev.sigev_notify_thread_id = g.tid;
+        &mut ev as *mut libc::sigevent
+    } else {
+        std::ptr::null_mut()
+    };
+    p.ptr(a[2], 4, PROT_WRITE)?;
+    let mut id: i32 = 0;
+    // SAFETY: our own sigevent and id.
+    host(unsafe { libc::syscall(libc::SYS_timer_create, a[0] as i32, evp, &mut id) })?;
+    p.space.write_bytes(a[2], &id.to_le_bytes())?;
+    Ok(0)
+}
+
+fn timer_settime(p: &Process, t64: bool, a: [u32; 6]) -> SysR {
+    let new = read_itimerspec(p, a[2], t64)?;
+    // SAFETY: zeroed plain-data struct.
+    let mut old: libc::itimerspec = unsafe { std::mem::zeroed() };
+    // SAFETY: our own structs.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_timer_settime,
+            a[0] as i32,
+            a[1] as i32,
+            &new as *const libc::itimerspec,
+            &mut old as *mut libc::itimerspec,
+        )
+    })?;
+    if a[3] != 0 {
+        write_itimerspec(p, a[3], &old, t64)?;
+    }
+    Ok(0)
+}
+
+fn timer_gettime(p: &Process, t64: bool, a: [u32; 6]) -> SysR {
+    // SAFETY: zeroed plain-data struct.
+    let mut cur: libc::itimerspec = unsafe { std::mem::zeroed() };
+    // SAFETY: our own struct.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_timer_gettime,
+            a[0] as i32,
+            &mut cur as *mut libc::itimerspec,
+        )
+    })?;
     write_itimerspec(p, a[1], &cur, t64)?;
     Ok(0)
 }

@@ -689,6 +689,53 @@ impl GuestStruct for Itimerspec64 {
 }
 fixed_bytes!(Itimerspec64, 32);
 
+/// 32-bit `struct sigevent` (timer_create): 64 bytes, `sigev_value` (a
+/// 4-byte union of int and pointer) at 0, `sigev_signo` at 4,
+/// `sigev_notify` at 8, then a union whose first int is the thread id of
+/// `SIGEV_THREAD_ID` at 12. (The host's is also 64 bytes but its
+/// `sigev_value` is 8 bytes: signo at 8, notify at 12, tid at 16.)
+/// glibc turns `SIGEV_THREAD` into `SIGEV_THREAD_ID` before the kernel
+/// sees it, so only the thread id of the union matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sigevent32 {
+    /// `sigev_value`.
+    pub value: u32,
+    /// `sigev_signo`.
+    pub signo: i32,
+    /// `sigev_notify`.
+    pub notify: i32,
+    /// `sigev_notify_thread_id`.
+    pub tid: i32,
+}
+
+impl Sigevent32 {
+    /// `SIGEV_SIGNAL`: notify with a signal to the process.
+    pub const SIGEV_SIGNAL: i32 = 0;
+    /// `SIGEV_NONE`: no notification.
+    pub const SIGEV_NONE: i32 = 1;
+    /// `SIGEV_THREAD_ID`: a signal to the thread `tid` (with SIGEV_SIGNAL).
+    pub const SIGEV_THREAD_ID: i32 = 4;
+}
+
+impl GuestStruct for Sigevent32 {
+    const SIZE: usize = 64;
+    fn encode(&self, b: &mut [u8]) {
+        b[..64].fill(0);
+        put(b, 0, self.value.to_le_bytes());
+        put(b, 4, self.signo.to_le_bytes());
+        put(b, 8, self.notify.to_le_bytes());
+        put(b, 12, self.tid.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Sigevent32 {
+            value: u32_at(b, 0),
+            signo: u32_at(b, 4) as i32,
+            notify: u32_at(b, 8) as i32,
+            tid: u32_at(b, 12) as i32,
+        }
+    }
+}
+
 // ---------------------------------------------------------------- misc
 
 /// 32-bit `struct iovec`: 8 bytes.
@@ -1579,6 +1626,25 @@ pub fn dirents64_to_dirents32(input: &[u8], max_out: usize) -> Result<DirentConv
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn sigevent_layout() {
+        // offsetof on arm-linux-gnueabihf: value 0, signo 4, notify 8,
+        // _sigev_un._tid 12; sizeof 64.
+        let e = Sigevent32 {
+            value: 0x1122_3344,
+            signo: 14,
+            notify: Sigevent32::SIGEV_THREAD_ID,
+            tid: 4321,
+        };
+        let b = e.to_guest_vec();
+        assert_eq!(b.len(), 64);
+        assert_eq!(&b[0..4], &0x1122_3344u32.to_le_bytes());
+        assert_eq!(&b[4..8], &14i32.to_le_bytes());
+        assert_eq!(&b[8..12], &4i32.to_le_bytes());
+        assert_eq!(&b[12..16], &4321i32.to_le_bytes());
+        assert_eq!(Sigevent32::decode(&b), e);
+    }
     use super::*;
 
     fn u32le(b: &[u8], o: usize) -> u32 {
