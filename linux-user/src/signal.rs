@@ -89,7 +89,18 @@ pub fn clear_process_pending() {
 // accesses, safe in a signal handler. The host picked this thread (the
 // target of tgkill, or one not blocking a process-directed signal), so the
 // signal is this thread's.
-extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+//
+// The signal stays blocked on the host thread when the handler returns
+// (its bit is added to the mask the kernel restores), until the thread
+// takes it into the guest's pending set: a host timer firing faster than
+// the guest can handle its signals (stress-ng's 1 MHz POSIX timer) would
+// otherwise interrupt the thread without end and starve the guest.
+extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    if !ctx.is_null() {
+        // SAFETY: the kernel passes the interrupted context to SA_SIGINFO
+        // handlers; sigaddset only sets a bit of its saved mask.
+        unsafe { libc::sigaddset(&mut (*(ctx as *mut libc::ucontext_t)).uc_sigmask, sig) };
+    }
     let sig = sig as u32;
     if !(1..=64).contains(&sig) {
         return;
@@ -426,9 +437,20 @@ impl Signals {
         }
     }
 
-    /// Takes the signals host handlers caught into the pending set.
+    /// Takes the signals host handlers caught into the pending set, and
+    /// unblocks them on the host again (the handler left them blocked).
     pub fn take_host_pending(&mut self) {
+        if self.take_caught() {
+            set_host_mask(self.host_mask);
+        }
+    }
+
+    /// Takes the signals host handlers caught into the pending set,
+    /// leaving the host mask alone (for callers that set it themselves);
+    /// returns whether there were any.
+    pub fn take_caught(&mut self) -> bool {
         let mut caught = HOST_PENDING.with(|p| p.swap(0, Ordering::SeqCst));
+        let any = caught != 0;
         while caught != 0 {
             let sig = caught.trailing_zeros() + 1;
             caught &= caught - 1;
@@ -445,6 +467,7 @@ impl Signals {
             });
             self.queue(sig, info);
         }
+        any
     }
 
     /// Pending signals queued here (the host kernel may hold more: see
@@ -473,10 +496,11 @@ impl Signals {
     /// signalfd, sigtimedwait, sigpending and other threads see them.
     pub fn sync_host_mask(&mut self) {
         let want = self.mask & HOST_BLOCKABLE;
-        if want != self.host_mask {
+        if self.take_caught() || want != self.host_mask {
             set_host_mask(want);
             self.host_mask = want;
         }
+        // Signals the new mask let through arrive during the call above.
         self.take_host_pending();
         let mut blocked = self.pending & want;
         while blocked != 0 {
@@ -507,7 +531,7 @@ impl Signals {
     pub fn suspend(&mut self, temp: u64) {
         set_host_mask(HOST_BLOCKABLE);
         loop {
-            self.take_host_pending();
+            self.take_caught();
             if self.pending & !temp != 0 {
                 break;
             }

@@ -1336,7 +1336,7 @@ fn sigtimedwait(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
     // whether blocked or not, as Linux's does).
     let host_mask = p.signals.mask & HOST_BLOCKABLE;
     crate::signal::set_host_mask(host_mask | (set & HOST_BLOCKABLE));
-    p.signals.take_host_pending();
+    p.signals.take_caught();
     let ready = p.signals.all_pending() & set;
     let got = if ready != 0 {
         let sig = ready.trailing_zeros() + 1;
