@@ -93,12 +93,20 @@ pub fn clone_thread(
     }
     let mut cengine = engine.new_thread();
     let set_child_tid = flags & CLONE_CHILD_SETTID != 0;
+    let set_parent_tid = flags & CLONE_PARENT_SETTID != 0;
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("rsemu-guest".into())
         .spawn(move || {
             // SAFETY: gettid cannot fail.
             let tid = unsafe { libc::gettid() } as u32;
+            // Both tid words are written before the thread runs, as the
+            // kernel does: glibc's parent_tid is the word the thread's exit
+            // clears (CHILD_CLEARTID), and a thread that exits before a
+            // late parent-side write would leave pthread_join waiting.
+            if set_parent_tid {
+                let _ = child.space.write_bytes(ptid, &tid.to_le_bytes());
+            }
             if set_child_tid {
                 let _ = child.space.write_bytes(ctid, &tid.to_le_bytes());
             }
@@ -116,9 +124,6 @@ pub fn clone_thread(
         return Err(libc::EAGAIN);
     }
     let tid = rx.recv().map_err(|_| libc::EAGAIN)?;
-    if flags & CLONE_PARENT_SETTID != 0 {
-        let _ = p.space.write_bytes(ptid, &tid.to_le_bytes());
-    }
     Ok(tid)
 }
 
