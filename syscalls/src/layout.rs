@@ -736,6 +736,48 @@ impl GuestStruct for Sigevent32 {
     }
 }
 
+/// The 32-bit `struct timex` of `adjtimex`/`clock_adjtime`: 128 bytes of
+/// 21 four-byte fields (`modes`, longs, `status`, a 2-long `timeval`,
+/// `shift`, `tai`, ...) and padding. The x86-64 host's (and the guest's
+/// `clock_adjtime64` `__kernel_timex`) is 208 bytes with each field in an
+/// 8-byte slot at twice the offset: ints in the low half, longs
+/// sign-extended (offsetof checked on both compilers).
+pub mod timex {
+    /// Size of the guest's 32-bit struct.
+    pub const GUEST_SIZE: usize = 128;
+    /// Size of the host's (64-bit) struct.
+    pub const HOST_SIZE: usize = 208;
+    /// Number of fields (4-byte guest words, 8-byte host slots).
+    pub const FIELDS: usize = 21;
+    /// Guest word indices of the `int` fields (modes, status, shift, tai);
+    /// the others are longs.
+    pub const INTS: [usize; 4] = [0, 5, 14, 20];
+
+    /// Guest struct to host struct.
+    pub fn to_host(g: &[u8]) -> [u8; HOST_SIZE] {
+        let mut h = [0u8; HOST_SIZE];
+        for k in 0..FIELDS {
+            let v = i32::from_le_bytes(g[4 * k..4 * k + 4].try_into().unwrap());
+            if INTS.contains(&k) {
+                h[8 * k..8 * k + 4].copy_from_slice(&v.to_le_bytes());
+            } else {
+                h[8 * k..8 * k + 8].copy_from_slice(&(v as i64).to_le_bytes());
+            }
+        }
+        h
+    }
+
+    /// Host struct to guest struct (longs truncated to 32 bits, as the
+    /// kernel's compat code does).
+    pub fn to_guest(h: &[u8]) -> [u8; GUEST_SIZE] {
+        let mut g = [0u8; GUEST_SIZE];
+        for k in 0..FIELDS {
+            g[4 * k..4 * k + 4].copy_from_slice(&h[8 * k..8 * k + 4]);
+        }
+        g
+    }
+}
+
 // ---------------------------------------------------------------- misc
 
 /// 32-bit `struct iovec`: 8 bytes.
@@ -1626,6 +1668,20 @@ pub fn dirents64_to_dirents32(input: &[u8], max_out: usize) -> Result<DirentConv
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn timex_layout() {
+        // offsetof: tai at 80 (guest) and 160 (host); status at 20 / 40.
+        let mut g = [0u8; timex::GUEST_SIZE];
+        g[80..84].copy_from_slice(&37i32.to_le_bytes());
+        g[20..24].copy_from_slice(&0x40i32.to_le_bytes());
+        g[8..12].copy_from_slice(&(-5i32).to_le_bytes()); // freq, a long
+        let h = timex::to_host(&g);
+        assert_eq!(&h[160..164], &37i32.to_le_bytes());
+        assert_eq!(&h[40..44], &0x40i32.to_le_bytes());
+        assert_eq!(&h[16..24], &(-5i64).to_le_bytes());
+        assert_eq!(timex::to_guest(&h), g);
+    }
 
     #[test]
     fn sigevent_layout() {
