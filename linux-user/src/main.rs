@@ -12,6 +12,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod compat;
+mod ipc;
 mod load;
 mod memory;
 mod misc;

@@ -239,7 +239,10 @@ fn pair(lo: u32, hi: u32) -> i64 {
 }
 
 fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [u32; 6]) -> SysR {
-    if let Some(r) = crate::net::call(p, num, a).or_else(|| crate::misc::call(p, num, a)) {
+    if let Some(r) = crate::net::call(p, num, a)
+        .or_else(|| crate::misc::call(p, num, a))
+        .or_else(|| crate::ipc::call(p, num, a))
+    {
         return r;
     }
     // SAFETY: every host call below gets either plain
@@ -661,6 +664,8 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
                 mremap(p, engine, a)
             }
+            nr::SHMAT => crate::ipc::shmat(p, engine, a),
+            nr::SHMDT => crate::ipc::shmdt(p, engine, a[0]),
             nr::MADVISE => Ok(0),
             nr::MSYNC => {
                 let addr = p.ptr(a[0], a[1], MAPPED)?;

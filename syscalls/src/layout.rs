@@ -778,6 +778,182 @@ pub mod timex {
     }
 }
 
+/// System V IPC structures with `IPC_64` (glibc always asks for them on
+/// ARM), as field tables: the ARM structs use the 32-bit asm-generic
+/// layouts (`ipc64_perm` 36 bytes with a 2-byte `mode`; times as a low and
+/// a high word), the x86-64 host's have 8-byte longs (offsetof checked on
+/// both compilers against `asm/shmbuf.h`, `sembuf.h`, `msgbuf.h`).
+pub mod ipc {
+    /// One field: guest offset and size, host offset and size, and whether
+    /// the guest field is the high word of the host's 64-bit value.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Field {
+        /// Offset in the guest struct.
+        pub guest: usize,
+        /// Size in the guest struct (2 or 4).
+        pub gsize: usize,
+        /// Offset in the host struct.
+        pub host: usize,
+        /// Size in the host struct (2, 4 or 8).
+        pub hsize: usize,
+        /// The guest field holds bits 32..64 of the host value.
+        pub high: bool,
+    }
+
+    const fn f(guest: usize, gsize: usize, host: usize, hsize: usize) -> Field {
+        Field {
+            guest,
+            gsize,
+            host,
+            hsize,
+            high: false,
+        }
+    }
+
+    const fn hi(guest: usize, host: usize) -> Field {
+        Field {
+            guest,
+            gsize: 4,
+            host,
+            hsize: 8,
+            high: true,
+        }
+    }
+
+    /// A structure: guest size, host size, fields.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Layout {
+        /// Guest size in bytes.
+        pub guest_size: usize,
+        /// Host size in bytes.
+        pub host_size: usize,
+        /// The fields (`ipc64_perm` first where there is one).
+        pub fields: &'static [Field],
+    }
+
+    macro_rules! with_perm {
+        ($($x:expr),* $(,)?) => {
+            &[
+                f(0, 4, 0, 4),   // key
+                f(4, 4, 4, 4),   // uid
+                f(8, 4, 8, 4),   // gid
+                f(12, 4, 12, 4), // cuid
+                f(16, 4, 16, 4), // cgid
+                f(20, 2, 20, 4), // mode
+                f(24, 2, 24, 2), // seq
+                $($x),*
+            ]
+        };
+    }
+
+    /// `struct shmid64_ds`: 84 bytes on ARM, 112 on the host.
+    pub const SHMID_DS: Layout = Layout {
+        guest_size: 84,
+        host_size: 112,
+        fields: with_perm![
+            f(36, 4, 48, 8), // shm_segsz
+            f(40, 4, 56, 8), // shm_atime
+            hi(44, 56),
+            f(48, 4, 64, 8), // shm_dtime
+            hi(52, 64),
+            f(56, 4, 72, 8), // shm_ctime
+            hi(60, 72),
+            f(64, 4, 80, 4), // shm_cpid
+            f(68, 4, 84, 4), // shm_lpid
+            f(72, 4, 88, 8), // shm_nattch
+        ],
+    };
+
+    /// `struct semid64_ds`: 64 bytes on ARM, 104 on the host.
+    pub const SEMID_DS: Layout = Layout {
+        guest_size: 64,
+        host_size: 104,
+        fields: with_perm![
+            f(36, 4, 48, 8), // sem_otime
+            hi(40, 48),
+            f(44, 4, 64, 8), // sem_ctime
+            hi(48, 64),
+            f(52, 4, 80, 8), // sem_nsems
+        ],
+    };
+
+    /// `struct msqid64_ds`: 88 bytes on ARM, 120 on the host.
+    pub const MSQID_DS: Layout = Layout {
+        guest_size: 88,
+        host_size: 120,
+        fields: with_perm![
+            f(36, 4, 48, 8), // msg_stime
+            hi(40, 48),
+            f(44, 4, 56, 8), // msg_rtime
+            hi(48, 56),
+            f(52, 4, 64, 8), // msg_ctime
+            hi(56, 64),
+            f(60, 4, 72, 8),  // msg_cbytes
+            f(64, 4, 80, 8),  // msg_qnum
+            f(68, 4, 88, 8),  // msg_qbytes
+            f(72, 4, 96, 4),  // msg_lspid
+            f(76, 4, 100, 4), // msg_lrpid
+        ],
+    };
+
+    /// `struct shminfo64` (shmctl IPC_INFO): nine unsigned longs.
+    pub const SHMINFO: Layout = Layout {
+        guest_size: 36,
+        host_size: 72,
+        fields: &[
+            f(0, 4, 0, 8),
+            f(4, 4, 8, 8),
+            f(8, 4, 16, 8),
+            f(12, 4, 24, 8),
+            f(16, 4, 32, 8),
+        ],
+    };
+
+    /// `struct shm_info` (shmctl SHM_INFO): an int and five unsigned longs.
+    pub const SHM_INFO: Layout = Layout {
+        guest_size: 24,
+        host_size: 48,
+        fields: &[
+            f(0, 4, 0, 4),
+            f(4, 4, 8, 8),
+            f(8, 4, 16, 8),
+            f(12, 4, 24, 8),
+            f(16, 4, 32, 8),
+            f(20, 4, 40, 8),
+        ],
+    };
+
+    fn get(b: &[u8], off: usize, size: usize) -> u64 {
+        let mut v = [0u8; 8];
+        v[..size].copy_from_slice(&b[off..off + size]);
+        u64::from_le_bytes(v)
+    }
+
+    /// Guest bytes to host bytes (values zero-extended; a high word is
+    /// added to its field's upper half).
+    pub fn to_host(l: &Layout, g: &[u8]) -> Vec<u8> {
+        let mut h = vec![0u8; l.host_size];
+        for fl in l.fields {
+            let v = get(g, fl.guest, fl.gsize);
+            let cur = get(&h, fl.host, fl.hsize);
+            let v = if fl.high { cur | v << 32 } else { cur | v };
+            h[fl.host..fl.host + fl.hsize].copy_from_slice(&v.to_le_bytes()[..fl.hsize]);
+        }
+        h
+    }
+
+    /// Host bytes to guest bytes (values truncated; high words filled).
+    pub fn to_guest(l: &Layout, h: &[u8]) -> Vec<u8> {
+        let mut g = vec![0u8; l.guest_size];
+        for fl in l.fields {
+            let v = get(h, fl.host, fl.hsize);
+            let v = if fl.high { v >> 32 } else { v };
+            g[fl.guest..fl.guest + fl.gsize].copy_from_slice(&v.to_le_bytes()[..fl.gsize]);
+        }
+        g
+    }
+}
+
 // ---------------------------------------------------------------- misc
 
 /// 32-bit `struct iovec`: 8 bytes.
@@ -1681,6 +1857,27 @@ mod tests {
         assert_eq!(&h[40..44], &0x40i32.to_le_bytes());
         assert_eq!(&h[16..24], &(-5i64).to_le_bytes());
         assert_eq!(timex::to_guest(&h), g);
+    }
+
+    #[test]
+    fn ipc_layouts() {
+        use ipc::*;
+        for l in [SHMID_DS, SEMID_DS, MSQID_DS, SHMINFO, SHM_INFO] {
+            for f in l.fields {
+                assert!(f.guest + f.gsize <= l.guest_size && f.host + f.hsize <= l.host_size);
+            }
+        }
+        // shm_segsz at 36/48, shm_ctime with its high word at 56+60/72,
+        // mode (2 bytes on ARM) at 20.
+        let mut h = vec![0u8; SHMID_DS.host_size];
+        h[48..56].copy_from_slice(&0x1000u64.to_le_bytes());
+        h[72..80].copy_from_slice(&0x1_2345_6789u64.to_le_bytes());
+        h[20..24].copy_from_slice(&0o600u32.to_le_bytes());
+        let g = to_guest(&SHMID_DS, &h);
+        assert_eq!(&g[36..40], &0x1000u32.to_le_bytes());
+        assert_eq!(&g[56..64], &[0x89, 0x67, 0x45, 0x23, 1, 0, 0, 0]);
+        assert_eq!(&g[20..22], &0o600u16.to_le_bytes());
+        assert_eq!(to_host(&SHMID_DS, &g), h);
     }
 
     #[test]
