@@ -1,9 +1,10 @@
-//! System V IPC: shared memory segments attached into the guest address
-//! space, semaphore sets and message queues. The host kernel keeps the
-//! objects (so they are shared with other processes, emulated or not);
-//! this module converts the 32-bit guest structures (`shmid64_ds`,
-//! `semid64_ds`, `msqid64_ds`, `struct msgbuf` with its 4-byte `mtype`)
-//! and places `shmat` mappings inside the guest reservation.
+//! System V IPC (shared memory segments attached into the guest address
+//! space, semaphore sets, message queues) and POSIX message queues. The
+//! host kernel keeps the objects (so they are shared with other
+//! processes, emulated or not); this module converts the 32-bit guest
+//! structures (`shmid64_ds`, `semid64_ds`, `msqid64_ds`, `struct msgbuf`
+//! with its 4-byte `mtype`, `struct mq_attr`, `struct sigevent`) and
+//! places `shmat` mappings inside the guest reservation.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -72,6 +73,20 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
             nr::SEMOP | nr::SEMTIMEDOP | nr::SEMTIMEDOP_TIME64 => semtimedop(p, num, a),
             nr::MSGSND => msgsnd(p, a),
             nr::MSGRCV => msgrcv(p, a),
+            nr::MQ_OPEN => mq_open(p, a),
+            nr::MQ_UNLINK => match p.space.read_cstr(a[0], 4096) {
+                Ok(name) => match std::ffi::CString::new(name) {
+                    Ok(c) => host(libc::syscall(libc::SYS_mq_unlink, c.as_ptr())),
+                    Err(_) => Err(libc::EINVAL),
+                },
+                Err(e) => Err(e),
+            },
+            nr::MQ_TIMEDSEND
+            | nr::MQ_TIMEDSEND_TIME64
+            | nr::MQ_TIMEDRECEIVE
+            | nr::MQ_TIMEDRECEIVE_TIME64 => mq_timed(p, num, a),
+            nr::MQ_NOTIFY => mq_notify(p, a),
+            nr::MQ_GETSETATTR => mq_getsetattr(p, a),
             _ => return None,
         }
     })
@@ -304,5 +319,146 @@ pub fn shmdt(p: &mut Process, engine: &mut Engine, addr: u32) -> SysR {
         .ok_or(libc::EINVAL)?;
     engine.invalidate_range(addr, size as u32);
     space.unmap(addr, size)?;
+    Ok(0)
+}
+
+/// `struct mq_attr`: four longs and four reserved ones, 32 bytes in the
+/// guest and 64 on the host (offsetof checked on both compilers).
+fn mq_attr_to_host(g: &[u8]) -> [i64; 8] {
+    let mut h = [0i64; 8];
+    for (k, v) in h.iter_mut().enumerate().take(4) {
+        *v = i32::from_le_bytes(g[4 * k..4 * k + 4].try_into().unwrap()) as i64;
+    }
+    h
+}
+
+fn mq_attr_to_guest(h: &[i64; 8]) -> [u8; 32] {
+    let mut g = [0u8; 32];
+    for k in 0..4 {
+        g[4 * k..4 * k + 4].copy_from_slice(&(h[k] as i32).to_le_bytes());
+    }
+    g
+}
+
+/// mq_open(name, oflag, mode, attr): the name is not a path (no sysroot).
+fn mq_open(p: &Process, a: [u32; 6]) -> SysR {
+    let name = std::ffi::CString::new(p.space.read_cstr(a[0], 4096)?).map_err(|_| libc::EINVAL)?;
+    let attr = if a[3] != 0 {
+        Some(mq_attr_to_host(p.space.slice(a[3], 32)?))
+    } else {
+        None
+    };
+    let flags = rsemu_syscalls::flags::open::to_host(a[1]) as i32;
+    // SAFETY: a C string and an attribute struct we own.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_mq_open,
+            name.as_ptr(),
+            flags,
+            a[2],
+            attr.as_ref().map_or(std::ptr::null(), |h| h.as_ptr()),
+        )
+    })
+}
+
+/// mq_timedsend(mqd, msg, len, prio, timeout) and mq_timedreceive(mqd,
+/// msg, len, prio*, timeout): buffers pass through, the absolute timeout
+/// is converted.
+fn mq_timed(p: &Process, num: u32, a: [u32; 6]) -> SysR {
+    let send = matches!(num, nr::MQ_TIMEDSEND | nr::MQ_TIMEDSEND_TIME64);
+    let t64 = matches!(num, nr::MQ_TIMEDSEND_TIME64 | nr::MQ_TIMEDRECEIVE_TIME64);
+    let ts = if a[4] != 0 {
+        Some(if t64 {
+            read_timespec64(p, a[4])?
+        } else {
+            read_timespec32(p, a[4])?
+        })
+    } else {
+        None
+    };
+    let tsp = ts
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    let buf = p.ptr(a[1], a[2], if send { PROT_READ } else { PROT_WRITE })?;
+    if send {
+        // SAFETY: the message is checked guest memory, the timeout ours.
+        host(unsafe {
+            libc::syscall(
+                libc::SYS_mq_timedsend,
+                a[0] as i32,
+                buf,
+                a[2] as usize,
+                a[3],
+                tsp,
+            )
+        })
+    } else {
+        let prio = if a[3] != 0 {
+            p.ptr(a[3], 4, PROT_WRITE)?
+        } else {
+            std::ptr::null_mut()
+        };
+        // SAFETY: buffer and priority are checked guest memory.
+        host(unsafe {
+            libc::syscall(
+                libc::SYS_mq_timedreceive,
+                a[0] as i32,
+                buf,
+                a[2] as usize,
+                prio,
+                tsp,
+            )
+        })
+    }
+}
+
+/// mq_notify(mqd, sigevent): glibc's SIGEV_THREAD passes a netlink socket
+/// in sigev_signo and a 32-byte cookie the kernel reads through
+/// sigev_value, a guest pointer made a host one here.
+fn mq_notify(p: &Process, a: [u32; 6]) -> SysR {
+    use rsemu_syscalls::layout::{GuestStruct, Sigevent32};
+    const SIGEV_THREAD: i32 = 2;
+    // SAFETY: zeroed plain-data struct.
+    let mut ev: libc::sigevent = unsafe { std::mem::zeroed() };
+    let evp = if a[1] != 0 {
+        let g = Sigevent32::decode(p.space.slice(a[1], 64)?);
+        let value = if g.notify == SIGEV_THREAD {
+            p.ptr(g.value, 32, PROT_READ)? as usize
+        } else {
+            g.value as usize
+        };
+        ev.sigev_value = libc::sigval {
+            sival_ptr: value as *mut libc::c_void,
+        };
+        ev.sigev_signo = g.signo;
+        ev.sigev_notify = g.notify;
+        ev.sigev_notify_thread_id = g.tid;
+        &ev as *const libc::sigevent
+    } else {
+        std::ptr::null()
+    };
+    // SAFETY: our own sigevent (its cookie pointer checked above).
+    host(unsafe { libc::syscall(libc::SYS_mq_notify, a[0] as i32, evp) })
+}
+
+fn mq_getsetattr(p: &Process, a: [u32; 6]) -> SysR {
+    let new = if a[1] != 0 {
+        Some(mq_attr_to_host(p.space.slice(a[1], 32)?))
+    } else {
+        None
+    };
+    let mut old = [0i64; 8];
+    // SAFETY: attribute structs we own.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_mq_getsetattr,
+            a[0] as i32,
+            new.as_ref().map_or(std::ptr::null(), |h| h.as_ptr()),
+            old.as_mut_ptr(),
+        )
+    })?;
+    if a[2] != 0 {
+        p.space.write_bytes(a[2], &mq_attr_to_guest(&old))?;
+    }
     Ok(0)
 }
