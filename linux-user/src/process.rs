@@ -41,6 +41,7 @@ pub fn clone_process(
     if pid == 0 {
         crate::signal::clear_process_pending();
         p.signals.pending = 0;
+        p.signals.reset_host_mask();
         // SAFETY: gettid cannot fail.
         let tid = unsafe { libc::gettid() } as u32;
         if flags & CLONE_CHILD_SETTID != 0 {
@@ -112,6 +113,7 @@ pub fn clone_thread(
             }
             let _ = tx.send(tid);
             crate::signal::init(&cengine.interrupt);
+            child.signals.reset_host_mask();
             match crate::run_loop(&mut child, &mut ccpu, &mut cengine) {
                 crate::LoopEnd::Group(code) => std::process::exit(code),
                 crate::LoopEnd::Thread(_) => {

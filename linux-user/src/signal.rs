@@ -392,6 +392,14 @@ impl Signals {
         }
     }
 
+    /// Puts the host thread's mask back to the guest's: for a fork child
+    /// or a new thread, which inherit the creating thread's host mask
+    /// with any signal the host handler had just left blocked.
+    pub fn reset_host_mask(&mut self) {
+        self.host_mask = self.mask & HOST_BLOCKABLE;
+        set_host_mask(self.host_mask);
+    }
+
     /// Records a new action and mirrors it on the host.
     pub fn set_action(&mut self, sig: u32, act: KSigaction) {
         self.actions.lock().unwrap_or_else(|e| e.into_inner())[sig as usize] = act;

@@ -134,7 +134,19 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
                 Err(_) => SysResult::Exit(128 + libc::SIGSEGV),
             };
         }
-        _ => call(p, cpu, engine, num, a),
+        _ => {
+            // A signal caught since the last check is delivered before the
+            // call, which runs again when its handler returns: as in Linux,
+            // where it would have been taken before the SVC. (Left caught,
+            // it would also stay blocked on the host during the call: a
+            // sleep could not be interrupted.)
+            p.signals.take_host_pending();
+            if p.signals.deliverable() && cpu.itstate == 0 {
+                cpu.r[15] = cpu.r[15].wrapping_sub(if cpu.thumb { 2 } else { 4 });
+                return SysResult::NoReturn;
+            }
+            call(p, cpu, engine, num, a)
+        }
     };
     if p.strace {
         let name = rsemu_syscalls::name(num).unwrap_or("?");

@@ -151,3 +151,10 @@ fn get() {
 fn msg() {
     stress("msg", &[]);
 }
+
+/// A child interrupted in sleep() by a stream of SIGALRM from its parent
+/// (a fork right after a caught signal must not leave it blocked).
+#[test]
+fn alarm() {
+    stress("alarm", &[]);
+}
