@@ -557,6 +557,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 ))
             }
             nr::FSYNC => host(libc::fsync(a[0] as i32) as i64),
+            nr::SYNCFS => host(libc::syncfs(a[0] as i32) as i64),
             nr::FDATASYNC => host(libc::fdatasync(a[0] as i32) as i64),
             nr::SYNC => {
                 libc::sync();

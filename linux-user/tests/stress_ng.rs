@@ -158,3 +158,9 @@ fn msg() {
 fn alarm() {
     stress("alarm", &[]);
 }
+
+/// sync, fsync and syncfs on a file being written.
+#[test]
+fn io() {
+    stress("io", &[]);
+}
