@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build an armhf sysroot from Debian's packages in build/sysroot: python3.11,
-# perl, lua, sqlite3, bash, coreutils and their libraries, for running real
-# dynamically linked programs under rsemu-arm -L build/sysroot.
+# perl, lua, sqlite3, bash, coreutils, stress-ng and their libraries, for
+# running real dynamically linked programs under rsemu-arm -L build/sysroot.
 # Idempotent; pass --python-tests to add Python's regression test suite.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +10,9 @@ PKGS="libc6 libgcc-s1 libstdc++6 zlib1g libexpat1 libffi8 libbz2-1.0 liblzma5 li
       libcrypt1 libuuid1 libsqlite3-0 libncursesw6 libtinfo6 libreadline8 libdb5.3 libgdbm6
       libnsl2 libtirpc3 libselinux1 libpcre2-8-0 libacl1 libattr1 libgmp10
       python3.11-minimal libpython3.11-minimal libpython3.11-stdlib
-      perl-base lua5.4 liblua5.4-0 sqlite3 bash coreutils"
+      perl-base lua5.4 liblua5.4-0 sqlite3 bash coreutils
+      stress-ng libegl1 libglvnd0 libgles2 libgbm1 libdrm2 libwayland-server0 libjudydebian1
+      libapparmor1 libbsd0 libmd0 libjpeg62-turbo libkmod2 libzstd1 libsctp1 libxxhash0"
 [ "${1:-}" = "--python-tests" ] && PKGS="$PKGS libpython3.11-testsuite"
 marker="$OUT/.packages"
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$(echo $PKGS)" ]; then

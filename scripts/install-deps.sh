@@ -6,7 +6,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user libcapstone-dev
-      file make pkg-config ca-certificates xz-utils)
+      file make pkg-config ca-certificates xz-utils golang-go)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
@@ -61,7 +61,7 @@ if command -v rustup >/dev/null 2>&1; then
     done
 fi
 
-for t in arm-linux-gnueabihf-gcc qemu-arm; do
+for t in arm-linux-gnueabihf-gcc qemu-arm go; do
     command -v "$t" >/dev/null || { echo "install-deps.sh: $t still missing" >&2; exit 1; }
 done
 echo "install-deps.sh: ok"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command (also what CI runs via .ci/run):
-#   install deps if missing -> build ARM guests -> fetch busybox ->
+#   install deps if missing -> build ARM guests and Go programs -> fetch busybox ->
 #   cargo fmt --check -> cargo clippy -D warnings -> cargo test --workspace.
 # Works with no stdin and CI=true. Extra args are passed to `cargo test`.
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$ROOT"
 exec </dev/null
 
 need_deps=0
-for t in arm-linux-gnueabihf-gcc qemu-arm file; do command -v "$t" >/dev/null || need_deps=1; done
+for t in arm-linux-gnueabihf-gcc qemu-arm file go; do command -v "$t" >/dev/null || need_deps=1; done
 dpkg -s libc6-dev-armhf-cross libcapstone-dev >/dev/null 2>&1 || need_deps=1
 dpkg --print-foreign-architectures 2>/dev/null | grep -qx armhf || need_deps=1
 if [ "$need_deps" = 1 ]; then
@@ -19,6 +19,8 @@ fi
 
 echo "== scripts/build-guests.sh"
 scripts/build-guests.sh
+echo "== scripts/build-go.sh"
+scripts/build-go.sh
 echo "== scripts/fetch-busybox.sh"
 scripts/fetch-busybox.sh
 echo "== scripts/fetch-sysroot.sh"

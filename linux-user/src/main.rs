@@ -13,6 +13,7 @@
 
 mod compat;
 mod hostfault;
+mod ipc;
 mod load;
 mod memory;
 mod misc;

@@ -210,6 +210,64 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
                 }
             }
             nr::PIDFD_OPEN => host(libc::syscall(libc::SYS_pidfd_open, a[0] as i32, a[1])),
+            nr::ADJTIMEX | nr::CLOCK_ADJTIME => {
+                use rsemu_syscalls::layout::timex;
+                let (clock, addr) = if num == nr::ADJTIMEX {
+                    (libc::CLOCK_REALTIME, a[0])
+                } else {
+                    (a[0] as i32, a[1])
+                };
+                let mut h = match p.space.slice(addr, timex::GUEST_SIZE as u32) {
+                    Ok(g) => timex::to_host(g),
+                    Err(e) => return Some(Err(e)),
+                };
+                let r = host(libc::syscall(
+                    libc::SYS_clock_adjtime,
+                    clock,
+                    h.as_mut_ptr(),
+                ));
+                match r {
+                    Ok(state) => p
+                        .space
+                        .write_bytes(addr, &timex::to_guest(&h))
+                        .map(|_| state),
+                    Err(e) => Err(e),
+                }
+            }
+            // struct __kernel_timex has the host's layout.
+            nr::CLOCK_ADJTIME64 => match p.ptr(a[1], 208, PROT_WRITE) {
+                Ok(t) => host(libc::syscall(libc::SYS_clock_adjtime, a[0] as i32, t)),
+                Err(e) => Err(e),
+            },
+            // Removed from Linux (5.5 and 6.8): ENOSYS, as a current kernel
+            // answers, without a report.
+            nr::_SYSCTL | nr::LOOKUP_DCOOKIE => Err(libc::ENOSYS),
+            nr::PIDFD_GETFD => host(libc::syscall(
+                libc::SYS_pidfd_getfd,
+                a[0] as i32,
+                a[1] as i32,
+                a[2],
+            )),
+            nr::PIDFD_SEND_SIGNAL => {
+                // An optional guest siginfo, converted to the host layout.
+                let info = if a[2] != 0 {
+                    match p.space.slice(a[2], 128) {
+                        // The kernel wants si_signo to be the signal sent.
+                        Ok(b) if b[0..4] != a[1].to_le_bytes() => return Some(Err(libc::EINVAL)),
+                        Ok(b) => Some(crate::signal::SigInfo::from_guest(b).to_host(a[1])),
+                        Err(e) => return Some(Err(e)),
+                    }
+                } else {
+                    None
+                };
+                host(libc::syscall(
+                    libc::SYS_pidfd_send_signal,
+                    a[0] as i32,
+                    a[1] as i32,
+                    info.as_ref().map_or(std::ptr::null(), |b| b.as_ptr()),
+                    a[3],
+                ))
+            }
             nr::PREADV2 | nr::PWRITEV2 => {
                 // (fd, iov, iovcnt, pos_l, pos_h, flags): the position is
                 // split, not a register pair; -1 means the current offset.

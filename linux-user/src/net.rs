@@ -1,7 +1,7 @@
-//! Sockets, I/O multiplexing and event file descriptors: the system calls
-//! whose arguments hold 32-bit guest pointers or structs that differ from
-//! x86-64 (msghdr, cmsghdr, timeval, epoll_event, itimerspec) and need
-//! translating; the rest pass straight through.
+//! Sockets, I/O multiplexing, event file descriptors and timers: the
+//! system calls whose arguments hold 32-bit guest pointers or structs that
+//! differ from x86-64 (msghdr, cmsghdr, timeval, epoll_event, itimerspec,
+//! sigevent) and need translating; the rest pass straight through.
 
 use rsemu_syscalls::layout::{self, GuestStruct};
 use rsemu_syscalls::nr;
@@ -83,7 +83,7 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
             host(unsafe { libc::epoll_create1(a[0] as i32) } as i64)
         }
         nr::EPOLL_CTL => epoll_ctl(p, a),
-        nr::EPOLL_WAIT | nr::EPOLL_PWAIT => epoll_wait(p, a),
+        nr::EPOLL_WAIT | nr::EPOLL_PWAIT => epoll_wait(p, num == nr::EPOLL_PWAIT, a),
         nr::EVENTFD => {
             // SAFETY: integer arguments only.
             host(unsafe { libc::eventfd(a[0], 0) } as i64)
@@ -101,6 +101,18 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
         }
         nr::TIMERFD_GETTIME | nr::TIMERFD_GETTIME64 => {
             timerfd_gettime(p, num == nr::TIMERFD_GETTIME64, a)
+        }
+        nr::TIMER_CREATE => timer_create(p, a),
+        nr::TIMER_SETTIME | nr::TIMER_SETTIME64 => timer_settime(p, num == nr::TIMER_SETTIME64, a),
+        nr::TIMER_GETTIME | nr::TIMER_GETTIME64 => timer_gettime(p, num == nr::TIMER_GETTIME64, a),
+        nr::TIMER_GETOVERRUN | nr::TIMER_DELETE => {
+            let sysno = if num == nr::TIMER_DELETE {
+                libc::SYS_timer_delete
+            } else {
+                libc::SYS_timer_getoverrun
+            };
+            // SAFETY: integer argument only.
+            host(unsafe { libc::syscall(sysno, a[0] as i32) })
         }
         nr::STATFS64 | nr::FSTATFS64 => statfs(p, num, a),
         nr::GETRUSAGE => getrusage(p, a),
@@ -377,7 +389,7 @@ fn msg(p: &Process, send: bool, a: [u32; 6]) -> SysR {
 
 /// select/_newselect/pselect6: fd_set bitmaps have the same bytes on both
 /// sides; the timeout is converted.
-fn select(p: &Process, num: u32, a: [u32; 6]) -> SysR {
+fn select(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
     let nfds = a[0] as i32;
     if !(0..=1024).contains(&nfds) {
         return Err(libc::EINVAL);
@@ -408,16 +420,48 @@ fn select(p: &Process, num: u32, a: [u32; 6]) -> SysR {
     let tsp = ts
         .as_ref()
         .map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    // SAFETY: fd sets and timeout checked or ours; no signal mask is
-    // applied on the host (guest masks are emulated).
-    let n = unsafe { libc::pselect(nfds, r, w, e, tsp, std::ptr::null()) };
+    // pselect6's sixth argument points to { const sigset_t *ss; size_t len }.
+    let temp = if num != nr::_NEWSELECT && a[5] != 0 {
+        let b = p.space.slice(a[5], 8)?;
+        let (ss, len) = (
+            u32::from_le_bytes(b[0..4].try_into().unwrap()),
+            u32::from_le_bytes(b[4..8].try_into().unwrap()),
+        );
+        guest_sigset(p, ss, len)?
+    } else {
+        None
+    };
+    let n = p.signals.with_temp_mask(temp, |mask| {
+        let arg: [usize; 2] = [mask as usize, 8];
+        let sig = if mask.is_null() {
+            std::ptr::null()
+        } else {
+            arg.as_ptr()
+        };
+        // SAFETY: fd sets and timeout checked or ours; the mask argument
+        // is ours (a host sigset and its size).
+        unsafe { libc::syscall(libc::SYS_pselect6, nfds, r, w, e, tsp, sig) }
+    });
     if n < 0 {
-        return Err(errno());
+        return Err(-n as i32);
     }
     Ok(n as u32)
 }
 
-fn ppoll(p: &Process, num: u32, a: [u32; 6]) -> SysR {
+/// A guest `sigset_t` argument with its size: `None` for a null pointer.
+fn guest_sigset(p: &Process, addr: u32, size: u32) -> Result<Option<u64>, i32> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    if size != 8 {
+        return Err(libc::EINVAL);
+    }
+    Ok(Some(u64::from_le_bytes(
+        p.space.slice(addr, 8)?.try_into().unwrap(),
+    )))
+}
+
+fn ppoll(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
     let fds = p.ptr(a[0], a[1].saturating_mul(8), PROT_WRITE)? as *mut libc::pollfd;
     let ts = if a[2] == 0 {
         None
@@ -429,8 +473,16 @@ fn ppoll(p: &Process, num: u32, a: [u32; 6]) -> SysR {
     let tsp = ts
         .as_ref()
         .map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    // SAFETY: pollfd is the same on both sides and checked above.
-    host(unsafe { libc::ppoll(fds, a[1] as u64, tsp, std::ptr::null()) } as i64)
+    let temp = guest_sigset(p, a[3], a[4])?;
+    let n = p.signals.with_temp_mask(temp, |mask| {
+        // SAFETY: pollfd is the same on both sides and checked above; the
+        // timeout and mask are ours.
+        unsafe { libc::syscall(libc::SYS_ppoll, fds, a[1] as u64, tsp, mask, 8usize) }
+    });
+    if n < 0 {
+        return Err(-n as i32);
+    }
+    Ok(n as u32)
 }
 
 fn epoll_ctl(p: &Process, a: [u32; 6]) -> SysR {
@@ -446,7 +498,7 @@ fn epoll_ctl(p: &Process, a: [u32; 6]) -> SysR {
     host(unsafe { libc::epoll_ctl(a[0] as i32, a[1] as i32, a[2] as i32, evp) } as i64)
 }
 
-fn epoll_wait(p: &Process, a: [u32; 6]) -> SysR {
+fn epoll_wait(p: &mut Process, pwait: bool, a: [u32; 6]) -> SysR {
     let max = a[2] as i32;
     if !(1..=65536).contains(&max) {
         return Err(libc::EINVAL);
@@ -454,17 +506,28 @@ fn epoll_wait(p: &Process, a: [u32; 6]) -> SysR {
     let gsize = layout::EpollEvent::SIZE;
     p.ptr(a[1], max as u32 * gsize as u32, PROT_WRITE)?;
     let mut buf = vec![0u8; 12 * max as usize];
-    // SAFETY: buf holds `max` host-layout (12-byte, packed) events.
-    let n = unsafe {
-        libc::epoll_wait(
-            a[0] as i32,
-            buf.as_mut_ptr() as *mut libc::epoll_event,
-            max,
-            a[3] as i32,
-        )
+    let temp = if pwait {
+        guest_sigset(p, a[4], a[5])?
+    } else {
+        None
     };
+    let n = p.signals.with_temp_mask(temp, |mask| {
+        // SAFETY: buf holds `max` host-layout (12-byte, packed) events;
+        // the mask is ours.
+        unsafe {
+            libc::syscall(
+                libc::SYS_epoll_pwait,
+                a[0] as i32,
+                buf.as_mut_ptr() as *mut libc::epoll_event,
+                max,
+                a[3] as i32,
+                mask,
+                8usize,
+            )
+        }
+    });
     if n < 0 {
-        return Err(errno());
+        return Err(-n as i32);
     }
     let mut out = vec![0u8; n as usize * gsize];
     for i in 0..n as usize {
@@ -513,6 +576,68 @@ fn timerfd_gettime(p: &Process, t64: bool, a: [u32; 6]) -> SysR {
     let mut cur: libc::itimerspec = unsafe { std::mem::zeroed() };
     // SAFETY: our own struct.
     host(unsafe { libc::timerfd_gettime(a[0] as i32, &mut cur) } as i64)?;
+    write_itimerspec(p, a[1], &cur, t64)?;
+    Ok(0)
+}
+
+/// timer_create(clock, sigevent, timerid): the guest's sigevent has a
+/// 4-byte value, so its fields sit 4 bytes lower than the host's. The
+/// kernel's timer id is the guest's; with SIGEV_THREAD_ID the signal goes
+/// to that host thread, which is the guest thread of the same id.
+fn timer_create(p: &Process, a: [u32; 6]) -> SysR {
+    // SAFETY: zeroed plain-data struct.
+    let mut ev: libc::sigevent = unsafe { std::mem::zeroed() };
+    let evp = if a[1] != 0 {
+        let g = layout::Sigevent32::decode(p.space.slice(a[1], 64)?);
+        ev.sigev_value = libc::sigval {
+            sival_ptr: g.value as usize as *mut libc::c_void,
+        };
+        ev.sigev_signo = g.signo;
+        ev.sigev_notify = g.notify;
+        ev.sigev_notify_thread_id = g.tid;
+        &mut ev as *mut libc::sigevent
+    } else {
+        std::ptr::null_mut()
+    };
+    p.ptr(a[2], 4, PROT_WRITE)?;
+    let mut id: i32 = 0;
+    // SAFETY: our own sigevent and id.
+    host(unsafe { libc::syscall(libc::SYS_timer_create, a[0] as i32, evp, &mut id) })?;
+    p.space.write_bytes(a[2], &id.to_le_bytes())?;
+    Ok(0)
+}
+
+fn timer_settime(p: &Process, t64: bool, a: [u32; 6]) -> SysR {
+    let new = read_itimerspec(p, a[2], t64)?;
+    // SAFETY: zeroed plain-data struct.
+    let mut old: libc::itimerspec = unsafe { std::mem::zeroed() };
+    // SAFETY: our own structs.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_timer_settime,
+            a[0] as i32,
+            a[1] as i32,
+            &new as *const libc::itimerspec,
+            &mut old as *mut libc::itimerspec,
+        )
+    })?;
+    if a[3] != 0 {
+        write_itimerspec(p, a[3], &old, t64)?;
+    }
+    Ok(0)
+}
+
+fn timer_gettime(p: &Process, t64: bool, a: [u32; 6]) -> SysR {
+    // SAFETY: zeroed plain-data struct.
+    let mut cur: libc::itimerspec = unsafe { std::mem::zeroed() };
+    // SAFETY: our own struct.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_timer_gettime,
+            a[0] as i32,
+            &mut cur as *mut libc::itimerspec,
+        )
+    })?;
     write_itimerspec(p, a[1], &cur, t64)?;
     Ok(0)
 }

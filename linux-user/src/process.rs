@@ -41,6 +41,7 @@ pub fn clone_process(
     if pid == 0 {
         crate::signal::clear_process_pending();
         p.signals.pending = 0;
+        p.signals.reset_host_mask();
         // SAFETY: gettid cannot fail.
         let tid = unsafe { libc::gettid() } as u32;
         if flags & CLONE_CHILD_SETTID != 0 {
@@ -93,17 +94,26 @@ pub fn clone_thread(
     }
     let mut cengine = engine.new_thread();
     let set_child_tid = flags & CLONE_CHILD_SETTID != 0;
+    let set_parent_tid = flags & CLONE_PARENT_SETTID != 0;
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("rsemu-guest".into())
         .spawn(move || {
             // SAFETY: gettid cannot fail.
             let tid = unsafe { libc::gettid() } as u32;
+            // Both tid words are written before the thread runs, as the
+            // kernel does: glibc's parent_tid is the word the thread's exit
+            // clears (CHILD_CLEARTID), and a thread that exits before a
+            // late parent-side write would leave pthread_join waiting.
+            if set_parent_tid {
+                let _ = child.space.write_bytes(ptid, &tid.to_le_bytes());
+            }
             if set_child_tid {
                 let _ = child.space.write_bytes(ctid, &tid.to_le_bytes());
             }
             let _ = tx.send(tid);
             crate::signal::init(&cengine.interrupt);
+            child.signals.reset_host_mask();
             match crate::run_loop(&mut child, &mut ccpu, &mut cengine) {
                 crate::LoopEnd::Group(code) => std::process::exit(code),
                 crate::LoopEnd::Thread(_) => {
@@ -116,9 +126,6 @@ pub fn clone_thread(
         return Err(libc::EAGAIN);
     }
     let tid = rx.recv().map_err(|_| libc::EAGAIN)?;
-    if flags & CLONE_PARENT_SETTID != 0 {
-        let _ = p.space.write_bytes(ptid, &tid.to_le_bytes());
-    }
     Ok(tid)
 }
 
@@ -317,12 +324,13 @@ fn exec_path(p: &Process, raw_path: Vec<u8>, argv_addr: u32, envp_addr: u32) -> 
     };
     let mut arg_ptrs: Vec<*const libc::c_char> = args.iter().map(|c| c.as_ptr()).collect();
     arg_ptrs.push(std::ptr::null());
-    // The blocked mask survives execve: hand the guest's to the host so
-    // the next program (native, or rsemu-arm reading it back) inherits it.
-    crate::signal::set_host_mask(p.signals.mask);
+    // The blocked mask survives execve: the host thread carries the
+    // guest's (fault signals included for the moment), so the next
+    // program (native, or rsemu-arm reading it back) inherits it.
+    let old = crate::signal::mask_for_exec(p.signals.mask);
     // SAFETY: NULL-terminated arrays of valid C strings that outlive the call.
     unsafe { libc::execve(prog.as_ptr(), arg_ptrs.as_ptr(), env_ptrs.as_ptr()) };
     let e = errno();
-    crate::signal::set_host_mask(0);
+    crate::signal::mask_for_exec(old);
     Err(e)
 }

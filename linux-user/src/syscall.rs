@@ -138,7 +138,19 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
                 Err(_) => SysResult::Exit(128 + libc::SIGSEGV),
             };
         }
-        _ => call(p, cpu, engine, num, a),
+        _ => {
+            // A signal caught since the last check is delivered before the
+            // call, which runs again when its handler returns: as in Linux,
+            // where it would have been taken before the SVC. (Left caught,
+            // it would also stay blocked on the host during the call: a
+            // sleep could not be interrupted.)
+            p.signals.take_host_pending();
+            if p.signals.deliverable() && cpu.itstate == 0 {
+                cpu.r[15] = cpu.r[15].wrapping_sub(if cpu.thumb { 2 } else { 4 });
+                return SysResult::NoReturn;
+            }
+            call(p, cpu, engine, num, a)
+        }
     };
     if p.strace {
         let name = rsemu_syscalls::name(num).unwrap_or("?");
@@ -243,7 +255,10 @@ fn pair(lo: u32, hi: u32) -> i64 {
 }
 
 fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [u32; 6]) -> SysR {
-    if let Some(r) = crate::net::call(p, num, a).or_else(|| crate::misc::call(p, num, a)) {
+    if let Some(r) = crate::net::call(p, num, a)
+        .or_else(|| crate::misc::call(p, num, a))
+        .or_else(|| crate::ipc::call(p, num, a))
+    {
         return r;
     }
     // SAFETY: every host call below gets either plain
@@ -546,12 +561,19 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 ))
             }
             nr::FSYNC => host(libc::fsync(a[0] as i32) as i64),
+            nr::SYNCFS => host(libc::syncfs(a[0] as i32) as i64),
             nr::FDATASYNC => host(libc::fdatasync(a[0] as i32) as i64),
             nr::SYNC => {
                 libc::sync();
                 Ok(0)
             }
             nr::FTRUNCATE64 => host(libc::ftruncate(a[0] as i32, pair(a[2], a[3])) as i64),
+            // The old calls take a 32-bit signed length.
+            nr::FTRUNCATE => host(libc::ftruncate(a[0] as i32, a[1] as i32 as i64) as i64),
+            nr::TRUNCATE => {
+                let path = p.path(a[0])?;
+                host(libc::truncate(path.as_ptr(), a[1] as i32 as i64) as i64)
+            }
             nr::TRUNCATE64 => {
                 let path = p.path(a[0])?;
                 host(libc::truncate(path.as_ptr(), pair(a[2], a[3])) as i64)
@@ -659,6 +681,8 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
                 mremap(p, engine, a)
             }
+            nr::SHMAT => crate::ipc::shmat(p, engine, a),
+            nr::SHMDT => crate::ipc::shmdt(p, engine, a[0]),
             nr::MADVISE => Ok(0),
             nr::MSYNC => {
                 let addr = p.ptr(a[0], a[1], MAPPED)?;
@@ -789,7 +813,10 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::RT_SIGPROCMASK => rt_sigprocmask(p, a),
             nr::SIGALTSTACK => sigaltstack(p, cpu, a),
             nr::RT_SIGPENDING => {
-                let set = p.signals.all_pending() & p.signals.mask;
+                // Queued here, or blocked and held by the host kernel.
+                p.signals.take_host_pending();
+                let set =
+                    (p.signals.all_pending() | crate::signal::host_pending()) & p.signals.mask;
                 p.space.write_bytes(a[0], &set.to_le_bytes())?;
                 Ok(0)
             }
@@ -797,12 +824,13 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::PAUSE => {
                 // Sleeps until a signal is delivered (its handler runs when
                 // this returns EINTR).
-                while !p.signals.deliverable() {
-                    nap(p);
-                }
+                let mask = p.signals.mask;
+                p.signals.suspend(mask);
                 Err(libc::EINTR)
             }
             nr::RT_SIGTIMEDWAIT | nr::RT_SIGTIMEDWAIT_TIME64 => sigtimedwait(p, num, a),
+            nr::RT_SIGQUEUEINFO | nr::RT_TGSIGQUEUEINFO => sigqueueinfo(p, num, a),
+            nr::SIGNALFD | nr::SIGNALFD4 => signalfd(p, num, a),
             nr::SETITIMER | nr::GETITIMER => itimer(p, num, a),
             _ => {
                 let name = rsemu_syscalls::name(num).unwrap_or("unknown");
@@ -1241,20 +1269,20 @@ fn kill(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
     if sig > 64 {
         return Err(libc::EINVAL);
     }
-    if target_self {
-        if sig != 0 && num == nr::KILL {
-            // kill() to our own pid targets the process: any thread not
-            // blocking the signal takes it.
-            crate::signal::queue_process(sig);
-        } else if sig != 0 {
-            p.signals.queue(
-                sig,
-                crate::signal::Info {
-                    code,
-                    addr_or_pid: pid as u32,
-                    uid,
-                },
-            );
+    // A signal to ourselves that this thread does not block is queued
+    // here and delivered when the call returns, as Linux does (for kill(),
+    // this thread is the one of the process that takes it). A blocked one
+    // goes through the host kernel, which keeps it pending where signalfd
+    // and sigtimedwait see it (or gives it to a thread not blocking it).
+    let blocked = sig != 0
+        && p.signals.mask
+            & rsemu_syscalls::flags::signal::sigmask(sig)
+            & crate::signal::HOST_BLOCKABLE
+            != 0;
+    if target_self && !blocked {
+        if sig != 0 {
+            p.signals
+                .queue(sig, crate::signal::SigInfo::sender(code, pid as u32, uid));
         }
         return Ok(0);
     }
@@ -1299,64 +1327,157 @@ fn sigaltstack(p: &mut Process, cpu: &CpuState, a: [u32; 6]) -> SysR {
     Ok(0)
 }
 
-/// Sleeps a little while watching for host signals (the wait loops of
-/// sigsuspend and sigtimedwait).
-fn nap(p: &mut Process) {
-    // SAFETY: a plain sleep; a signal interrupts it early.
-    unsafe { libc::usleep(1000) };
-    p.signals.take_host_pending();
-}
-
 fn sigsuspend(p: &mut Process, a: [u32; 6]) -> SysR {
     let new = u64::from_le_bytes(p.space.slice(a[0], 8)?.try_into().unwrap());
-    let old = p.signals.mask;
-    p.signals.mask = new & !((1 << 8) | (1 << 18));
-    while !p.signals.deliverable() {
-        nap(p);
-    }
-    // The handler runs with the suspend mask; sigreturn restores `old`.
-    p.signals.saved_mask = Some(old);
+    let temp = new & !crate::signal::UNBLOCKABLE;
+    p.signals.suspend(temp);
+    // The handler runs with the suspend mask; sigreturn restores the old.
+    p.signals.saved_mask = Some(p.signals.mask);
+    p.signals.mask = temp;
     Err(libc::EINTR)
 }
 
 fn sigtimedwait(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
-    let set = u64::from_le_bytes(p.space.slice(a[0], 8)?.try_into().unwrap());
-    let deadline = if a[2] != 0 {
-        let t = if num == nr::RT_SIGTIMEDWAIT_TIME64 {
+    use crate::signal::HOST_BLOCKABLE;
+    if a[3] != 8 {
+        return Err(libc::EINVAL);
+    }
+    let set = u64::from_le_bytes(p.space.slice(a[0], 8)?.try_into().unwrap())
+        & !crate::signal::UNBLOCKABLE;
+    let ts = if a[2] != 0 {
+        Some(if num == nr::RT_SIGTIMEDWAIT_TIME64 {
             read_timespec64(p, a[2])?
         } else {
             read_timespec32(p, a[2])?
-        };
-        Some(
-            std::time::Instant::now()
-                + std::time::Duration::new(
-                    t.tv_sec.max(0) as u64,
-                    t.tv_nsec.clamp(0, 999_999_999) as u32,
-                ),
-        )
+        })
     } else {
         None
     };
-    loop {
-        p.signals.take_host_pending();
-        let ready = p.signals.all_pending() & set;
-        if ready != 0 {
-            let sig = ready.trailing_zeros() + 1;
-            if p.signals.take(sig).is_none() {
-                continue;
-            }
-            if a[1] != 0 {
-                let mut info = [0u8; 128];
-                info[0..4].copy_from_slice(&sig.to_le_bytes());
-                p.space.write_bytes(a[1], &info)?;
-            }
-            return Ok(sig);
+    // The waited-for signals are kept from the host handler meanwhile, so
+    // that they stay queued for the host's sigtimedwait (which takes them
+    // whether blocked or not, as Linux's does).
+    let host_mask = p.signals.mask & HOST_BLOCKABLE;
+    crate::signal::set_host_mask(host_mask | (set & HOST_BLOCKABLE));
+    p.signals.take_caught();
+    let ready = p.signals.all_pending() & set;
+    let got = if ready != 0 {
+        let sig = ready.trailing_zeros() + 1;
+        Ok((sig, p.signals.take(sig).unwrap_or_default()))
+    } else {
+        let hset = set & HOST_BLOCKABLE;
+        // SAFETY: zeroed plain-data struct.
+        let mut hinfo: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let tsp = ts
+            .as_ref()
+            .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+        // SAFETY: an 8-byte set, a siginfo and a timespec we own.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigtimedwait,
+                &hset as *const u64,
+                &mut hinfo as *mut libc::siginfo_t,
+                tsp,
+                8usize,
+            )
+        };
+        if r > 0 {
+            let sig = r as u32;
+            Ok((sig, crate::signal::SigInfo::from_host(sig, &hinfo)))
+        } else {
+            Err(errno())
         }
-        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
-            return Err(libc::EAGAIN);
-        }
-        nap(p);
+    };
+    crate::signal::set_host_mask(host_mask);
+    let (sig, info) = got?;
+    if a[1] != 0 {
+        p.space.write_bytes(a[1], &info.to_guest(sig))?;
     }
+    Ok(sig)
+}
+
+/// rt_sigqueueinfo(tgid, sig, info) and rt_tgsigqueueinfo(tgid, tid, sig,
+/// info): the guest's siginfo, converted; to ourselves unblocked it is
+/// queued here like kill().
+fn sigqueueinfo(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
+    // SAFETY: plain id queries.
+    let (pid, tid) = unsafe { (libc::getpid(), libc::gettid()) };
+    let (target_self, tid_arg, sig, uinfo) = if num == nr::RT_SIGQUEUEINFO {
+        (a[0] as i32 == pid, None, a[1], a[2])
+    } else {
+        (
+            a[0] as i32 == pid && a[1] as i32 == tid,
+            Some(a[1] as i32),
+            a[2],
+            a[3],
+        )
+    };
+    if sig == 0 || sig > 64 {
+        return Err(libc::EINVAL);
+    }
+    let info = crate::signal::SigInfo::from_guest(p.space.slice(uinfo, 128)?);
+    // Only the kernel may send positive codes (and SI_TKILL) to others.
+    if (info.code >= 0 || info.code == rsemu_syscalls::sigframe::siginfo::SI_TKILL)
+        && a[0] as i32 != pid
+    {
+        return Err(libc::EPERM);
+    }
+    let blocked = p.signals.mask
+        & rsemu_syscalls::flags::signal::sigmask(sig)
+        & crate::signal::HOST_BLOCKABLE
+        != 0;
+    if target_self && !blocked {
+        p.signals.queue(sig, info);
+        return Ok(0);
+    }
+    let host_info = info.to_host(sig);
+    // SAFETY: integer ids and a 128-byte host siginfo we own.
+    host(unsafe {
+        match tid_arg {
+            None => libc::syscall(
+                libc::SYS_rt_sigqueueinfo,
+                a[0] as i32,
+                sig as i32,
+                host_info.as_ptr(),
+            ),
+            Some(t) => libc::syscall(
+                libc::SYS_rt_tgsigqueueinfo,
+                a[0] as i32,
+                t,
+                sig as i32,
+                host_info.as_ptr(),
+            ),
+        }
+    })
+}
+
+/// signalfd(fd, mask, size) and signalfd4(fd, mask, size, flags): a host
+/// signalfd. The guest's blocked signals are blocked on its host thread
+/// too, so they wait in the host kernel where the host signalfd reads
+/// them; its records (`struct signalfd_siginfo`) have the guest's layout.
+fn signalfd(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
+    use rsemu_syscalls::flags::signalfd as sfd;
+    if a[2] != 8 {
+        return Err(libc::EINVAL);
+    }
+    let flags = if num == nr::SIGNALFD4 {
+        sfd::to_host(a[3]).ok_or(libc::EINVAL)?
+    } else {
+        0
+    };
+    let mask = u64::from_le_bytes(p.space.slice(a[1], 8)?.try_into().unwrap());
+    // Signals queued here and blocked belong in the host queue already
+    // (sync_host_mask moves them); make sure before the fd is read.
+    p.signals.sync_host_mask();
+    // SAFETY: an 8-byte mask we own.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_signalfd4,
+            a[0] as i32,
+            &mask as *const u64,
+            8usize,
+            flags as i32,
+        )
+    })
 }
 
 fn itimer(p: &Process, num: u32, a: [u32; 6]) -> SysR {
@@ -1415,6 +1536,9 @@ fn rt_sigprocmask(p: &mut Process, a: [u32; 6]) -> SysR {
             2 => set,
             _ => return Err(libc::EINVAL),
         };
+        // Unblocked signals waiting in the host kernel arrive now (and
+        // are delivered when the call returns).
+        p.signals.sync_host_mask();
     }
     if a[2] != 0 {
         p.space.write_bytes(a[2], &old.to_le_bytes())?;

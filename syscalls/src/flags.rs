@@ -255,6 +255,34 @@ pub mod open {
     }
 }
 
+/// `signalfd4` flags (the same values as `O_NONBLOCK`/`O_CLOEXEC` on ARM
+/// and on x86-64; `include/uapi/linux/signalfd.h`).
+pub mod signalfd {
+    use super::{FlagBit, FlagTable};
+
+    /// Close on exec.
+    pub const SFD_CLOEXEC: u32 = 0o2000000;
+    /// Non-blocking reads.
+    pub const SFD_NONBLOCK: u32 = 0o4000;
+    /// Size of `struct signalfd_siginfo`, one record of a read. Its layout
+    /// (fixed-width fields, `ssi_ptr` at 48, `ssi_arch` at 96) is the same
+    /// on ARM and x86-64, so records pass through unchanged.
+    pub const SIGINFO_SIZE: u32 = 128;
+
+    /// The flags.
+    pub const TABLE: FlagTable = FlagTable {
+        bits: &[
+            fb!("SFD_CLOEXEC", SFD_CLOEXEC),
+            fb!("SFD_NONBLOCK", SFD_NONBLOCK),
+        ],
+    };
+
+    /// Host flags for guest flags; `None` (EINVAL) for unknown bits.
+    pub fn to_host(guest: u32) -> Option<u32> {
+        (TABLE.unknown_guest(guest) == 0).then(|| TABLE.to_host(guest))
+    }
+}
+
 /// `mmap`/`mprotect` protections and `mmap` flags.
 pub mod mmap {
     use super::{FlagBit, FlagTable};

@@ -689,6 +689,271 @@ impl GuestStruct for Itimerspec64 {
 }
 fixed_bytes!(Itimerspec64, 32);
 
+/// 32-bit `struct sigevent` (timer_create): 64 bytes, `sigev_value` (a
+/// 4-byte union of int and pointer) at 0, `sigev_signo` at 4,
+/// `sigev_notify` at 8, then a union whose first int is the thread id of
+/// `SIGEV_THREAD_ID` at 12. (The host's is also 64 bytes but its
+/// `sigev_value` is 8 bytes: signo at 8, notify at 12, tid at 16.)
+/// glibc turns `SIGEV_THREAD` into `SIGEV_THREAD_ID` before the kernel
+/// sees it, so only the thread id of the union matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sigevent32 {
+    /// `sigev_value`.
+    pub value: u32,
+    /// `sigev_signo`.
+    pub signo: i32,
+    /// `sigev_notify`.
+    pub notify: i32,
+    /// `sigev_notify_thread_id`.
+    pub tid: i32,
+}
+
+impl Sigevent32 {
+    /// `SIGEV_SIGNAL`: notify with a signal to the process.
+    pub const SIGEV_SIGNAL: i32 = 0;
+    /// `SIGEV_NONE`: no notification.
+    pub const SIGEV_NONE: i32 = 1;
+    /// `SIGEV_THREAD_ID`: a signal to the thread `tid` (with SIGEV_SIGNAL).
+    pub const SIGEV_THREAD_ID: i32 = 4;
+}
+
+impl GuestStruct for Sigevent32 {
+    const SIZE: usize = 64;
+    fn encode(&self, b: &mut [u8]) {
+        b[..64].fill(0);
+        put(b, 0, self.value.to_le_bytes());
+        put(b, 4, self.signo.to_le_bytes());
+        put(b, 8, self.notify.to_le_bytes());
+        put(b, 12, self.tid.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Sigevent32 {
+            value: u32_at(b, 0),
+            signo: u32_at(b, 4) as i32,
+            notify: u32_at(b, 8) as i32,
+            tid: u32_at(b, 12) as i32,
+        }
+    }
+}
+
+/// The 32-bit `struct timex` of `adjtimex`/`clock_adjtime`: 128 bytes of
+/// 21 four-byte fields (`modes`, longs, `status`, a 2-long `timeval`,
+/// `shift`, `tai`, ...) and padding. The x86-64 host's (and the guest's
+/// `clock_adjtime64` `__kernel_timex`) is 208 bytes with each field in an
+/// 8-byte slot at twice the offset: ints in the low half, longs
+/// sign-extended (offsetof checked on both compilers).
+pub mod timex {
+    /// Size of the guest's 32-bit struct.
+    pub const GUEST_SIZE: usize = 128;
+    /// Size of the host's (64-bit) struct.
+    pub const HOST_SIZE: usize = 208;
+    /// Number of fields (4-byte guest words, 8-byte host slots).
+    pub const FIELDS: usize = 21;
+    /// Guest word indices of the `int` fields (modes, status, shift, tai);
+    /// the others are longs.
+    pub const INTS: [usize; 4] = [0, 5, 14, 20];
+
+    /// Guest struct to host struct.
+    pub fn to_host(g: &[u8]) -> [u8; HOST_SIZE] {
+        let mut h = [0u8; HOST_SIZE];
+        for k in 0..FIELDS {
+            let v = i32::from_le_bytes(g[4 * k..4 * k + 4].try_into().unwrap());
+            if INTS.contains(&k) {
+                h[8 * k..8 * k + 4].copy_from_slice(&v.to_le_bytes());
+            } else {
+                h[8 * k..8 * k + 8].copy_from_slice(&(v as i64).to_le_bytes());
+            }
+        }
+        h
+    }
+
+    /// Host struct to guest struct (longs truncated to 32 bits, as the
+    /// kernel's compat code does).
+    pub fn to_guest(h: &[u8]) -> [u8; GUEST_SIZE] {
+        let mut g = [0u8; GUEST_SIZE];
+        for k in 0..FIELDS {
+            g[4 * k..4 * k + 4].copy_from_slice(&h[8 * k..8 * k + 4]);
+        }
+        g
+    }
+}
+
+/// System V IPC structures with `IPC_64` (glibc always asks for them on
+/// ARM), as field tables: the ARM structs use the 32-bit asm-generic
+/// layouts (`ipc64_perm` 36 bytes with a 2-byte `mode`; times as a low and
+/// a high word), the x86-64 host's have 8-byte longs (offsetof checked on
+/// both compilers against `asm/shmbuf.h`, `sembuf.h`, `msgbuf.h`).
+pub mod ipc {
+    /// One field: guest offset and size, host offset and size, and whether
+    /// the guest field is the high word of the host's 64-bit value.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Field {
+        /// Offset in the guest struct.
+        pub guest: usize,
+        /// Size in the guest struct (2 or 4).
+        pub gsize: usize,
+        /// Offset in the host struct.
+        pub host: usize,
+        /// Size in the host struct (2, 4 or 8).
+        pub hsize: usize,
+        /// The guest field holds bits 32..64 of the host value.
+        pub high: bool,
+    }
+
+    const fn f(guest: usize, gsize: usize, host: usize, hsize: usize) -> Field {
+        Field {
+            guest,
+            gsize,
+            host,
+            hsize,
+            high: false,
+        }
+    }
+
+    const fn hi(guest: usize, host: usize) -> Field {
+        Field {
+            guest,
+            gsize: 4,
+            host,
+            hsize: 8,
+            high: true,
+        }
+    }
+
+    /// A structure: guest size, host size, fields.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Layout {
+        /// Guest size in bytes.
+        pub guest_size: usize,
+        /// Host size in bytes.
+        pub host_size: usize,
+        /// The fields (`ipc64_perm` first where there is one).
+        pub fields: &'static [Field],
+    }
+
+    macro_rules! with_perm {
+        ($($x:expr),* $(,)?) => {
+            &[
+                f(0, 4, 0, 4),   // key
+                f(4, 4, 4, 4),   // uid
+                f(8, 4, 8, 4),   // gid
+                f(12, 4, 12, 4), // cuid
+                f(16, 4, 16, 4), // cgid
+                f(20, 2, 20, 4), // mode
+                f(24, 2, 24, 2), // seq
+                $($x),*
+            ]
+        };
+    }
+
+    /// `struct shmid64_ds`: 84 bytes on ARM, 112 on the host.
+    pub const SHMID_DS: Layout = Layout {
+        guest_size: 84,
+        host_size: 112,
+        fields: with_perm![
+            f(36, 4, 48, 8), // shm_segsz
+            f(40, 4, 56, 8), // shm_atime
+            hi(44, 56),
+            f(48, 4, 64, 8), // shm_dtime
+            hi(52, 64),
+            f(56, 4, 72, 8), // shm_ctime
+            hi(60, 72),
+            f(64, 4, 80, 4), // shm_cpid
+            f(68, 4, 84, 4), // shm_lpid
+            f(72, 4, 88, 8), // shm_nattch
+        ],
+    };
+
+    /// `struct semid64_ds`: 64 bytes on ARM, 104 on the host.
+    pub const SEMID_DS: Layout = Layout {
+        guest_size: 64,
+        host_size: 104,
+        fields: with_perm![
+            f(36, 4, 48, 8), // sem_otime
+            hi(40, 48),
+            f(44, 4, 64, 8), // sem_ctime
+            hi(48, 64),
+            f(52, 4, 80, 8), // sem_nsems
+        ],
+    };
+
+    /// `struct msqid64_ds`: 88 bytes on ARM, 120 on the host.
+    pub const MSQID_DS: Layout = Layout {
+        guest_size: 88,
+        host_size: 120,
+        fields: with_perm![
+            f(36, 4, 48, 8), // msg_stime
+            hi(40, 48),
+            f(44, 4, 56, 8), // msg_rtime
+            hi(48, 56),
+            f(52, 4, 64, 8), // msg_ctime
+            hi(56, 64),
+            f(60, 4, 72, 8),  // msg_cbytes
+            f(64, 4, 80, 8),  // msg_qnum
+            f(68, 4, 88, 8),  // msg_qbytes
+            f(72, 4, 96, 4),  // msg_lspid
+            f(76, 4, 100, 4), // msg_lrpid
+        ],
+    };
+
+    /// `struct shminfo64` (shmctl IPC_INFO): nine unsigned longs.
+    pub const SHMINFO: Layout = Layout {
+        guest_size: 36,
+        host_size: 72,
+        fields: &[
+            f(0, 4, 0, 8),
+            f(4, 4, 8, 8),
+            f(8, 4, 16, 8),
+            f(12, 4, 24, 8),
+            f(16, 4, 32, 8),
+        ],
+    };
+
+    /// `struct shm_info` (shmctl SHM_INFO): an int and five unsigned longs.
+    pub const SHM_INFO: Layout = Layout {
+        guest_size: 24,
+        host_size: 48,
+        fields: &[
+            f(0, 4, 0, 4),
+            f(4, 4, 8, 8),
+            f(8, 4, 16, 8),
+            f(12, 4, 24, 8),
+            f(16, 4, 32, 8),
+            f(20, 4, 40, 8),
+        ],
+    };
+
+    fn get(b: &[u8], off: usize, size: usize) -> u64 {
+        let mut v = [0u8; 8];
+        v[..size].copy_from_slice(&b[off..off + size]);
+        u64::from_le_bytes(v)
+    }
+
+    /// Guest bytes to host bytes (values zero-extended; a high word is
+    /// added to its field's upper half).
+    pub fn to_host(l: &Layout, g: &[u8]) -> Vec<u8> {
+        let mut h = vec![0u8; l.host_size];
+        for fl in l.fields {
+            let v = get(g, fl.guest, fl.gsize);
+            let cur = get(&h, fl.host, fl.hsize);
+            let v = if fl.high { cur | v << 32 } else { cur | v };
+            h[fl.host..fl.host + fl.hsize].copy_from_slice(&v.to_le_bytes()[..fl.hsize]);
+        }
+        h
+    }
+
+    /// Host bytes to guest bytes (values truncated; high words filled).
+    pub fn to_guest(l: &Layout, h: &[u8]) -> Vec<u8> {
+        let mut g = vec![0u8; l.guest_size];
+        for fl in l.fields {
+            let v = get(h, fl.host, fl.hsize);
+            let v = if fl.high { v >> 32 } else { v };
+            g[fl.guest..fl.guest + fl.gsize].copy_from_slice(&v.to_le_bytes()[..fl.gsize]);
+        }
+        g
+    }
+}
+
 // ---------------------------------------------------------------- misc
 
 /// 32-bit `struct iovec`: 8 bytes.
@@ -1579,6 +1844,60 @@ pub fn dirents64_to_dirents32(input: &[u8], max_out: usize) -> Result<DirentConv
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn timex_layout() {
+        // offsetof: tai at 80 (guest) and 160 (host); status at 20 / 40.
+        let mut g = [0u8; timex::GUEST_SIZE];
+        g[80..84].copy_from_slice(&37i32.to_le_bytes());
+        g[20..24].copy_from_slice(&0x40i32.to_le_bytes());
+        g[8..12].copy_from_slice(&(-5i32).to_le_bytes()); // freq, a long
+        let h = timex::to_host(&g);
+        assert_eq!(&h[160..164], &37i32.to_le_bytes());
+        assert_eq!(&h[40..44], &0x40i32.to_le_bytes());
+        assert_eq!(&h[16..24], &(-5i64).to_le_bytes());
+        assert_eq!(timex::to_guest(&h), g);
+    }
+
+    #[test]
+    fn ipc_layouts() {
+        use ipc::*;
+        for l in [SHMID_DS, SEMID_DS, MSQID_DS, SHMINFO, SHM_INFO] {
+            for f in l.fields {
+                assert!(f.guest + f.gsize <= l.guest_size && f.host + f.hsize <= l.host_size);
+            }
+        }
+        // shm_segsz at 36/48, shm_ctime with its high word at 56+60/72,
+        // mode (2 bytes on ARM) at 20.
+        let mut h = vec![0u8; SHMID_DS.host_size];
+        h[48..56].copy_from_slice(&0x1000u64.to_le_bytes());
+        h[72..80].copy_from_slice(&0x1_2345_6789u64.to_le_bytes());
+        h[20..24].copy_from_slice(&0o600u32.to_le_bytes());
+        let g = to_guest(&SHMID_DS, &h);
+        assert_eq!(&g[36..40], &0x1000u32.to_le_bytes());
+        assert_eq!(&g[56..64], &[0x89, 0x67, 0x45, 0x23, 1, 0, 0, 0]);
+        assert_eq!(&g[20..22], &0o600u16.to_le_bytes());
+        assert_eq!(to_host(&SHMID_DS, &g), h);
+    }
+
+    #[test]
+    fn sigevent_layout() {
+        // offsetof on arm-linux-gnueabihf: value 0, signo 4, notify 8,
+        // _sigev_un._tid 12; sizeof 64.
+        let e = Sigevent32 {
+            value: 0x1122_3344,
+            signo: 14,
+            notify: Sigevent32::SIGEV_THREAD_ID,
+            tid: 4321,
+        };
+        let b = e.to_guest_vec();
+        assert_eq!(b.len(), 64);
+        assert_eq!(&b[0..4], &0x1122_3344u32.to_le_bytes());
+        assert_eq!(&b[4..8], &14i32.to_le_bytes());
+        assert_eq!(&b[8..12], &4i32.to_le_bytes());
+        assert_eq!(&b[12..16], &4321i32.to_le_bytes());
+        assert_eq!(Sigevent32::decode(&b), e);
+    }
     use super::*;
 
     fn u32le(b: &[u8], o: usize) -> u32 {

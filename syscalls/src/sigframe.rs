@@ -91,6 +91,119 @@ pub mod siginfo {
     pub const ILL_ILLOPC: i32 = 1;
     /// SIGTRAP: breakpoint.
     pub const TRAP_BRKPT: i32 = 1;
+    /// `si_code` for sigqueue().
+    pub const SI_QUEUE: i32 = -1;
+    /// `si_code` for a POSIX timer expiry.
+    pub const SI_TIMER: i32 = -2;
+    /// `si_code` for a message queue arrival.
+    pub const SI_MESGQ: i32 = -3;
+    /// `si_code` for AIO completion.
+    pub const SI_ASYNCIO: i32 = -4;
+    /// `si_code` for queued SIGIO.
+    pub const SI_SIGIO: i32 = -5;
+    /// SIGCHLD: the child exited.
+    pub const CLD_EXITED: i32 = 1;
+
+    /// Size of the `siginfo_t` union after `si_signo`, `si_errno`,
+    /// `si_code` that rsemu carries: five guest words (offsets 12..32),
+    /// enough for every layout's fields.
+    pub const UNION_WORDS: usize = 5;
+    /// Offset of the union in the guest's `siginfo_t` (three ints).
+    pub const GUEST_UNION: u32 = 12;
+    /// Offset of the union in the x86-64 host's `siginfo_t`: it holds
+    /// pointers and longs, so it is 8-aligned after the three ints.
+    pub const HOST_UNION: u32 = 16;
+
+    /// Which member of the union a signal carries: the kernel's
+    /// `siginfo_layout()` (kernel/signal.c).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Layout {
+        /// kill(): pid, uid.
+        Kill,
+        /// POSIX timer: timer id, overrun, value.
+        Timer,
+        /// sigqueue() and other negative codes: pid, uid, value.
+        Rt,
+        /// SIGPOLL: band, fd.
+        Poll,
+        /// Faults: address.
+        Fault,
+        /// SIGCHLD: pid, uid, status, utime, stime.
+        Chld,
+        /// SIGSYS (seccomp): call address, syscall, arch.
+        Sys,
+    }
+
+    /// The layout of signal `sig` with code `code`. Kernel-generated codes
+    /// (1..=0x7f) up to each signal's last defined code select that
+    /// signal's member (NSIGILL 11, NSIGFPE 15, NSIGSEGV 10, NSIGBUS 5,
+    /// NSIGTRAP 6, NSIGCHLD 6, NSIGPOLL 6, NSIGSYS 2); other small positive
+    /// codes are SIGPOLL's.
+    pub fn layout(sig: u32, code: i32) -> Layout {
+        const SIGILL: u32 = 4;
+        const SIGTRAP: u32 = 5;
+        const SIGBUS: u32 = 7;
+        const SIGFPE: u32 = 8;
+        const SIGSEGV: u32 = 11;
+        const SIGCHLD: u32 = 17;
+        const SIGPOLL: u32 = 29;
+        const SIGSYS: u32 = 31;
+        const NSIGPOLL: i32 = 6;
+        if code > SI_USER && code < SI_KERNEL {
+            let (limit, l) = match sig {
+                SIGILL => (11, Layout::Fault),
+                SIGFPE => (15, Layout::Fault),
+                SIGSEGV => (10, Layout::Fault),
+                SIGBUS => (5, Layout::Fault),
+                SIGTRAP => (6, Layout::Fault),
+                SIGCHLD => (6, Layout::Chld),
+                SIGPOLL => (NSIGPOLL, Layout::Poll),
+                SIGSYS => (2, Layout::Sys),
+                _ => (0, Layout::Kill),
+            };
+            if code <= limit {
+                l
+            } else if code <= NSIGPOLL {
+                Layout::Poll
+            } else {
+                Layout::Kill
+            }
+        } else if code == SI_TIMER {
+            Layout::Timer
+        } else if code == SI_SIGIO {
+            Layout::Poll
+        } else if code < 0 {
+            Layout::Rt
+        } else {
+            Layout::Kill
+        }
+    }
+
+    /// The union fields of a layout as (guest offset, host offset, host
+    /// size): the guest's longs, pointers and `clock_t` are 4 bytes, the
+    /// host's 8 (and 8-aligned). Checked with offsetof() on both compilers.
+    pub fn fields(l: Layout) -> &'static [(u32, u32, u32)] {
+        match l {
+            // pid, uid
+            Layout::Kill => &[(12, 16, 4), (16, 20, 4)],
+            // tid/pid, overrun/uid, sigval (int or pointer)
+            Layout::Timer | Layout::Rt => &[(12, 16, 4), (16, 20, 4), (20, 24, 8)],
+            // band (long), fd
+            Layout::Poll => &[(12, 16, 8), (16, 24, 4)],
+            // addr
+            Layout::Fault => &[(12, 16, 8)],
+            // pid, uid, status, utime, stime
+            Layout::Chld => &[
+                (12, 16, 4),
+                (16, 20, 4),
+                (20, 24, 4),
+                (24, 32, 8),
+                (28, 40, 8),
+            ],
+            // call_addr, syscall, arch
+            Layout::Sys => &[(12, 16, 8), (16, 24, 4), (20, 28, 4)],
+        }
+    }
 }
 
 #[cfg(test)]
@@ -107,5 +220,34 @@ mod tests {
         assert_eq!(RETCODE - UC, 744);
         assert_eq!(FRAME_SIZE, 880);
         const { assert!(VFP_FPEXC + 12 <= VFP_SIZE) };
+    }
+
+    #[test]
+    fn siginfo_layouts_follow_the_kernel() {
+        use siginfo::*;
+        assert_eq!(layout(17, CLD_EXITED), Layout::Chld);
+        assert_eq!(layout(10, SI_USER), Layout::Kill);
+        assert_eq!(layout(10, SI_TKILL), Layout::Rt);
+        assert_eq!(layout(10, SI_QUEUE), Layout::Rt);
+        assert_eq!(layout(14, SI_TIMER), Layout::Timer);
+        assert_eq!(layout(11, SEGV_MAPERR), Layout::Fault);
+        assert_eq!(layout(11, SI_KERNEL), Layout::Kill);
+        assert_eq!(layout(29, 1), Layout::Poll);
+        assert_eq!(layout(10, 3), Layout::Poll);
+        assert_eq!(layout(10, 7), Layout::Kill);
+        for l in [
+            Layout::Kill,
+            Layout::Timer,
+            Layout::Rt,
+            Layout::Poll,
+            Layout::Fault,
+            Layout::Chld,
+            Layout::Sys,
+        ] {
+            for &(g, h, size) in fields(l) {
+                assert!(g >= GUEST_UNION && g + 4 <= GUEST_UNION + 4 * UNION_WORDS as u32);
+                assert!(h >= HOST_UNION && h + size <= SIGINFO_SIZE && h % size == 0);
+            }
+        }
     }
 }

@@ -1,0 +1,3 @@
+module gostress
+
+go 1.19
