@@ -39,9 +39,7 @@ impl<'a> PagedMem<'a> {
     /// allows the guest access (readable for PROT_READ or PROT_EXEC,
     /// writable for PROT_WRITE).
     pub unsafe fn new(base: *mut u8, pages: &'a [AtomicU8]) -> PagedMem<'a> {
-        let pages: &[AtomicU8; PAGES] = pages
-            .try_into()
-            .expect("one flag byte per 4 KiB page");
+        let pages: &[AtomicU8; PAGES] = pages.try_into().expect("one flag byte per 4 KiB page");
         PagedMem {
             base,
             pages,
