@@ -28,10 +28,15 @@ DEFAULT="cpu vm hash crypt matrix qsort str atomic futex pipe sem mmap fork sign
  env pidfd tmpfs ptrace seccomp exec spawn"
 STRESSORS="${*:-$DEFAULT}"
 scripts/fetch-sysroot.sh >/dev/null
-cargo build --release -q -p rsemu-linux-user
+# RSEMU_BIN=path runs that rsemu-arm binary instead of building one.
+if [ -n "${RSEMU_BIN:-}" ]; then
+    RSEMU="$RSEMU_BIN"
+else
+    cargo build --release -q -p rsemu-linux-user
+    RSEMU="$ROOT/target/release/rsemu-arm"
+fi
 SYSROOT="$ROOT/build/sysroot"
 SNG="$SYSROOT/usr/bin/stress-ng"
-RSEMU="$ROOT/target/release/rsemu-arm"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
@@ -76,7 +81,7 @@ QV="$(qemu-arm --version | head -n1 | sed 's/.*version \([^ ]*\).*/\1/')"
     echo "$(nproc)-core machine: Debian's armhf stress-ng $(dpkg-deb -f "$ROOT"/build/debs/sysroot/stress-ng_*_armhf.deb Version 2>/dev/null || echo '?')"
     echo "(\`build/sysroot\` from \`scripts/fetch-sysroot.sh\`), each stressor run alone as"
     echo "\`stress-ng --NAME 1 --verify -t $T --metrics\` (cpu with \`--cpu-method all\`) under"
-    echo "qemu-arm $QV (-cpu cortex-a15) and under rsemu-arm (release build, interpreter),"
+    echo "qemu-arm $QV (-cpu cortex-a15) and under rsemu-arm (release build, default JIT backend),"
     echo "both with -L the same sysroot, one after the other. A stressor passes when"
     echo "stress-ng exits 0 with \"successful run completed\" and its metrics show"
     echo "bogo ops > 0; otherwise the table gives the exit status and stress-ng's"

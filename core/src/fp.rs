@@ -1427,18 +1427,13 @@ mod tests {
         assert_eq!(expand_imm(F32, 0x30), f(16.0));
     }
 
-    /// A small xorshift generator for the randomised cross-checks.
-    struct Rng(u64);
+    use crate::test_rng::Rng;
+
+    /// Floating-point operands for the randomised cross-checks.
     impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
         /// Random bits biased towards interesting exponents.
         fn f64_bits(&mut self) -> u64 {
-            let r = self.next();
+            let r = self.next64();
             match r % 8 {
                 0 => r >> 12, // denormal-ish / small
                 1 => (r & 0x800f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000,
@@ -1447,7 +1442,7 @@ mod tests {
             }
         }
         fn f32_bits(&mut self) -> u64 {
-            let r = self.next() as u32;
+            let r = self.next64() as u32;
             (match r % 8 {
                 0 => r >> 9,
                 1 => (r & 0x807f_ffff) | 0x3f80_0000,

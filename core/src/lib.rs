@@ -13,6 +13,8 @@ pub mod interp;
 pub mod ir;
 pub mod jit;
 pub mod mem;
+#[cfg(test)]
+mod test_rng;
 
 pub use arm::cpu::CpuState;
 pub use exec::{Accel, Engine, Exit};

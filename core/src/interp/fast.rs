@@ -969,15 +969,7 @@ mod tests {
     use crate::arm::{a32, t32, t32_is_wide};
     use crate::mem::{FlatMemory, GuestMemory};
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u32 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 >> 16) as u32
-        }
-    }
+    use crate::test_rng::Rng;
 
     const BASE: u32 = 0x1000;
     const SIZE: usize = 0x4000;

@@ -90,15 +90,7 @@ impl Drop for Space {
     }
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 16) as u32
-    }
-}
+use crate::test_rng::Rng;
 
 fn random_state(rng: &mut Rng, thumb: bool) -> CpuState {
     let mut cpu = CpuState::default();
