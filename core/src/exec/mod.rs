@@ -251,10 +251,9 @@ impl Engine {
         let log = self.shared.log.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.shared.epoch.load(Ordering::SeqCst);
         let pending: Vec<(u32, u32)> = if log.first().is_some_and(|&(e, _, _)| e <= self.seen + 1) {
-            log.iter()
-                .filter(|&&(e, _, _)| e > self.seen)
-                .map(|&(_, s, l)| (s, l))
-                .collect()
+            // The log is in epoch order: start at the first one not seen.
+            let from = log.partition_point(|&(e, _, _)| e <= self.seen);
+            log[from..].iter().map(|&(_, s, l)| (s, l)).collect()
         } else {
             drop(log);
             self.invalidate_local_all();
