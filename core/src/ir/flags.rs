@@ -136,6 +136,36 @@ fn op_use(op: &Op) -> FlagUse {
     }
 }
 
+/// Whether `op` is a memory access that reads the flags only to make the
+/// state exact if it faults (it computes nothing from them).
+fn access_only(op: &Op) -> bool {
+    use super::Offset;
+    match op {
+        Op::Load { addr, .. }
+        | Op::Store { addr, .. }
+        | Op::LoadDual { addr, .. }
+        | Op::StoreDual { addr, .. } => !matches!(
+            addr.offset,
+            Offset::Reg {
+                shift: Shift::Rrx,
+                ..
+            }
+        ),
+        Op::LoadMultiple { .. } | Op::StoreMultiple { .. } => true,
+        Op::Vfp(v) => matches!(
+            **v,
+            super::vfp::VfpInsn::LoadStore { .. } | super::vfp::VfpInsn::Multiple { .. }
+        ),
+        Op::Neon(n) => matches!(
+            **n,
+            super::neon::NeonInsn::Multi { .. }
+                | super::neon::NeonInsn::Lane { .. }
+                | super::neon::NeonInsn::AllLanes { .. }
+        ),
+        _ => false,
+    }
+}
+
 /// The flag use of an instruction, its condition included. A conditional
 /// instruction may not execute, so it overwrites nothing for certain.
 pub fn insn_use(insn: &Insn) -> FlagUse {
@@ -150,22 +180,68 @@ pub fn insn_use(insn: &Insn) -> FlagUse {
     }
 }
 
+/// The flags an instruction's operation writes when it executes.
+pub fn op_writes(op: &Op) -> u8 {
+    op_use(op).writes
+}
+
 /// The flags an instruction's operation reads (its condition aside).
 pub fn op_reads(op: &Op) -> u8 {
     op_use(op).reads
 }
 
+/// The liveness of `block`'s flag writes: for each instruction, the flags
+/// it writes that a later reader can observe, and the flags live after it.
+/// With `faults_read` false, memory accesses do not count as readers (they
+/// read the flags only so that the state is exact if they fault).
+fn analyse(block: &Block, faults_read: bool) -> (Vec<u8>, Vec<u8>) {
+    // After the block anything may read the flags; but a backend that
+    // defers flags produces them at every exit anyway, so for its
+    // "computed" view the block end reads nothing.
+    let mut live = if faults_read { NZCV } else { 0 };
+    let mut writes = vec![0u8; block.insns.len()];
+    let mut after = vec![0u8; block.insns.len()];
+    for (i, insn) in block.insns.iter().enumerate().rev() {
+        after[i] = live;
+        writes[i] = op_use(&insn.op).writes & live;
+        let mut u = insn_use(insn);
+        if !faults_read && access_only(&insn.op) {
+            u.reads = cond_reads(insn.cond);
+        }
+        live = (live & !u.writes) | u.reads;
+    }
+    (writes, after)
+}
+
+/// The flags an instruction's operation computes with, memory accesses
+/// (which read them only for an exact fault) counting as none.
+pub fn op_reads_computed(op: &Op) -> u8 {
+    if access_only(op) {
+        0
+    } else {
+        op_use(op).reads
+    }
+}
+
+/// For each instruction of `block`, the flags among those it writes that
+/// something later can observe (so the backend must produce them).
+pub fn live_writes(block: &Block) -> Vec<u8> {
+    analyse(block, true).0
+}
+
+/// Like [`live_writes`], with the flags live after each instruction, but
+/// memory accesses do not count as readers: what later instructions compute
+/// with. A backend that keeps flags unpacked across accesses (producing
+/// them only if an access faults) uses this to tell when it must produce
+/// them for a real reader.
+pub fn live_computed(block: &Block) -> (Vec<u8>, Vec<u8>) {
+    analyse(block, false)
+}
+
 /// For each instruction of `block`, the flags live after it: what a later
 /// instruction, or the code after the block, can read.
 pub fn live_out(block: &Block) -> Vec<u8> {
-    let mut live = NZCV;
-    let mut out = vec![0u8; block.insns.len()];
-    for (i, insn) in block.insns.iter().enumerate().rev() {
-        out[i] = live;
-        let u = insn_use(insn);
-        live = (live & !u.writes) | u.reads;
-    }
-    out
+    analyse(block, true).1
 }
 
 /// The flags `block` can read before overwriting them: what must be exact
@@ -177,20 +253,6 @@ pub fn live_in(block: &Block) -> u8 {
         live = (live & !u.writes) | u.reads;
     }
     live
-}
-
-/// For each instruction of `block`, the flags among those it writes that
-/// something later can observe (so the backend must produce them).
-pub fn live_writes(block: &Block) -> Vec<u8> {
-    let mut live = NZCV;
-    let mut out = vec![0u8; block.insns.len()];
-    for (i, insn) in block.insns.iter().enumerate().rev() {
-        let own = op_use(&insn.op);
-        out[i] = own.writes & live;
-        let u = insn_use(insn);
-        live = (live & !u.writes) | u.reads;
-    }
-    out
 }
 
 #[cfg(test)]
@@ -264,6 +326,24 @@ mod tests {
             insn(alu(AluOp::Sub, true, Operand::imm(1)), Cond::Al),
         ]);
         assert_eq!(live_writes(&b), vec![NZCV, 0, 0, NZCV]);
+    }
+
+    #[test]
+    fn accesses_only_need_flags_if_they_fault() {
+        let ld = Op::Load {
+            size: MemSize::U32,
+            rt: 2,
+            addr: Addr::imm(3, 0, true),
+        };
+        // adds; ldr; cmp: the adds' flags matter only if the ldr faults.
+        let b = block(vec![
+            insn(alu(AluOp::Add, true, Operand::imm(1)), Cond::Al),
+            insn(ld, Cond::Al),
+            insn(alu(AluOp::Cmp, true, Operand::imm(1)), Cond::Al),
+        ]);
+        assert_eq!(live_writes(&b), vec![NZCV, 0, NZCV]);
+        // (and at the block end, where exits produce them)
+        assert_eq!(live_computed(&b).0, vec![0, 0, 0]);
     }
 
     #[test]

@@ -76,6 +76,9 @@ pub struct JitCtx {
     mxcsr: u32,
     /// MXCSR with no exception flags (round to nearest, all masked).
     mxcsr_clean: u32,
+    /// Host flags of the last flag-setting instruction whose packing into
+    /// NZCV is deferred (see the code generator).
+    raw_flags: u32,
 }
 
 /// One slot of the indirect-branch table: `tag` is `pc | key << 32` (key as
@@ -331,6 +334,7 @@ impl Jit {
             exit: None,
             mxcsr: 0,
             mxcsr_clean: 0x1f80,
+            raw_flags: 0,
         };
         RUNNING_SITES.with(|c| c.set((self.fault_sites.as_ptr(), self.fault_sites.len())));
         // SAFETY: `enter` is the stub emitted by `emit_stubs` with this

@@ -69,6 +69,7 @@ const CTX_INTERRUPT: i32 = offset_of!(JitCtx, interrupt) as i32;
 const CTX_TABLE: i32 = offset_of!(JitCtx, table) as i32;
 const CTX_PATCH: i32 = offset_of!(JitCtx, patch_site) as i32;
 const CTX_MXCSR: i32 = offset_of!(JitCtx, mxcsr) as i32;
+const CTX_RAW_FLAGS: i32 = offset_of!(JitCtx, raw_flags) as i32;
 const CTX_MXCSR_CLEAN: i32 = offset_of!(JitCtx, mxcsr_clean) as i32;
 const FPSCR: i32 = offset_of!(CpuState, fpscr) as i32;
 /// FPSCR.RMode, FZ and DN: native VFP code runs only when all are 0.
@@ -203,7 +204,8 @@ pub(super) fn compile_block<M: GuestMemory>(
         loop_head: CodeLabel::default(),
         pending: None,
         live_out: flags::live_out(block),
-        deferred: None,
+        raw: None,
+        live_real: flags::live_computed(block),
         sites: Vec::new(),
         consts: Vec::new(),
         ssse3: std::arch::is_x86_feature_detected!("ssse3"),
@@ -325,6 +327,8 @@ struct SlowPath {
     dirty: u16,
     /// Host FP flags may be pending (merge them first).
     fp_dirty: bool,
+    /// Raw flags pending (pack them first).
+    raw: Option<FlagKind>,
     /// Run a VFP instruction with `helpers::vfp_pure` (core registers
     /// untouched) rather than the whole interpreter.
     vfp: Option<*const VfpInsn>,
@@ -446,8 +450,14 @@ struct Emitter<'a> {
     pending: Option<(usize, Cond)>,
     /// Flags each instruction leaves live for later instructions.
     live_out: Vec<u8>,
-    /// Flags captured raw in `r8d` (`Some(sub)`), packed only at exits.
-    deferred: Option<bool>,
+    /// `Some(kind)`: NZCV in `CpuState` is stale; the flags are the host
+    /// flags of the last flag-setting instruction, saved raw (`lahf`,
+    /// `seto al`) in `JitCtx::raw_flags`, to be packed only where something
+    /// reads NZCV: a real reader, an exit, a slow path (a fault).
+    raw: Option<FlagKind>,
+    /// [`flags::live_computed`]: flag writes and live-after sets counting
+    /// only readers that compute with the flags.
+    live_real: (Vec<u8>, Vec<u8>),
     /// Memory access instructions that may fault on the host, with the
     /// slow path to resume at.
     sites: Vec<(CodeLabel, CodeLabel)>,
@@ -556,11 +566,12 @@ impl Emitter<'_> {
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
             let mut end = self.a.create_label();
+            self.cur_cond = insn.cond;
+            self.raw_before(k, insn)?;
             if insn.cond != Cond::Al {
                 self.cond_skip(k, insn.cond, end)?;
             }
             self.pending = None;
-            self.cur_cond = insn.cond;
             self.insn(k, insn, end)?;
             self.bind(&mut end)?;
         }
@@ -581,6 +592,7 @@ impl Emitter<'_> {
                     self.call_pure(self.vfp_pure, v as u64)?;
                 }
                 None => {
+                    self.emit_pack_raw(slow.raw)?;
                     self.store_regs(slow.dirty)?;
                     self.call_generic(slow.insn)?;
                     self.load_regs()?;
@@ -672,6 +684,7 @@ impl Emitter<'_> {
     fn generic(&mut self, insn: &Insn) -> R {
         self.sync_out()?;
         self.fp_sync()?;
+        self.flush_raw()?;
         self.call_generic(insn as *const Insn)?;
         self.fp_after_call()?;
         self.load_regs()?;
@@ -691,6 +704,7 @@ impl Emitter<'_> {
             resume: end,
             dirty: self.dirty,
             fp_dirty: self.fp_dirty,
+            raw: self.raw,
             vfp: None,
         });
         label
@@ -706,6 +720,7 @@ impl Emitter<'_> {
             resume: end,
             dirty: self.dirty,
             fp_dirty: self.fp_dirty,
+            raw: self.raw,
             vfp: Some(v as *const VfpInsn),
         });
         label
@@ -740,6 +755,15 @@ impl Emitter<'_> {
         Ok(())
     }
 
+    /// At an exit (a path that leaves the block): merges pending host FP
+    /// flags without changing what the following code assumes.
+    fn fp_sync_exit(&mut self) -> R {
+        let dirty = self.fp_dirty;
+        self.fp_sync()?;
+        self.fp_dirty = dirty;
+        Ok(())
+    }
+
     /// After a helper call in a block with native VFP code: drop host FP
     /// flags the helper's own arithmetic raised (the helper recorded the
     /// guest's flags in FPSCR itself).
@@ -757,24 +781,27 @@ impl Emitter<'_> {
             // Loop in place with registers kept; leave (state stored) only
             // when interrupted.
             let mut out = self.a.create_label();
-            if flags::live_in(self.block) != 0 {
-                self.pack_deferred()?;
+            // The loop head expects exact flags unless the block overwrites
+            // them before anything (a fault included) can read them.
+            let edge_pack = flags::live_in(self.block) != 0;
+            if edge_pack {
+                self.emit_pack_raw(self.raw)?;
             }
             self.check_interrupt(out)?;
             self.a.jmp(self.loop_head)?;
             self.bind(&mut out)?;
-            if flags::live_in(self.block) == 0 {
-                self.pack_deferred()?;
+            if !edge_pack {
+                self.emit_pack_raw(self.raw)?;
             }
-            self.fp_sync()?;
+            self.fp_sync_exit()?;
             self.store_regs(self.dirty)?;
             self.a.mov(reg(PC), target)?;
             self.a.mov(byte_ptr(rbx + IT), 0)?;
             return self.a.jmp(self.stubs.interrupted);
         }
         self.sync_out()?;
-        self.pack_deferred()?;
-        self.fp_sync()?;
+        self.emit_pack_raw(self.raw)?;
+        self.fp_sync_exit()?;
         self.a.mov(reg(PC), target)?;
         if thumb != self.thumb {
             self.a.mov(byte_ptr(rbx + THUMB), thumb as u32)?;
@@ -793,7 +820,8 @@ impl Emitter<'_> {
     /// BXWritePC of `eax`, then an indirect exit.
     fn bx_exit(&mut self) -> R {
         self.sync_out()?;
-        self.fp_sync()?;
+        self.fp_sync_exit()?;
+        self.emit_pack_raw(self.raw)?;
         self.a.mov(edx, eax)?;
         self.a.and(edx, 1)?;
         self.a.mov(byte_ptr(rbx + THUMB), dl)?;
@@ -2052,19 +2080,22 @@ impl Emitter<'_> {
             }
         };
         if live != 0 {
-            let live = self.after_next_cond(k, live, kind, dst)?;
-            if kind == FlagKind::Logic {
-                if live != 0 {
-                    self.flags_logic(dst, carry)?;
+            let (live, computed) = self.after_next_cond(k, live, kind, dst)?;
+            let can_stay_raw = kind != FlagKind::Logic || carry == Carry::Unchanged;
+            if live == 0 {
+            } else if computed == 0 && can_stay_raw && insn.cond == Cond::Al {
+                // Only a fault or an exit can see these flags: keep them
+                // raw and pack them there.
+                if kind == FlagKind::Logic {
+                    self.a.test(dst, dst)?;
                 }
-            } else if live != 0 && self.ends_with_branch_after(k) {
-                // Only the exits after the closing branch need the flags:
-                // keep the raw host flags, pack them there.
                 self.a.lahf()?;
                 self.a.seto(al)?;
-                self.a.movzx(r8d, ax)?;
-                self.deferred = Some(kind == FlagKind::Sub);
-            } else if live != 0 {
+                self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+                self.raw = Some(kind);
+            } else if kind == FlagKind::Logic {
+                self.flags_logic(dst, carry)?;
+            } else {
                 self.flags_arith(kind == FlagKind::Sub)?;
             }
         }
@@ -2149,13 +2180,14 @@ impl Emitter<'_> {
         live: u8,
         kind: FlagKind,
         res: AsmRegister32,
-    ) -> Result<u8, IcedError> {
+    ) -> Result<(u8, u8), IcedError> {
+        let computed = self.live_real.0[k];
         let insns = &self.block.insns;
         let (Some(this), Some(next)) = (insns.get(k), insns.get(k + 1)) else {
-            return Ok(live);
+            return Ok((live, computed));
         };
         if this.cond != Cond::Al || next.cond == Cond::Al {
-            return Ok(live);
+            return Ok((live, computed));
         }
         if kind == FlagKind::Logic {
             self.a.test(res, res)?;
@@ -2183,11 +2215,12 @@ impl Emitter<'_> {
             _ => Ok(false),
         }?;
         if !done {
-            return Ok(live);
+            return Ok((live, computed));
         }
         self.pending = Some((k + 1, c));
         let later = self.live_out[k + 1] | flags::op_reads(&next.op);
-        Ok(live & later)
+        let later_computed = self.live_real.1[k + 1] | flags::op_reads_computed(&next.op);
+        Ok((live & later, computed & later_computed))
     }
 
     /// Packs N, Z from `res`, C from `carry`, V unchanged.
@@ -2239,22 +2272,76 @@ impl Emitter<'_> {
         self.a.mov(dword_ptr(rbx + NZCV), r)
     }
 
-    /// Whether instruction `k + 1` is a conditional direct branch closing
-    /// the block, its condition already in `r9b`: then the flags of `k`
-    /// matter only at the block's exits.
-    fn ends_with_branch_after(&self, k: usize) -> bool {
-        let insns = &self.block.insns;
-        k + 2 == insns.len()
-            && self.pending.is_some_and(|(n, _)| n == k + 1)
-            && matches!(insns[k + 1].op, Op::Branch { .. })
+    /// Packs raw flags of `kind` from `JitCtx::raw_flags` into NZCV, using
+    /// only `ecx` and `tmp` (`r9d` at exits, where an indirect exit has
+    /// its target in `eax`; `edx` before an instruction, where `r9b` may
+    /// hold its condition). Emits code only; the tracked state is the
+    /// caller's business.
+    fn emit_pack_raw_with(&mut self, kind: Option<FlagKind>, tmp: AsmRegister32) -> R {
+        let Some(kind) = kind else {
+            return Ok(());
+        };
+        self.a.mov(ecx, dword_ptr(rbp + CTX_RAW_FLAGS))?;
+        if kind == FlagKind::Logic {
+            // N, Z from SF, ZF (AH bits 7, 6 = bits 15, 14); C, V kept.
+            self.a.shr(ecx, 12)?;
+            self.a.and(ecx, 0xc)?;
+            self.a.mov(tmp, dword_ptr(rbx + NZCV))?;
+            self.a.and(tmp, (flags::C | flags::V) as u32)?;
+            self.a.or(ecx, tmp)?;
+            self.a.mov(dword_ptr(rbx + NZCV), ecx)
+        } else {
+            self.pack_flags(ecx, kind == FlagKind::Sub)
+        }
     }
 
-    /// Packs flags whose packing was deferred to the exits.
-    fn pack_deferred(&mut self) -> R {
-        match self.deferred {
-            Some(sub) => self.pack_flags(r8d, sub),
-            None => Ok(()),
+    /// [`emit_pack_raw_with`](Self::emit_pack_raw_with) at an exit.
+    fn emit_pack_raw(&mut self, kind: Option<FlagKind>) -> R {
+        self.emit_pack_raw_with(kind, r9d)
+    }
+
+    /// Packs pending raw flags before an instruction (on every path): NZCV
+    /// is exact from here on.
+    fn flush_raw_at_start(&mut self) -> R {
+        self.emit_pack_raw_with(self.raw, edx)?;
+        self.raw = None;
+        Ok(())
+    }
+
+    /// Packs pending raw flags inside an instruction's template. In a
+    /// conditional instruction the skip path does not pack, so the raw
+    /// flags stay the truth to pack later (packing twice is harmless; such
+    /// an instruction neither reads nor writes flags, or `raw_before`
+    /// would have packed already).
+    fn flush_raw(&mut self) -> R {
+        self.emit_pack_raw_with(self.raw, edx)?;
+        if self.cur_cond == Cond::Al {
+            self.raw = None;
         }
+        Ok(())
+    }
+
+    /// Before instruction `k`: packs pending raw flags if it reads NZCV
+    /// (its condition, unless computed ahead into `r9b`; its operation)
+    /// or writes only part of it; forgets them if it overwrites all four.
+    fn raw_before(&mut self, k: usize, insn: &Insn) -> R {
+        if self.raw.is_none() {
+            return Ok(());
+        }
+        let cond_reads = insn.cond != Cond::Al && self.pending != Some((k, insn.cond));
+        let reads = flags::op_reads_computed(&insn.op);
+        let writes = flags::op_writes(&insn.op);
+        if cond_reads || reads != 0 || (insn.cond != Cond::Al && writes != 0) {
+            return self.flush_raw_at_start();
+        }
+        if writes == flags::NZCV {
+            // All four are overwritten before anything sees the old ones.
+            self.raw = None;
+        } else if writes != 0 {
+            // A partial write keeps the others: they must be exact.
+            self.flush_raw_at_start()?;
+        }
+        Ok(())
     }
 
     fn div(&mut self, insn: &Insn, signed: bool, rd: Reg, rn: Reg, rm: Reg) -> R {
