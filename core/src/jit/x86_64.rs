@@ -15,16 +15,21 @@
 //! condition's pass mask, or, right after the instruction that set the
 //! flags, a byte computed from the host flags with `setcc`. Flags are
 //! packed from the host flags after the instruction (`lahf`/`seto`,
-//! gathered with one multiply), and only when the flag liveness pass
-//! (`ir::flags`) says a later reader can see them.
+//! gathered with one multiply), only when the flag liveness pass
+//! (`ir::flags`) says a later reader can see them, and left raw (packed on
+//! the paths that need them) when only a fault or an exit can.
 //!
 //! Memory accesses, when the guest memory is a flat host mapping
-//! (`GuestMemory::direct_map`), check the page's permission byte and that
-//! the access stays inside the page, then access host memory directly; a
-//! failed check jumps to an out-of-line slow path that runs the whole
-//! instruction through the interpreter (which raises the precise fault or
-//! handles the page-crossing access). Without a direct map every access
+//! (`GuestMemory::direct_map`), go straight to host memory: unchecked when
+//! host faults are handled (a fault resumes at the instruction's slow
+//! path), else after an inline check of the page's permission byte and
+//! that the access stays inside the page. The slow path runs the whole
+//! instruction through the interpreter, which raises the precise fault or
+//! performs the page-crossing access. Without a direct map every access
 //! takes that path.
+//!
+//! VFP arithmetic runs as SSE code in FPSCR's default modes, NEON's common
+//! integer operations as SSE2 code, the rest through direct helper calls.
 
 use iced_x86::code_asm::*;
 use iced_x86::IcedError;
