@@ -96,10 +96,10 @@ QV="$(qemu-arm --version | head -n1 | sed 's/.*version \([^ ]*\).*/\1/')"
 
 Notes on what does not pass:
 
-- "no ops" under rsemu-arm for mmap and mremap: one bogo op (mapping,
-  filling and checking 256 MiB page by page) takes just over the 3 s run
-  under either emulator (qemu-arm completes one); both pass given more
-  time. tree does no op in 3 s under either.
+- "no ops" under rsemu-arm for mmap and mremap: one bogo op maps,
+  fills, checks and unmaps 256 MiB page by page; qemu-arm needs about 4 s
+  for one, rsemu-arm more than 8 s (half of it in the host kernel's page
+  handling). tree does no op in 3 s under either.
 - vm-rw clones a child with CLONE_VM but without CLONE_THREAD (a process
   sharing the parent's memory). qemu-arm refuses it (EINVAL); rsemu-arm
   runs it as a thread, which shares the descriptor table the child should
