@@ -13,7 +13,6 @@ use rustc_hash::FxHashMap;
 
 use crate::arm::{self, cpu::CpuState};
 use crate::interp;
-use crate::ir::Op;
 use crate::jit::{self, Jit};
 use crate::mem::{GuestMemory, MemFault};
 
@@ -114,7 +113,9 @@ struct Slot {
 impl Slot {
     fn new(code: interp::fast::Compiled) -> Slot {
         Slot {
-            self_loop: loops_to_self(&code.block),
+            // A loop may run for a long time inside one interpreter call:
+            // compiled at once.
+            self_loop: code.block.branches_to_start(),
             code,
             hits: 0,
             native: 0,
@@ -128,15 +129,6 @@ impl Slot {
         let b = &self.code.block;
         (b.start >> 12)..=(b.end.wrapping_sub(1).max(b.start) >> 12)
     }
-}
-
-/// Whether a block branches back to its own start: it may run for a long
-/// time inside one interpreter call, so it is compiled at once.
-fn loops_to_self(block: &crate::ir::Block) -> bool {
-    block.insns.iter().any(|i| match i.op {
-        Op::Branch { target } | Op::CompareBranch { target, .. } => target == block.start,
-        _ => false,
-    })
 }
 
 /// Translated-code cache plus the dispatch loop.

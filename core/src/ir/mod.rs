@@ -877,3 +877,14 @@ pub struct Block {
     /// block, e.g. at a page boundary).
     pub end_it: u8,
 }
+
+impl Block {
+    /// Whether a direct branch of the block targets its own start (a loop
+    /// that stays in the block).
+    pub fn branches_to_start(&self) -> bool {
+        self.insns.iter().any(|i| match i.op {
+            Op::Branch { target } | Op::CompareBranch { target, .. } => target == self.start,
+            _ => false,
+        })
+    }
+}

@@ -13,7 +13,6 @@ use super::{Jit, STATUS_EXIT, STATUS_LOOKUP};
 use crate::arm::{cpu::CpuState, translate};
 use crate::exec::Exit;
 use crate::interp;
-use crate::ir::{Block, Op};
 use crate::mem::paged::{PagedMem, MAPPED, PAGES, PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::mem::GuestMemory;
 
@@ -167,13 +166,6 @@ fn state_of(c: &CpuState) -> impl PartialEq + std::fmt::Debug {
     )
 }
 
-fn loops(block: &Block) -> bool {
-    block.insns.iter().any(|i| match i.op {
-        Op::Branch { target } | Op::CompareBranch { target, .. } => target == block.start,
-        _ => false,
-    })
-}
-
 extern "C" fn on_fault(sig: libc::c_int, _: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: ctx is this SA_SIGINFO handler's ucontext.
     if !unsafe { super::handle_host_fault(ctx) } {
@@ -222,7 +214,7 @@ fn compare(thumb: bool, seed: u64, cases: usize, host_faults: bool) -> usize {
         let Ok(block) = translate(&mut mem, start, thumb, it) else {
             continue;
         };
-        if loops(&block) {
+        if block.branches_to_start() {
             continue;
         }
         // Code and data pages both: a guest store may hit the (writable)

@@ -617,13 +617,7 @@ impl Emitter<'_> {
     /// entry state.
     fn loops_to_start(&self) -> bool {
         let first_it = self.block.insns.first().map_or(0, |i| i.it);
-        first_it == 0
-            && self.block.insns.iter().any(|i| match i.op {
-                Op::Branch { target } | Op::CompareBranch { target, .. } => {
-                    target == self.block.start
-                }
-                _ => false,
-            })
+        first_it == 0 && self.block.branches_to_start()
     }
 
     /// Skips to `end` unless `cond` passes.
