@@ -217,11 +217,6 @@ impl Engine {
         }
     }
 
-    /// Blocks compiled by the JIT so far (statistics).
-    pub fn blocks_compiled(&self) -> u64 {
-        self.jit.as_ref().map_or(0, |j| j.blocks_compiled)
-    }
-
     /// An engine for another guest thread: its own block cache and
     /// interrupt flag, the same shared invalidations.
     pub fn new_thread(&self) -> Engine {
