@@ -317,6 +317,8 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                         (libc::SIGSEGV, siginfo::SEGV_MAPERR, "segmentation fault")
                     }
                     FaultKind::Alignment => (libc::SIGBUS, siginfo::BUS_ADRALN, "alignment fault"),
+                    // Only a system-mode memory reports these.
+                    FaultKind::Mmu(_) => (libc::SIGSEGV, siginfo::SEGV_MAPERR, "memory fault"),
                 };
                 let info = signal::Info {
                     code,

@@ -1,8 +1,10 @@
 //! The `GuestMemory` trait: how the core reads and writes guest memory.
 //!
-//! User mode implements it over a flat host reservation; system mode will
-//! implement it over a software MMU and device bus. The interpreter is
-//! generic over it, so each mode's accessors inline into the hot path.
+//! User mode implements it over a flat host reservation; system mode
+//! implements it over a software MMU and device bus (`rsemu-softmmu`). The
+//! interpreter is generic over it, so each mode's accessors inline into the
+//! hot path, and the methods only system mode needs have defaults that
+//! compile to nothing in user mode.
 
 pub mod paged;
 
@@ -24,6 +26,11 @@ pub enum FaultKind {
     Permission,
     /// A misaligned access the architecture does not allow (SIGBUS).
     Alignment,
+    /// A fault of the system-mode translation regime or bus: `status` is
+    /// the architectural fault status in the format in use (short
+    /// descriptors: FS[4] in bit 10, FS[3:0] and the domain in bits 7:4;
+    /// long descriptors: STATUS in bits 5:0 and bit 9 set), without WnR.
+    Mmu(u32),
 }
 
 /// A failed guest memory access.
@@ -50,6 +57,74 @@ impl MemFault {
 
 /// Result of a guest memory access.
 pub type MemResult<T> = Result<T, MemFault>;
+
+/// The translation regime as the CPU's system registers define it: what a
+/// system-mode memory needs to walk page tables and check permissions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MmuState {
+    /// SCTLR (M: MMU on, A: alignment checks, AFE, TRE).
+    pub sctlr: u32,
+    /// TTBCR (EAE selects long descriptors; N or T0SZ/T1SZ split).
+    pub ttbcr: u32,
+    /// TTBR0 (64-bit with long descriptors: ASID in bits 55:48).
+    pub ttbr0: u64,
+    /// TTBR1.
+    pub ttbr1: u64,
+    /// DACR (short descriptors only).
+    pub dacr: u32,
+    /// PRRR, or MAIR0 with long descriptors.
+    pub prrr: u32,
+    /// NMRR, or MAIR1 with long descriptors.
+    pub nmrr: u32,
+    /// CONTEXTIDR (ASID in bits 7:0 with short descriptors).
+    pub contextidr: u32,
+    /// The CPU runs at PL1 (not User mode).
+    pub privileged: bool,
+}
+
+impl MmuState {
+    /// Whether the MMU is enabled (SCTLR.M).
+    pub fn mmu_on(&self) -> bool {
+        self.sctlr & 1 != 0
+    }
+    /// Whether long descriptors are in use (TTBCR.EAE).
+    pub fn lpae(&self) -> bool {
+        self.ttbcr & (1 << 31) != 0
+    }
+    /// The current ASID.
+    pub fn asid(&self) -> u8 {
+        if self.lpae() {
+            // TTBCR.A1 selects which TTBR holds the ASID.
+            let ttbr = if self.ttbcr & (1 << 22) != 0 {
+                self.ttbr1
+            } else {
+                self.ttbr0
+            };
+            (ttbr >> 48) as u8
+        } else {
+            self.contextidr as u8
+        }
+    }
+}
+
+/// A TLB maintenance operation (CP15 c8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlbOp {
+    /// Every entry (TLBIALL and its IS, instruction and data forms).
+    All,
+    /// The entries for a virtual page and an ASID (TLBIMVA: page address
+    /// in bits 31:12; global entries match any ASID).
+    Mva {
+        /// Page address.
+        va: u32,
+        /// ASID.
+        asid: u8,
+    },
+    /// The entries for a virtual page, any ASID (TLBIMVAA).
+    MvaAllAsid(u32),
+    /// Every non-global entry of an ASID (TLBIASID).
+    Asid(u8),
+}
 
 /// A guest address space laid out flat in host memory, which JIT code may
 /// access inline: guest address `a` is host `base + a` for every 32-bit `a`,
@@ -111,6 +186,35 @@ pub trait GuestMemory {
     /// the methods.
     fn direct_map(&self) -> Option<DirectMap> {
         None
+    }
+    /// The translation regime changed (system mode only): SCTLR, a TTBR,
+    /// TTBCR, DACR, PRRR/NMRR, CONTEXTIDR, or the privilege level.
+    fn set_mmu(&mut self, _state: &MmuState) {}
+    /// A TLB maintenance operation (system mode only).
+    fn tlb_maintenance(&mut self, _op: TlbOp) {}
+    /// Translates `va` for an access of the given privilege, as the
+    /// address-translation operations do; the physical address. User mode
+    /// has no translation: identity.
+    fn translate(&mut self, va: u32, _access: Access, _user: bool) -> MemResult<u64> {
+        Ok(va as u64)
+    }
+    /// Reads `size` bytes (1, 2 or 4) with User-mode permissions (LDRT
+    /// and friends at PL1). Outside system mode, an ordinary read.
+    fn read_unprivileged(&mut self, addr: u32, size: u8) -> MemResult<u32> {
+        Ok(match size {
+            1 => self.read_u8(addr)? as u32,
+            2 => self.read_u16(addr)? as u32,
+            _ => self.read_u32(addr)?,
+        })
+    }
+    /// Writes `size` bytes (1, 2 or 4) with User-mode permissions (STRT
+    /// and friends at PL1). Outside system mode, an ordinary write.
+    fn write_unprivileged(&mut self, addr: u32, size: u8, value: u32) -> MemResult<()> {
+        match size {
+            1 => self.write_u8(addr, value as u8),
+            2 => self.write_u16(addr, value as u16),
+            _ => self.write_u32(addr, value),
+        }
     }
     /// Fetches an instruction word (needs execute permission).
     fn fetch_u32(&mut self, addr: u32) -> MemResult<u32> {
