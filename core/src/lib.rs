@@ -4,10 +4,11 @@
 //! The pipeline is decode ([`arm`]) -> IR ([`ir`]) -> backend ([`interp`]),
 //! driven by the block cache and dispatch loop in [`exec`]. Memory is reached
 //! only through the [`mem::GuestMemory`] trait, and the engine reports what it
-//! cannot handle itself as an [`exec::Exit`].
+//! cannot handle itself as an [`exit::Exit`].
 
 pub mod arm;
 pub mod exec;
+pub mod exit;
 pub mod fp;
 pub mod interp;
 pub mod ir;

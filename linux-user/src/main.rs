@@ -274,7 +274,15 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                 syscall::SysResult::ExitThread(code) => return LoopEnd::Thread(code),
                 syscall::SysResult::Exit(code) => return LoopEnd::Group(code),
             },
-            Exit::Wait => {}
+            // A CPU pinned to User mode never raises the system-mode exits
+            // (HVC and SMC are UNDEFINED at PL0, so are the timer and MMU
+            // registers): nothing to do if one ever came.
+            Exit::Wait
+            | Exit::TimerChanged
+            | Exit::TlbChanged
+            | Exit::InterruptsUnmasked
+            | Exit::Hvc { .. }
+            | Exit::Smc { .. } => {}
             Exit::Interrupted => engine
                 .interrupt
                 .store(false, std::sync::atomic::Ordering::SeqCst),

@@ -71,14 +71,18 @@ const CONDITIONAL: &[(&str, &str, Handler)] = &[
     ("xH/SB reg", "cccc 000P U0WL nnnn tttt 0000 1oo1 mmmm", extra_ls),
     ("xH/SB imm", "cccc 000P U1WL nnnn tttt iiii 1oo1 iiii", extra_ls),
     // Miscellaneous (A5.2.12) and halfword multiplies (A5.2.7)
-    ("MRS",     "cccc 0001 0000 1111 dddd 0000 0000 0000", mrs),
-    ("MSR reg", "cccc 0001 0010 mm00 1111 0000 0000 nnnn", msr_reg),
+    ("MRS",     "cccc 0001 0R00 1111 dddd 0000 0000 0000", mrs),
+    ("MRS bank", "cccc 0001 0R00 mmmm dddd 001M 0000 0000", mrs_banked),
+    ("MSR reg", "cccc 0001 0R10 mmmm 1111 0000 0000 nnnn", msr_reg),
+    ("MSR bank", "cccc 0001 0R10 mmmm 1111 001M 0000 nnnn", msr_banked),
     ("BX",      "cccc 0001 0010 1111 1111 1111 0001 mmmm", bx),
     ("BXJ",     "cccc 0001 0010 1111 1111 1111 0010 mmmm", bx),
     ("BLX reg", "cccc 0001 0010 1111 1111 1111 0011 mmmm", blx_reg),
     ("CLZ",     "cccc 0001 0110 1111 dddd 1111 0001 mmmm", clz),
     ("QADD..",  "cccc 0001 0oo0 nnnn dddd 0000 0101 mmmm", qaddsub),
     ("BKPT",    "cccc 0001 0010 iiii iiii iiii 0111 iiii", bkpt),
+    ("HVC",     "cccc 0001 0100 iiii iiii iiii 0111 iiii", hvc),
+    ("SMC",     "cccc 0001 0110 0000 0000 0000 0111 iiii", smc),
     ("SMLAxy",  "cccc 0001 0000 dddd aaaa mmmm 1yx0 nnnn", smlaxy),
     ("SMLAWy",  "cccc 0001 0010 dddd aaaa mmmm 1y00 nnnn", smlawy),
     ("SMULWy",  "cccc 0001 0010 dddd 0000 mmmm 1y10 nnnn", smulwy),
@@ -89,7 +93,7 @@ const CONDITIONAL: &[(&str, &str, Handler)] = &[
     ("MOVW",    "cccc 0011 0000 iiii dddd iiii iiii iiii", movw),
     ("MOVT",    "cccc 0011 0100 iiii dddd iiii iiii iiii", movt),
     ("hint",    "cccc 0011 0010 0000 1111 0000 hhhh hhhh", hint),
-    ("MSR imm", "cccc 0011 0010 mm00 1111 rrrr iiii iiii", msr_imm),
+    ("MSR imm", "cccc 0011 0R10 mmmm 1111 rrrr iiii iiii", msr_imm),
     ("MSR imm?", "cccc 0011 0-10 ---- ---- ---- ---- ----", undef),
     // Data processing (A5.2.1-3)
     ("DP reg",  "cccc 000o oooS nnnn dddd iiii itt0 mmmm", dp_reg),
@@ -145,6 +149,9 @@ const UNCONDITIONAL: &[(&str, &str, Handler)] = &[
     ("PLD reg", "1111 0111 -R01 ---- ---- ---- ---0 ----", nop),
     ("PLI reg", "1111 0110 -101 ---- ---- ---- ---0 ----", nop),
     ("SETEND",  "1111 0001 0000 0001 0000 00E0 0000 0000", setend),
+    ("CPS",     "1111 0001 0000 ooM0 0000 000a if0m mmmm", cps),
+    ("SRS",     "1111 100P U1W0 1101 0000 0101 000m mmmm", srs),
+    ("RFE",     "1111 100P U0W1 nnnn 0000 1010 0000 0000", rfe),
     ("BLX imm", "1111 101H iiii iiii iiii iiii iiii iiii", blx_imm),
 ];
 
@@ -192,7 +199,7 @@ fn dp(f: &Fields, op2: Operand) -> Op {
     // Test ops without S are other instructions (carved out above); with
     // S and Rd = PC they are the obsolete TSTP forms. Flag-setting writes
     // to PC are exception returns, which user code cannot execute.
-    if (op.is_test() && !s) || (s && rd == PC && !op.is_test()) {
+    if op.is_test() && !s {
         return f.undefined();
     }
     // The should-be-zero register fields (Rn of MOV/MVN, Rd of the test
@@ -201,6 +208,10 @@ fn dp(f: &Fields, op2: Operand) -> Op {
     let rn = f.reg('n');
     if (matches!(op, AluOp::Mov | AluOp::Mvn) && rn != 0) || (op.is_test() && rd != 0) {
         return f.undefined();
+    }
+    // A flag-setting write to PC is an exception return (SUBS PC, LR...).
+    if s && rd == PC && !op.is_test() {
+        return sys(SysOp::AluReturn { op, rn, op2 });
     }
     Op::Alu {
         op,
@@ -370,7 +381,7 @@ fn extra_ls(f: &Fields) -> Op {
         wback: !p || w,
     };
     let rt = f.reg('t');
-    match (load, op2) {
+    let op = match (load, op2) {
         (false, 1) => Op::Store {
             size: MemSize::U16,
             rt,
@@ -411,34 +422,172 @@ fn extra_ls(f: &Fields) -> Op {
             }
         }
         _ => f.undefined(),
+    };
+    // LDRHT, LDRSBT, LDRSHT, STRHT.
+    if !p && w {
+        return unprivileged(op);
     }
+    op
+}
+
+fn sys(op: SysOp) -> Op {
+    Op::Sys(Box::new(op))
 }
 
 fn mrs(f: &Fields) -> Op {
-    Op::Mrs { rd: f.reg('d') }
+    let rd = f.reg('d');
+    if rd == PC {
+        return f.undefined();
+    }
+    if f.bit('R') {
+        sys(SysOp::MrsSpsr { rd })
+    } else {
+        Op::Mrs { rd }
+    }
+}
+
+fn mrs_banked(f: &Fields) -> Op {
+    let rd = f.reg('d');
+    if rd == PC {
+        return f.undefined();
+    }
+    sys(SysOp::MrsBanked {
+        rd,
+        r: f.bit('R'),
+        sysm: (f.get('M') << 4 | f.get('m')) as u8,
+    })
+}
+
+fn msr_banked(f: &Fields) -> Op {
+    let rn = f.reg('n');
+    if rn == PC {
+        return f.undefined();
+    }
+    sys(SysOp::MsrBanked {
+        rn,
+        r: f.bit('R'),
+        sysm: (f.get('M') << 4 | f.get('m')) as u8,
+    })
+}
+
+/// MSR to the APSR (mask f/s only), CPSR or SPSR from `src`.
+fn msr(f: &Fields, src: Operand) -> Op {
+    let mask = f.get('m') as u8;
+    if mask == 0 {
+        return f.undefined();
+    }
+    if !f.bit('R') && mask & 3 == 0 {
+        return Op::Msr {
+            nzcvq: mask & 8 != 0,
+            g: mask & 4 != 0,
+            src,
+        };
+    }
+    sys(SysOp::MsrPsr {
+        spsr: f.bit('R'),
+        mask,
+        src,
+    })
 }
 
 fn msr_reg(f: &Fields) -> Op {
-    let mask = f.get('m');
-    if mask == 0 {
+    if f.reg('n') == PC {
         return f.undefined();
     }
-    Op::Msr {
-        nzcvq: mask & 2 != 0,
-        g: mask & 1 != 0,
-        src: Operand::reg(f.reg('n')),
-    }
+    msr(f, Operand::reg(f.reg('n')))
 }
 
 fn msr_imm(f: &Fields) -> Op {
-    let mask = f.get('m');
-    if mask == 0 {
+    msr(f, expand_imm(f.get('r') << 8 | f.get('i')))
+}
+
+fn hvc(f: &Fields) -> Op {
+    // HVC is unconditional; other conditions are UNPREDICTABLE.
+    if f.raw >> 28 != 0xe {
         return f.undefined();
     }
-    Op::Msr {
-        nzcvq: mask & 2 != 0,
-        g: mask & 1 != 0,
-        src: expand_imm(f.get('r') << 8 | f.get('i')),
+    sys(SysOp::Hvc { imm: f.get('i') })
+}
+
+fn smc(f: &Fields) -> Op {
+    sys(SysOp::Smc { imm: f.get('i') })
+}
+
+fn cps(f: &Fields) -> Op {
+    cps_op(
+        f,
+        f.get('o'),
+        f.bit('M'),
+        f.get('a') << 2 | f.get('i') << 1 | f.get('f'),
+        f.get('m'),
+    )
+}
+
+/// CPS from its fields (shared with T32): `imod` 0b10 enables, 0b11
+/// disables the masks in `aif` (A, I, F as bits 2..0); `change_mode` with
+/// `m` switches mode. Invalid combinations are UNPREDICTABLE: UNDEFINED.
+pub(crate) fn cps_op(f: &Fields, imod: u32, change_mode: bool, aif: u32, m: u32) -> Op {
+    let masks = (aif & 4) << 6 | (aif & 2) << 6 | (aif & 1) << 6;
+    if imod == 1 || (imod == 0 && !change_mode) || ((imod & 2 != 0) == (aif == 0)) {
+        return f.undefined();
+    }
+    if !change_mode && m != 0 {
+        return f.undefined();
+    }
+    sys(SysOp::Cps {
+        aif: if imod & 2 != 0 { masks } else { 0 },
+        disable: imod == 3,
+        mode: change_mode.then_some(m as u8),
+    })
+}
+
+/// The addressing mode from P and U.
+fn block_mode(p: bool, u: bool) -> BlockMode {
+    match (p, u) {
+        (false, true) => BlockMode::Ia,
+        (true, true) => BlockMode::Ib,
+        (false, false) => BlockMode::Da,
+        (true, false) => BlockMode::Db,
+    }
+}
+
+fn srs(f: &Fields) -> Op {
+    sys(SysOp::Srs {
+        mode: f.get('m') as u8,
+        bmode: block_mode(f.bit('P'), f.bit('U')),
+        wback: f.bit('W'),
+    })
+}
+
+fn rfe(f: &Fields) -> Op {
+    let rn = f.reg('n');
+    if rn == PC {
+        return f.undefined();
+    }
+    sys(SysOp::Rfe {
+        rn,
+        bmode: block_mode(f.bit('P'), f.bit('U')),
+        wback: f.bit('W'),
+    })
+}
+
+/// The unprivileged form (LDRT and friends: P = 0, W = 1) of a single
+/// load or store: post-indexed, with User-mode permissions at PL1.
+fn unprivileged(op: Op) -> Op {
+    match op {
+        Op::Load { size, rt, addr } => sys(SysOp::Unprivileged {
+            load: true,
+            size,
+            rt,
+            addr,
+        }),
+        Op::Store { size, rt, addr } => sys(SysOp::Unprivileged {
+            load: false,
+            size,
+            rt,
+            addr,
+        }),
+        other => other,
     }
 }
 
@@ -822,7 +971,11 @@ fn ls(f: &Fields, addr: Addr) -> Op {
 }
 
 fn ls_imm(f: &Fields) -> Op {
-    ls(f, ls_addr(f, Offset::Imm(f.get('i'))))
+    let op = ls(f, ls_addr(f, Offset::Imm(f.get('i'))));
+    if !f.bit('P') && f.bit('W') {
+        return unprivileged(op);
+    }
+    op
 }
 
 fn ls_reg(f: &Fields) -> Op {
@@ -832,23 +985,45 @@ fn ls_reg(f: &Fields) -> Op {
         shift,
         amount,
     };
-    ls(f, ls_addr(f, offset))
+    let op = ls(f, ls_addr(f, offset));
+    if !f.bit('P') && f.bit('W') {
+        return unprivileged(op);
+    }
+    op
 }
 
 fn ldm_stm(f: &Fields) -> Op {
     let regs = f.get('r') as u16;
-    // The S bit selects user registers or an exception return: not for
-    // user code.
-    if f.bit('S') || regs == 0 {
+    if regs == 0 {
         return f.undefined();
     }
-    let mode = match (f.bit('P'), f.bit('U')) {
-        (false, true) => BlockMode::Ia,
-        (true, true) => BlockMode::Ib,
-        (false, false) => BlockMode::Da,
-        (true, false) => BlockMode::Db,
-    };
+    let mode = block_mode(f.bit('P'), f.bit('U'));
     let (rn, wback) = (f.reg('n'), f.bit('W'));
+    if f.bit('S') {
+        // The S bit selects the User-mode registers (no writeback
+        // allowed) or, with PC loaded, an exception return.
+        let load = f.bit('L');
+        if rn == PC {
+            return f.undefined();
+        }
+        if load && regs & (1 << 15) != 0 {
+            return sys(SysOp::LoadMultipleReturn {
+                rn,
+                regs,
+                bmode: mode,
+                wback,
+            });
+        }
+        if wback {
+            return f.undefined();
+        }
+        return sys(SysOp::MultipleUser {
+            load,
+            rn,
+            regs,
+            bmode: mode,
+        });
+    }
     if f.bit('L') {
         Op::LoadMultiple {
             rn,

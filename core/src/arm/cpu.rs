@@ -1,7 +1,133 @@
-//! The architectural state of one ARMv7-A guest CPU as user code sees it.
+//! The architectural state of one ARMv7-A guest CPU.
+//!
+//! The fields user code sees (registers, flags, VFP/NEON, the TLS
+//! registers) come first: compiled code addresses them at fixed offsets.
+//! The privileged state (mode, banked registers, SPSRs, CP15) lives in
+//! [`SysState`]; in user mode it stays at its defaults (User mode, VFP
+//! enabled), which make the privileged instructions behave as at PL0.
 
-/// Guest CPU state: core registers, flags, execution state, VFP/NEON and the
-/// user-visible CP15 thread registers.
+use super::cp15::Cp15;
+use crate::mem::MmuState;
+
+/// Processor modes (CPSR.M).
+pub mod mode {
+    /// User.
+    pub const USR: u8 = 0x10;
+    /// FIQ.
+    pub const FIQ: u8 = 0x11;
+    /// IRQ.
+    pub const IRQ: u8 = 0x12;
+    /// Supervisor.
+    pub const SVC: u8 = 0x13;
+    /// Monitor (Security Extensions: not implemented).
+    pub const MON: u8 = 0x16;
+    /// Abort.
+    pub const ABT: u8 = 0x17;
+    /// Hyp (Virtualization Extensions: not implemented).
+    pub const HYP: u8 = 0x1a;
+    /// Undefined.
+    pub const UND: u8 = 0x1b;
+    /// System.
+    pub const SYS: u8 = 0x1f;
+}
+
+/// CPSR bits outside the APSR and execution state.
+pub mod psr {
+    /// Asynchronous abort mask.
+    pub const A: u32 = 1 << 8;
+    /// IRQ mask.
+    pub const I: u32 = 1 << 7;
+    /// FIQ mask.
+    pub const F: u32 = 1 << 6;
+    /// Thumb state.
+    pub const T: u32 = 1 << 5;
+    /// Big-endian data (not supported: always 0).
+    pub const E: u32 = 1 << 9;
+    /// Jazelle state (not supported: always 0).
+    pub const J: u32 = 1 << 24;
+    /// The mode field.
+    pub const M: u32 = 0x1f;
+}
+
+/// Bits of [`SysState::key_bits`]: the system state that changes how a
+/// block is translated or compiled, part of the block-cache key. All zero
+/// in user mode, so user mode's keys are Thumb and ITSTATE only.
+pub mod key {
+    /// The block runs at PL1 (its memory accesses use the privileged TLB).
+    pub const PRIVILEGED: u32 = 1 << 9;
+    /// VFP and Advanced SIMD are disabled (FPEXC.EN or CPACR): their
+    /// instructions translate as UNDEFINED.
+    pub const FP_OFF: u32 = 1 << 10;
+    /// SCTLR.A: every access is checked for alignment.
+    pub const ALIGN: u32 = 1 << 11;
+}
+
+/// FPEXC.EN.
+pub const FPEXC_EN: u32 = 1 << 30;
+
+/// The privileged state of the CPU (system mode).
+#[derive(Clone, Debug)]
+pub struct SysState {
+    /// CPSR.M. The registers in `CpuState::r` are this mode's.
+    pub mode: u8,
+    /// CPSR.A, I and F, in their CPSR positions ([`psr::A`] ...).
+    pub aif: u32,
+    /// SP and LR of each bank not current: User/System, SVC, Abort,
+    /// Undefined, IRQ, FIQ (see [`bank`]).
+    pub banked_sp: [u32; 6],
+    /// LR of each bank, as `banked_sp`.
+    pub banked_lr: [u32; 6],
+    /// r8-r12 of every mode but FIQ, while FIQ is current.
+    pub usr_r8_12: [u32; 5],
+    /// r8-r12 of FIQ mode, while another mode is current.
+    pub fiq_r8_12: [u32; 5],
+    /// SPSR of each exception mode (indexed like `banked_sp`; 0 unused).
+    pub spsr: [u32; 6],
+    /// The CP15 system registers.
+    pub cp15: Cp15,
+    /// FPEXC.
+    pub fpexc: u32,
+    /// [`key`] bits for the current state; recomputed by
+    /// [`CpuState::update_key_bits`].
+    pub key_bits: u32,
+}
+
+impl Default for SysState {
+    /// User mode with VFP/NEON enabled: the state user-mode emulation runs in.
+    fn default() -> SysState {
+        SysState {
+            mode: mode::USR,
+            aif: 0,
+            banked_sp: [0; 6],
+            banked_lr: [0; 6],
+            usr_r8_12: [0; 5],
+            fiq_r8_12: [0; 5],
+            spsr: [0; 6],
+            cp15: Cp15::user_mode(),
+            fpexc: FPEXC_EN,
+            key_bits: 0,
+        }
+    }
+}
+
+/// The register bank of a mode: 0 User/System, 1 SVC, 2 Abort, 3 Undefined,
+/// 4 IRQ, 5 FIQ; `None` for Monitor, Hyp and reserved encodings, which this
+/// CPU does not have.
+pub fn bank(m: u8) -> Option<usize> {
+    match m {
+        mode::USR | mode::SYS => Some(0),
+        mode::SVC => Some(1),
+        mode::ABT => Some(2),
+        mode::UND => Some(3),
+        mode::IRQ => Some(4),
+        mode::FIQ => Some(5),
+        _ => None,
+    }
+}
+
+/// Guest CPU state: core registers, flags, execution state, VFP/NEON, the
+/// user-visible CP15 thread registers and (system mode) the privileged
+/// state.
 #[derive(Clone, Debug, Default)]
 pub struct CpuState {
     /// r0..r15. `r[15]` holds the address of the next instruction between
@@ -33,6 +159,8 @@ pub struct CpuState {
     /// The local exclusive monitor: address and value loaded by LDREX, used
     /// to make STREX a compare-and-swap.
     pub exclusive: Option<Exclusive>,
+    /// Privileged state: mode, banked registers, SPSRs, CP15.
+    pub sys: SysState,
 }
 
 /// What the last LDREX saw.
@@ -96,11 +224,134 @@ impl CpuState {
         self.nzcv << 28 | (self.q as u32) << 27 | (self.ge as u32 & 0xf) << 16
     }
 
-    /// CPSR in user mode: APSR plus the execution state bits (IT, T) and
-    /// mode USR (0x10).
+    /// CPSR: APSR, the execution state bits (IT, T), the A/I/F masks and
+    /// the mode.
     pub fn cpsr(&self) -> u32 {
         let it = self.itstate as u32;
-        self.apsr() | ((it & 3) << 25) | ((it >> 2) << 10) | (self.thumb as u32) << 5 | 0x10
+        self.apsr()
+            | ((it & 3) << 25)
+            | ((it >> 2) << 10)
+            | (self.thumb as u32) << 5
+            | self.sys.aif
+            | self.sys.mode as u32
+    }
+
+    /// Whether the CPU runs at PL1 (any mode but User).
+    #[inline(always)]
+    pub fn privileged(&self) -> bool {
+        self.sys.mode != mode::USR
+    }
+
+    /// Switches to mode `m`, swapping the banked registers. `m` must be a
+    /// mode this CPU has ([`bank`] is `Some`); others are ignored.
+    pub fn set_mode(&mut self, m: u8) {
+        let (Some(old), Some(new)) = (bank(self.sys.mode), bank(m)) else {
+            return;
+        };
+        if old != new {
+            self.sys.banked_sp[old] = self.r[13];
+            self.sys.banked_lr[old] = self.r[14];
+            self.r[13] = self.sys.banked_sp[new];
+            self.r[14] = self.sys.banked_lr[new];
+            if old == 5 {
+                self.sys.fiq_r8_12.copy_from_slice(&self.r[8..13]);
+                self.r[8..13].copy_from_slice(&self.sys.usr_r8_12);
+            } else if new == 5 {
+                self.sys.usr_r8_12.copy_from_slice(&self.r[8..13]);
+                self.r[8..13].copy_from_slice(&self.sys.fiq_r8_12);
+            }
+        }
+        self.sys.mode = m;
+        self.update_key_bits();
+    }
+
+    /// Writes the whole CPSR as an exception return does (mode, masks,
+    /// execution state, flags). An unsupported mode leaves the mode as is.
+    pub fn write_cpsr(&mut self, value: u32) {
+        self.set_cpsr(value);
+        self.sys.aif = value & (psr::A | psr::I | psr::F);
+        let m = (value & psr::M) as u8;
+        if bank(m).is_some() {
+            self.set_mode(m);
+        }
+        self.update_key_bits();
+    }
+
+    /// SPSR of the current mode; `None` in User and System modes, which
+    /// have none.
+    pub fn spsr(&self) -> Option<u32> {
+        match bank(self.sys.mode) {
+            Some(b) if b != 0 => Some(self.sys.spsr[b]),
+            _ => None,
+        }
+    }
+
+    /// Writes the SPSR of the current mode (ignored in User and System).
+    pub fn set_spsr(&mut self, value: u32) {
+        if let Some(b) = bank(self.sys.mode).filter(|&b| b != 0) {
+            self.sys.spsr[b] = value;
+        }
+    }
+
+    /// Whether VFP and Advanced SIMD instructions may run now: FPEXC.EN
+    /// and CPACR's cp10/cp11 access for the current privilege.
+    pub fn fp_enabled(&self) -> bool {
+        let cpacr = self.sys.cp15.cpacr;
+        let cp10 = (cpacr >> 20) & 3;
+        let cp11 = (cpacr >> 22) & 3;
+        let allowed = |a: u32| {
+            if self.privileged() {
+                a & 1 != 0
+            } else {
+                a == 3
+            }
+        };
+        self.sys.fpexc & FPEXC_EN != 0 && allowed(cp10) && allowed(cp11)
+    }
+
+    /// Recomputes [`SysState::key_bits`] after a change of mode, FPEXC,
+    /// CPACR or SCTLR.
+    pub fn update_key_bits(&mut self) {
+        let mut k = 0;
+        if self.privileged() {
+            k |= key::PRIVILEGED;
+        }
+        if !self.fp_enabled() {
+            k |= key::FP_OFF;
+        }
+        if self.sys.cp15.sctlr & super::cp15::SCTLR_A != 0 {
+            k |= key::ALIGN;
+        }
+        self.sys.key_bits = k;
+    }
+
+    /// The translation regime a system-mode memory needs.
+    pub fn mmu_state(&self) -> MmuState {
+        let c = &self.sys.cp15;
+        MmuState {
+            sctlr: c.sctlr,
+            ttbcr: c.ttbcr,
+            ttbr0: c.ttbr0,
+            ttbr1: c.ttbr1,
+            dacr: c.dacr,
+            prrr: c.prrr,
+            nmrr: c.nmrr,
+            contextidr: c.contextidr,
+            privileged: self.privileged(),
+        }
+    }
+
+    /// Puts the CPU in its reset state for system mode (SVC, interrupts
+    /// masked, MMU off, VFP disabled) with `pc` as the first instruction.
+    pub fn reset_system(&mut self, pc: u32, thumb: bool) {
+        *self = CpuState::default();
+        self.sys.cp15 = Cp15::reset();
+        self.sys.fpexc = 0;
+        self.sys.aif = psr::A | psr::I | psr::F;
+        self.sys.mode = mode::SVC;
+        self.r[15] = pc;
+        self.thumb = thumb;
+        self.update_key_bits();
     }
 
     /// Writes the APSR fields selected by `nzcvq` and `g`.
@@ -115,7 +366,7 @@ impl CpuState {
     }
 
     /// Restores the user-writable CPSR fields (flags, GE, IT, T), as
-    /// sigreturn does.
+    /// sigreturn does; the mode and masks are left alone.
     pub fn set_cpsr(&mut self, value: u32) {
         self.set_apsr(value, true, true);
         self.thumb = value & (1 << 5) != 0;

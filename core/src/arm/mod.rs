@@ -2,13 +2,15 @@
 //! set, and the translator that turns guest code into IR blocks.
 
 pub mod a32;
+pub mod cp15;
 pub mod cpu;
 pub mod decoder;
+pub mod exception;
 pub mod neon;
 pub mod t32;
 pub mod vfp;
 
-use crate::ir::{it_advance, Block, Cond, Insn, Op, PC};
+use crate::ir::{it_advance, Block, Cond, Insn, Op, SysOp, PC};
 use crate::mem::{GuestMemory, MemFault};
 
 /// Most instructions in one block: bounds translation latency and the work
@@ -38,7 +40,24 @@ pub fn ends_block(op: &Op) -> bool {
         // Other register writes to PC are UNPREDICTABLE; ending the block
         // keeps whatever the backend does with them well defined.
         Op::Mul { rd, .. } | Op::Movt { rd, .. } => *rd == PC,
+        // System register writes may change the translation regime, the
+        // block key or the timers.
+        Op::Coproc { read, .. } => !*read,
+        Op::Sys(op) => !matches!(
+            **op,
+            SysOp::MrsSpsr { .. } | SysOp::MrsBanked { .. } | SysOp::Unprivileged { .. }
+        ),
         _ => false,
+    }
+}
+
+/// With VFP and Advanced SIMD disabled (FPEXC.EN, CPACR), their
+/// instructions are UNDEFINED; the system-register accesses the kernel
+/// needs to enable them are `Op::Sys` and stay.
+fn fp_gate(op: Op, fp_enabled: bool, raw: u32) -> Op {
+    match op {
+        Op::Vfp(_) | Op::Neon(_) if !fp_enabled => Op::Undefined { raw },
+        op => op,
     }
 }
 
@@ -50,9 +69,20 @@ pub fn decode_one<M: GuestMemory>(
     thumb: bool,
     it: u8,
 ) -> Result<(Insn, u8), MemFault> {
+    decode_gated(mem, pc, thumb, it, true)
+}
+
+fn decode_gated<M: GuestMemory>(
+    mem: &mut M,
+    pc: u32,
+    thumb: bool,
+    it: u8,
+    fp_enabled: bool,
+) -> Result<(Insn, u8), MemFault> {
     if !thumb {
         let raw = mem.fetch_u32(pc)?;
         let (cond, op) = a32::decode(raw, pc);
+        let op = fp_gate(op, fp_enabled, raw);
         return Ok((
             Insn {
                 op,
@@ -68,7 +98,7 @@ pub fn decode_one<M: GuestMemory>(
     let (op, len) = if t32_is_wide(first) {
         let second = mem.fetch_u16(pc.wrapping_add(2))?;
         let raw = (first as u32) << 16 | second as u32;
-        (t32::decode32(raw, pc, it), 4)
+        (fp_gate(t32::decode32(raw, pc, it), fp_enabled, raw), 4)
     } else {
         (t32::decode16(first, pc, it), 2)
     };
@@ -138,12 +168,25 @@ pub fn translate<M: GuestMemory>(
     thumb: bool,
     it: u8,
 ) -> Result<Block, MemFault> {
+    translate_keyed(mem, pc, thumb, it, 0)
+}
+
+/// [`translate`] for a CPU whose system state is `key_bits`
+/// ([`cpu::key`]): with VFP disabled its instructions become UNDEFINED.
+pub fn translate_keyed<M: GuestMemory>(
+    mem: &mut M,
+    pc: u32,
+    thumb: bool,
+    it: u8,
+    key_bits: u32,
+) -> Result<Block, MemFault> {
+    let fp_enabled = key_bits & cpu::key::FP_OFF == 0;
     let mut insns = Vec::with_capacity(16);
     let mut cur = pc;
     let mut it = it;
     let page = pc & !0xfff;
     loop {
-        let (insn, next_it) = match decode_one(mem, cur, thumb, it) {
+        let (insn, next_it) = match decode_gated(mem, cur, thumb, it, fp_enabled) {
             Ok(x) => x,
             Err(fault) if insns.is_empty() => return Err(fault),
             Err(_) => break,

@@ -41,7 +41,7 @@ use std::sync::OnceLock;
 use crate::arm::decoder::{Fields, Handler, Table};
 use crate::ir::{
     Addr, AluOp, BlockMode, DspMulOp, ExclSize, MemSize, MulLongOp, MulOp, Offset, Op, Operand,
-    ParKind, ParOp, QOp, Reg, Shift, UnOp, LR, PC, SP,
+    ParKind, ParOp, QOp, Reg, Shift, SysOp, UnOp, LR, PC, SP,
 };
 
 /// Decodes a 16-bit T32 instruction at `pc` with ITSTATE `it`.
@@ -474,7 +474,7 @@ static T16: &[(&str, &str, Handler)] = &[
     ("UXTB",           "1011 0010 11 mmm ddd", |f| t16_extend(f, false, 8)),
     ("PUSH",           "1011 010 m rrrrrrrr", t16_push),
     ("SETEND",         "1011 0110 0101 e 000", t16_setend),
-    ("CPS",            "1011 0110 011 - ----", nop),
+    ("CPS",            "1011 0110 011m 0aif", t16_cps),
     ("REV",            "1011 1010 00 mmm ddd", |f| t16_unary(f, UnOp::Rev)),
     ("REV16",          "1011 1010 01 mmm ddd", |f| t16_unary(f, UnOp::Rev16)),
     ("REVSH",          "1011 1010 11 mmm ddd", |f| t16_unary(f, UnOp::Revsh)),
@@ -678,20 +678,111 @@ fn t32_blx(f: &Fields) -> Op {
     }
 }
 
+fn sys(op: SysOp) -> Op {
+    Op::Sys(Box::new(op))
+}
+
 fn t32_msr(f: &Fields) -> Op {
-    let (nzcvq, g) = (f.bit('a'), f.bit('b'));
-    if !nzcvq && !g {
+    let (mask, rn) = (f.get('m') as u8, f.reg('n'));
+    if mask == 0 || rn == PC || rn == SP {
         return f.undefined();
     }
-    Op::Msr {
-        nzcvq,
-        g,
-        src: Operand::reg(f.reg('n')),
+    if !f.bit('R') && mask & 3 == 0 {
+        return Op::Msr {
+            nzcvq: mask & 8 != 0,
+            g: mask & 4 != 0,
+            src: Operand::reg(rn),
+        };
     }
+    sys(SysOp::MsrPsr {
+        spsr: f.bit('R'),
+        mask,
+        src: Operand::reg(rn),
+    })
 }
 
 fn t32_mrs(f: &Fields) -> Op {
-    Op::Mrs { rd: f.reg('d') }
+    let rd = f.reg('d');
+    if rd == PC || rd == SP {
+        return f.undefined();
+    }
+    if f.bit('R') {
+        sys(SysOp::MrsSpsr { rd })
+    } else {
+        Op::Mrs { rd }
+    }
+}
+
+fn t32_mrs_banked(f: &Fields) -> Op {
+    let rd = f.reg('d');
+    if rd == PC || rd == SP {
+        return f.undefined();
+    }
+    sys(SysOp::MrsBanked {
+        rd,
+        r: f.bit('R'),
+        sysm: (f.get('M') << 4 | f.get('m')) as u8,
+    })
+}
+
+fn t32_msr_banked(f: &Fields) -> Op {
+    let rn = f.reg('n');
+    if rn == PC || rn == SP {
+        return f.undefined();
+    }
+    sys(SysOp::MsrBanked {
+        rn,
+        r: f.bit('R'),
+        sysm: (f.get('M') << 4 | f.get('m')) as u8,
+    })
+}
+
+fn t16_cps(f: &Fields) -> Op {
+    let imod = if f.bit('m') { 3 } else { 2 };
+    let aif = f.get('a') << 2 | f.get('i') << 1 | f.get('f');
+    super::a32::cps_op(f, imod, false, aif, 0)
+}
+
+fn t32_cps(f: &Fields) -> Op {
+    let aif = f.get('a') << 2 | f.get('i') << 1 | f.get('f');
+    super::a32::cps_op(f, f.get('o'), f.bit('M'), aif, f.get('m'))
+}
+
+/// SUBS PC, LR, #imm8 (ERET is the imm8 = 0 case): an exception return.
+fn t32_subs_pc_lr(f: &Fields) -> Op {
+    sys(SysOp::AluReturn {
+        op: AluOp::Sub,
+        rn: LR,
+        op2: Operand::imm(f.get('i')),
+    })
+}
+
+fn t32_hvc(f: &Fields) -> Op {
+    sys(SysOp::Hvc { imm: f.get('i') })
+}
+
+fn t32_smc(f: &Fields) -> Op {
+    sys(SysOp::Smc { imm: f.get('i') })
+}
+
+fn t32_srs(f: &Fields, bmode: BlockMode) -> Op {
+    sys(SysOp::Srs {
+        mode: f.get('m') as u8,
+        bmode,
+        wback: f.bit('w'),
+    })
+}
+
+fn t32_rfe(f: &Fields, bmode: BlockMode) -> Op {
+    let rn = f.reg('n');
+    if rn == PC {
+        return f.undefined();
+    }
+    sys(SysOp::Rfe {
+        rn,
+        bmode,
+        wback: f.bit('w'),
+    })
 }
 
 /// NOP, YIELD, SEV, DBG and the unallocated hints are NOPs; WFE/WFI wait.
@@ -824,12 +915,25 @@ fn ldst_imm12(f: &Fields, size: MemSize, is_load: bool) -> Op {
     ldst(f, size, is_load, Addr::imm(f.reg('n'), f.get('i'), true))
 }
 
-/// Single load/store with an 8-bit offset and P/U/W (incl. the
-/// unprivileged `T` forms, which behave normally in user mode).
+/// Single load/store with an 8-bit offset and P/U/W, including the
+/// unprivileged `T` forms (P = 1, U = 1, W = 0: a positive offset, no
+/// writeback, User-mode permissions).
 fn ldst_imm8(f: &Fields, size: MemSize, is_load: bool) -> Op {
     let (index, wback) = (f.bit('p'), f.bit('w'));
     if !index && !wback {
         return f.undefined();
+    }
+    if index && f.bit('u') && !wback {
+        let (rt, rn) = (f.reg('t'), f.reg('n'));
+        if rt == PC || rt == SP || rn == PC {
+            return f.undefined();
+        }
+        return sys(SysOp::Unprivileged {
+            load: is_load,
+            size,
+            rt,
+            addr: Addr::imm(rn, f.get('i'), true),
+        });
     }
     let addr = Addr {
         rn: f.reg('n'),
@@ -1095,7 +1199,11 @@ fn t32_neon_ldst(f: &Fields) -> Op {
 /// The 32-bit encodings (ARM ARM A6.3), first halfword then second.
 #[rustfmt::skip]
 static T32: &[(&str, &str, Handler)] = &[
-    // --- Load/store multiple (A6.3.5). SRS/RFE are privileged: Undefined.
+    // --- Load/store multiple (A6.3.5) and the privileged SRS/RFE.
+    ("SRSDB",      "1110 1000 00w0 1101 1100 0000 000m mmmm", |f| t32_srs(f, BlockMode::Db)),
+    ("SRSIA",      "1110 1001 10w0 1101 1100 0000 000m mmmm", |f| t32_srs(f, BlockMode::Ia)),
+    ("RFEDB",      "1110 1000 00w1 nnnn 1100 0000 0000 0000", |f| t32_rfe(f, BlockMode::Db)),
+    ("RFEIA",      "1110 1001 10w1 nnnn 1100 0000 0000 0000", |f| t32_rfe(f, BlockMode::Ia)),
     ("STM.W",      "1110 1000 10w0 nnnn rrrr rrrr rrrr rrrr", |f| ldst_multiple(f, false, BlockMode::Ia)),
     ("LDM.W",      "1110 1000 10w1 nnnn rrrr rrrr rrrr rrrr", |f| ldst_multiple(f, true, BlockMode::Ia)),
     ("STMDB",      "1110 1001 00w0 nnnn rrrr rrrr rrrr rrrr", |f| ldst_multiple(f, false, BlockMode::Db)),
@@ -1174,15 +1282,20 @@ static T32: &[(&str, &str, Handler)] = &[
     ("USAT",       "1111 0011 10h0 nnnn 0iii dddd ii0b bbbb", |f| t32_sat(f, false)),
     ("UBFX",       "1111 0011 1100 nnnn 0iii dddd ii0w wwww", |f| t32_bfx(f, false)),
     // --- Branches and miscellaneous control (A6.3.4).
-    ("MSR (reg)",  "1111 0011 1000 nnnn 1000 ab00 0000 0000", t32_msr),
+    ("MSR (reg)",  "1111 0011 100R nnnn 1000 mmmm 0000 0000", t32_msr),
+    ("MSR (bank)", "1111 0011 100R nnnn 1000 mmmm 001M 0000", t32_msr_banked),
     ("hint",       "1111 0011 1010 ---- 10-0 -000 hhhh hhhh", t32_hint),
-    ("CPS",        "1111 0011 1010 ---- 10-0 ---- ---- ----", nop),
+    ("CPS",        "1111 0011 1010 1111 1000 0ooM aifm mmmm", t32_cps),
     ("CLREX",      "1111 0011 1011 ---- 10-0 ---- 0010 ----", clrex),
     ("DSB",        "1111 0011 1011 ---- 10-0 ---- 0100 ----", barrier),
     ("DMB",        "1111 0011 1011 ---- 10-0 ---- 0101 ----", barrier),
     ("ISB",        "1111 0011 1011 ---- 10-0 ---- 0110 ----", barrier),
     ("BXJ",        "1111 0011 1100 mmmm 10-0 ---- ---- ----", bx),
-    ("MRS",        "1111 0011 1110 1111 1000 dddd 0000 0000", t32_mrs),
+    ("SUBS PC,LR", "1111 0011 1101 1110 1000 1111 iiii iiii", t32_subs_pc_lr),
+    ("MRS",        "1111 0011 111R 1111 1000 dddd 0000 0000", t32_mrs),
+    ("MRS (bank)", "1111 0011 111R mmmm 1000 dddd 001M 0000", t32_mrs_banked),
+    ("HVC",        "1111 0111 1110 iiii 1000 iiii iiii iiii", t32_hvc),
+    ("SMC",        "1111 0111 1111 iiii 1000 0000 0000 0000", t32_smc),
     ("UDF.W",      "1111 0111 1111 ---- 1010 ---- ---- ----", undef),
     ("(misc undef)", "1111 0-11 1--- ---- 10-0 ---- ---- ----", undef),
     ("B.W<c>",     "1111 0scc ccii iiii 10a0 biii iiii iiii", t32_b_cond),
@@ -1602,8 +1715,16 @@ mod tests {
             (0xde03, 0x7a, Op::Undefined { raw: 0xde03 }),
             (0xdf00, 0x7c, Op::Svc { imm: 0 }),
             (0xe7ea, 0x7e, Op::Branch { target: 0x56 }),
-            (0xbf08, 0x80, Op::Nop),                       // it eq
-            (0xb672, 0x84, Op::Nop),                       // cpsid i (user mode: NOP)
+            (0xbf08, 0x80, Op::Nop), // it eq
+            (
+                0xb672,
+                0x84,
+                Op::Sys(Box::new(SysOp::Cps {
+                    aif: 1 << 7,
+                    disable: true,
+                    mode: None,
+                })),
+            ), // cpsid i (a NOP in User mode)
             (0xb658, 0x86, Op::Undefined { raw: 0xb658 }), // setend be
         ];
         for (raw, pc, want) in cases {
@@ -1997,12 +2118,30 @@ mod tests {
             ),
             (0xf911_0c01, 0x150, ld(M::S8, 0, Addr::imm(1, 1, false))),
             (0xf831_0012, 0x154, ld(M::U16, 0, reg_offset(1, 2, 1))),
-            (0xf851_0e04, 0x158, ld(M::U32, 0, Addr::imm(1, 4, true))), // ldrt
-            (0xf801_0e01, 0x15c, st(M::U8, 0, Addr::imm(1, 1, true))),  // strbt
-            (0xf890_f040, 0x160, Op::Nop),                              // pld
-            (0xf81f_f010, 0x164, Op::Nop),                              // pld literal
-            (0xf910_f001, 0x168, Op::Nop),                              // pli
-            (0xf8b1_f000, 0x16c, Op::Nop),                              // pldw
+            (
+                0xf851_0e04,
+                0x158,
+                Op::Sys(Box::new(SysOp::Unprivileged {
+                    load: true,
+                    size: M::U32,
+                    rt: 0,
+                    addr: Addr::imm(1, 4, true),
+                })),
+            ), // ldrt
+            (
+                0xf801_0e01,
+                0x15c,
+                Op::Sys(Box::new(SysOp::Unprivileged {
+                    load: false,
+                    size: M::U8,
+                    rt: 0,
+                    addr: Addr::imm(1, 1, true),
+                })),
+            ), // strbt
+            (0xf890_f040, 0x160, Op::Nop), // pld
+            (0xf81f_f010, 0x164, Op::Nop), // pld literal
+            (0xf910_f001, 0x168, Op::Nop), // pli
+            (0xf8b1_f000, 0x16c, Op::Nop), // pldw
             (
                 0xf85d_fb04,
                 0x170,

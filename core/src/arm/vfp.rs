@@ -314,12 +314,20 @@ fn sys_reg(f: &Fields) -> Option<SysReg> {
     })
 }
 
+/// VMRS/VMSR of a register other than FPSCR: a system instruction (PL1
+/// only, and allowed while VFP is disabled).
+fn vfp_system(reg: SysReg, rt: u8, write: bool) -> Op {
+    Op::Sys(Box::new(crate::ir::SysOp::VfpSystem { reg, rt, write }))
+}
+
 fn vmsr(f: &Fields) -> Op {
     let rt = f.reg('t');
     match sys_reg(f) {
-        Some(reg @ (SysReg::Fpsid | SysReg::Fpscr | SysReg::Fpexc)) if rt != PC => {
-            vfp(VfpInsn::Vmsr { reg, rt })
-        }
+        Some(SysReg::Fpscr) if rt != PC => vfp(VfpInsn::Vmsr {
+            reg: SysReg::Fpscr,
+            rt,
+        }),
+        Some(reg @ (SysReg::Fpsid | SysReg::Fpexc)) if rt != PC => vfp_system(reg, rt, true),
         _ => f.undefined(),
     }
 }
@@ -327,7 +335,11 @@ fn vmsr(f: &Fields) -> Op {
 fn vmrs(f: &Fields) -> Op {
     let rt = f.reg('t');
     match sys_reg(f) {
-        Some(reg) if rt != PC || reg == SysReg::Fpscr => vfp(VfpInsn::Vmrs { rt, reg }),
+        Some(SysReg::Fpscr) => vfp(VfpInsn::Vmrs {
+            rt,
+            reg: SysReg::Fpscr,
+        }),
+        Some(reg) if rt != PC => vfp_system(reg, rt, false),
         _ => f.undefined(),
     }
 }
@@ -622,11 +634,12 @@ mod tests {
             }
         );
         assert_eq!(
-            dec(0xeef72a10),
-            VfpInsn::Vmrs {
+            decode(0xeef72a10, 0).unwrap(),
+            Op::Sys(Box::new(crate::ir::SysOp::VfpSystem {
+                reg: SysReg::Mvfr0,
                 rt: 2,
-                reg: SysReg::Mvfr0
-            }
+                write: false
+            }))
         );
         assert_eq!(
             dec(0xeee15a10),

@@ -1,9 +1,19 @@
-//! The execution engine: block cache, dispatch loop and the `Exit` enum.
+//! The execution engine: block cache and dispatch loop.
 //!
-//! [`Engine::run`] executes guest code until something needs the caller: a
-//! system call, an exception, a fault or an interrupt request. The block
-//! cache maps (pc, state) to translated blocks; a small direct-mapped cache
-//! in front of the hash map makes the common lookup a compare and a load.
+//! [`Engine::run`] executes guest code until something needs the caller
+//! (an [`Exit`]): a system call, a fault or an interrupt request in user
+//! mode; in system mode ([`Engine::set_system`]) the engine takes
+//! exceptions and interrupts itself and returns only for what the machine
+//! must do (PSCI calls, WFI, timers, device events).
+//!
+//! Blocks are cached by (virtual pc, state key, physical pc): the state key
+//! is the Thumb bit, ITSTATE and the system state that changes translation
+//! ([`crate::arm::cpu::key`]); the physical pc (the same as the virtual
+//! one in user mode) keeps blocks of different address spaces apart and
+//! lets writes to a physical page drop exactly the blocks on it. A
+//! direct-mapped table in front of the hash map, tagged by (virtual pc,
+//! key), makes the common lookup a compare and a load; in system mode it is
+//! cleared whenever the TLB is.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,7 +21,9 @@ use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
 
+use crate::arm::exception::{self, Exception};
 use crate::arm::{self, cpu::CpuState};
+pub use crate::exit::Exit;
 use crate::interp;
 use crate::jit::{self, Jit};
 use crate::mem::{GuestMemory, MemFault};
@@ -25,49 +37,20 @@ pub enum Accel {
     Jit,
 }
 
-/// Why the engine stopped running guest code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// SVC executed. `cpu.r[15]` is the address after it.
-    Syscall {
-        /// Address of the SVC instruction.
-        pc: u32,
-        /// Its immediate.
-        imm: u32,
-    },
-    /// An undefined (or unsupported) instruction. `cpu.r[15]` is its address.
-    Undefined {
-        /// Address of the instruction.
-        pc: u32,
-        /// Its encoding (T32 32-bit: first halfword in the top half).
-        raw: u32,
-        /// Whether it was T32.
-        thumb: bool,
-    },
-    /// BKPT. `cpu.r[15]` is its address.
-    Breakpoint {
-        /// Address of the instruction.
-        pc: u32,
-        /// Its immediate.
-        imm: u32,
-    },
-    /// A data access or instruction fetch failed. `cpu.r[15]` is the address
-    /// of the faulting instruction; its effects were not committed.
-    MemFault {
-        /// Address of the instruction.
-        pc: u32,
-        /// The failed access.
-        fault: MemFault,
-    },
-    /// WFI/WFE.
-    Wait,
-    /// The interrupt flag was raised (an asynchronous event needs handling).
-    Interrupted,
+/// The CPU's interrupt request inputs (system mode), driven by the
+/// machine's interrupt controller.
+#[derive(Debug, Default)]
+pub struct IrqInputs {
+    /// nIRQ asserted.
+    pub irq: AtomicBool,
+    /// nFIQ asserted.
+    pub fiq: AtomicBool,
 }
 
-/// Cache key bits beyond the PC: T32 state and ITSTATE.
+/// Cache key bits beyond the PC: T32 state, ITSTATE and the system state
+/// that changes translation (0 in user mode).
 fn state_key(cpu: &CpuState) -> u32 {
-    (cpu.thumb as u32) | (cpu.itstate as u32) << 1
+    (cpu.thumb as u32) | (cpu.itstate as u32) << 1 | cpu.sys.key_bits
 }
 
 /// Code invalidations shared by the engines of all guest threads: each
@@ -108,10 +91,18 @@ struct Slot {
     refused: bool,
     /// It branches to its own start (compiled at once).
     self_loop: bool,
+    /// Its cache key: (virtual pc, state key, physical pc).
+    key: (u32, u32, u64),
+    /// The physical pages its code lies on: the second differs from the
+    /// first only when the last instruction straddles a page boundary.
+    pages: [u64; 2],
+    /// Direct-branch exits of compiled code chained to this block's entry:
+    /// unlinked when the block is dropped.
+    incoming: Vec<u64>,
 }
 
 impl Slot {
-    fn new(code: interp::fast::Compiled) -> Slot {
+    fn new(code: interp::fast::Compiled, key: (u32, u32, u64), pages: [u64; 2]) -> Slot {
         Slot {
             // A loop may run for a long time inside one interpreter call:
             // compiled at once.
@@ -120,14 +111,16 @@ impl Slot {
             hits: 0,
             native: 0,
             refused: false,
+            key,
+            pages,
+            incoming: Vec::new(),
         }
     }
 
-    /// The guest pages the block's code lies on (a block ends at a page
-    /// boundary, but its last instruction may straddle it).
-    fn pages(&self) -> std::ops::RangeInclusive<u32> {
-        let b = &self.code.block;
-        (b.start >> 12)..=(b.end.wrapping_sub(1).max(b.start) >> 12)
+    /// The distinct pages of the block.
+    fn page_list(&self) -> impl Iterator<Item = u64> {
+        let [a, b] = self.pages;
+        std::iter::once(a).chain((b != a).then_some(b))
     }
 }
 
@@ -138,10 +131,10 @@ impl Slot {
 pub struct Engine {
     slab: Vec<Slot>,
     free: Vec<u32>,
-    map: FxHashMap<(u32, u32), u32>,
-    /// Guest page -> blocks with code on it, so invalidating a range
+    map: FxHashMap<(u32, u32, u64), u32>,
+    /// Physical page -> blocks with code on it, so invalidating a range
     /// touches only the blocks there.
-    by_page: BTreeMap<u32, Vec<u32>>,
+    by_page: BTreeMap<u64, Vec<u32>>,
     fast: Vec<(u32, u32, u32)>,
     /// Set from another thread or a signal handler to make `run` return
     /// [`Exit::Interrupted`] at the next block boundary.
@@ -154,6 +147,11 @@ pub struct Engine {
     seen: u64,
     jit: Option<Box<Jit>>,
     jit_threshold: u32,
+    /// System mode: exceptions are taken here, direct branches chain only
+    /// within a page.
+    system: bool,
+    /// The interrupt lines (system mode).
+    pub irq_inputs: Arc<IrqInputs>,
 }
 
 impl Default for Engine {
@@ -182,7 +180,16 @@ impl Engine {
             seen: 0,
             jit: None,
             jit_threshold: jit::HOT_THRESHOLD,
+            system: false,
+            irq_inputs: Arc::default(),
         }
+    }
+
+    /// Runs the CPU as a whole machine's: the engine takes exceptions and
+    /// interrupts itself ([`Engine::run`]).
+    pub fn set_system(&mut self, on: bool) {
+        self.system = on;
+        self.invalidate_local_all();
     }
 
     /// Sets how many times a block runs interpreted before it is compiled
@@ -266,26 +273,47 @@ impl Engine {
         if len == 0 {
             return;
         }
+        // User mode: physical addresses are the virtual ones.
         let (start, end) = (start as u64, start as u64 + len as u64);
-        let pages = (start >> 12) as u32..=((end - 1) >> 12) as u32;
+        let pages = start >> 12..=(end - 1) >> 12;
         let slab = &self.slab;
         let overlaps = |id: u32| {
             let b = &slab[id as usize].code.block;
             (b.start as u64) < end && (b.end as u64) > start
         };
-        let mut dead: Vec<u32> = self
+        let dead: Vec<u32> = self
             .by_page
             .range(pages)
             .flat_map(|(_, ids)| ids.iter().copied())
             .filter(|&id| overlaps(id))
             .collect();
+        self.drop_blocks(dead);
+    }
+
+    /// Drops every block with code on the physical pages `pages` (page
+    /// numbers: address >> 12), as after a write to them.
+    pub fn invalidate_phys_pages(&mut self, pages: &[u64]) {
+        let dead: Vec<u32> = pages
+            .iter()
+            .filter_map(|p| self.by_page.get(p))
+            .flat_map(|ids| ids.iter().copied())
+            .collect();
+        self.drop_blocks(dead);
+    }
+
+    /// Removes blocks from every table that can reach them, unlinks the
+    /// compiled exits chained to them and frees their slots. Their
+    /// compiled code stays in the arena, unreachable, until it is flushed.
+    fn drop_blocks(&mut self, mut dead: Vec<u32>) {
         if dead.is_empty() {
             return;
         }
         dead.sort_unstable();
         dead.dedup();
-        for &id in &dead {
-            for page in self.slab[id as usize].pages() {
+        for id in dead {
+            let slot = &mut self.slab[id as usize];
+            let key = slot.key;
+            for page in slot.page_list() {
                 if let Some(ids) = self.by_page.get_mut(&page) {
                     ids.retain(|&x| x != id);
                     if ids.is_empty() {
@@ -293,21 +321,22 @@ impl Engine {
                     }
                 }
             }
-        }
-        self.map.retain(|_, id| !dead.contains(id));
-        for slot in self.fast.iter_mut() {
-            if dead.contains(&slot.2) {
-                *slot = (0, 0, NO_BLOCK);
+            self.map.remove(&key);
+            let f = fast_slot(key.0, key.1);
+            if self.fast[f].2 == id {
+                self.fast[f] = (0, 0, NO_BLOCK);
             }
-        }
-        // Compiled code may chain into a dropped block or run its
-        // instructions: drop all compiled code with it.
-        if dead.iter().any(|&id| self.slab[id as usize].native != 0) {
-            self.flush_jit();
-        }
-        for id in dead {
-            self.slab[id as usize].code.block.insns = Vec::new();
-            self.slab[id as usize].native = 0;
+            if let Some(jit) = &mut self.jit {
+                if slot.native != 0 {
+                    jit.forget(key.0, key.1, slot.native);
+                }
+                for &site in &slot.incoming {
+                    jit.unlink(site);
+                }
+            }
+            slot.incoming = Vec::new();
+            slot.code.block.insns = Vec::new();
+            slot.native = 0;
             self.free.push(id);
         }
     }
@@ -320,7 +349,18 @@ impl Engine {
             for slot in &mut self.slab {
                 slot.native = 0;
                 slot.hits = 0;
+                slot.incoming.clear();
             }
+        }
+    }
+
+    /// Forgets the lookup tables tagged by virtual address (the engine's
+    /// front table and the JIT's indirect-branch table): after a TLB flush
+    /// the same virtual pc may name other code.
+    fn flush_virtual(&mut self) {
+        self.fast.iter_mut().for_each(|s| *s = (0, 0, NO_BLOCK));
+        if let Some(jit) = &mut self.jit {
+            jit.clear_table();
         }
     }
 
@@ -350,34 +390,99 @@ impl Engine {
         if spc == pc && skey == key && sid != NO_BLOCK {
             return Ok(sid);
         }
-        let id = match self.map.get(&(pc, key)) {
+        let ppc = mem.code_phys(pc)?;
+        let id = match self.map.get(&(pc, key, ppc)) {
             Some(&id) => id,
-            None => {
-                let block = interp::fast::compile(arm::translate(mem, pc, cpu.thumb, cpu.itstate)?);
-                self.blocks_translated += 1;
-                let id = match self.free.pop() {
-                    Some(id) => {
-                        self.slab[id as usize] = Slot::new(block);
-                        id
-                    }
-                    None => {
-                        self.slab.push(Slot::new(block));
-                        (self.slab.len() - 1) as u32
-                    }
-                };
-                self.map.insert((pc, key), id);
-                for page in self.slab[id as usize].pages() {
-                    self.by_page.entry(page).or_default().push(id);
-                }
-                id
-            }
+            None => self.translate(cpu, mem, pc, key, ppc)?,
         };
         self.fast[slot] = (pc, key, id);
         Ok(id)
     }
 
+    #[cold]
+    fn translate<M: GuestMemory>(
+        &mut self,
+        cpu: &CpuState,
+        mem: &mut M,
+        pc: u32,
+        key: u32,
+        ppc: u64,
+    ) -> Result<u32, MemFault> {
+        let block = arm::translate_keyed(mem, pc, cpu.thumb, cpu.itstate, cpu.sys.key_bits)?;
+        let last = block.end.wrapping_sub(1).max(block.start);
+        let first_page = ppc >> 12;
+        let last_page = if last >> 12 == pc >> 12 {
+            first_page
+        } else {
+            // The last instruction straddles into the next page, which was
+            // just fetched: it translates.
+            mem.code_phys(last).map_or(first_page, |p| p >> 12)
+        };
+        let block = interp::fast::compile(block);
+        self.blocks_translated += 1;
+        let slot = Slot::new(block, (pc, key, ppc), [first_page, last_page]);
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.slab[id as usize] = slot;
+                id
+            }
+            None => {
+                self.slab.push(slot);
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.map.insert((pc, key, ppc), id);
+        for page in self.slab[id as usize].page_list() {
+            self.by_page.entry(page).or_default().push(id);
+            mem.note_code_page(page);
+        }
+        Ok(id)
+    }
+
     /// Runs guest code from `cpu.r[15]` until an [`Exit`].
+    ///
+    /// In system mode the engine takes synchronous exceptions (SVC,
+    /// undefined instructions, breakpoints, aborts) and pending interrupts
+    /// itself, and returns only [`Exit::Interrupted`], [`Exit::Wait`],
+    /// [`Exit::Hvc`], [`Exit::Smc`] and [`Exit::TimerChanged`].
     pub fn run<M: GuestMemory>(&mut self, cpu: &mut CpuState, mem: &mut M) -> Exit {
+        if !self.system {
+            return self.run_blocks(cpu, mem);
+        }
+        // Whatever raised the interrupt flag last time has been seen by
+        // the machine; apply writes to code pages before running anything.
+        let written = mem.take_code_writes();
+        if !written.is_empty() {
+            self.invalidate_phys_pages(&written);
+        }
+        self.take_pending_interrupt(cpu, mem);
+        loop {
+            match self.run_blocks(cpu, mem) {
+                Exit::Syscall { pc, .. } => exception::take(cpu, mem, Exception::Svc, pc),
+                Exit::Undefined { pc, .. } => exception::take(cpu, mem, Exception::Undefined, pc),
+                Exit::Breakpoint { pc, .. } => exception::take_breakpoint(cpu, mem, pc),
+                Exit::MemFault { pc, fault } => exception::take_fault(cpu, mem, pc, fault),
+                Exit::TlbChanged => self.flush_virtual(),
+                Exit::InterruptsUnmasked => {
+                    self.take_pending_interrupt(cpu, mem);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Takes an interrupt whose line is asserted and which the CPSR does
+    /// not mask.
+    fn take_pending_interrupt<M: GuestMemory>(&mut self, cpu: &mut CpuState, mem: &mut M) {
+        let irq = self.irq_inputs.irq.load(Ordering::SeqCst);
+        let fiq = self.irq_inputs.fiq.load(Ordering::SeqCst);
+        if irq || fiq {
+            exception::take_interrupt(cpu, mem, irq, fiq);
+        }
+    }
+
+    /// The dispatch loop: runs blocks until one exits.
+    fn run_blocks<M: GuestMemory>(&mut self, cpu: &mut CpuState, mem: &mut M) -> Exit {
         // The direct-branch exit compiled code last left through, to point
         // at the next block once that one is compiled.
         let mut patch_site = 0u64;
@@ -404,6 +509,7 @@ impl Engine {
                     let jit = self.jit.as_mut().expect("jit");
                     if patch_site != 0 {
                         jit.patch(patch_site, entry);
+                        self.slab[id as usize].incoming.push(patch_site);
                     } else {
                         // An indirect branch missed the table (never
                         // entered, or evicted by a colliding block).

@@ -13,7 +13,7 @@
 use super::alu::{add_with_carry, low_mask, shift_value};
 use super::{exec, fault, Flow};
 use crate::arm::cpu::CpuState;
-use crate::exec::Exit;
+use crate::exit::Exit;
 use crate::ir::*;
 use crate::mem::GuestMemory;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -740,6 +740,7 @@ pub fn run<M: GuestMemory>(
                             cpu.itstate = 0;
                             return None;
                         }
+                        Flow::Resume => return None,
                         Flow::Exit(e) => return Some(e),
                     }
                 }

@@ -7,10 +7,11 @@
 pub mod alu;
 pub mod fast;
 pub mod neon;
+mod sys;
 pub mod vfp;
 
 use crate::arm::cpu::CpuState;
-use crate::exec::Exit;
+use crate::exit::Exit;
 use crate::ir::*;
 use crate::mem::{Access, FaultKind, GuestMemory, MemFault, MemResult};
 use alu::*;
@@ -19,8 +20,13 @@ use alu::*;
 pub(crate) enum Flow {
     /// Go on with the next instruction.
     Next,
-    /// PC (and maybe the state) was written: leave the block.
+    /// PC (and maybe the state) was written by a branch: leave the block
+    /// (ITSTATE is cleared).
     Jump,
+    /// PC, the execution state and ITSTATE were all set by the instruction
+    /// (an exception return, or a system instruction that ends its block
+    /// and continues at the next one): leave the block as they are.
+    Resume,
     /// Leave the engine.
     Exit(Exit),
 }
@@ -173,15 +179,6 @@ macro_rules! mem_try {
             Err(f) => return fault($cpu, $insn, f),
         }
     };
-}
-
-/// Reads the user-visible CP15 registers; `None` for anything else.
-fn coproc_read(cpu: &CpuState, cp: u8, opc1: u8, crn: u8, crm: u8, opc2: u8) -> Option<u32> {
-    match (cp, opc1, crn, crm, opc2) {
-        (15, 0, 13, 0, 2) => Some(cpu.tpidrurw),
-        (15, 0, 13, 0, 3) => Some(cpu.tpidruro),
-        _ => None,
-    }
 }
 
 /// Runs one instruction (its condition already checked) by the reference
@@ -671,7 +668,13 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             Flow::Jump
         }
         &Op::Mrs { rd } => {
-            cpu.r[rd as usize] = cpu.apsr();
+            // At PL1 MRS reads the CPSR with the execution-state bits (IT,
+            // J, T) as zero (ARM ARM B9.3.8); User mode sees the APSR.
+            cpu.r[rd as usize] = if cpu.privileged() {
+                cpu.cpsr() & 0xf8ff_03df
+            } else {
+                cpu.apsr()
+            };
             Flow::Next
         }
         &Op::Msr { nzcvq, g, ref src } => {
@@ -688,19 +691,17 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             opc2,
             rt,
             rt2,
-        } => {
-            if read && rt2.is_none() {
-                if let Some(v) = coproc_read(cpu, cp, opc1, crn, crm, opc2) {
-                    cpu.r[rt as usize] = v;
-                    return Flow::Next;
-                }
-            } else if !read && rt2.is_none() && (cp, opc1, crn, crm, opc2) == (15, 0, 13, 0, 2) {
-                cpu.tpidrurw = cpu.r[rt as usize];
-                return Flow::Next;
-            }
-            let raw = raw_encoding(mem, insn, thumb);
-            undefined(cpu, insn, thumb, raw)
-        }
+        } => sys::coproc(
+            cpu,
+            mem,
+            insn,
+            thumb,
+            read,
+            (cp, opc1, crn, crm, opc2),
+            rt,
+            rt2,
+        ),
+        Op::Sys(op) => exec_sys(cpu, mem, insn, thumb, op),
         &Op::Svc { imm } => {
             cpu.r[15] = insn.next_pc();
             cpu.itstate = it_advance(insn.it);
@@ -726,6 +727,17 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             Err(f) => fault(cpu, insn, f),
         },
     }
+}
+
+#[inline(never)]
+fn exec_sys<M: GuestMemory>(
+    cpu: &mut CpuState,
+    mem: &mut M,
+    insn: &Insn,
+    thumb: bool,
+    op: &SysOp,
+) -> Flow {
+    sys::exec(cpu, mem, insn, thumb, op)
 }
 
 // The SIMD executors are large; keeping them out of line keeps the integer

@@ -824,6 +824,140 @@ pub enum Op {
     Vfp(Box<vfp::VfpInsn>),
     /// An Advanced SIMD instruction.
     Neon(Box<neon::NeonInsn>),
+    /// A privileged or system-level instruction (rare: always run by the
+    /// interpreter, which checks the current mode).
+    Sys(Box<SysOp>),
+}
+
+/// The privileged and system-level instructions (ARM ARM B9). Their
+/// semantics (`interp::sys`) look at the current mode: at PL0 each does
+/// what the architecture says for User mode (CPS is a NOP, MSR CPSR writes
+/// only the APSR fields, LDRT is a plain load, the rest are UNDEFINED).
+#[derive(Clone, Debug, PartialEq)]
+pub enum SysOp {
+    /// CPS: set (`disable`) or clear the A/I/F masks in `aif` (CPSR bit
+    /// positions), and/or change to `mode`.
+    Cps {
+        /// The masks to change (0: none).
+        aif: u32,
+        /// Set them (CPSID) rather than clear them (CPSIE).
+        disable: bool,
+        /// The new mode, if any.
+        mode: Option<u8>,
+    },
+    /// MRS Rd, SPSR.
+    MrsSpsr {
+        /// Destination.
+        rd: Reg,
+    },
+    /// MSR CPSR_<fields> or SPSR_<fields>: `mask` bit 3 = f (31:24),
+    /// 2 = s (23:16), 1 = x (15:8), 0 = c (7:0).
+    MsrPsr {
+        /// Write the SPSR rather than the CPSR.
+        spsr: bool,
+        /// Byte fields to write.
+        mask: u8,
+        /// Source.
+        src: Operand,
+    },
+    /// MRS Rd, <banked register> (Virtualization Extensions form).
+    MrsBanked {
+        /// Destination.
+        rd: Reg,
+        /// An SPSR rather than a core register.
+        r: bool,
+        /// The SYSm field naming the register.
+        sysm: u8,
+    },
+    /// MSR <banked register>, Rn.
+    MsrBanked {
+        /// Source.
+        rn: Reg,
+        /// An SPSR rather than a core register.
+        r: bool,
+        /// The SYSm field naming the register.
+        sysm: u8,
+    },
+    /// SRS: store LR and SPSR of the current mode to the stack of `mode`.
+    Srs {
+        /// The mode whose SP is the base.
+        mode: u8,
+        /// Addressing mode.
+        bmode: BlockMode,
+        /// Write the base back.
+        wback: bool,
+    },
+    /// RFE: load PC and CPSR from memory at Rn.
+    Rfe {
+        /// Base.
+        rn: Reg,
+        /// Addressing mode.
+        bmode: BlockMode,
+        /// Write the base back.
+        wback: bool,
+    },
+    /// LDM/STM with `^` and no PC: the User-mode registers.
+    MultipleUser {
+        /// LDM rather than STM.
+        load: bool,
+        /// Base.
+        rn: Reg,
+        /// Register list.
+        regs: u16,
+        /// Addressing mode.
+        bmode: BlockMode,
+    },
+    /// LDM with `^` and PC in the list: an exception return.
+    LoadMultipleReturn {
+        /// Base.
+        rn: Reg,
+        /// Register list (PC included).
+        regs: u16,
+        /// Addressing mode.
+        bmode: BlockMode,
+        /// Write the base back.
+        wback: bool,
+    },
+    /// A flag-setting data-processing instruction writing PC (`subs pc,
+    /// lr, #4`, `movs pc, lr`): an exception return.
+    AluReturn {
+        /// Operation (never a test op).
+        op: AluOp,
+        /// First operand.
+        rn: Reg,
+        /// Second operand.
+        op2: Operand,
+    },
+    /// LDRT/STRT and the other unprivileged loads and stores.
+    Unprivileged {
+        /// A load rather than a store.
+        load: bool,
+        /// Width and signedness.
+        size: MemSize,
+        /// Data register.
+        rt: Reg,
+        /// Address.
+        addr: Addr,
+    },
+    /// HVC (hypervisor call: the machine may implement PSCI behind it).
+    Hvc {
+        /// The immediate.
+        imm: u32,
+    },
+    /// SMC (secure monitor call: as HVC).
+    Smc {
+        /// The immediate.
+        imm: u32,
+    },
+    /// VMRS/VMSR of FPSID, MVFR0, MVFR1 or FPEXC (PL1 only).
+    VfpSystem {
+        /// The register.
+        reg: vfp::SysReg,
+        /// Core register.
+        rt: Reg,
+        /// VMSR rather than VMRS.
+        write: bool,
+    },
 }
 
 /// One guest instruction in a block.

@@ -41,6 +41,7 @@ pub unsafe extern "sysv64" fn generic<M: GuestMemory>(ctx: *mut JitCtx, insn: *c
             cpu.itstate = 0;
             JUMP
         }
+        Flow::Resume => JUMP,
         Flow::Exit(e) => {
             ctx.exit = Some(e);
             EXIT

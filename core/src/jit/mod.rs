@@ -36,7 +36,7 @@ use std::ffi::c_void;
 use std::sync::atomic::AtomicBool;
 
 use crate::arm::cpu::CpuState;
-use crate::exec::Exit;
+use crate::exit::Exit;
 use crate::ir::Block;
 use crate::mem::GuestMemory;
 use arena::CodeArena;
@@ -109,6 +109,9 @@ struct Stubs {
     enter: u64,
     /// Restores host registers and returns `eax` to the caller of `enter`.
     epilogue: u64,
+    /// Looks up (`cpu.r[15]`, state key) in the indirect-branch table and
+    /// jumps there, or leaves with [`STATUS_LOOKUP`].
+    lookup: u64,
     /// Leaves with [`STATUS_LOOKUP`] and no patch site.
     lookup_miss: u64,
     /// After a helper returned non-zero: 1 = jump (lookup), 2 = exit.
@@ -245,8 +248,13 @@ impl Jit {
         key: u32,
         mem: &M,
     ) -> Result<Option<Compiled>, ArenaFull> {
-        let code = match x86_64::compile_block::<M>(block, &self.stubs, mem, self.arena.next_addr())
-        {
+        let code = match x86_64::compile_block::<M>(
+            block,
+            key,
+            &self.stubs,
+            mem,
+            self.arena.next_addr(),
+        ) {
             Ok(code) => code,
             Err(e) => {
                 // An assembler error is a bug of the code generator: the
@@ -305,6 +313,27 @@ impl Jit {
         };
     }
 
+    /// Forgets the indirect-branch table entry of (pc, key) if it names
+    /// `entry` (the block is being dropped).
+    pub fn forget(&mut self, pc: u32, key: u32, entry: u64) {
+        let slot = &mut self.table[table_slot(pc, key)];
+        if slot.code == entry {
+            *slot = EMPTY;
+        }
+    }
+
+    /// Empties the indirect-branch table (its tags are virtual addresses,
+    /// stale after a TLB flush).
+    pub fn clear_table(&mut self) {
+        self.table.iter_mut().for_each(|e| *e = EMPTY);
+    }
+
+    /// Points the direct-branch exit at `site` back at its lookup path
+    /// (the block it was chained to is being dropped).
+    pub fn unlink(&mut self, site: u64) {
+        self.patch(site, site + 5);
+    }
+
     /// Points the direct-branch exit at `site` (a `jmp rel32`) at `target`.
     pub fn patch(&mut self, site: u64, target: u64) {
         if !self.arena.contains(site, 5) {
@@ -326,11 +355,17 @@ impl Jit {
         entry: u64,
     ) -> (u32, u64, Option<Exit>) {
         let direct = mem.direct_map();
+        // With a software TLB, r13 holds the table instead of page flags.
+        let page_flags = match (direct, mem.soft_tlb()) {
+            (Some(d), _) => d.page_flags,
+            (None, Some(tlb)) => tlb as *const u8,
+            (None, None) => std::ptr::null(),
+        };
         let mut ctx = JitCtx {
             cpu,
             mem: mem as *mut M as *mut c_void,
             mem_base: direct.map_or(std::ptr::null_mut(), |d| d.base),
-            page_flags: direct.map_or(std::ptr::null(), |d| d.page_flags),
+            page_flags,
             interrupt,
             table: self.table.as_ptr(),
             patch_site: 0,

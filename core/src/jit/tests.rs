@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8};
 
 use super::{Jit, STATUS_EXIT, STATUS_LOOKUP};
 use crate::arm::{cpu::CpuState, translate};
-use crate::exec::Exit;
+use crate::exit::Exit;
 use crate::interp;
 use crate::mem::paged::{PagedMem, MAPPED, PAGES, PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::mem::GuestMemory;

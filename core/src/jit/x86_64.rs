@@ -45,6 +45,7 @@ use crate::ir::flags::{self, live_writes};
 use crate::ir::neon::NeonInsn;
 use crate::ir::vfp::{UnaryOp as VfpUnary, VfpInsn};
 use crate::ir::*;
+use crate::mem::tlb::{OFFSET_ADDEND, OFFSET_READ, OFFSET_WRITE, TLB_SIZE};
 use crate::mem::{DirectMap, GuestMemory};
 
 type R = Result<(), IcedError>;
@@ -56,6 +57,8 @@ fn off_r(r: Reg) -> i32 {
 const NZCV: i32 = offset_of!(CpuState, nzcv) as i32;
 const THUMB: i32 = offset_of!(CpuState, thumb) as i32;
 const IT: i32 = offset_of!(CpuState, itstate) as i32;
+const KEY_BITS: i32 =
+    (offset_of!(CpuState, sys) + offset_of!(crate::arm::cpu::SysState, key_bits)) as i32;
 const DREGS: i32 = offset_of!(CpuState, d) as i32;
 
 /// Offset of S register `n` (the low word of D(n/2) for even n).
@@ -122,12 +125,14 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
     a.ret()?;
 
     // The indirect-branch lookup: tag = pc | key << 32 with key = thumb |
-    // itstate << 1, slot = ((pc >> 1) ^ (key << 7)) & (SLOTS - 1).
+    // itstate << 1 | the system key bits (0 in user mode), slot =
+    // ((pc >> 1) ^ (key << 7)) & (SLOTS - 1).
     a.set_label(&mut lookup)?;
     a.mov(eax, reg(PC))?;
     a.movzx(ecx, byte_ptr(rbx + THUMB))?;
     a.movzx(edx, byte_ptr(rbx + IT))?;
     a.lea(ecx, ptr(rcx + rdx * 2))?;
+    a.or(ecx, dword_ptr(rbx + KEY_BITS))?;
     a.mov(edx, eax)?;
     a.shr(edx, 1)?;
     a.mov(esi, ecx)?;
@@ -166,6 +171,7 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
     let stubs = Stubs {
         enter: at(&enter)?,
         epilogue: at(&epilogue)?,
+        lookup: at(&lookup)?,
         lookup_miss: at(&miss)?,
         helper_status: at(&helper_status)?,
         interrupted: at(&interrupted)?,
@@ -184,9 +190,11 @@ pub(super) struct BlockCode {
     pub sites: Vec<(u64, u64)>,
 }
 
-/// Compiles `block` for memory type `M`, assembled to run at `ip`.
+/// Compiles `block` (state key `key`) for memory type `M`, assembled to
+/// run at `ip`.
 pub(super) fn compile_block<M: GuestMemory>(
     block: &Block,
+    key: u32,
     stubs: &Stubs,
     mem: &M,
     ip: u64,
@@ -197,6 +205,14 @@ pub(super) fn compile_block<M: GuestMemory>(
         thumb: block.thumb,
         stubs,
         direct: mem.direct_map(),
+        tlb: mem.soft_tlb().is_some(),
+        tlb_set: if key & crate::arm::cpu::key::PRIVILEGED != 0 {
+            (TLB_SIZE * std::mem::size_of::<crate::mem::tlb::TlbEntry>()) as i32
+        } else {
+            0
+        },
+        align_check: key & crate::arm::cpu::key::ALIGN != 0,
+        mmu: M::MMU,
         generic: helpers::generic::<M> as *const () as u64,
         vfp_pure: helpers::vfp_pure as *const () as u64,
         neon_pure: helpers::neon_pure as *const () as u64,
@@ -436,6 +452,17 @@ struct Emitter<'a> {
     thumb: bool,
     stubs: &'a Stubs,
     direct: Option<DirectMap>,
+    /// The memory has a software TLB (system mode): accesses look it up
+    /// inline (`r13` holds its base) and go through `r9`, the page's host
+    /// address minus its virtual address.
+    tlb: bool,
+    /// Offset of the TLB set for the block's privilege level.
+    tlb_set: i32,
+    /// SCTLR.A is set: accesses are checked for alignment.
+    align_check: bool,
+    /// The memory translates addresses (system mode): chain only within a
+    /// page.
+    mmu: bool,
     generic: u64,
     vfp_pure: u64,
     neon_pure: u64,
@@ -806,6 +833,12 @@ impl Emitter<'_> {
             self.a.mov(byte_ptr(rbx + THUMB), thumb as u32)?;
         }
         self.a.mov(byte_ptr(rbx + IT), it as u32)?;
+        if self.mmu && target >> 12 != self.block.start >> 12 {
+            // Another page may map elsewhere by the time this runs again:
+            // no chaining, look the target up (its tag is virtual, and the
+            // table is cleared with the TLB).
+            return self.a.jmp(self.stubs.lookup);
+        }
         let mut slot = self.a.create_label();
         self.bind(&mut slot)?;
         // jmp rel32 to the next instruction until the engine patches it.
@@ -834,7 +867,8 @@ impl Emitter<'_> {
         self.a.mov(byte_ptr(rbx + IT), 0)?;
         // The table lookup of the stub, inline: each indirect branch gets
         // its own host indirect jump to predict. Key = Thumb bit (ITSTATE
-        // is 0 after a branch).
+        // is 0 after a branch) and the system key bits.
+        self.a.or(edx, dword_ptr(rbx + KEY_BITS))?;
         self.a.mov(ecx, eax)?;
         self.a.shr(ecx, 1)?;
         self.a.mov(r8d, edx)?;
@@ -1117,7 +1151,7 @@ impl Emitter<'_> {
                 crate::ir::neon::Writeback::Reg(m) => m != PC,
                 _ => true,
             };
-            if self.direct.is_some() && rn != PC && vd as u32 + regs as u32 <= 32 && wb_ok {
+            if self.fast_mem() && rn != PC && vd as u32 + regs as u32 <= 32 && wb_ok {
                 return self.vld1(insn, end, load, regs, vd, rn, wb, align);
             }
         }
@@ -1144,6 +1178,7 @@ impl Emitter<'_> {
         wb: crate::ir::neon::Writeback,
         align: u8,
     ) -> R {
+        let b = self.base();
         use crate::ir::neon::Writeback;
         let slow = self.slow_path(insn, end);
         self.get(ecx, rn, insn)?;
@@ -1158,11 +1193,11 @@ impl Emitter<'_> {
             let off = 8 * r as i32;
             let d = off_d(vd + r);
             if load {
-                self.access(slow, |a| a.mov(rax, qword_ptr(r12 + rcx + off)))?;
+                self.access(slow, |a| a.mov(rax, qword_ptr(b + rcx + off)))?;
                 self.a.mov(qword_ptr(rbx + d), rax)?;
             } else {
                 self.a.mov(rax, qword_ptr(rbx + d))?;
-                self.access(slow, |a| a.mov(qword_ptr(r12 + rcx + off), rax))?;
+                self.access(slow, |a| a.mov(qword_ptr(b + rcx + off), rax))?;
             }
         }
         match wb {
@@ -1670,6 +1705,7 @@ impl Emitter<'_> {
     }
 
     fn vfp(&mut self, insn: &Insn, end: CodeLabel, v: &VfpInsn) -> R {
+        let b = self.base();
         if vfp_may_be_native(v) {
             return self.vfp_native(v, end);
         }
@@ -1692,7 +1728,7 @@ impl Emitter<'_> {
                 rn,
                 offset,
             } => {
-                if self.direct.is_none() {
+                if !self.fast_mem() {
                     return self.generic(insn);
                 }
                 let slow = self.slow_path(insn, end);
@@ -1711,20 +1747,20 @@ impl Emitter<'_> {
                 self.check(if dp { 8 } else { 4 }, !load, slow)?;
                 match (load, dp) {
                     (true, true) => {
-                        self.access(slow, |a| a.mov(rax, qword_ptr(r12 + rcx)))?;
+                        self.access(slow, |a| a.mov(rax, qword_ptr(b + rcx)))?;
                         self.a.mov(qword_ptr(rbx + off_d(vd)), rax)
                     }
                     (true, false) => {
-                        self.access(slow, |a| a.mov(eax, dword_ptr(r12 + rcx)))?;
+                        self.access(slow, |a| a.mov(eax, dword_ptr(b + rcx)))?;
                         self.a.mov(dword_ptr(rbx + off_s(vd)), eax)
                     }
                     (false, true) => {
                         self.a.mov(rax, qword_ptr(rbx + off_d(vd)))?;
-                        self.access(slow, |a| a.mov(qword_ptr(r12 + rcx), rax))
+                        self.access(slow, |a| a.mov(qword_ptr(b + rcx), rax))
                     }
                     (false, false) => {
                         self.a.mov(eax, dword_ptr(rbx + off_s(vd)))?;
-                        self.access(slow, |a| a.mov(dword_ptr(r12 + rcx), eax))
+                        self.access(slow, |a| a.mov(dword_ptr(b + rcx), eax))
                     }
                 }
             }
@@ -1741,7 +1777,7 @@ impl Emitter<'_> {
                 let words = count as i32 * if dp { 2 } else { 1 };
                 let first = if dp { off_d(vd) } else { off_s(vd) };
                 let in_file = count > 0 && first + 4 * words <= DREGS + 256;
-                if self.direct.is_none() || rn == PC || !in_file {
+                if !self.fast_mem() || rn == PC || !in_file {
                     return self.generic(insn);
                 }
                 let slow = self.slow_path(insn, end);
@@ -1760,20 +1796,20 @@ impl Emitter<'_> {
                     let wide = 4 * words - off >= 8;
                     match (load, wide) {
                         (true, true) => {
-                            self.a.mov(rax, qword_ptr(r12 + rcx + off))?;
+                            self.a.mov(rax, qword_ptr(b + rcx + off))?;
                             self.a.mov(qword_ptr(rbx + (first + off)), rax)?;
                         }
                         (true, false) => {
-                            self.a.mov(eax, dword_ptr(r12 + rcx + off))?;
+                            self.a.mov(eax, dword_ptr(b + rcx + off))?;
                             self.a.mov(dword_ptr(rbx + (first + off)), eax)?;
                         }
                         (false, true) => {
                             self.a.mov(rax, qword_ptr(rbx + (first + off)))?;
-                            self.access(slow, |a| a.mov(qword_ptr(r12 + rcx + off), rax))?;
+                            self.access(slow, |a| a.mov(qword_ptr(b + rcx + off), rax))?;
                         }
                         (false, false) => {
                             self.a.mov(eax, dword_ptr(rbx + (first + off)))?;
-                            self.access(slow, |a| a.mov(dword_ptr(r12 + rcx + off), eax))?;
+                            self.access(slow, |a| a.mov(dword_ptr(b + rcx + off), eax))?;
                         }
                     }
                     off += if wide { 8 } else { 4 };
@@ -2416,9 +2452,29 @@ impl Emitter<'_> {
         self.set(a.rn, ecx)
     }
 
+    /// Whether memory accesses can be compiled inline (a flat mapping or a
+    /// software TLB); otherwise they run through the interpreter.
+    fn fast_mem(&self) -> bool {
+        self.direct.is_some() || self.tlb
+    }
+
+    /// The host register that, added to a guest address in `rcx`, gives
+    /// the host address after [`Self::check`].
+    fn base(&self) -> AsmRegister64 {
+        if self.tlb {
+            r9
+        } else {
+            r12
+        }
+    }
+
     /// Jumps to `slow` unless `size` bytes at `ecx` lie in one page the
-    /// guest may read (`write` false) or write. Uses only `eax`.
+    /// guest may read (`write` false) or write. Uses only `eax` (and `r9`
+    /// with a software TLB, which it leaves holding the page's addend).
     fn check(&mut self, size: u32, write: bool, slow: CodeLabel) -> R {
+        if self.tlb {
+            return self.check_tlb(size, write, slow);
+        }
         let d = self.direct.expect("direct map");
         if d.host_faults {
             // The host faults where the guest may not access: the access
@@ -2437,6 +2493,32 @@ impl Emitter<'_> {
             self.a.ja(slow)?;
         }
         Ok(())
+    }
+
+    /// The software TLB lookup (see `mem::tlb`): the page of the access's
+    /// last byte must equal the tag of its first byte's entry, which also
+    /// rejects accesses crossing a page. With SCTLR.A, a misaligned access
+    /// takes the slow path, which raises the alignment fault.
+    fn check_tlb(&mut self, size: u32, write: bool, slow: CodeLabel) -> R {
+        if self.align_check && size > 1 {
+            self.a.test(ecx, size.min(4) - 1)?;
+            self.a.jne(slow)?;
+        }
+        self.a.mov(eax, ecx)?;
+        self.a.shr(eax, 12)?;
+        self.a.and(eax, (TLB_SIZE - 1) as u32)?;
+        self.a.shl(eax, 5)?;
+        if size > 1 {
+            self.a.lea(r9d, ptr(rcx + (size - 1)))?;
+        } else {
+            self.a.mov(r9d, ecx)?;
+        }
+        self.a.and(r9d, 0xffff_f000u32)?;
+        let tag = self.tlb_set + if write { OFFSET_WRITE } else { OFFSET_READ };
+        self.a.cmp(r9d, dword_ptr(r13 + rax + tag))?;
+        self.a.jne(slow)?;
+        self.a
+            .mov(r9, qword_ptr(r13 + rax + (self.tlb_set + OFFSET_ADDEND)))
     }
 
     /// Emits one guest memory access instruction. With host faults, its
@@ -2467,7 +2549,8 @@ impl Emitter<'_> {
     }
 
     fn load(&mut self, insn: &Insn, end: CodeLabel, size: MemSize, rt: Reg, a: &Addr) -> R {
-        if self.direct.is_none() || (a.wback && (a.rn == PC || a.rn == rt)) {
+        let b = self.base();
+        if !self.fast_mem() || (a.wback && (a.rn == PC || a.rn == rt)) {
             return self.generic(insn);
         }
         let slow = self.slow_path(insn, end);
@@ -2479,11 +2562,11 @@ impl Emitter<'_> {
         };
         self.check(bytes, false, slow)?;
         self.access(slow, |a| match size {
-            MemSize::U8 => a.movzx(eax, byte_ptr(r12 + rcx)),
-            MemSize::S8 => a.movsx(eax, byte_ptr(r12 + rcx)),
-            MemSize::U16 => a.movzx(eax, word_ptr(r12 + rcx)),
-            MemSize::S16 => a.movsx(eax, word_ptr(r12 + rcx)),
-            MemSize::U32 => a.mov(eax, dword_ptr(r12 + rcx)),
+            MemSize::U8 => a.movzx(eax, byte_ptr(b + rcx)),
+            MemSize::S8 => a.movsx(eax, byte_ptr(b + rcx)),
+            MemSize::U16 => a.movzx(eax, word_ptr(b + rcx)),
+            MemSize::S16 => a.movsx(eax, word_ptr(b + rcx)),
+            MemSize::U32 => a.mov(eax, dword_ptr(b + rcx)),
         })?;
         self.writeback(a)?;
         if rt == PC {
@@ -2493,7 +2576,8 @@ impl Emitter<'_> {
     }
 
     fn store(&mut self, insn: &Insn, end: CodeLabel, size: MemSize, rt: Reg, a: &Addr) -> R {
-        if self.direct.is_none() || (a.wback && a.rn == PC) {
+        let b = self.base();
+        if !self.fast_mem() || (a.wback && a.rn == PC) {
             return self.generic(insn);
         }
         let slow = self.slow_path(insn, end);
@@ -2506,32 +2590,33 @@ impl Emitter<'_> {
         self.check(bytes, true, slow)?;
         self.get(r8d, rt, insn)?;
         self.access(slow, |a| match bytes {
-            1 => a.mov(byte_ptr(r12 + rcx), r8b),
-            2 => a.mov(word_ptr(r12 + rcx), r8w),
-            _ => a.mov(dword_ptr(r12 + rcx), r8d),
+            1 => a.mov(byte_ptr(b + rcx), r8b),
+            2 => a.mov(word_ptr(b + rcx), r8w),
+            _ => a.mov(dword_ptr(b + rcx), r8d),
         })?;
         self.writeback(a)
     }
 
     fn dual(&mut self, insn: &Insn, end: CodeLabel, load: bool, rt: Reg, rt2: Reg, a: &Addr) -> R {
+        let b = self.base();
         let bad = [rt, rt2, a.rn].contains(&PC) || (a.wback && (a.rn == rt || a.rn == rt2));
-        if self.direct.is_none() || bad {
+        if !self.fast_mem() || bad {
             return self.generic(insn);
         }
         let slow = self.slow_path(insn, end);
         self.address(insn, a)?;
         self.check(8, !load, slow)?;
         if load {
-            self.access(slow, |a| a.mov(eax, dword_ptr(r12 + rcx)))?;
-            self.access(slow, |a| a.mov(r8d, dword_ptr(r12 + rcx + 4)))?;
+            self.access(slow, |a| a.mov(eax, dword_ptr(b + rcx)))?;
+            self.access(slow, |a| a.mov(r8d, dword_ptr(b + rcx + 4)))?;
             self.writeback(a)?;
             self.set(rt, eax)?;
             self.set(rt2, r8d)
         } else {
             self.get(eax, rt, insn)?;
             self.get(r8d, rt2, insn)?;
-            self.access(slow, |a| a.mov(dword_ptr(r12 + rcx), eax))?;
-            self.access(slow, |a| a.mov(dword_ptr(r12 + rcx + 4), r8d))?;
+            self.access(slow, |a| a.mov(dword_ptr(b + rcx), eax))?;
+            self.access(slow, |a| a.mov(dword_ptr(b + rcx + 4), r8d))?;
             self.writeback(a)
         }
     }
@@ -2547,8 +2632,9 @@ impl Emitter<'_> {
         mode: BlockMode,
         wback: bool,
     ) -> R {
+        let b = self.base();
         let count = regs.count_ones();
-        if self.direct.is_none() || count == 0 || rn == PC {
+        if !self.fast_mem() || count == 0 || rn == PC {
             return self.generic(insn);
         }
         let size = 4 * count;
@@ -2580,7 +2666,7 @@ impl Emitter<'_> {
             let mut slot = 0;
             for i in 0..16u8 {
                 if regs & (1 << i) != 0 {
-                    self.a.mov(eax, dword_ptr(r12 + rcx + 4 * slot))?;
+                    self.a.mov(eax, dword_ptr(b + rcx + 4 * slot))?;
                     slot += 1;
                     if i == PC {
                         return self.bx_exit();
@@ -2595,7 +2681,7 @@ impl Emitter<'_> {
                 if regs & (1 << i) != 0 {
                     self.get(eax, i, insn)?;
                     let off = 4 * slot;
-                    self.access(slow, |a| a.mov(dword_ptr(r12 + rcx + off), eax))?;
+                    self.access(slow, |a| a.mov(dword_ptr(b + rcx + off), eax))?;
                     slot += 1;
                 }
             }

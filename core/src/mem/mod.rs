@@ -7,6 +7,7 @@
 //! compile to nothing in user mode.
 
 pub mod paged;
+pub mod tlb;
 
 /// The kind of access that faulted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,6 +150,11 @@ pub struct DirectMap {
 /// Guest memory as the CPU sees it (little-endian, unaligned accesses
 /// allowed for the plain loads and stores as with SCTLR.A clear).
 pub trait GuestMemory {
+    /// Addresses are virtual and their mapping can change under
+    /// translated code (system mode's MMU): compiled code then chains
+    /// direct branches only to blocks on the same page, which share its
+    /// translation.
+    const MMU: bool = false;
     /// Reads a byte.
     fn read_u8(&mut self, addr: u32) -> MemResult<u8>;
     /// Reads a halfword.
@@ -180,6 +186,12 @@ pub trait GuestMemory {
     fn swap(&mut self, addr: u32, size: u8, new: u32) -> MemResult<u32>;
     /// Fetches an instruction halfword (needs execute permission).
     fn fetch_u16(&mut self, addr: u32) -> MemResult<u16>;
+    /// The software TLB of a system-mode memory, which compiled code looks
+    /// up inline (`None`: no such table). It must stay at this address as
+    /// long as the memory lives.
+    fn soft_tlb(&self) -> Option<*const tlb::SoftTlb> {
+        None
+    }
     /// The flat host layout of this memory, if it has one. Backends that
     /// generate code use it to access memory inline and fall back to the
     /// methods above when a check fails; `None` sends every access through
@@ -192,11 +204,28 @@ pub trait GuestMemory {
     fn set_mmu(&mut self, _state: &MmuState) {}
     /// A TLB maintenance operation (system mode only).
     fn tlb_maintenance(&mut self, _op: TlbOp) {}
-    /// Translates `va` for an access of the given privilege, as the
-    /// address-translation operations do; the physical address. User mode
-    /// has no translation: identity.
-    fn translate(&mut self, va: u32, _access: Access, _user: bool) -> MemResult<u64> {
+    /// The physical address of the instruction at `va` (an instruction
+    /// fetch translation with the current privilege, permission checked):
+    /// translated blocks are keyed by it. User mode has no translation.
+    #[inline(always)]
+    fn code_phys(&mut self, va: u32) -> MemResult<u64> {
         Ok(va as u64)
+    }
+    /// Records that a block was translated from physical page `page`
+    /// (address >> 12), so that writes to the page are noticed (system
+    /// mode; user mode invalidates on its own mapping changes).
+    #[inline(always)]
+    fn note_code_page(&mut self, _page: u64) {}
+    /// The physical pages written since the last call that held
+    /// translated code (system mode: by the CPU or by DMA).
+    fn take_code_writes(&mut self) -> Vec<u64> {
+        Vec::new()
+    }
+    /// An address translation operation (ATS1C**): translates `va` for a
+    /// read or write with PL1 or (`user`) PL0 permissions and returns the
+    /// value for PAR. Only system-mode memories translate.
+    fn address_translation(&mut self, _va: u32, _write: bool, _user: bool) -> u64 {
+        1 // PAR.F: the translation failed
     }
     /// Reads `size` bytes (1, 2 or 4) with User-mode permissions (LDRT
     /// and friends at PL1). Outside system mode, an ordinary read.
