@@ -3,4 +3,12 @@
 //! walker, the devices, the generated device tree and the boot loader.
 //! `docs/system.md` is the design.
 
+pub mod block;
+pub mod boot;
+pub mod console;
 pub mod devices;
+pub mod dtb;
+pub mod machine;
+pub mod memory;
+pub mod mmu;
+pub mod vm;

@@ -8,8 +8,17 @@
 //! Devices that write guest RAM on their own (DMA) report the ranges to a
 //! [`DmaObserver`], so that translated code on those pages is dropped.
 
+pub mod gic;
+pub mod pl011;
+pub mod pl031;
+pub mod virtio_blk;
+pub mod virtio_mmio;
+pub mod virtio_rng;
+
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
+
+pub use rsemu_core::exec::IrqInputs;
 
 /// A memory-mapped device.
 pub trait MmioDevice: Send {
@@ -115,29 +124,31 @@ impl IrqLine {
     }
 }
 
-/// The CPU's interrupt inputs, driven by the GIC's CPU interface. A rising
+/// The CPU's interrupt inputs, driven by the GIC's CPU interface: the
+/// engine's [`IrqInputs`], which it reads to take interrupts. A rising
 /// edge raises the wake-up flag.
 #[derive(Debug)]
 pub struct CpuIrqLines {
-    irq: AtomicBool,
-    fiq: AtomicBool,
+    inputs: Arc<IrqInputs>,
     kick: Arc<AtomicBool>,
 }
 
 impl CpuIrqLines {
-    /// Both lines low; `kick` is the engine's interrupt flag.
+    /// Both lines low, on inputs of their own; `kick` is raised on a
+    /// rising edge.
     pub fn new(kick: Arc<AtomicBool>) -> CpuIrqLines {
-        CpuIrqLines {
-            irq: AtomicBool::new(false),
-            fiq: AtomicBool::new(false),
-            kick,
-        }
+        CpuIrqLines::with_inputs(Arc::default(), kick)
+    }
+
+    /// Lines driving `inputs` (the engine's).
+    pub fn with_inputs(inputs: Arc<IrqInputs>, kick: Arc<AtomicBool>) -> CpuIrqLines {
+        CpuIrqLines { inputs, kick }
     }
 
     /// Sets the IRQ and FIQ lines.
     pub fn set(&self, irq: bool, fiq: bool) {
-        let old_irq = self.irq.swap(irq, Ordering::SeqCst);
-        let old_fiq = self.fiq.swap(fiq, Ordering::SeqCst);
+        let old_irq = self.inputs.irq.swap(irq, Ordering::SeqCst);
+        let old_fiq = self.inputs.fiq.swap(fiq, Ordering::SeqCst);
         if (irq && !old_irq) || (fiq && !old_fiq) {
             self.kick.store(true, Ordering::SeqCst);
         }
@@ -145,12 +156,12 @@ impl CpuIrqLines {
 
     /// The IRQ line.
     pub fn irq(&self) -> bool {
-        self.irq.load(Ordering::SeqCst)
+        self.inputs.irq.load(Ordering::SeqCst)
     }
 
     /// The FIQ line.
     pub fn fiq(&self) -> bool {
-        self.fiq.load(Ordering::SeqCst)
+        self.inputs.fiq.load(Ordering::SeqCst)
     }
 }
 
