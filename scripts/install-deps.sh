@@ -6,7 +6,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user libcapstone-dev
-      file make pkg-config ca-certificates xz-utils golang-go)
+      file make pkg-config ca-certificates xz-utils golang-go
+      qemu-utils e2fsprogs device-tree-compiler kmod)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
@@ -61,7 +62,7 @@ if command -v rustup >/dev/null 2>&1; then
     done
 fi
 
-for t in arm-linux-gnueabihf-gcc qemu-arm go; do
+for t in arm-linux-gnueabihf-gcc qemu-arm go qemu-img dtc; do
     command -v "$t" >/dev/null || { echo "install-deps.sh: $t still missing" >&2; exit 1; }
 done
 echo "install-deps.sh: ok"

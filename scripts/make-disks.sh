@@ -13,10 +13,12 @@
 # on the qcow2, and /guest.txt read out of both with debugfs, its md5 printed
 # and compared with what `sh tests/system/init.sh --expected` says it must be.
 # Needs e2fsprogs (mkfs.ext4 with -d, e2fsck, debugfs) and qemu-utils (qemu-img).
+# RSEMU_DISK_DIR=DIR puts (or checks) the disks in DIR instead of
+# build/system, so tests can each work on their own copies.
 # Usage: scripts/make-disks.sh [--check]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SYS="$ROOT/build/system"
+SYS="${RSEMU_DISK_DIR:-$ROOT/build/system}"
 RAW="$SYS/disk-raw.img"
 QCOW="$SYS/disk.qcow2"
 ME=make-disks.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (also what CI runs via .ci/run):
-#   install deps if missing -> build ARM guests and Go programs -> fetch busybox ->
+#   install deps if missing -> build ARM guests and Go programs -> fetch busybox,
+#   the sysroot, Debian's armmp kernel, build the test initramfs ->
 #   cargo fmt --check -> cargo clippy -D warnings -> cargo test --workspace.
 # Works with no stdin and CI=true. Extra args are passed to `cargo test`.
 set -euo pipefail
@@ -9,7 +10,8 @@ cd "$ROOT"
 exec </dev/null
 
 need_deps=0
-for t in arm-linux-gnueabihf-gcc qemu-arm file go; do command -v "$t" >/dev/null || need_deps=1; done
+for t in arm-linux-gnueabihf-gcc qemu-arm file go qemu-img dtc; do command -v "$t" >/dev/null || need_deps=1; done
+for t in mkfs.ext4 debugfs e2fsck; do command -v "$t" >/dev/null || [ -x "/sbin/$t" ] || need_deps=1; done
 dpkg -s libc6-dev-armhf-cross libcapstone-dev >/dev/null 2>&1 || need_deps=1
 dpkg --print-foreign-architectures 2>/dev/null | grep -qx armhf || need_deps=1
 if [ "$need_deps" = 1 ]; then
@@ -25,6 +27,10 @@ echo "== scripts/fetch-busybox.sh"
 scripts/fetch-busybox.sh
 echo "== scripts/fetch-sysroot.sh"
 scripts/fetch-sysroot.sh
+echo "== scripts/fetch-kernel.sh (Debian's armmp kernel for rsemu-system-arm)"
+scripts/fetch-kernel.sh
+echo "== scripts/build-initramfs.sh"
+scripts/build-initramfs.sh
 
 echo "== cargo fmt --all -- --check"
 cargo fmt --all -- --check
