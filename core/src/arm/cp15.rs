@@ -271,10 +271,16 @@ pub enum Effect {
     /// State that affects how blocks are translated (the block key):
     /// end the block.
     Key,
-    /// The translation regime (SCTLR, TTBRs, TTBCR, DACR, CONTEXTIDR,
-    /// PRRR/NMRR): the memory must be told, and translations made with the
-    /// old regime are stale.
+    /// The translation regime (SCTLR, TTBRs, TTBCR, CONTEXTIDR): the
+    /// memory must be told, and translations made with the old regime are
+    /// stale.
     Mmu,
+    /// Permissions or attributes of existing translations (DACR, PRRR,
+    /// NMRR): the memory must be told (it drops the TLB entries they
+    /// change), but virtual addresses still name the same code. Linux's
+    /// software PAN writes DACR around every user access, so this must
+    /// stay cheap.
+    Permissions,
     /// A TLB maintenance operation.
     Tlb(crate::mem::TlbOp),
     /// An address-translation operation (ATS1C**): translate `va` and
@@ -442,7 +448,7 @@ pub fn write(cpu: &mut CpuState, r: Reg32, v: u32) -> Result<Effect, Undefined> 
         }
         (0, 3, 0, 0) => {
             c.dacr = v;
-            Effect::Mmu
+            Effect::Permissions
         }
         (0, 5, 0, 0) => {
             c.dfsr = v & 0x3e3f;
@@ -501,11 +507,11 @@ pub fn write(cpu: &mut CpuState, r: Reg32, v: u32) -> Result<Effect, Undefined> 
         }
         (0, 10, 2, 0) => {
             c.prrr = v;
-            Effect::Mmu
+            Effect::Permissions
         }
         (0, 10, 2, 1) => {
             c.nmrr = v;
-            Effect::Mmu
+            Effect::Permissions
         }
         (0, 10, 3, 0) => {
             c.amair0 = v;

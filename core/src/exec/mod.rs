@@ -22,7 +22,10 @@ use std::sync::{Arc, Mutex};
 use rustc_hash::FxHashMap;
 
 use crate::arm::exception::{self, Exception};
-use crate::arm::{self, cpu::CpuState};
+use crate::arm::{
+    self,
+    cpu::{key, CpuState},
+};
 pub use crate::exit::Exit;
 use crate::interp;
 use crate::jit::{self, Jit};
@@ -48,10 +51,16 @@ pub struct IrqInputs {
 }
 
 /// Cache key bits beyond the PC: T32 state, ITSTATE and the system state
-/// that changes translation (0 in user mode).
+/// that changes translation (0 in user mode), plus the generation of the
+/// virtually tagged tables (system mode). The block map uses only the
+/// bits in [`key::STATE_MASK`].
 fn state_key(cpu: &CpuState) -> u32 {
     (cpu.thumb as u32) | (cpu.itstate as u32) << 1 | cpu.sys.key_bits
 }
+
+/// The generations the virtual tables count through before they are
+/// really cleared (the bits above [`key::GEN_SHIFT`]).
+const GENERATIONS: u32 = 1 << (32 - key::GEN_SHIFT);
 
 /// Code invalidations shared by the engines of all guest threads: each
 /// engine has its own block cache, and a change to guest code made through
@@ -124,6 +133,29 @@ impl Slot {
     }
 }
 
+/// A set of virtual pages, with false positives (one bit per page number
+/// modulo its size): the pages that may have entries in the virtually
+/// tagged tables since they were last invalidated.
+struct PageFilter([u64; 64]);
+
+impl PageFilter {
+    fn bit(va: u32) -> (usize, u64) {
+        let page = (va >> 12) as usize & 4095;
+        (page / 64, 1 << (page % 64))
+    }
+    fn insert(&mut self, va: u32) {
+        let (w, b) = Self::bit(va);
+        self.0[w] |= b;
+    }
+    fn may_hold(&self, va: u32) -> bool {
+        let (w, b) = Self::bit(va);
+        self.0[w] & b != 0
+    }
+    fn clear(&mut self) {
+        self.0 = [0; 64];
+    }
+}
+
 /// Translated-code cache plus the dispatch loop.
 ///
 /// Blocks live in a slab and are named by index, so the hot lookup is a
@@ -152,6 +184,9 @@ pub struct Engine {
     system: bool,
     /// The interrupt lines (system mode).
     pub irq_inputs: Arc<IrqInputs>,
+    /// Virtual pages that may have entries in the front table or the JIT's
+    /// indirect-branch table.
+    virt_pages: PageFilter,
 }
 
 impl Default for Engine {
@@ -182,6 +217,7 @@ impl Engine {
             jit_threshold: jit::HOT_THRESHOLD,
             system: false,
             irq_inputs: Arc::default(),
+            virt_pages: PageFilter([0; 64]),
         }
     }
 
@@ -356,11 +392,18 @@ impl Engine {
 
     /// Forgets the lookup tables tagged by virtual address (the engine's
     /// front table and the JIT's indirect-branch table): after a TLB flush
-    /// the same virtual pc may name other code.
-    fn flush_virtual(&mut self) {
-        self.fast.iter_mut().for_each(|s| *s = (0, 0, NO_BLOCK));
-        if let Some(jit) = &mut self.jit {
-            jit.clear_table();
+    /// the same virtual pc may name other code. Their tags include the
+    /// CPU's table generation, so a new generation is enough; the tables
+    /// are cleared only when the generation wraps.
+    fn flush_virtual(&mut self, cpu: &mut CpuState) {
+        self.virt_pages.clear();
+        cpu.sys.virt_gen = (cpu.sys.virt_gen + 1) % GENERATIONS;
+        cpu.update_key_bits();
+        if cpu.sys.virt_gen == 0 {
+            self.fast.iter_mut().for_each(|s| *s = (0, 0, NO_BLOCK));
+            if let Some(jit) = &mut self.jit {
+                jit.clear_table();
+            }
         }
     }
 
@@ -391,11 +434,13 @@ impl Engine {
             return Ok(sid);
         }
         let ppc = mem.code_phys(pc)?;
-        let id = match self.map.get(&(pc, key, ppc)) {
+        let map_key = (pc, key & key::STATE_MASK, ppc);
+        let id = match self.map.get(&map_key) {
             Some(&id) => id,
-            None => self.translate(cpu, mem, pc, key, ppc)?,
+            None => self.translate(cpu, mem, map_key)?,
         };
         self.fast[slot] = (pc, key, id);
+        self.virt_pages.insert(pc);
         Ok(id)
     }
 
@@ -404,10 +449,9 @@ impl Engine {
         &mut self,
         cpu: &CpuState,
         mem: &mut M,
-        pc: u32,
-        key: u32,
-        ppc: u64,
+        map_key: (u32, u32, u64),
     ) -> Result<u32, MemFault> {
+        let (pc, _, ppc) = map_key;
         let block = arm::translate_keyed(mem, pc, cpu.thumb, cpu.itstate, cpu.sys.key_bits)?;
         let last = block.end.wrapping_sub(1).max(block.start);
         let first_page = ppc >> 12;
@@ -420,7 +464,7 @@ impl Engine {
         };
         let block = interp::fast::compile(block);
         self.blocks_translated += 1;
-        let slot = Slot::new(block, (pc, key, ppc), [first_page, last_page]);
+        let slot = Slot::new(block, map_key, [first_page, last_page]);
         let id = match self.free.pop() {
             Some(id) => {
                 self.slab[id as usize] = slot;
@@ -431,7 +475,7 @@ impl Engine {
                 (self.slab.len() - 1) as u32
             }
         };
-        self.map.insert((pc, key, ppc), id);
+        self.map.insert(map_key, id);
         for page in self.slab[id as usize].page_list() {
             self.by_page.entry(page).or_default().push(id);
             mem.note_code_page(page);
@@ -462,7 +506,14 @@ impl Engine {
                 Exit::Undefined { pc, .. } => exception::take(cpu, mem, Exception::Undefined, pc),
                 Exit::Breakpoint { pc, .. } => exception::take_breakpoint(cpu, mem, pc),
                 Exit::MemFault { pc, fault } => exception::take_fault(cpu, mem, pc, fault),
-                Exit::TlbChanged => self.flush_virtual(),
+                Exit::TlbChanged { page } => {
+                    // Kernels invalidate whole ranges page by page (Linux's
+                    // flush_tlb_kernel_range): a page that never reached
+                    // the virtual tables needs nothing.
+                    if page.is_none_or(|va| self.virt_pages.may_hold(va)) {
+                        self.flush_virtual(cpu);
+                    }
+                }
                 Exit::InterruptsUnmasked => {
                     self.take_pending_interrupt(cpu, mem);
                 }
@@ -514,6 +565,7 @@ impl Engine {
                         // An indirect branch missed the table (never
                         // entered, or evicted by a colliding block).
                         jit.remember(cpu.r[15], state_key(cpu), entry);
+                        self.virt_pages.insert(cpu.r[15]);
                     }
                     let (status, site, exit) = jit.run(cpu, mem, &self.interrupt, entry);
 

@@ -527,11 +527,23 @@ pub(super) fn coproc<M: GuestMemory>(
         Effect::Key => end_block(cpu, insn),
         Effect::Mmu => {
             mem.set_mmu(&cpu.mmu_state());
-            exit_after(cpu, insn, Exit::TlbChanged)
+            exit_after(cpu, insn, Exit::TlbChanged { page: None })
+        }
+        Effect::Permissions => {
+            // The memory drops the TLB entries concerned at once, and the
+            // next access (compiled code looks the TLB up every time)
+            // refills them: no need to end the block. Translated blocks
+            // keep their execute permission until the next TLB flush.
+            mem.set_mmu(&cpu.mmu_state());
+            Flow::Next
         }
         Effect::Tlb(op) => {
             mem.tlb_maintenance(op);
-            exit_after(cpu, insn, Exit::TlbChanged)
+            let page = match op {
+                crate::mem::TlbOp::Mva { va, .. } | crate::mem::TlbOp::MvaAllAsid(va) => Some(va),
+                _ => None,
+            };
+            exit_after(cpu, insn, Exit::TlbChanged { page })
         }
         Effect::Translate { va, write, user } => {
             cpu.sys.cp15.par = mem.address_translation(va, write, user);
