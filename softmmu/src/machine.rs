@@ -78,8 +78,9 @@ pub mod irq {
     pub const TIMER_HYP: u32 = ppi(10);
 }
 
-/// Interrupt IDs the GIC implements (GICD_TYPER.ITLinesNumber = 7).
-pub const GIC_IRQS: u32 = 256;
+/// Interrupt IDs the GIC implements: 32 private ones and QEMU virt's 256
+/// SPIs (GICD_TYPER.ITLinesNumber = 8).
+pub const GIC_IRQS: u32 = 288;
 
 /// The fixed clock the PL011 and PL031 are given in the device tree.
 pub const APB_CLOCK_HZ: u32 = 24_000_000;

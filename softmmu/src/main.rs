@@ -49,7 +49,9 @@ entropy, PSCI.
   -display none
   -no-reboot           exit when the guest resets
   -accel jit|interp    the backend (tcg means jit; default jit)
-  -d guest_errors,exec log accesses to nothing / every block run (to stderr)
+  -d guest_errors,int,exec
+                       log accesses to nothing / exceptions taken / every
+                       block run (to stderr)
   -D FILE              write the emulator's log to FILE
   -version             print the version
 ";
@@ -97,6 +99,7 @@ struct Parsed {
     serial: Serial,
     escapes: bool,
     exec_trace: bool,
+    log_int: bool,
     log_file: Option<String>,
 }
 
@@ -123,6 +126,7 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
     let mut serial = Serial::Stdio;
     let mut escapes = true;
     let mut exec_trace = false;
+    let mut log_int = false;
     let mut log_file = None;
     let mut drives: Vec<PendingDrive> = Vec::new();
     let mut attach: Vec<String> = Vec::new();
@@ -349,7 +353,8 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
                     match item {
                         "guest_errors" => cfg.log_guest_errors = true,
                         "exec" => exec_trace = true,
-                        i => bail!("-d {i}: supported log items are guest_errors and exec"),
+                        "int" => log_int = true,
+                        i => bail!("-d {i}: supported log items are guest_errors, int and exec"),
                     }
                 }
             }
@@ -388,6 +393,7 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
         serial,
         escapes,
         exec_trace,
+        log_int,
         log_file,
     }))
 }
@@ -426,7 +432,7 @@ fn run() -> Result<i32> {
     loop {
         let alarm = Alarm::start(events.clone());
         let mut vm = Vm::new(&p.cfg, events.clone(), alarm, input.clone(), out.clone())?;
-        vm.set_exec_trace(p.exec_trace);
+        vm.set_logging(p.exec_trace, p.log_int);
         match vm.run() {
             End::Exit(code) => return Ok(code),
             End::Reset => continue,

@@ -661,28 +661,39 @@ impl GuestMemory for SystemMemory {
         Ok(lo | hi << 16)
     }
 
-    fn set_mmu(&mut self, state: &MmuState) {
+    fn set_mmu(&mut self, state: &MmuState) -> bool {
         let old = self.mmu;
         self.mmu = *state;
         // The privilege level only selects a TLB set.
         let mut before = old;
         before.privileged = state.privileged;
         if before == *state {
-            return;
+            return false;
         }
+        // Permissions and attributes of the same translations: DACR
+        // (Linux's software PAN writes it around every user access) drops
+        // the entries of the domains whose access type changed; memory
+        // attributes are not modelled. Long descriptors ignore DACR.
         before.dacr = state.dacr;
+        before.prrr = state.prrr;
+        before.nmrr = state.nmrr;
         if before == *state {
-            // Only DACR changed (Linux's software PAN does this around
-            // every user access): drop the entries of the domains whose
-            // access type changed. Long descriptors ignore DACR.
-            if !state.lpae() {
+            if old.dacr != state.dacr && !state.lpae() {
                 self.flush_domains(old.dacr, state.dacr);
             }
-            return;
+            return false;
         }
-        // Entries are not ASID-tagged: a new TTBR or ASID, or any other
-        // change of the regime, starts from an empty TLB.
+        // A new TTBR with the same ASID: what the TLB holds may still be
+        // used until the guest invalidates it, as on hardware (and QEMU).
+        before.ttbr0 = state.ttbr0;
+        before.ttbr1 = state.ttbr1;
+        if before == *state && old.asid() == state.asid() {
+            return false;
+        }
+        // Entries are not ASID-tagged: a new ASID, or any other change of
+        // the regime (SCTLR, TTBCR), starts from an empty TLB.
         self.flush_all();
+        true
     }
 
     fn tlb_maintenance(&mut self, op: TlbOp) {

@@ -280,7 +280,7 @@ impl Vm {
 
         let mut mem = SystemMemory::new(ram, bus, dma, kick);
         mem.log_guest_errors = cfg.log_guest_errors;
-        rsemu_core::GuestMemory::set_mmu(&mut mem, &cpu.mmu_state());
+        let _ = rsemu_core::GuestMemory::set_mmu(&mut mem, &cpu.mmu_state());
         Ok(Vm {
             cpu,
             engine,
@@ -298,9 +298,11 @@ impl Vm {
         })
     }
 
-    /// Logs every block as it runs (`-d exec`; interpreted).
-    pub fn set_exec_trace(&mut self, on: bool) {
-        self.engine.trace_exec = on;
+    /// Logs every block as it runs (`-d exec`; interpreted) and every
+    /// exception taken (`-d int`).
+    pub fn set_logging(&mut self, exec: bool, exceptions: bool) {
+        self.engine.trace_exec = exec;
+        self.engine.log_exceptions = exceptions;
     }
 
     /// Runs the machine until it powers off, resets or the user quits.

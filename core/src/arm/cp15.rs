@@ -617,15 +617,17 @@ pub fn write64(cpu: &mut CpuState, opc1: u8, crm: u8, v: u64) -> Result<Effect, 
 }
 
 /// VMRS from FPSID, MVFR0/1 or FPEXC, and VMSR to FPEXC (FPSID writes are
-/// ignored): PL1 only, and allowed with VFP disabled, as the kernel's lazy
-/// VFP switching needs. `value` is written for VMSR.
+/// ignored): PL1 only, with CPACR granting cp10 access at PL1, and allowed
+/// with FPEXC.EN clear, as the kernel's lazy VFP switching needs
+/// (ARM ARM B6.1.1). `value` is written for VMSR.
 pub fn vfp_system_reg(
     cpu: &mut CpuState,
     reg: crate::ir::vfp::SysReg,
     write: Option<u32>,
 ) -> Result<u32, Undefined> {
     use crate::ir::vfp::SysReg;
-    if !cpu.privileged() {
+    let cp10 = (cpu.sys.cp15.cpacr >> 20) & 3;
+    if !cpu.privileged() || cp10 & 1 == 0 {
         return Err(Undefined);
     }
     // FPSID: ARM, VFPv3+ architecture with VFPv4 subarchitecture, A15.

@@ -114,7 +114,8 @@ fn enter<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, kind: Exception, lr: u
     };
     cpu.r[15] = base.wrapping_add(kind.vector());
     cpu.update_key_bits();
-    mem.set_mmu(&cpu.mmu_state());
+    // A change of privilege alone keeps translations.
+    let _ = mem.set_mmu(&cpu.mmu_state());
 }
 
 /// Takes the synchronous exception raised by the instruction at `pc`
@@ -193,7 +194,8 @@ pub fn return_to<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, target: u32, s
     cpu.write_cpsr(spsr);
     cpu.r[15] = if cpu.thumb { target & !1 } else { target & !3 };
     cpu.exclusive = None;
-    mem.set_mmu(&cpu.mmu_state());
+    // A change of privilege alone keeps translations.
+    let _ = mem.set_mmu(&cpu.mmu_state());
     unmasked(before, cpu.sys.aif)
 }
 

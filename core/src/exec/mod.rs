@@ -133,6 +133,32 @@ impl Slot {
     }
 }
 
+/// `-d int`: one line per synchronous exception the engine is about to
+/// take, as QEMU logs them.
+fn log_exception(cpu: &CpuState, exit: &Exit) {
+    let mode = cpu.sys.mode;
+    match *exit {
+        Exit::Syscall { pc, imm } => eprintln!("int: SVC #{imm:#x} at 0x{pc:08x} (mode {mode:#x})"),
+        Exit::Undefined { pc, raw, thumb } => eprintln!(
+            "int: undefined instruction {raw:08x} ({}) at 0x{pc:08x} (mode {mode:#x})",
+            if thumb { "T32" } else { "A32" }
+        ),
+        Exit::Breakpoint { pc, imm } => eprintln!("int: BKPT #{imm:#x} at 0x{pc:08x}"),
+        Exit::MemFault { pc, fault } => eprintln!(
+            "int: {} abort at 0x{pc:08x}: {:?} of 0x{:08x}, {:?} (mode {mode:#x})",
+            if fault.access == crate::mem::Access::Exec {
+                "prefetch"
+            } else {
+                "data"
+            },
+            fault.access,
+            fault.addr,
+            fault.kind
+        ),
+        _ => {}
+    }
+}
+
 /// A set of virtual pages, with false positives (one bit per page number
 /// modulo its size): the pages that may have entries in the virtually
 /// tagged tables since they were last invalidated.
@@ -184,6 +210,8 @@ pub struct Engine {
     system: bool,
     /// The interrupt lines (system mode).
     pub irq_inputs: Arc<IrqInputs>,
+    /// Log every exception taken to stderr (`-d int`, system mode).
+    pub log_exceptions: bool,
     /// Virtual pages that may have entries in the front table or the JIT's
     /// indirect-branch table.
     virt_pages: PageFilter,
@@ -217,6 +245,7 @@ impl Engine {
             jit_threshold: jit::HOT_THRESHOLD,
             system: false,
             irq_inputs: Arc::default(),
+            log_exceptions: false,
             virt_pages: PageFilter([0; 64]),
         }
     }
@@ -501,7 +530,11 @@ impl Engine {
         }
         self.take_pending_interrupt(cpu, mem);
         loop {
-            match self.run_blocks(cpu, mem) {
+            let exit = self.run_blocks(cpu, mem);
+            if self.log_exceptions {
+                log_exception(cpu, &exit);
+            }
+            match exit {
                 Exit::Syscall { pc, .. } => exception::take(cpu, mem, Exception::Svc, pc),
                 Exit::Undefined { pc, .. } => exception::take(cpu, mem, Exception::Undefined, pc),
                 Exit::Breakpoint { pc, .. } => exception::take_breakpoint(cpu, mem, pc),
@@ -527,8 +560,17 @@ impl Engine {
     fn take_pending_interrupt<M: GuestMemory>(&mut self, cpu: &mut CpuState, mem: &mut M) {
         let irq = self.irq_inputs.irq.load(Ordering::SeqCst);
         let fiq = self.irq_inputs.fiq.load(Ordering::SeqCst);
-        if irq || fiq {
-            exception::take_interrupt(cpu, mem, irq, fiq);
+        if (irq || fiq) && exception::take_interrupt(cpu, mem, irq, fiq) && self.log_exceptions {
+            eprintln!(
+                "int: {} taken, vector 0x{:08x}, return to 0x{:08x}",
+                if cpu.sys.mode == arm::cpu::mode::FIQ {
+                    "FIQ"
+                } else {
+                    "IRQ"
+                },
+                cpu.r[15],
+                cpu.r[14].wrapping_sub(4)
+            );
         }
     }
 

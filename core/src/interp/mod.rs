@@ -172,6 +172,19 @@ fn check_aligned(addr: u32, bytes: u32, access: Access) -> MemResult<()> {
     }
 }
 
+/// LDRD, STRD, LDM and STM need a word-aligned address whatever SCTLR.A
+/// says (ARM ARM A3.2.1, table A3-1). Only a system-mode memory raises the
+/// fault: for user programs Linux's alignment handler emulates the access,
+/// so user mode just performs it.
+#[inline(always)]
+fn word_aligned<M: GuestMemory>(addr: u32, access: Access) -> MemResult<()> {
+    if M::MMU {
+        check_aligned(addr, 4, access)
+    } else {
+        Ok(())
+    }
+}
+
 macro_rules! mem_try {
     ($cpu:expr, $insn:expr, $e:expr) => {
         match $e {
@@ -495,6 +508,7 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
         }
         &Op::LoadDual { rt, rt2, ref addr } => {
             let (a, new_base) = address(cpu, addr);
+            mem_try!(cpu, insn, word_aligned::<M>(a, Access::Read));
             let lo = mem_try!(cpu, insn, mem.read_u32(a));
             let hi = mem_try!(cpu, insn, mem.read_u32(a.wrapping_add(4)));
             if addr.wback {
@@ -506,6 +520,7 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
         }
         &Op::StoreDual { rt, rt2, ref addr } => {
             let (a, new_base) = address(cpu, addr);
+            mem_try!(cpu, insn, word_aligned::<M>(a, Access::Write));
             mem_try!(cpu, insn, mem.write_u32(a, cpu.r[rt as usize]));
             mem_try!(
                 cpu,
@@ -524,6 +539,7 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             wback,
         } => {
             let (mut a, new_base) = block_addresses(cpu.r[rn as usize], regs.count_ones(), mode);
+            mem_try!(cpu, insn, word_aligned::<M>(a, Access::Read));
             let mut vals = [0u32; 16];
             for (i, val) in vals.iter_mut().enumerate() {
                 if regs & (1 << i) != 0 {
@@ -552,6 +568,7 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             wback,
         } => {
             let (mut a, new_base) = block_addresses(cpu.r[rn as usize], regs.count_ones(), mode);
+            mem_try!(cpu, insn, word_aligned::<M>(a, Access::Write));
             for i in 0..16 {
                 if regs & (1 << i) != 0 {
                     mem_try!(cpu, insn, mem.write_u32(a, cpu.r[i]));

@@ -14,7 +14,7 @@ use crate::arm::cpu::{bank, mode, psr, CpuState};
 use crate::arm::exception;
 use crate::exit::Exit;
 use crate::ir::*;
-use crate::mem::{GuestMemory, MemResult};
+use crate::mem::{Access, GuestMemory, MemResult};
 
 /// Leaves the block after `insn`, which completed: PC and ITSTATE point at
 /// the next instruction.
@@ -187,7 +187,7 @@ pub(super) fn exec<M: GuestMemory>(
             }
             if let Some(m) = mode.filter(|&m| bank(m).is_some()) {
                 cpu.set_mode(m);
-                mem.set_mmu(&cpu.mmu_state());
+                let _ = mem.set_mmu(&cpu.mmu_state());
             }
             after_mask_change(cpu, insn, before)
         }
@@ -220,7 +220,7 @@ pub(super) fn exec<M: GuestMemory>(
             let (before, old_mode) = (cpu.sys.aif, cpu.sys.mode);
             write_cpsr_by_instr(cpu, v, mask);
             if cpu.sys.mode != old_mode {
-                mem.set_mmu(&cpu.mmu_state());
+                let _ = mem.set_mmu(&cpu.mmu_state());
             }
             if mask & 3 != 0 && privileged {
                 after_mask_change(cpu, insn, before)
@@ -271,6 +271,7 @@ pub(super) fn exec<M: GuestMemory>(
             };
             let base = banked_reg(cpu, m, 13);
             let (a, new_base) = two_words(base, bmode);
+            mem_try!(cpu, insn, super::check_aligned(a, 4, Access::Write));
             mem_try!(cpu, insn, mem.write_u32(a, cpu.r[14]));
             mem_try!(cpu, insn, mem.write_u32(a.wrapping_add(4), spsr));
             if wback {
@@ -283,6 +284,7 @@ pub(super) fn exec<M: GuestMemory>(
                 return undef(cpu, mem);
             }
             let (a, new_base) = two_words(cpu.r[rn as usize], bmode);
+            mem_try!(cpu, insn, super::check_aligned(a, 4, Access::Read));
             let pc = mem_try!(cpu, insn, mem.read_u32(a));
             let psr = mem_try!(cpu, insn, mem.read_u32(a.wrapping_add(4)));
             if wback {
@@ -300,6 +302,8 @@ pub(super) fn exec<M: GuestMemory>(
                 return undef(cpu, mem);
             }
             let (mut a, _) = super::block_addresses(cpu.r[rn as usize], regs.count_ones(), bmode);
+            let access = if load { Access::Read } else { Access::Write };
+            mem_try!(cpu, insn, super::check_aligned(a, 4, access));
             if load {
                 let mut vals = [0u32; 15];
                 for (i, val) in vals.iter_mut().enumerate() {
@@ -339,6 +343,7 @@ pub(super) fn exec<M: GuestMemory>(
             };
             let (mut a, new_base) =
                 super::block_addresses(cpu.r[rn as usize], regs.count_ones(), bmode);
+            mem_try!(cpu, insn, super::check_aligned(a, 4, Access::Read));
             let mut vals = [0u32; 16];
             for (i, val) in vals.iter_mut().enumerate() {
                 if regs & (1 << i) != 0 {
@@ -526,15 +531,20 @@ pub(super) fn coproc<M: GuestMemory>(
         Effect::None => Flow::Next,
         Effect::Key => end_block(cpu, insn),
         Effect::Mmu => {
-            mem.set_mmu(&cpu.mmu_state());
-            exit_after(cpu, insn, Exit::TlbChanged { page: None })
+            if mem.set_mmu(&cpu.mmu_state()) {
+                exit_after(cpu, insn, Exit::TlbChanged { page: None })
+            } else {
+                // The block key may have changed (SCTLR.A).
+                end_block(cpu, insn)
+            }
         }
         Effect::Permissions => {
             // The memory drops the TLB entries concerned at once, and the
             // next access (compiled code looks the TLB up every time)
             // refills them: no need to end the block. Translated blocks
             // keep their execute permission until the next TLB flush.
-            mem.set_mmu(&cpu.mmu_state());
+            // A change of privilege alone keeps translations.
+            let _ = mem.set_mmu(&cpu.mmu_state());
             Flow::Next
         }
         Effect::Tlb(op) => {

@@ -2605,6 +2605,11 @@ impl Emitter<'_> {
         }
         let slow = self.slow_path(insn, end);
         self.address(insn, a)?;
+        if self.mmu {
+            // Word alignment is required (the interpreter raises the fault).
+            self.a.test(ecx, 3)?;
+            self.a.jne(slow)?;
+        }
         self.check(8, !load, slow)?;
         if load {
             self.access(slow, |a| a.mov(eax, dword_ptr(b + rcx)))?;
@@ -2648,6 +2653,11 @@ impl Emitter<'_> {
         };
         if first != 0 {
             self.a.add(ecx, first)?;
+        }
+        if self.mmu {
+            // Word alignment is required (the interpreter raises the fault).
+            self.a.test(ecx, 3)?;
+            self.a.jne(slow)?;
         }
         self.check(size, !load, slow)?;
         let delta: i32 = match mode {

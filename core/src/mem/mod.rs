@@ -200,8 +200,12 @@ pub trait GuestMemory {
         None
     }
     /// The translation regime changed (system mode only): SCTLR, a TTBR,
-    /// TTBCR, DACR, PRRR/NMRR, CONTEXTIDR, or the privilege level.
-    fn set_mmu(&mut self, _state: &MmuState) {}
+    /// TTBCR, DACR, PRRR/NMRR, CONTEXTIDR, or the privilege level. Returns
+    /// whether translations cached so far were dropped (as a TLB flush
+    /// does), so virtually tagged tables of translated code must go too.
+    fn set_mmu(&mut self, _state: &MmuState) -> bool {
+        false
+    }
     /// A TLB maintenance operation (system mode only).
     fn tlb_maintenance(&mut self, _op: TlbOp) {}
     /// The physical address of the instruction at `va` (an instruction

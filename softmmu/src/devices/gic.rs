@@ -48,7 +48,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::{CpuIrqLines, IrqLevels, MmioDevice, FIRST_SPI};
+use super::{CpuIrqLines, IrqLevels, MmioDevice};
 
 // ---- Distributor register map (offsets into the distributor window) ----
 
@@ -198,9 +198,6 @@ pub struct Gic {
     level: Vec<u32>,
     /// `IPRIORITYR`, one byte per interrupt ID.
     priority: Vec<u8>,
-    /// `ITARGETSR` of SPIs, one byte per interrupt ID (entries of SGIs and
-    /// PPIs unused: those always target this CPU).
-    targets: Vec<u8>,
     /// Per SGI, the source CPUs it is pending from (`SPENDSGIR` bits).
     sgi_sources: [u8; NUM_SGIS as usize],
 
@@ -221,7 +218,7 @@ pub struct Gic {
 
 impl Gic {
     /// A GIC at reset with `num_irqs` interrupt IDs (rounded up to a
-    /// multiple of 32, between 32 and 1024; the `virt` board uses 256),
+    /// multiple of 32, between 32 and 1024; the `virt` board uses 288),
     /// sampling `inputs` and driving `out`.
     pub fn new(num_irqs: u32, inputs: Arc<IrqLevels>, out: Arc<CpuIrqLines>) -> Gic {
         let num_irqs = num_irqs.clamp(32, 1024).div_ceil(32) * 32;
@@ -238,10 +235,6 @@ impl Gic {
             edge: vec![0; words],
             level: vec![0; words],
             priority: vec![0; num_irqs as usize],
-            // Architecturally UNKNOWN at reset; pointing SPIs at the only
-            // CPU means a guest that never programs targets still gets its
-            // interrupts (Linux programs them all in gic_dist_init anyway).
-            targets: vec![THIS_CPU; num_irqs as usize],
             sgi_sources: [0; NUM_SGIS as usize],
             cctlr: 0,
             pmr: 0,
@@ -427,11 +420,6 @@ impl Gic {
             while candidates != 0 {
                 let irq = w as u32 * 32 + candidates.trailing_zeros();
                 candidates &= candidates - 1;
-                if irq >= FIRST_SPI && self.targets[irq as usize] & THIS_CPU == 0 {
-                    // An SPI that targets no implemented CPU stays pending
-                    // in the distributor and is forwarded nowhere.
-                    continue;
-                }
                 let prio = self.priority[irq as usize];
                 if best.is_none_or(|(p, _)| prio < p) {
                     best = Some((prio, irq));
@@ -638,18 +626,9 @@ impl Gic {
                 let first = r - GICD_IPRIORITYR;
                 self.bytes(first, |irq| self.priority[irq as usize])
             }
-            r if (GICD_ITARGETSR..GICD_ICFGR).contains(&r) => {
-                let first = r - GICD_ITARGETSR;
-                self.bytes(first, |irq| {
-                    if irq < FIRST_SPI {
-                        // SGI and PPI entries read as the reading CPU's own
-                        // mask; they cannot be retargeted.
-                        THIS_CPU
-                    } else {
-                        self.targets[irq as usize]
-                    }
-                })
-            }
+            // A uniprocessor GIC's ITARGETSR is RAZ/WI (GICv2 spec 4.3.12):
+            // every SPI goes to the one CPU.
+            r if (GICD_ITARGETSR..GICD_ICFGR).contains(&r) => 0,
             r if (GICD_ICFGR..GICD_ICFGR + 0x100).contains(&r) => {
                 let first = (r - GICD_ICFGR) * 4;
                 let mut value = 0;
@@ -749,16 +728,8 @@ impl Gic {
                     self.priority[i as usize] = byte;
                 }
             }
-            r if (GICD_ITARGETSR..GICD_ICFGR).contains(&r) => {
-                let first = r - GICD_ITARGETSR;
-                for (irq, byte) in self.lanes(first, value, mask) {
-                    // SGI/PPI entries are read-only; of an SPI's target
-                    // bits only this CPU's exists.
-                    if irq >= FIRST_SPI {
-                        self.targets[irq as usize] = byte & THIS_CPU;
-                    }
-                }
-            }
+            // RAZ/WI on a uniprocessor GIC (see the read side).
+            r if (GICD_ITARGETSR..GICD_ICFGR).contains(&r) => {}
             r if (GICD_ICFGR..GICD_ICFGR + 0x100).contains(&r) => {
                 let first = (r - GICD_ICFGR) * 4;
                 for i in 0..16 {
@@ -1036,8 +1007,8 @@ mod tests {
         assert_eq!(r.dr(GICD_ICFGR), 0xaaaa_aaaa, "SGIs edge-triggered");
         assert_eq!(r.dr(GICD_ICFGR + 4), 0, "PPIs level-sensitive");
         assert_eq!(r.dr(GICD_IGROUPR), 0);
-        assert_eq!(r.dr(GICD_ITARGETSR), 0x0101_0101);
-        assert_eq!(r.dr(GICD_ITARGETSR + 32), 0x0101_0101);
+        assert_eq!(r.dr(GICD_ITARGETSR), 0, "uniprocessor: RAZ");
+        assert_eq!(r.dr(GICD_ITARGETSR + 32), 0);
         assert_eq!(r.cr(GICC_CTLR), 0);
         assert_eq!(r.cr(GICC_PMR), 0);
         assert_eq!(r.cr(GICC_BPR), 0);
@@ -1055,11 +1026,12 @@ mod tests {
         r.dw(GICD_CTLR, 0);
         let gic_irqs = ((r.dr(GICD_TYPER) & 0x1f) + 1) * 32;
         assert_eq!(gic_irqs, 256);
-        // gic_get_cpumask: the first non-zero ITARGETSR0-7 word.
+        // gic_get_cpumask: the first non-zero ITARGETSR0-7 word; none on a
+        // uniprocessor GIC, which Linux accepts with one CPU.
         let mut mask = r.dr(GICD_ITARGETSR);
         mask |= mask >> 16;
         mask |= mask >> 8;
-        assert_eq!(mask & 0xff, 1);
+        assert_eq!(mask & 0xff, 0);
         let cpumask = 0x0101_0101;
         for i in (32..gic_irqs).step_by(4) {
             r.dw(GICD_ITARGETSR + i, cpumask);
@@ -1090,7 +1062,7 @@ mod tests {
         r.cw(GICC_CTLR, bypass | 1);
         assert_eq!(r.cr(GICC_CTLR), 1);
         assert_eq!(r.dr(GICD_ISENABLER), 0xffff, "SGIs stay enabled");
-        assert_eq!(r.dr(GICD_ITARGETSR + 40), 0x0101_0101);
+        assert_eq!(r.dr(GICD_ITARGETSR + 40), 0, "writes ignored");
 
         // The UART's SPI (virt: SPI 1 = ID 33), level-sensitive.
         r.dw(GICD_ISENABLER + 4, 1 << 1);
@@ -1240,9 +1212,9 @@ mod tests {
         r.input(27, false);
         r.cw(GICC_EOIR, 27);
         assert!(!r.irq());
-        // PPI entries of ITARGETSR read as this CPU and ignore writes.
-        r.gic.dist_write(GICD_ITARGETSR + 27, 1, 0);
-        assert_eq!(r.gic.dist_read(GICD_ITARGETSR + 27, 1), 1);
+        // PPI entries of ITARGETSR are RAZ/WI too.
+        r.gic.dist_write(GICD_ITARGETSR + 27, 1, 1);
+        assert_eq!(r.gic.dist_read(GICD_ITARGETSR + 27, 1), 0);
     }
 
     #[test]
@@ -1425,26 +1397,23 @@ mod tests {
         assert!(r.pending(40), "still pending in the distributor");
     }
 
+    /// ITARGETSR is RAZ/WI on a uniprocessor GIC, and SPIs reach the CPU
+    /// whatever was written there.
     #[test]
-    fn spi_targets() {
+    fn spi_targets_are_raz_wi() {
         let mut r = rig();
         r.enable_all();
         r.enable_irq(40, 0x80);
-        // Only this CPU's bit exists.
-        r.gic.dist_write(GICD_ITARGETSR + 40, 1, 0xff);
-        assert_eq!(r.gic.dist_read(GICD_ITARGETSR + 40, 1), 0x01);
         r.gic.dist_write(GICD_ITARGETSR + 40, 1, 0xfe);
         assert_eq!(r.gic.dist_read(GICD_ITARGETSR + 40, 1), 0);
-        assert_eq!(r.dr(GICD_ITARGETSR + 40), 0x0101_0100);
+        assert_eq!(r.dr(GICD_ITARGETSR + 40), 0);
         r.input(40, true);
         assert!(r.pending(40));
-        assert!(!r.irq(), "targets no CPU");
-        assert_eq!(r.cr(GICC_IAR), 1023);
-        r.gic.dist_write(GICD_ITARGETSR + 40, 1, 0x01);
-        assert!(r.irq());
+        assert!(r.irq(), "delivered to the only CPU");
+        assert_eq!(r.cr(GICC_IAR), 40);
         // SGI entries.
-        assert_eq!(r.gic.dist_read(GICD_ITARGETSR + 3, 1), 1);
-        assert_eq!(r.gic.dist_read(GICD_ITARGETSR + 2, 2), 0x0101);
+        assert_eq!(r.gic.dist_read(GICD_ITARGETSR + 3, 1), 0);
+        assert_eq!(r.gic.dist_read(GICD_ITARGETSR + 2, 2), 0);
     }
 
     #[test]

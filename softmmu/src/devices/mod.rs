@@ -34,8 +34,9 @@ pub trait MmioDevice: Send {
 pub const FIRST_PPI: u32 = 16;
 /// First interrupt ID that is a shared peripheral interrupt (SPI).
 pub const FIRST_SPI: u32 = 32;
-/// Interrupt IDs the level table covers (the GIC's SGIs are not lines).
-pub const MAX_IRQS: u32 = 256;
+/// Interrupt IDs the level table covers (the GIC's SGIs are not lines):
+/// QEMU's virt has 256 SPIs.
+pub const MAX_IRQS: u32 = 288;
 
 /// The level of every interrupt input of the GIC (PPIs and SPIs), written
 /// by devices from any thread and sampled by the GIC. A change raises
