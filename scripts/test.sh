@@ -27,10 +27,11 @@ echo "== scripts/fetch-busybox.sh"
 scripts/fetch-busybox.sh
 echo "== scripts/fetch-sysroot.sh"
 scripts/fetch-sysroot.sh
-echo "== scripts/fetch-kernel.sh (Debian's armmp kernel for rsemu-system-arm)"
-scripts/fetch-kernel.sh
-echo "== scripts/build-initramfs.sh"
+echo "== scripts/fetch-kernel.sh --lpae (Debian's armmp and armmp-lpae kernels for rsemu-system-arm)"
+scripts/fetch-kernel.sh --lpae
+echo "== scripts/build-initramfs.sh (and --lpae)"
 scripts/build-initramfs.sh
+scripts/build-initramfs.sh --lpae
 
 echo "== cargo fmt --all -- --check"
 cargo fmt --all -- --check

@@ -91,9 +91,28 @@ fn tail(s: &str) -> &str {
     &s[s.len().saturating_sub(4000)..]
 }
 
+/// A kernel flavour and its initramfs (in build/system).
+#[derive(Clone, Copy)]
+struct Flavour {
+    kernel: &'static str,
+    initrd: &'static str,
+}
+
+/// Debian's `armmp`: short-descriptor page tables.
+const ARMMP: Flavour = Flavour {
+    kernel: "vmlinuz",
+    initrd: "initrd.gz",
+};
+
+/// Debian's `armmp-lpae`: long-descriptor (LPAE) page tables.
+const ARMMP_LPAE: Flavour = Flavour {
+    kernel: "vmlinuz-lpae",
+    initrd: "initrd-lpae.gz",
+};
+
 /// One boot with the user's command line plus the test disks, in
 /// `phase` (write or verify); returns the RESULT lines.
-fn boot(accel: &str, phase: &str, disks: &Path) -> Vec<String> {
+fn boot(flavour: Flavour, accel: &str, phase: &str, disks: &Path) -> Vec<String> {
     let sys = root().join("build/system");
     let args: Vec<String> = [
         "-M",
@@ -101,9 +120,9 @@ fn boot(accel: &str, phase: &str, disks: &Path) -> Vec<String> {
         "-m",
         "256",
         "-kernel",
-        sys.join("vmlinuz").to_str().unwrap(),
+        sys.join(flavour.kernel).to_str().unwrap(),
         "-initrd",
-        sys.join("initrd.gz").to_str().unwrap(),
+        sys.join(flavour.initrd).to_str().unwrap(),
         "-append",
         &format!("console=ttyAMA0 rsemu.phase={phase}"),
         "-nographic",
@@ -165,10 +184,13 @@ fn boot(accel: &str, phase: &str, disks: &Path) -> Vec<String> {
         .collect()
 }
 
-fn boot_and_disks(accel: &str) {
+fn boot_and_disks(flavour: Flavour, accel: &str) {
     let sys = root().join("build/system");
-    need(&sys.join("vmlinuz"), "scripts/fetch-kernel.sh");
-    need(&sys.join("initrd.gz"), "scripts/build-initramfs.sh");
+    need(&sys.join(flavour.kernel), "scripts/fetch-kernel.sh --lpae");
+    need(
+        &sys.join(flavour.initrd),
+        "scripts/build-initramfs.sh --lpae",
+    );
     let disks = tempfile(&format!("disks-{accel}"));
     std::fs::create_dir_all(&disks).unwrap();
     let make = |check: bool| {
@@ -208,7 +230,7 @@ fn boot_and_disks(accel: &str) {
     assert_eq!(guest_files.len(), 2, "expected guest files: {expected:?}");
 
     // Boot 1: the workload, the host's files read, the guest's written.
-    let got = boot(accel, "write", &disks);
+    let got = boot(flavour, accel, "write", &disks);
     for want in workload.iter().copied().chain(&host_files) {
         assert!(
             got.contains(want),
@@ -219,7 +241,7 @@ fn boot_and_disks(accel: &str) {
     let check = make(true);
     assert!(check.contains("check passed"), "{check}");
     // Boot 2: the guest's files are still there.
-    let got = boot(accel, "verify", &disks);
+    let got = boot(flavour, accel, "verify", &disks);
     for want in &guest_files {
         assert!(
             got.contains(want),
@@ -231,12 +253,18 @@ fn boot_and_disks(accel: &str) {
 
 #[test]
 fn debian_kernel_boots_runs_and_keeps_its_disks_jit() {
-    boot_and_disks("jit");
+    boot_and_disks(ARMMP, "jit");
 }
 
 #[test]
 fn debian_kernel_boots_runs_and_keeps_its_disks_interp() {
-    boot_and_disks("interp");
+    boot_and_disks(ARMMP, "interp");
+}
+
+/// The LPAE flavour runs on long-descriptor page tables throughout.
+#[test]
+fn debian_lpae_kernel_boots_runs_and_keeps_its_disks_jit() {
+    boot_and_disks(ARMMP_LPAE, "jit");
 }
 
 /// The kernel's own view of the board: the devices the device tree
