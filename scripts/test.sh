@@ -21,6 +21,8 @@ fi
 
 echo "== scripts/build-guests.sh"
 scripts/build-guests.sh
+echo "== scripts/build-system-guests.sh (bare-metal guests for rsemu-system-arm)"
+scripts/build-system-guests.sh
 echo "== scripts/build-go.sh"
 scripts/build-go.sh
 echo "== scripts/fetch-busybox.sh"

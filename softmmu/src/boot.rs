@@ -65,9 +65,6 @@ pub enum BootError {
         /// RAM end.
         ram_end: u64,
     },
-    /// The device tree is not a flattened device tree.
-    #[error("'{0}' is not a flattened device tree (bad magic)")]
-    BadDtb(String),
 }
 
 /// Where things went, and how to start the CPU.
@@ -209,15 +206,6 @@ pub fn dtb_address(ram: &Ram, boot: &Boot, after: u64) -> u64 {
         (after + 0xfff) & !0xfff
     } else {
         ram.base
-    }
-}
-
-/// Checks that `data` is a flattened device tree.
-pub fn check_dtb(path: &str, data: &[u8]) -> Result<(), BootError> {
-    if data.starts_with(&[0xd0, 0x0d, 0xfe, 0xed]) {
-        Ok(())
-    } else {
-        Err(BootError::BadDtb(path.to_string()))
     }
 }
 

@@ -3,8 +3,14 @@
 //! emulated. Node names, compatible strings and interrupt specifiers follow
 //! QEMU 7.2's `virt` (`hw/arm/virt.c`, `create_*`), so a kernel sees the
 //! same machine either way.
+//!
+//! With `-dtb` the user's tree is used instead, edited as QEMU edits it
+//! (`arm_load_dtb`): its memory nodes are replaced by the RAM given with
+//! `-m`, and `/chosen` gets the command line and the initrd. [`patch`]
+//! parses the tree (a small reader of the FDT format: vm-fdt only writes)
+//! and writes it again with vm-fdt.
 
-use vm_fdt::{FdtWriter, FdtWriterResult};
+use vm_fdt::{FdtReserveEntry, FdtWriter, FdtWriterResult};
 
 use crate::machine::{self, irq, Window};
 
@@ -178,9 +184,341 @@ pub fn build(cfg: &DtbConfig) -> FdtWriterResult<Vec<u8>> {
     f.finish()
 }
 
+/// A node of a parsed device tree.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Node {
+    name: String,
+    props: Vec<(String, Vec<u8>)>,
+    children: Vec<Node>,
+}
+
+impl Node {
+    fn prop(&self, name: &str) -> Option<&[u8]> {
+        self.props
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    fn set(&mut self, name: &str, value: Vec<u8>) {
+        match self.props.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) => *v = value,
+            None => self.props.push((name.to_string(), value)),
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        self.props.retain(|(n, _)| n != name);
+    }
+}
+
+/// What is wrong with a device tree given with `-dtb`.
+#[derive(Debug, thiserror::Error)]
+pub enum DtbError {
+    /// The blob is not a valid flattened device tree.
+    #[error("not a valid flattened device tree: {0}")]
+    Malformed(&'static str),
+    /// Writing the edited tree failed.
+    #[error("writing the device tree: {0}")]
+    Write(String),
+}
+
+const FDT_MAGIC: u32 = 0xd00d_feed;
+const FDT_BEGIN_NODE: u32 = 1;
+const FDT_END_NODE: u32 = 2;
+const FDT_PROP: u32 = 3;
+const FDT_NOP: u32 = 4;
+const FDT_END: u32 = 9;
+
+fn be32(b: &[u8], off: usize) -> Result<u32, DtbError> {
+    b.get(off..off + 4)
+        .map(|s| u32::from_be_bytes(s.try_into().expect("4 bytes")))
+        .ok_or(DtbError::Malformed("truncated"))
+}
+
+/// Reads a flattened device tree: its memory reservations and root node.
+fn parse(blob: &[u8]) -> Result<(Vec<(u64, u64)>, Node), DtbError> {
+    if be32(blob, 0)? != FDT_MAGIC {
+        return Err(DtbError::Malformed("bad magic"));
+    }
+    let total = be32(blob, 4)? as usize;
+    if total > blob.len() {
+        return Err(DtbError::Malformed("header size exceeds the file"));
+    }
+    let blob = &blob[..total];
+    let (off_struct, off_strings, off_rsv) = (
+        be32(blob, 8)? as usize,
+        be32(blob, 12)? as usize,
+        be32(blob, 16)? as usize,
+    );
+    if be32(blob, 24)? > 17 {
+        return Err(DtbError::Malformed("unsupported last compatible version"));
+    }
+    let mut rsv = Vec::new();
+    let mut at = off_rsv;
+    loop {
+        let hi = |o| -> Result<u64, DtbError> {
+            Ok((be32(blob, o)? as u64) << 32 | be32(blob, o + 4)? as u64)
+        };
+        let (addr, size) = (hi(at)?, hi(at + 8)?);
+        if addr == 0 && size == 0 {
+            break;
+        }
+        rsv.push((addr, size));
+        at += 16;
+        if rsv.len() > 1024 {
+            return Err(DtbError::Malformed("too many memory reservations"));
+        }
+    }
+    let string_at = |off: usize| -> Result<String, DtbError> {
+        let start = off_strings
+            .checked_add(off)
+            .filter(|&s| s < blob.len())
+            .ok_or(DtbError::Malformed("property name out of range"))?;
+        let end = blob[start..]
+            .iter()
+            .position(|&c| c == 0)
+            .ok_or(DtbError::Malformed("unterminated string"))?;
+        String::from_utf8(blob[start..start + end].to_vec())
+            .map_err(|_| DtbError::Malformed("property name is not UTF-8"))
+    };
+    let align = |x: usize| (x + 3) & !3;
+    let mut pos = off_struct;
+    let mut stack: Vec<Node> = Vec::new();
+    let mut root = None;
+    loop {
+        let token = be32(blob, pos)?;
+        pos += 4;
+        match token {
+            FDT_BEGIN_NODE => {
+                let end = blob
+                    .get(pos..)
+                    .and_then(|r| r.iter().position(|&c| c == 0))
+                    .ok_or(DtbError::Malformed("unterminated node name"))?;
+                let name = String::from_utf8(blob[pos..pos + end].to_vec())
+                    .map_err(|_| DtbError::Malformed("node name is not UTF-8"))?;
+                pos = align(pos + end + 1);
+                if stack.len() > 64 {
+                    return Err(DtbError::Malformed("nodes nested too deep"));
+                }
+                stack.push(Node {
+                    name,
+                    ..Node::default()
+                });
+            }
+            FDT_END_NODE => {
+                let node = stack
+                    .pop()
+                    .ok_or(DtbError::Malformed("unbalanced end of node"))?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            FDT_PROP => {
+                let len = be32(blob, pos)? as usize;
+                let name = string_at(be32(blob, pos + 4)? as usize)?;
+                pos += 8;
+                let value = blob
+                    .get(
+                        pos..pos
+                            .checked_add(len)
+                            .ok_or(DtbError::Malformed("bad length"))?,
+                    )
+                    .ok_or(DtbError::Malformed("property runs past the end"))?
+                    .to_vec();
+                pos = align(pos + len);
+                stack
+                    .last_mut()
+                    .ok_or(DtbError::Malformed("property outside a node"))?
+                    .props
+                    .push((name, value));
+            }
+            FDT_NOP => {}
+            FDT_END => break,
+            _ => return Err(DtbError::Malformed("unknown structure token")),
+        }
+    }
+    let root = root.ok_or(DtbError::Malformed("no root node"))?;
+    if !stack.is_empty() {
+        return Err(DtbError::Malformed("unterminated node"));
+    }
+    Ok((rsv, root))
+}
+
+fn write_node(f: &mut FdtWriter, node: &Node) -> FdtWriterResult<()> {
+    let n = f.begin_node(&node.name)?;
+    for (name, value) in &node.props {
+        f.property(name, value)?;
+    }
+    for child in &node.children {
+        write_node(f, child)?;
+    }
+    f.end_node(n)
+}
+
+/// The user's device tree (`-dtb`) edited as QEMU edits it: its memory
+/// nodes replaced by one for `cfg.ram_size` at the RAM base, `/chosen`
+/// given the command line (if any), the initrd and the random seed.
+pub fn patch(user: &[u8], cfg: &DtbConfig) -> Result<Vec<u8>, DtbError> {
+    let (rsv, mut root) = parse(user)?;
+    let cells = |name: &str, default: u32| {
+        root.prop(name)
+            .filter(|v| v.len() == 4)
+            .map_or(default, |v| {
+                u32::from_be_bytes(v.try_into().expect("4 bytes"))
+            })
+    };
+    let (acells, scells) = (cells("#address-cells", 2), cells("#size-cells", 1));
+    let encode = |value: u64, n: u32| -> Vec<u8> {
+        match n {
+            1 => (value as u32).to_be_bytes().to_vec(),
+            _ => value.to_be_bytes().to_vec(),
+        }
+    };
+    root.children
+        .retain(|c| c.prop("device_type") != Some(b"memory\0"));
+    let mut reg = encode(machine::RAM_BASE, acells);
+    reg.extend(encode(cfg.ram_size, scells));
+    root.children.push(Node {
+        name: format!("memory@{:x}", machine::RAM_BASE),
+        props: vec![
+            ("device_type".into(), b"memory\0".to_vec()),
+            ("reg".into(), reg),
+        ],
+        children: Vec::new(),
+    });
+    if !root.children.iter().any(|c| c.name == "chosen") {
+        root.children.push(Node {
+            name: "chosen".into(),
+            ..Node::default()
+        });
+    }
+    let chosen = root
+        .children
+        .iter_mut()
+        .find(|c| c.name == "chosen")
+        .expect("just added");
+    if !cfg.bootargs.is_empty() {
+        let mut args = cfg.bootargs.as_bytes().to_vec();
+        args.push(0);
+        chosen.set("bootargs", args);
+    }
+    match cfg.initrd {
+        Some((start, end)) => {
+            chosen.set("linux,initrd-start", encode(start, acells));
+            chosen.set("linux,initrd-end", encode(end, acells));
+        }
+        None => {
+            chosen.remove("linux,initrd-start");
+            chosen.remove("linux,initrd-end");
+        }
+    }
+    if !cfg.rng_seed.is_empty() {
+        chosen.set("rng-seed", cfg.rng_seed.clone());
+    }
+    let rsv: Vec<FdtReserveEntry> = rsv
+        .into_iter()
+        .filter_map(|(a, s)| FdtReserveEntry::new(a, s).ok())
+        .collect();
+    let write = || -> FdtWriterResult<Vec<u8>> {
+        let mut f = FdtWriter::new_with_mem_reserv(&rsv)?;
+        write_node(&mut f, &root)?;
+        f.finish()
+    };
+    write().map_err(|e| DtbError::Write(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The generated tree parses back to what was written, and the user's
+    /// tree gets QEMU's edits: our memory node instead of its own, the
+    /// command line and initrd in /chosen, its other nodes untouched.
+    #[test]
+    fn user_tree_is_patched_like_qemu_does() {
+        let generated = build(&DtbConfig {
+            ram_size: 128 << 20,
+            bootargs: "old".into(),
+            initrd: None,
+            virtio: vec![3],
+            rng_seed: Vec::new(),
+        })
+        .unwrap();
+        let (_, root) = parse(&generated).unwrap();
+        assert!(root
+            .children
+            .iter()
+            .any(|c| c.name == "virtio_mmio@a000600"));
+        let patched = patch(
+            &generated,
+            &DtbConfig {
+                ram_size: 512 << 20,
+                bootargs: "console=ttyAMA0 root=/dev/vda".into(),
+                initrd: Some((0x4800_0000, 0x4810_0000)),
+                virtio: Vec::new(),
+                rng_seed: vec![1, 2, 3, 4],
+            },
+        )
+        .unwrap();
+        let (_, root) = parse(&patched).unwrap();
+        let memories: Vec<&Node> = root
+            .children
+            .iter()
+            .filter(|c| c.prop("device_type") == Some(b"memory\0"))
+            .collect();
+        assert_eq!(memories.len(), 1);
+        assert_eq!(
+            memories[0].prop("reg").unwrap(),
+            &[0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0]
+        );
+        let chosen = root.children.iter().find(|c| c.name == "chosen").unwrap();
+        assert_eq!(
+            chosen.prop("bootargs").unwrap(),
+            b"console=ttyAMA0 root=/dev/vda\0"
+        );
+        assert_eq!(
+            chosen.prop("linux,initrd-start").unwrap(),
+            &0x4800_0000u64.to_be_bytes()
+        );
+        assert_eq!(chosen.prop("rng-seed").unwrap(), &[1, 2, 3, 4]);
+        // The user's devices stay as they were.
+        assert!(root
+            .children
+            .iter()
+            .any(|c| c.name == "virtio_mmio@a000600"));
+        assert!(root.children.iter().any(|c| c.name.starts_with("intc@")));
+    }
+
+    /// Malformed trees give a clear error, never a panic: every
+    /// truncation and a sweep of corrupted bytes.
+    #[test]
+    fn malformed_trees_are_refused_cleanly() {
+        let blob = build(&DtbConfig {
+            ram_size: 64 << 20,
+            bootargs: "x".into(),
+            ..DtbConfig::default()
+        })
+        .unwrap();
+        assert!(matches!(
+            patch(b"not a dtb", &DtbConfig::default()),
+            Err(DtbError::Malformed(_))
+        ));
+        for n in 0..blob.len() {
+            let _ = patch(&blob[..n], &DtbConfig::default());
+        }
+        let mut rng = 0x1234_5678u32;
+        for _ in 0..3000 {
+            let mut b = blob.clone();
+            rng ^= rng << 13;
+            rng ^= rng >> 17;
+            rng ^= rng << 5;
+            let i = rng as usize % b.len();
+            b[i] ^= (rng >> 24) as u8 | 1;
+            let _ = patch(&b, &DtbConfig::default());
+        }
+    }
 
     /// The tree decompiles with dtc (when installed) to the nodes and
     /// properties the board table says.

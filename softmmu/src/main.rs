@@ -19,7 +19,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use rsemu_core::Accel;
 use rsemu_softmmu::block::ImageFormat;
 use rsemu_softmmu::console::{self, Alarm, ConsoleOut, Events, Serial};
-use rsemu_softmmu::vm::{Config, Drive, End, Vm};
+use rsemu_softmmu::vm::{Config, Drive, DtbDumped, End, Vm};
 
 const USAGE: &str = "\
 usage: rsemu-system-arm [options]
@@ -28,7 +28,8 @@ Emulates QEMU's 'virt' board with one Cortex-A15 (ARMv7-A, LPAE, VFPv4,
 NEON): GICv2, generic timer, PL011 UART, PL031 RTC, virtio-mmio disks and
 entropy, PSCI.
 
-  -M virt[,prop=val]   the machine (the only one; -M help lists it)
+  -M virt[,prop=val]   the machine (the only one; -M help lists it);
+                       -M virt,dumpdtb=FILE writes its device tree and exits
   -m SIZE              RAM (default 128M; suffixes K, M, G; plain numbers are MiB)
   -cpu cortex-a15      the CPU (-cpu help lists it)
   -smp 1               one CPU only
@@ -122,6 +123,7 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
         no_reboot: false,
         accel: Accel::Jit,
         log_guest_errors: false,
+        dump_dtb: None,
     };
     let mut serial = Serial::Stdio;
     let mut escapes = true;
@@ -188,6 +190,7 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
                                 bail!("-M {k}=on is not supported (the CPU has no EL3/EL2)");
                             }
                         }
+                        ("dumpdtb", path) => cfg.dump_dtb = Some(path.to_string()),
                         ("gic-version", "2") => {}
                         ("gic-version", g) => bail!("-M gic-version={g}: only a GICv2 is emulated"),
                         ("accel", a) => cfg.accel = parse_accel(a)?,
@@ -363,7 +366,7 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
             o => bail!("unknown option '{o}' (rsemu-system-arm -h lists the options)"),
         }
     }
-    if cfg.kernel.is_empty() {
+    if cfg.kernel.is_empty() && cfg.dump_dtb.is_none() {
         bail!("no kernel given: use -kernel FILE (rsemu-system-arm -h for help)");
     }
     for id in attach {
@@ -431,7 +434,14 @@ fn run() -> Result<i32> {
     };
     loop {
         let alarm = Alarm::start(events.clone());
-        let mut vm = Vm::new(&p.cfg, events.clone(), alarm, input.clone(), out.clone())?;
+        let mut vm = match Vm::new(&p.cfg, events.clone(), alarm, input.clone(), out.clone()) {
+            Ok(vm) => vm,
+            Err(e) if e.is::<DtbDumped>() => {
+                eprintln!("rsemu-system-arm: info: {e}. Exiting.");
+                return Ok(0);
+            }
+            Err(e) => return Err(e),
+        };
         vm.set_logging(p.exec_trace, p.log_int);
         match vm.run() {
             End::Exit(code) => return Ok(code),

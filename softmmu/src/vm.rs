@@ -59,6 +59,8 @@ pub struct Config {
     pub accel: Accel,
     /// `-d guest_errors`.
     pub log_guest_errors: bool,
+    /// `-M virt,dumpdtb=FILE`: write the device tree there and stop.
+    pub dump_dtb: Option<String>,
 }
 
 /// How a run of the machine ended.
@@ -121,6 +123,11 @@ impl MmioDevice for ConsoleUart {
     }
 }
 
+/// `-M virt,dumpdtb=FILE` did its job: the machine does not run.
+#[derive(Debug, thiserror::Error)]
+#[error("dtb dumped to {0}")]
+pub struct DtbDumped(pub String);
+
 /// The machine.
 pub struct Vm {
     cpu: CpuState,
@@ -155,6 +162,13 @@ impl Vm {
             .set_accel(cfg.accel)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         engine.set_system(true);
+        // As in rsemu-arm: tests compile every block at its first run.
+        if let Some(n) = std::env::var("RSEMU_JIT_THRESHOLD")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            engine.set_jit_threshold(n);
+        }
 
         let ram = Ram::new(machine::RAM_BASE, cfg.ram_size)?;
         let kick = events.kick.clone();
@@ -238,6 +252,19 @@ impl Vm {
             transports.push(k);
         }
 
+        if let Some(path) = &cfg.dump_dtb {
+            let tree = dtb::build(&DtbConfig {
+                ram_size: cfg.ram_size,
+                bootargs: cfg.append.clone(),
+                initrd: None,
+                virtio: transports,
+                rng_seed: Vec::new(),
+            })
+            .map_err(|e| anyhow::anyhow!("writing the device tree: {e}"))?;
+            std::fs::write(path, tree).with_context(|| format!("dumpdtb={path}"))?;
+            return Err(DtbDumped(path.clone()).into());
+        }
+
         // Boot files.
         let read = |what: &'static str, path: &str| {
             std::fs::read(path).map_err(|err| boot::BootError::Read {
@@ -257,20 +284,21 @@ impl Vm {
             end = range.1;
             initrd = Some(range);
         }
+        let tree = DtbConfig {
+            ram_size: cfg.ram_size,
+            bootargs: cfg.append.clone(),
+            initrd,
+            virtio: transports,
+            rng_seed: host_random(64),
+        };
         let dtb = match &cfg.dtb {
             Some(path) => {
                 let data = read("device tree", path)?;
-                boot::check_dtb(path, &data)?;
-                data
+                dtb::patch(&data, &tree).with_context(|| format!("-dtb {path}"))?
             }
-            None => dtb::build(&DtbConfig {
-                ram_size: cfg.ram_size,
-                bootargs: cfg.append.clone(),
-                initrd,
-                virtio: transports,
-                rng_seed: host_random(64),
-            })
-            .map_err(|e| anyhow::anyhow!("writing the device tree: {e}"))?,
+            None => {
+                dtb::build(&tree).map_err(|e| anyhow::anyhow!("writing the device tree: {e}"))?
+            }
         };
         let dtb_at = boot::dtb_address(&ram, &boot, end);
         boot::load_dtb(&ram, dtb_at, &dtb)?;

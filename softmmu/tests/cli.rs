@@ -1,0 +1,168 @@
+//! `rsemu-system-arm`'s command line as QEMU users type it: the help and
+//! listing options, the device tree dump, the serial backends, and clear
+//! one-line errors (exit status 1, no panic) for bad input: unknown
+//! options, missing or malformed files, corrupt disk images, machine
+//! properties that ask for something not emulated.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rsemu-system-arm"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running rsemu-system-arm")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rsemu-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Exit status 1 and one line on stderr containing each of `want`, and no
+/// panic.
+fn fails_with(args: &[&str], want: &[&str]) {
+    let out = run(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: stderr {err}");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: one line expected: {err}");
+    for w in want {
+        assert!(err.contains(w), "{args:?}: {w:?} not in {err}");
+    }
+}
+
+#[test]
+fn listings_and_version() {
+    let out = run(&["-M", "help"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("virt "));
+    let out = run(&["-cpu", "help"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cortex-a15"));
+    let out = run(&["-version"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("rsemu-system-arm version "));
+    let out = run(&["-h"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("-kernel FILE"));
+}
+
+#[test]
+fn bad_input_gives_one_clear_line() {
+    let kernel = tmp("kernel.bin");
+    std::fs::write(&kernel, [0u8; 64]).unwrap();
+    let k = kernel.to_str().unwrap();
+    fails_with(&["-kernel"], &["option -kernel needs an argument"]);
+    fails_with(&["-frobnicate"], &["unknown option '-frobnicate'"]);
+    fails_with(&[], &["no kernel given"]);
+    fails_with(
+        &["-kernel", "/nonexistent/vmlinuz"],
+        &["cannot read kernel", "/nonexistent/vmlinuz"],
+    );
+    fails_with(
+        &["-M", "raspi2b", "-kernel", k],
+        &["unsupported machine type 'raspi2b'"],
+    );
+    fails_with(
+        &["-M", "virt,secure=on", "-kernel", k],
+        &["secure=on is not supported"],
+    );
+    fails_with(
+        &["-M", "virt,gic-version=3", "-kernel", k],
+        &["only a GICv2"],
+    );
+    fails_with(
+        &["-cpu", "cortex-a9", "-kernel", k],
+        &["unsupported CPU 'cortex-a9'"],
+    );
+    fails_with(&["-smp", "2", "-kernel", k], &["only one CPU"]);
+    fails_with(
+        &["-m", "lots", "-kernel", k],
+        &["invalid memory size 'lots'"],
+    );
+    fails_with(&["-m", "8G", "-kernel", k], &["RAM must be between"]);
+    fails_with(&["-s", "-kernel", k], &["gdb stub is not implemented"]);
+    fails_with(
+        &["-drive", "file=/nonexistent.img,format=raw", "-kernel", k],
+        &["/nonexistent.img"],
+    );
+    fails_with(&["-drive", "format=raw", "-kernel", k], &["no file= given"]);
+    fails_with(
+        &["-drive", "file=x,if=ide", "-kernel", k],
+        &["only virtio disks"],
+    );
+    fails_with(
+        &["-drive", "file=x,if=none,id=d0", "-kernel", k],
+        &["if=none but no -device uses it"],
+    );
+    // A file claiming to be qcow2 with a truncated header.
+    let bad = tmp("bad.qcow2");
+    std::fs::write(&bad, b"QFI\xfb\x00\x00\x00\x03").unwrap();
+    let drive = format!("file={},format=qcow2", bad.display());
+    fails_with(&["-drive", &drive, "-kernel", k], &["bad.qcow2"]);
+    // A device tree that is not one.
+    fails_with(
+        &["-dtb", k, "-kernel", k],
+        &["-dtb", "not a valid flattened device tree"],
+    );
+    // An ELF that is not ARM.
+    fails_with(&["-kernel", "/bin/true"], &["not a 32-bit ARM ELF"]);
+}
+
+#[test]
+fn dumpdtb_writes_the_board_and_exits() {
+    let path = tmp("virt.dtb");
+    let arg = format!("virt,dumpdtb={}", path.display());
+    let out = run(&["-M", &arg, "-m", "512", "-append", "hello"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let blob = std::fs::read(&path).unwrap();
+    assert_eq!(&blob[..4], &[0xd0, 0x0d, 0xfe, 0xed]);
+    // 512 MiB at 0x40000000 and the command line, big-endian in the blob.
+    let reg = [0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0];
+    assert!(blob.windows(16).any(|w| w == reg));
+    assert!(blob.windows(6).any(|w| w == b"hello\0"));
+}
+
+/// A bare-metal guest's UART output goes where `-serial` says.
+#[test]
+fn serial_file_and_null() {
+    let elf = root().join("build/system-guests/uart.elf");
+    assert!(
+        elf.exists(),
+        "{} missing: run scripts/build-system-guests.sh",
+        elf.display()
+    );
+    let log = tmp("serial.log");
+    let serial = format!("file:{}", log.display());
+    let out = run(&[
+        "-M",
+        "virt",
+        "-kernel",
+        elf.to_str().unwrap(),
+        "-serial",
+        &serial,
+    ]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty(), "nothing on stdout with -serial file");
+    let expected =
+        std::fs::read_to_string(root().join("tests/guest/system/uart.expected")).unwrap();
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), expected);
+    let out = run(&[
+        "-M",
+        "virt",
+        "-kernel",
+        elf.to_str().unwrap(),
+        "-serial",
+        "null",
+    ]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+}
