@@ -234,6 +234,46 @@ impl ConsoleIn {
     }
 }
 
+/// Makes SIGINT, SIGTERM and SIGHUP a clean shutdown, as QEMU does: they
+/// are blocked in every thread (call this before starting any), and one
+/// thread waits for them and asks the machine to quit, so disk images are
+/// flushed and closed. Returns the signal number once one came, via
+/// [`Events::quit_requested`] and [`quit_signal`].
+pub fn catch_termination(events: Arc<Events>) {
+    // SAFETY: sigset manipulation on a local set, and pthread_sigmask on
+    // the calling thread; the waiting thread only calls sigwait on the
+    // same set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, s);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        let set_copy = set;
+        let _ = std::thread::Builder::new()
+            .name("rsemu-signals".into())
+            .spawn(move || {
+                let mut sig: libc::c_int = 0;
+                // SAFETY: waits on a valid set for a signal number.
+                if unsafe { libc::sigwait(&set_copy, &mut sig) } == 0 {
+                    QUIT_SIGNAL.store(sig, Ordering::SeqCst);
+                    events.request_quit();
+                }
+            });
+    }
+}
+
+static QUIT_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// The termination signal that ended the machine, if one did.
+pub fn quit_signal() -> Option<i32> {
+    match QUIT_SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
 /// The terminal's settings before raw mode, restored at exit.
 static SAVED_TERMIOS: Mutex<Option<libc::termios>> = Mutex::new(None);
 

@@ -423,6 +423,7 @@ fn run() -> Result<i32> {
     }
     let kick = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let events = Events::new(kick);
+    console::catch_termination(events.clone());
     let out = ConsoleOut::open(&p.serial).context("-serial")?;
     let input = if p.serial == Serial::Stdio {
         if p.escapes {
@@ -444,7 +445,13 @@ fn run() -> Result<i32> {
         };
         vm.set_logging(p.exec_trace, p.log_int);
         match vm.run() {
-            End::Exit(code) => return Ok(code),
+            End::Exit(code) => {
+                drop(vm); // flushes and closes the disk images
+                if let Some(sig) = console::quit_signal() {
+                    eprintln!("rsemu-system-arm: terminating on signal {sig}");
+                }
+                return Ok(code);
+            }
             End::Reset => continue,
         }
     }

@@ -313,3 +313,61 @@ fn kernel_finds_the_virt_board() {
         );
     }
 }
+
+/// SIGTERM mid-boot, as a user's `kill` or a test runner's timeout sends
+/// it: the machine stops at once with QEMU's message and status 0, and
+/// the qcow2 image the guest was using is left consistent.
+#[test]
+fn sigterm_closes_the_disks_cleanly() {
+    let sys = root().join("build/system");
+    need(&sys.join("vmlinuz"), "scripts/fetch-kernel.sh");
+    need(&sys.join("initrd.gz"), "scripts/build-initramfs.sh");
+    let disks = tempfile("disks-sigterm");
+    std::fs::create_dir_all(&disks).unwrap();
+    let out = Command::new(root().join("scripts/make-disks.sh"))
+        .env("RSEMU_DISK_DIR", &disks)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let qcow = disks.join("disk.qcow2");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rsemu-system-arm"))
+        .args(["-M", "virt", "-m", "256", "-kernel"])
+        .arg(sys.join("vmlinuz"))
+        .arg("-initrd")
+        .arg(sys.join("initrd.gz"))
+        .args(["-append", "console=ttyAMA0 rsemu.phase=write", "-nographic"])
+        .arg("-drive")
+        .arg(format!("file={},format=qcow2,if=virtio", qcow.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    // SAFETY: sends SIGTERM to the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+    assert!(err.contains("terminating on signal 15"), "stderr: {err}");
+    let check = Command::new("qemu-img")
+        .args(["check", "-q"])
+        .arg(&qcow)
+        .output()
+        .expect("qemu-img");
+    assert!(
+        check.status.success(),
+        "qemu-img check: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&disks);
+}
