@@ -241,27 +241,26 @@ impl ConsoleIn {
 /// [`Events::quit_requested`] and [`quit_signal`].
 pub fn catch_termination(events: Arc<Events>) {
     // SAFETY: sigset manipulation on a local set, and pthread_sigmask on
-    // the calling thread; the waiting thread only calls sigwait on the
-    // same set.
-    unsafe {
+    // the calling thread.
+    let set = unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
             libc::sigaddset(&mut set, s);
         }
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-        let set_copy = set;
-        let _ = std::thread::Builder::new()
-            .name("rsemu-signals".into())
-            .spawn(move || {
-                let mut sig: libc::c_int = 0;
-                // SAFETY: waits on a valid set for a signal number.
-                if unsafe { libc::sigwait(&set_copy, &mut sig) } == 0 {
-                    QUIT_SIGNAL.store(sig, Ordering::SeqCst);
-                    events.request_quit();
-                }
-            });
-    }
+        set
+    };
+    let _ = std::thread::Builder::new()
+        .name("rsemu-signals".into())
+        .spawn(move || {
+            let mut sig: libc::c_int = 0;
+            // SAFETY: waits on a valid, initialised set for a signal number.
+            if unsafe { libc::sigwait(&set, &mut sig) } == 0 {
+                QUIT_SIGNAL.store(sig, Ordering::SeqCst);
+                events.request_quit();
+            }
+        });
 }
 
 static QUIT_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
