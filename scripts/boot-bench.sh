@@ -18,19 +18,22 @@
 # (QEMU 7.2's if=virtio is virtio-blk-pci, and Debian's 32-bit kernel cannot
 # use the default high PCIe ECAM window; rsemu's if=virtio is virtio-mmio).
 #
-# Usage: scripts/boot-bench.sh [--runs N] [--disk] [--rsemu PATH] [--timeout SECONDS]
+# --accel NAME passes -accel NAME to rsemu-system-arm (jit, its default, or
+# interp) to time the interpreter alone.
+# Usage: scripts/boot-bench.sh [--runs N] [--disk] [--rsemu PATH] [--accel NAME] [--timeout SECONDS]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 ME=boot-bench.sh
 
-RUNS=5 DISK=0 RSEMU="" TIMEOUT=120
-usage() { echo "usage: $ME [--runs N] [--disk] [--rsemu PATH] [--timeout SECONDS]" >&2; exit 2; }
+RUNS=5 DISK=0 RSEMU="" TIMEOUT=120 ACCEL=""
+usage() { echo "usage: $ME [--runs N] [--disk] [--rsemu PATH] [--accel NAME] [--timeout SECONDS]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) [ $# -ge 2 ] || usage; RUNS="$2"; shift 2 ;;
         --disk) DISK=1; shift ;;
         --rsemu) [ $# -ge 2 ] || usage; RSEMU="$2"; shift 2 ;;
+        --accel) [ $# -ge 2 ] || usage; ACCEL="$2"; shift 2 ;;
         --timeout) [ $# -ge 2 ] || usage; TIMEOUT="$2"; shift 2 ;;
         -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) echo "$ME: unknown argument '$1'" >&2; usage ;;
@@ -58,6 +61,7 @@ echo "$ME: qemu-system-arm also gets -nic none (rsemu emulates no NIC)"
 if [ -n "$RSEMU" ] && [ -f "$RSEMU" ]; then
     [ -x "$RSEMU" ] || { echo "$ME: $RSEMU is not executable" >&2; exit 1; }
     RCMD=("$RSEMU" -M virt "${ARGS[@]}")
+    [ -z "$ACCEL" ] || RCMD+=(-accel "$ACCEL")
 else
     echo "$ME: rsemu-system-arm not built, skipped${RSEMU:+ (no file $RSEMU)}"
 fi

@@ -61,14 +61,6 @@ pub enum Exit {
     /// A generic timer register was written (system mode): the machine
     /// recomputes the timers. `cpu.r[15]` is the next instruction.
     TimerChanged,
-    /// The translation regime changed or TLB maintenance ran (system
-    /// mode): handled by the engine itself, which drops its virtually
-    /// tagged lookup tables. `cpu.r[15]` is the next instruction.
-    TlbChanged {
-        /// The one virtual page affected (TLB maintenance by address), or
-        /// `None` for any page.
-        page: Option<u32>,
-    },
     /// An instruction cleared CPSR.I or CPSR.F (system mode): handled by
     /// the engine, which takes a pending interrupt. `cpu.r[15]` is the
     /// next instruction.

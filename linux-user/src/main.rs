@@ -279,7 +279,6 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
             // registers): nothing to do if one ever came.
             Exit::Wait
             | Exit::TimerChanged
-            | Exit::TlbChanged { .. }
             | Exit::InterruptsUnmasked
             | Exit::Hvc { .. }
             | Exit::Smc { .. } => {}

@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
-use rsemu_core::mem::tlb::{SoftTlb, EMPTY_ENTRY, TLB_INVALID};
+use rsemu_core::mem::tlb::{SoftTlb, EMPTY_ENTRY, TLB_INVALID, TLB_SIZE};
 use rsemu_core::mem::{Access, FaultKind, GuestMemory, MemFault, MemResult, MmuState, TlbOp};
 use vm_memory::{GuestAddress, GuestMemoryBackend as _, GuestMemoryMmap};
 
@@ -180,6 +180,27 @@ const EMPTY_SLOW: Slow = Slow {
     exec: 0,
 };
 
+/// Where the entries of one TLB set are, for the invalidations that
+/// concern only some of them: by short-descriptor domain (a DACR change),
+/// and the non-global ones (an ASID change). Indices may be stale (the
+/// entry since refilled); users check the entry itself.
+#[derive(Default)]
+struct SetIndex {
+    by_domain: [Vec<u16>; 16],
+    non_global: Vec<u16>,
+    /// The DACR the set's permissions were computed under (only the set
+    /// of the current privilege is kept in step at once; the other is
+    /// brought up to date when it is next used).
+    dacr: u32,
+}
+
+/// Index lists longer than this are rebuilt from a scan of the set.
+const INDEX_LIMIT: usize = 4 * TLB_SIZE;
+
+/// Entry flag (in `TlbEntry::domain` above the domain number): the
+/// translation is global (not tied to an ASID).
+const GLOBAL: u32 = 1 << 8;
+
 /// The guest's memory in system mode.
 pub struct SystemMemory {
     /// Guest RAM.
@@ -187,7 +208,8 @@ pub struct SystemMemory {
     /// The devices.
     pub bus: Bus,
     tlb: Box<SoftTlb>,
-    slow: Box<[[Slow; rsemu_core::mem::tlb::TLB_SIZE]; 2]>,
+    slow: Box<[[Slow; TLB_SIZE]; 2]>,
+    index: [SetIndex; 2],
     mmu: MmuState,
     /// One bit per RAM page: it holds translated code.
     code_pages: Vec<u64>,
@@ -227,7 +249,8 @@ impl SystemMemory {
             ram,
             bus,
             tlb: Box::default(),
-            slow: Box::new([[EMPTY_SLOW; rsemu_core::mem::tlb::TLB_SIZE]; 2]),
+            slow: Box::new([[EMPTY_SLOW; TLB_SIZE]; 2]),
+            index: Default::default(),
             mmu: MmuState::default(),
             code_written: Vec::new(),
             dma,
@@ -245,6 +268,16 @@ impl SystemMemory {
         for set in self.slow.iter_mut() {
             set.fill(EMPTY_SLOW);
         }
+        for ix in &mut self.index {
+            ix.by_domain.iter_mut().for_each(Vec::clear);
+            ix.non_global.clear();
+            ix.dacr = self.mmu.dacr;
+        }
+    }
+
+    fn drop_entry(&mut self, set: usize, i: usize) {
+        self.slow[set][i] = EMPTY_SLOW;
+        self.tlb.sets[set][i] = EMPTY_ENTRY;
     }
 
     /// Drops the entries of virtual page `va` (all ASIDs: entries are not
@@ -253,22 +286,72 @@ impl SystemMemory {
         let i = SoftTlb::index(va);
         for set in 0..2 {
             if self.slow[set][i].tag == va & PAGE_MASK {
-                self.slow[set][i] = EMPTY_SLOW;
-                self.tlb.sets[set][i] = EMPTY_ENTRY;
+                self.drop_entry(set, i);
             }
         }
     }
 
-    /// Drops the entries whose short-descriptor domain's access type
-    /// differs between `old` and `new` DACR values.
-    fn flush_domains(&mut self, old: u32, new: u32) {
-        let changed = old ^ new;
+    /// Drops the non-global entries of both sets (a new ASID: global
+    /// translations, the kernel's, stay).
+    fn flush_non_global(&mut self) {
         for set in 0..2 {
-            for i in 0..self.tlb.sets[set].len() {
-                let d = self.tlb.sets[set][i].domain;
-                if self.slow[set][i].tag != TLB_INVALID && (changed >> (2 * d)) & 3 != 0 {
-                    self.slow[set][i] = EMPTY_SLOW;
-                    self.tlb.sets[set][i] = EMPTY_ENTRY;
+            for i in std::mem::take(&mut self.index[set].non_global) {
+                let i = i as usize;
+                if self.slow[set][i].tag != TLB_INVALID
+                    && self.tlb.sets[set][i].domain & GLOBAL == 0
+                {
+                    self.drop_entry(set, i);
+                }
+            }
+        }
+    }
+
+    /// Brings set `set` in step with the current DACR: drops its entries
+    /// of the domains whose access type changed since it was filled.
+    #[inline]
+    fn reconcile_dacr(&mut self, set: usize) {
+        let dacr = self.mmu.dacr;
+        let changed = self.index[set].dacr ^ dacr;
+        if changed == 0 {
+            return;
+        }
+        self.index[set].dacr = dacr;
+        if self.mmu.lpae() {
+            return;
+        }
+        for d in 0..16 {
+            if (changed >> (2 * d)) & 3 == 0 {
+                continue;
+            }
+            for i in std::mem::take(&mut self.index[set].by_domain[d]) {
+                let i = i as usize;
+                if self.slow[set][i].tag != TLB_INVALID
+                    && self.tlb.sets[set][i].domain & 0xf == d as u32
+                {
+                    self.drop_entry(set, i);
+                }
+            }
+        }
+    }
+
+    /// Records where a filled entry is, for the partial invalidations.
+    fn note_fill(&mut self, set: usize, i: usize, domain: u32, global: bool) {
+        let ix = &mut self.index[set];
+        let list = &mut ix.by_domain[domain as usize & 0xf];
+        list.push(i as u16);
+        if !global {
+            ix.non_global.push(i as u16);
+        }
+        if list.len() > INDEX_LIMIT || ix.non_global.len() > INDEX_LIMIT {
+            // Rebuild both lists of the set from the entries themselves.
+            ix.by_domain.iter_mut().for_each(Vec::clear);
+            ix.non_global.clear();
+            for (k, e) in self.tlb.sets[set].iter().enumerate() {
+                if self.slow[set][k].tag != TLB_INVALID {
+                    ix.by_domain[(e.domain & 0xf) as usize].push(k as u16);
+                    if e.domain & GLOBAL == 0 {
+                        ix.non_global.push(k as u16);
+                    }
                 }
             }
         }
@@ -328,7 +411,7 @@ impl SystemMemory {
         let i = SoftTlb::index(va);
         self.slow[set][i] = slow;
         let mut fast = EMPTY_ENTRY;
-        fast.domain = walk.domain as u32;
+        fast.domain = walk.domain as u32 & 0xf | if walk.global { GLOBAL } else { 0 };
         fast.phys = phys;
         if let Some(off) = self.ram.offset(phys, PAGE) {
             let host = self.ram.ptr(off) as u64;
@@ -343,7 +426,9 @@ impl SystemMemory {
                 fast.exec = va & PAGE_MASK;
             }
         }
+        let meta = fast.domain;
         self.tlb.sets[set][i] = fast;
+        self.note_fill(set, i, meta & 0xf, meta & GLOBAL != 0);
         Ok(slow)
     }
 
@@ -664,36 +749,36 @@ impl GuestMemory for SystemMemory {
     fn set_mmu(&mut self, state: &MmuState) -> bool {
         let old = self.mmu;
         self.mmu = *state;
+        let mut flushed = false;
         // The privilege level only selects a TLB set.
         let mut before = old;
         before.privileged = state.privileged;
-        if before == *state {
-            return false;
-        }
         // Permissions and attributes of the same translations: DACR
-        // (Linux's software PAN writes it around every user access) drops
-        // the entries of the domains whose access type changed; memory
-        // attributes are not modelled. Long descriptors ignore DACR.
+        // (Linux's software PAN writes it around every user access and on
+        // every kernel entry) is applied set by set, when the set is used
+        // (`reconcile_dacr`); memory attributes are not modelled.
         before.dacr = state.dacr;
         before.prrr = state.prrr;
         before.nmrr = state.nmrr;
-        if before == *state {
-            if old.dacr != state.dacr && !state.lpae() {
-                self.flush_domains(old.dacr, state.dacr);
+        if before != *state {
+            // A new TTBR with the same ASID: what the TLB holds may still
+            // be used until the guest invalidates it, as on hardware (and
+            // QEMU). A new ASID drops the non-global entries (entries are
+            // not ASID-tagged); any other change of the regime (SCTLR,
+            // TTBCR) empties the TLB.
+            before.ttbr0 = state.ttbr0;
+            before.ttbr1 = state.ttbr1;
+            before.contextidr = state.contextidr;
+            if before != *state {
+                self.flush_all();
+                flushed = true;
+            } else if old.asid() != state.asid() {
+                self.flush_non_global();
+                flushed = true;
             }
-            return false;
         }
-        // A new TTBR with the same ASID: what the TLB holds may still be
-        // used until the guest invalidates it, as on hardware (and QEMU).
-        before.ttbr0 = state.ttbr0;
-        before.ttbr1 = state.ttbr1;
-        if before == *state && old.asid() == state.asid() {
-            return false;
-        }
-        // Entries are not ASID-tagged: a new ASID, or any other change of
-        // the regime (SCTLR, TTBCR), starts from an empty TLB.
-        self.flush_all();
-        true
+        self.reconcile_dacr(self.set_index());
+        flushed
     }
 
     fn tlb_maintenance(&mut self, op: TlbOp) {
@@ -704,6 +789,7 @@ impl GuestMemory for SystemMemory {
     }
 
     fn read_unprivileged(&mut self, addr: u32, size: u8) -> MemResult<u32> {
+        self.reconcile_dacr(0);
         let size = size as u32;
         match self.fast_read(addr, size, 0) {
             Some(v) => Ok(v),
@@ -712,7 +798,14 @@ impl GuestMemory for SystemMemory {
     }
 
     fn write_unprivileged(&mut self, addr: u32, size: u8, value: u32) -> MemResult<()> {
+        self.reconcile_dacr(0);
         self.write_slow(addr, size as u32, value, 0)
+    }
+
+    #[inline]
+    fn code_phys_cached(&self, va: u32) -> Option<u64> {
+        let e = &self.tlb.sets[self.set_index()][SoftTlb::index(va)];
+        (e.exec == va & PAGE_MASK).then_some(e.phys | (va & 0xfff) as u64)
     }
 
     fn code_phys(&mut self, va: u32) -> MemResult<u64> {

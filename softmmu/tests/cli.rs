@@ -166,3 +166,38 @@ fn serial_file_and_null() {
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
 }
+
+/// A raw kernel image (neither zImage nor ELF) is loaded at RAM + 0x8000
+/// and entered there in SVC mode: this one writes 'R' to the UART and
+/// powers off through PSCI.
+#[test]
+fn raw_image_boots() {
+    let words: [u32; 7] = [
+        0xe3a0_0409, // mov r0, #0x09000000 (PL011 data register)
+        0xe3a0_1052, // mov r1, #'R'
+        0xe580_1000, // str r1, [r0]
+        0xe300_0008, // movw r0, #0x0008
+        0xe348_0400, // movt r0, #0x8400 (PSCI SYSTEM_OFF)
+        0xe140_0070, // hvc #0
+        0xeaff_fffe, // b .
+    ];
+    let image = tmp("raw.bin");
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    std::fs::write(&image, bytes).unwrap();
+    for accel in ["jit", "interp"] {
+        let out = run(&[
+            "-M",
+            "virt",
+            "-kernel",
+            image.to_str().unwrap(),
+            "-accel",
+            accel,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, b"R");
+    }
+}

@@ -60,11 +60,6 @@ pub mod key {
     pub const FP_OFF: u32 = 1 << 10;
     /// SCTLR.A: every access is checked for alignment.
     pub const ALIGN: u32 = 1 << 11;
-    /// Where the virtual-table generation starts ([`SysState::virt_gen`]).
-    pub const GEN_SHIFT: u32 = 12;
-    /// The bits that say how a block translates (everything below the
-    /// generation): the block map's key.
-    pub const STATE_MASK: u32 = (1 << GEN_SHIFT) - 1;
 }
 
 /// FPEXC.EN.
@@ -95,11 +90,6 @@ pub struct SysState {
     /// [`key`] bits for the current state; recomputed by
     /// [`CpuState::update_key_bits`].
     pub key_bits: u32,
-    /// The generation of the engine's virtually tagged lookup tables
-    /// (20 bits), part of `key_bits` above [`key::GEN_SHIFT`]: bumping it
-    /// after a TLB change makes every entry made before miss, without
-    /// clearing the tables (Linux changes ASID on every context switch).
-    pub virt_gen: u32,
 }
 
 impl Default for SysState {
@@ -116,7 +106,6 @@ impl Default for SysState {
             cp15: Cp15::user_mode(),
             fpexc: FPEXC_EN,
             key_bits: 0,
-            virt_gen: 0,
         }
     }
 }
@@ -333,7 +322,7 @@ impl CpuState {
         if self.sys.cp15.sctlr & super::cp15::SCTLR_A != 0 {
             k |= key::ALIGN;
         }
-        self.sys.key_bits = k | self.sys.virt_gen << key::GEN_SHIFT;
+        self.sys.key_bits = k;
     }
 
     /// The translation regime a system-mode memory needs.

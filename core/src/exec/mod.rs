@@ -22,10 +22,7 @@ use std::sync::{Arc, Mutex};
 use rustc_hash::FxHashMap;
 
 use crate::arm::exception::{self, Exception};
-use crate::arm::{
-    self,
-    cpu::{key, CpuState},
-};
+use crate::arm::{self, cpu::CpuState};
 pub use crate::exit::Exit;
 use crate::interp;
 use crate::jit::{self, Jit};
@@ -51,16 +48,10 @@ pub struct IrqInputs {
 }
 
 /// Cache key bits beyond the PC: T32 state, ITSTATE and the system state
-/// that changes translation (0 in user mode), plus the generation of the
-/// virtually tagged tables (system mode). The block map uses only the
-/// bits in [`key::STATE_MASK`].
+/// that changes translation (0 in user mode).
 fn state_key(cpu: &CpuState) -> u32 {
     (cpu.thumb as u32) | (cpu.itstate as u32) << 1 | cpu.sys.key_bits
 }
-
-/// The generations the virtual tables count through before they are
-/// really cleared (the bits above [`key::GEN_SHIFT`]).
-const GENERATIONS: u32 = 1 << (32 - key::GEN_SHIFT);
 
 /// Code invalidations shared by the engines of all guest threads: each
 /// engine has its own block cache, and a change to guest code made through
@@ -89,6 +80,23 @@ impl SharedInvalidations {
 
 const FAST_SLOTS: usize = 4096;
 const NO_BLOCK: u32 = u32::MAX;
+
+/// An entry of the engine's front table: (virtual pc, state key) -> block,
+/// with the physical pc the block was translated from.
+#[derive(Clone, Copy, Debug)]
+struct Fast {
+    pc: u32,
+    key: u32,
+    id: u32,
+    ppc: u64,
+}
+
+const NO_FAST: Fast = Fast {
+    pc: 0,
+    key: 0,
+    id: NO_BLOCK,
+    ppc: 0,
+};
 
 /// A cached block: its interpreter form, how often it ran, and its
 /// compiled code once it is hot (0 until then).
@@ -159,29 +167,6 @@ fn log_exception(cpu: &CpuState, exit: &Exit) {
     }
 }
 
-/// A set of virtual pages, with false positives (one bit per page number
-/// modulo its size): the pages that may have entries in the virtually
-/// tagged tables since they were last invalidated.
-struct PageFilter([u64; 64]);
-
-impl PageFilter {
-    fn bit(va: u32) -> (usize, u64) {
-        let page = (va >> 12) as usize & 4095;
-        (page / 64, 1 << (page % 64))
-    }
-    fn insert(&mut self, va: u32) {
-        let (w, b) = Self::bit(va);
-        self.0[w] |= b;
-    }
-    fn may_hold(&self, va: u32) -> bool {
-        let (w, b) = Self::bit(va);
-        self.0[w] & b != 0
-    }
-    fn clear(&mut self) {
-        self.0 = [0; 64];
-    }
-}
-
 /// Translated-code cache plus the dispatch loop.
 ///
 /// Blocks live in a slab and are named by index, so the hot lookup is a
@@ -193,7 +178,7 @@ pub struct Engine {
     /// Physical page -> blocks with code on it, so invalidating a range
     /// touches only the blocks there.
     by_page: BTreeMap<u64, Vec<u32>>,
-    fast: Vec<(u32, u32, u32)>,
+    fast: Vec<Fast>,
     /// Set from another thread or a signal handler to make `run` return
     /// [`Exit::Interrupted`] at the next block boundary.
     pub interrupt: Arc<AtomicBool>,
@@ -212,9 +197,6 @@ pub struct Engine {
     pub irq_inputs: Arc<IrqInputs>,
     /// Log every exception taken to stderr (`-d int`, system mode).
     pub log_exceptions: bool,
-    /// Virtual pages that may have entries in the front table or the JIT's
-    /// indirect-branch table.
-    virt_pages: PageFilter,
 }
 
 impl Default for Engine {
@@ -224,7 +206,7 @@ impl Default for Engine {
 }
 
 fn fast_slot(pc: u32, key: u32) -> usize {
-    ((pc >> 1) as usize ^ (key as usize) << 7) & (FAST_SLOTS - 1)
+    jit::lookup_hash(pc, key) as usize & (FAST_SLOTS - 1)
 }
 
 impl Engine {
@@ -235,7 +217,7 @@ impl Engine {
             free: Vec::new(),
             map: FxHashMap::default(),
             by_page: BTreeMap::new(),
-            fast: vec![(0, 0, NO_BLOCK); FAST_SLOTS],
+            fast: vec![NO_FAST; FAST_SLOTS],
             interrupt: Arc::new(AtomicBool::new(false)),
             blocks_translated: 0,
             trace_exec: false,
@@ -246,7 +228,6 @@ impl Engine {
             system: false,
             irq_inputs: Arc::default(),
             log_exceptions: false,
-            virt_pages: PageFilter([0; 64]),
         }
     }
 
@@ -388,8 +369,8 @@ impl Engine {
             }
             self.map.remove(&key);
             let f = fast_slot(key.0, key.1);
-            if self.fast[f].2 == id {
-                self.fast[f] = (0, 0, NO_BLOCK);
+            if self.fast[f].id == id {
+                self.fast[f] = NO_FAST;
             }
             if let Some(jit) = &mut self.jit {
                 if slot.native != 0 {
@@ -419,23 +400,6 @@ impl Engine {
         }
     }
 
-    /// Forgets the lookup tables tagged by virtual address (the engine's
-    /// front table and the JIT's indirect-branch table): after a TLB flush
-    /// the same virtual pc may name other code. Their tags include the
-    /// CPU's table generation, so a new generation is enough; the tables
-    /// are cleared only when the generation wraps.
-    fn flush_virtual(&mut self, cpu: &mut CpuState) {
-        self.virt_pages.clear();
-        cpu.sys.virt_gen = (cpu.sys.virt_gen + 1) % GENERATIONS;
-        cpu.update_key_bits();
-        if cpu.sys.virt_gen == 0 {
-            self.fast.iter_mut().for_each(|s| *s = (0, 0, NO_BLOCK));
-            if let Some(jit) = &mut self.jit {
-                jit.clear_table();
-            }
-        }
-    }
-
     /// Drops every translation (this engine only).
     pub fn invalidate_all(&mut self) {
         self.invalidate_local_all();
@@ -449,7 +413,7 @@ impl Engine {
         self.free.clear();
         self.map.clear();
         self.by_page.clear();
-        self.fast.iter_mut().for_each(|s| *s = (0, 0, NO_BLOCK));
+        self.fast.iter_mut().for_each(|s| *s = NO_FAST);
     }
 
     /// Finds or translates the block for the CPU's current state.
@@ -458,18 +422,24 @@ impl Engine {
         let pc = cpu.r[15];
         let key = state_key(cpu);
         let slot = fast_slot(pc, key);
-        let (spc, skey, sid) = self.fast[slot];
-        if spc == pc && skey == key && sid != NO_BLOCK {
-            return Ok(sid);
+        let f = self.fast[slot];
+        // With an MMU the table is tagged by virtual address: an entry is
+        // used only if the TLB still maps its pc where the block came from
+        // (so TLB changes need no flush of the table).
+        if f.pc == pc
+            && f.key == key
+            && f.id != NO_BLOCK
+            && (!M::MMU || mem.code_phys_cached(pc) == Some(f.ppc))
+        {
+            return Ok(f.id);
         }
         let ppc = mem.code_phys(pc)?;
-        let map_key = (pc, key & key::STATE_MASK, ppc);
+        let map_key = (pc, key, ppc);
         let id = match self.map.get(&map_key) {
             Some(&id) => id,
             None => self.translate(cpu, mem, map_key)?,
         };
-        self.fast[slot] = (pc, key, id);
-        self.virt_pages.insert(pc);
+        self.fast[slot] = Fast { pc, key, id, ppc };
         Ok(id)
     }
 
@@ -539,14 +509,6 @@ impl Engine {
                 Exit::Undefined { pc, .. } => exception::take(cpu, mem, Exception::Undefined, pc),
                 Exit::Breakpoint { pc, .. } => exception::take_breakpoint(cpu, mem, pc),
                 Exit::MemFault { pc, fault } => exception::take_fault(cpu, mem, pc, fault),
-                Exit::TlbChanged { page } => {
-                    // Kernels invalidate whole ranges page by page (Linux's
-                    // flush_tlb_kernel_range): a page that never reached
-                    // the virtual tables needs nothing.
-                    if page.is_none_or(|va| self.virt_pages.may_hold(va)) {
-                        self.flush_virtual(cpu);
-                    }
-                }
                 Exit::InterruptsUnmasked => {
                     self.take_pending_interrupt(cpu, mem);
                 }
@@ -606,8 +568,8 @@ impl Engine {
                     } else {
                         // An indirect branch missed the table (never
                         // entered, or evicted by a colliding block).
-                        jit.remember(cpu.r[15], state_key(cpu), entry);
-                        self.virt_pages.insert(cpu.r[15]);
+                        let ppc = self.slab[id as usize].key.2;
+                        jit.remember(cpu.r[15], state_key(cpu), entry, ppc);
                     }
                     let (status, site, exit) = jit.run(cpu, mem, &self.interrupt, entry);
 
@@ -658,7 +620,8 @@ impl Engine {
         let key = state_key(cpu);
         for _ in 0..2 {
             let jit = self.jit.as_mut().expect("jit");
-            match jit.compile(&self.slab[id as usize].code.block, key, mem) {
+            let slot = &self.slab[id as usize];
+            match jit.compile(&slot.code.block, key, slot.key.2, mem) {
                 Ok(Some(c)) => {
                     self.slab[id as usize].native = c.entry;
                     return c.entry;

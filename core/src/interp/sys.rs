@@ -531,29 +531,22 @@ pub(super) fn coproc<M: GuestMemory>(
         Effect::None => Flow::Next,
         Effect::Key => end_block(cpu, insn),
         Effect::Mmu => {
-            if mem.set_mmu(&cpu.mmu_state()) {
-                exit_after(cpu, insn, Exit::TlbChanged { page: None })
-            } else {
-                // The block key may have changed (SCTLR.A).
-                end_block(cpu, insn)
-            }
+            let _ = mem.set_mmu(&cpu.mmu_state());
+            // The block key may have changed (SCTLR.A). Translated code
+            // needs nothing more: the engine checks every virtually tagged
+            // lookup against the TLB.
+            end_block(cpu, insn)
         }
         Effect::Permissions => {
             // The memory drops the TLB entries concerned at once, and the
             // next access (compiled code looks the TLB up every time)
-            // refills them: no need to end the block. Translated blocks
-            // keep their execute permission until the next TLB flush.
-            // A change of privilege alone keeps translations.
+            // refills them: no need to end the block.
             let _ = mem.set_mmu(&cpu.mmu_state());
             Flow::Next
         }
         Effect::Tlb(op) => {
             mem.tlb_maintenance(op);
-            let page = match op {
-                crate::mem::TlbOp::Mva { va, .. } | crate::mem::TlbOp::MvaAllAsid(va) => Some(va),
-                _ => None,
-            };
-            exit_after(cpu, insn, Exit::TlbChanged { page })
+            Flow::Next
         }
         Effect::Translate { va, write, user } => {
             cpu.sys.cp15.par = mem.address_translation(va, write, user);

@@ -82,23 +82,39 @@ pub struct JitCtx {
 }
 
 /// One slot of the indirect-branch table: `tag` is `pc | key << 32` (key as
-/// in the engine: Thumb bit and ITSTATE), `code` the compiled entry.
+/// in the engine: Thumb bit, ITSTATE, system key bits), `code` the
+/// compiled entry, `phys` the physical page the block was translated
+/// from (system mode checks the TLB still maps pc there before jumping).
 #[derive(Clone, Copy)]
 #[repr(C)]
 struct TableEntry {
     tag: u64,
     code: u64,
+    phys: u64,
+    _pad: u64,
 }
 
 const EMPTY: TableEntry = TableEntry {
     tag: u64::MAX,
     code: 0,
+    phys: 0,
+    _pad: 0,
 };
 
 /// The slot of (pc, key) in the indirect-branch table; the generated lookup
 /// computes the same function.
 fn table_slot(pc: u32, key: u32) -> usize {
-    (((pc >> 1) ^ (key << 7)) as usize) & (TABLE_SLOTS - 1)
+    lookup_hash(pc, key) as usize & (TABLE_SLOTS - 1)
+}
+
+/// The hash of (pc, state key) the lookup tables index with (the engine's
+/// front table too). High pc bits are mixed in so that code at the same
+/// offset in different 8 KiB windows (kernel and user code, shared
+/// libraries) does not collide, and all of the key's bits count.
+/// Compiled code computes the same with shifts and xors.
+#[inline(always)]
+pub fn lookup_hash(pc: u32, key: u32) -> u32 {
+    (pc >> 1) ^ (pc >> 13) ^ (key << 7) ^ (key >> 5)
 }
 
 /// Addresses of the code shared by all blocks.
@@ -112,10 +128,15 @@ struct Stubs {
     /// Looks up (`cpu.r[15]`, state key) in the indirect-branch table and
     /// jumps there, or leaves with [`STATUS_LOOKUP`].
     lookup: u64,
+    /// The same for a software-TLB memory: the entry must also match the
+    /// TLB's current translation of pc.
+    lookup_tlb: u64,
     /// Leaves with [`STATUS_LOOKUP`] and no patch site.
     lookup_miss: u64,
     /// After a helper returned non-zero: 1 = jump (lookup), 2 = exit.
     helper_status: u64,
+    /// The same, looking up through `lookup_tlb`.
+    helper_status_tlb: u64,
     /// Leaves with [`STATUS_INTERRUPTED`].
     interrupted: u64,
 }
@@ -240,12 +261,14 @@ impl Jit {
 
     /// Compiles `block` (which must stay alive, unmoved, as long as the
     /// code: generic steps point at its instructions). `key` is the
-    /// engine's state key of the block. Returns `None` if the block cannot
+    /// engine's state key of the block, `phys` the physical address it was
+    /// translated from. Returns `None` if the block cannot
     /// be compiled; [`ArenaFull`] if there is no room (flush and retry).
     pub fn compile<M: GuestMemory>(
         &mut self,
         block: &Block,
         key: u32,
+        phys: u64,
         mem: &M,
     ) -> Result<Option<Compiled>, ArenaFull> {
         let code = match x86_64::compile_block::<M>(
@@ -279,7 +302,7 @@ impl Jit {
             .last()
             .is_none_or(|l| code.sites.first().is_none_or(|f| l.0 < f.0)));
         self.fault_sites.extend_from_slice(&code.sites);
-        self.remember(block.start, key, entry);
+        self.remember(block.start, key, entry, phys);
         if let Some(f) = &mut self.perf_map {
             use std::io::Write;
             let line = format!(
@@ -305,11 +328,13 @@ impl Jit {
     }
 
     /// Enters compiled code at `entry` for (pc, key) in the indirect-branch
-    /// table.
-    pub fn remember(&mut self, pc: u32, key: u32, entry: u64) {
+    /// table; `phys` is the physical address of pc the block came from.
+    pub fn remember(&mut self, pc: u32, key: u32, entry: u64, phys: u64) {
         self.table[table_slot(pc, key)] = TableEntry {
             tag: pc as u64 | (key as u64) << 32,
             code: entry,
+            phys: phys & !0xfff,
+            _pad: 0,
         };
     }
 
@@ -320,12 +345,6 @@ impl Jit {
         if slot.code == entry {
             *slot = EMPTY;
         }
-    }
-
-    /// Empties the indirect-branch table (its tags are virtual addresses,
-    /// stale after a TLB flush).
-    pub fn clear_table(&mut self) {
-        self.table.iter_mut().for_each(|e| *e = EMPTY);
     }
 
     /// Points the direct-branch exit at `site` back at its lookup path

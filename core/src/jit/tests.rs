@@ -235,7 +235,7 @@ fn compare(thumb: bool, seed: u64, cases: usize, host_faults: bool) -> usize {
         restore(&space, &data_before);
         jit.flush();
         let key = thumb as u32;
-        let entry = match jit.compile(&code.block, key, &mem) {
+        let entry = match jit.compile(&code.block, key, code.block.start as u64, &mem) {
             Ok(Some(c)) => c.entry,
             other => panic!("block at {start:#x} not compiled: {:?}", other.is_ok()),
         };

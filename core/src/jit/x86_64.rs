@@ -45,7 +45,9 @@ use crate::ir::flags::{self, live_writes};
 use crate::ir::neon::NeonInsn;
 use crate::ir::vfp::{UnaryOp as VfpUnary, VfpInsn};
 use crate::ir::*;
-use crate::mem::tlb::{OFFSET_ADDEND, OFFSET_READ, OFFSET_WRITE, TLB_SIZE};
+use crate::mem::tlb::{
+    OFFSET_ADDEND, OFFSET_EXEC, OFFSET_PHYS, OFFSET_READ, OFFSET_WRITE, TLB_SIZE,
+};
 use crate::mem::{DirectMap, GuestMemory};
 
 type R = Result<(), IcedError>;
@@ -94,13 +96,15 @@ pub(super) fn emit_stubs(arena: &mut CodeArena) -> Result<Stubs, String> {
 }
 
 fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedError> {
-    const _: () = assert!(std::mem::size_of::<TableEntry>() == 16);
+    const _: () = assert!(std::mem::size_of::<TableEntry>() == 32);
     let mut a = CodeAssembler::new(64)?;
     let mut enter = a.create_label();
     let mut epilogue = a.create_label();
     let mut lookup = a.create_label();
+    let mut lookup_tlb = a.create_label();
     let mut miss = a.create_label();
     let mut helper_status = a.create_label();
+    let mut helper_status_tlb = a.create_label();
     let mut interrupted = a.create_label();
 
     // enter(ctx = rdi, code = rsi)
@@ -126,37 +130,54 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
 
     // The indirect-branch lookup: tag = pc | key << 32 with key = thumb |
     // itstate << 1 | the system key bits (0 in user mode), slot =
-    // ((pc >> 1) ^ (key << 7)) & (SLOTS - 1).
-    a.set_label(&mut lookup)?;
-    a.mov(eax, reg(PC))?;
-    a.movzx(ecx, byte_ptr(rbx + THUMB))?;
-    a.movzx(edx, byte_ptr(rbx + IT))?;
-    a.lea(ecx, ptr(rcx + rdx * 2))?;
-    a.or(ecx, dword_ptr(rbx + KEY_BITS))?;
-    a.mov(edx, eax)?;
-    a.shr(edx, 1)?;
-    a.mov(esi, ecx)?;
-    a.shl(esi, 7)?;
-    a.xor(edx, esi)?;
-    a.and(edx, (TABLE_SLOTS - 1) as u32)?;
-    a.shl(rcx, 32)?;
-    a.or(rcx, rax)?;
-    a.shl(rdx, 4)?;
-    a.add(rdx, qword_ptr(rbp + CTX_TABLE))?;
-    a.cmp(rcx, qword_ptr(rdx))?;
-    a.jne(miss)?;
-    a.jmp(qword_ptr(rdx + 8))?;
+    // lookup_hash(pc, key) & (SLOTS - 1).
+    for (label, tlb) in [(&mut lookup, false), (&mut lookup_tlb, true)] {
+        a.set_label(label)?;
+        a.mov(eax, reg(PC))?;
+        a.movzx(ecx, byte_ptr(rbx + THUMB))?;
+        a.movzx(edx, byte_ptr(rbx + IT))?;
+        a.lea(ecx, ptr(rcx + rdx * 2))?;
+        a.or(ecx, dword_ptr(rbx + KEY_BITS))?;
+        // super::lookup_hash(pc = eax, key = ecx) into edx.
+        a.mov(edx, eax)?;
+        a.shr(edx, 1)?;
+        a.mov(esi, eax)?;
+        a.shr(esi, 13)?;
+        a.xor(edx, esi)?;
+        a.mov(esi, ecx)?;
+        a.shl(esi, 7)?;
+        a.xor(edx, esi)?;
+        a.mov(esi, ecx)?;
+        a.shr(esi, 5)?;
+        a.xor(edx, esi)?;
+        a.and(edx, (TABLE_SLOTS - 1) as u32)?;
+        a.shl(rcx, 32)?;
+        a.or(rcx, rax)?;
+        a.shl(rdx, 5)?;
+        a.add(rdx, qword_ptr(rbp + CTX_TABLE))?;
+        a.cmp(rcx, qword_ptr(rdx))?;
+        a.jne(miss)?;
+        if tlb {
+            emit_tlb_code_check(&mut a, miss)?;
+        }
+        a.jmp(qword_ptr(rdx + 8))?;
+    }
     a.set_label(&mut miss)?;
     a.mov(qword_ptr(rbp + CTX_PATCH), 0)?;
     a.mov(eax, STATUS_LOOKUP)?;
     a.jmp(epilogue)?;
 
     // A helper returned 1 (jump) or 2 (exit) in eax.
-    a.set_label(&mut helper_status)?;
-    a.cmp(eax, helpers::JUMP)?;
-    a.je(lookup)?;
-    a.mov(eax, STATUS_EXIT)?;
-    a.jmp(epilogue)?;
+    for (label, target) in [
+        (&mut helper_status, lookup),
+        (&mut helper_status_tlb, lookup_tlb),
+    ] {
+        a.set_label(label)?;
+        a.cmp(eax, helpers::JUMP)?;
+        a.je(target)?;
+        a.mov(eax, STATUS_EXIT)?;
+        a.jmp(epilogue)?;
+    }
 
     a.set_label(&mut interrupted)?;
     a.mov(eax, STATUS_INTERRUPTED)?;
@@ -172,8 +193,10 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
         enter: at(&enter)?,
         epilogue: at(&epilogue)?,
         lookup: at(&lookup)?,
+        lookup_tlb: at(&lookup_tlb)?,
         lookup_miss: at(&miss)?,
         helper_status: at(&helper_status)?,
+        helper_status_tlb: at(&helper_status_tlb)?,
         interrupted: at(&interrupted)?,
     };
     let bytes = res.inner.code_buffer;
@@ -181,6 +204,34 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
         return Ok(Err("no room for the JIT stubs".into()));
     }
     Ok(Ok(stubs))
+}
+
+/// After an indirect-branch table hit (`rdx` = the entry, `eax` = pc) in
+/// system mode: jumps to `miss` unless the software TLB (`r13`) still has
+/// an execute translation of pc, for the CPU's privilege, to the physical
+/// page the entry's block came from. Uses `r8` and `r9`.
+fn emit_tlb_code_check<T: Copy>(a: &mut CodeAssembler, miss: T) -> R
+where
+    CodeAssembler: iced_x86::code_asm::asm_traits::CodeAsmJne<T>,
+{
+    a.mov(r8d, eax)?;
+    a.shr(r8d, 12)?;
+    a.and(r8d, (TLB_SIZE - 1) as u32)?;
+    a.shl(r8d, 5)?;
+    // The set: privileged blocks (key bit 9) use the second one, at
+    // TLB_SIZE * 32 = 1 << (TLB_BITS + 5) bytes.
+    const _: () = assert!(crate::arm::cpu::key::PRIVILEGED == 1 << 9);
+    a.mov(r9d, dword_ptr(rbx + KEY_BITS))?;
+    a.and(r9d, crate::arm::cpu::key::PRIVILEGED)?;
+    a.shl(r9d, crate::mem::tlb::TLB_BITS + 5 - 9)?;
+    a.add(r8, r9)?;
+    a.mov(r9d, eax)?;
+    a.and(r9d, 0xffff_f000u32)?;
+    a.cmp(r9d, dword_ptr(r13 + r8 + OFFSET_EXEC))?;
+    a.jne(miss)?;
+    a.mov(r9, qword_ptr(r13 + r8 + OFFSET_PHYS))?;
+    a.cmp(r9, qword_ptr(rdx + 16))?;
+    a.jne(miss)
 }
 
 /// A compiled block: its code, and for each access that may fault on the
@@ -703,7 +754,12 @@ impl Emitter<'_> {
         self.a.mov(rax, self.generic)?;
         self.a.call(rax)?;
         self.a.test(eax, eax)?;
-        self.a.jne(self.stubs.helper_status)
+        let status = if self.tlb {
+            self.stubs.helper_status_tlb
+        } else {
+            self.stubs.helper_status
+        };
+        self.a.jne(status)
     }
 
     /// Runs `insn` through the interpreter, inline.
@@ -837,7 +893,12 @@ impl Emitter<'_> {
             // Another page may map elsewhere by the time this runs again:
             // no chaining, look the target up (its tag is virtual, and the
             // table is cleared with the TLB).
-            return self.a.jmp(self.stubs.lookup);
+            let lookup = if self.tlb {
+                self.stubs.lookup_tlb
+            } else {
+                self.stubs.lookup
+            };
+            return self.a.jmp(lookup);
         }
         let mut slot = self.a.create_label();
         self.bind(&mut slot)?;
@@ -869,18 +930,29 @@ impl Emitter<'_> {
         // its own host indirect jump to predict. Key = Thumb bit (ITSTATE
         // is 0 after a branch) and the system key bits.
         self.a.or(edx, dword_ptr(rbx + KEY_BITS))?;
+        // super::lookup_hash(pc = eax, key = edx) into ecx.
         self.a.mov(ecx, eax)?;
         self.a.shr(ecx, 1)?;
+        self.a.mov(r8d, eax)?;
+        self.a.shr(r8d, 13)?;
+        self.a.xor(ecx, r8d)?;
         self.a.mov(r8d, edx)?;
         self.a.shl(r8d, 7)?;
         self.a.xor(ecx, r8d)?;
+        self.a.mov(r8d, edx)?;
+        self.a.shr(r8d, 5)?;
+        self.a.xor(ecx, r8d)?;
         self.a.and(ecx, (TABLE_SLOTS - 1) as u32)?;
-        self.a.shl(ecx, 4)?;
+        self.a.shl(ecx, 5)?;
         self.a.add(rcx, qword_ptr(rbp + CTX_TABLE))?;
         self.a.shl(rdx, 32)?;
         self.a.or(rdx, rax)?;
         self.a.cmp(rdx, qword_ptr(rcx))?;
         self.a.jne(self.stubs.lookup_miss)?;
+        if self.tlb {
+            self.a.mov(rdx, rcx)?;
+            emit_tlb_code_check(&mut self.a, self.stubs.lookup_miss)?;
+        }
         self.a.jmp(qword_ptr(rcx + 8))
     }
 

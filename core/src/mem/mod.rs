@@ -202,7 +202,7 @@ pub trait GuestMemory {
     /// The translation regime changed (system mode only): SCTLR, a TTBR,
     /// TTBCR, DACR, PRRR/NMRR, CONTEXTIDR, or the privilege level. Returns
     /// whether translations cached so far were dropped (as a TLB flush
-    /// does), so virtually tagged tables of translated code must go too.
+    /// does).
     fn set_mmu(&mut self, _state: &MmuState) -> bool {
         false
     }
@@ -214,6 +214,15 @@ pub trait GuestMemory {
     #[inline(always)]
     fn code_phys(&mut self, va: u32) -> MemResult<u64> {
         Ok(va as u64)
+    }
+    /// The physical address of the instruction at `va` if the translation
+    /// is cached and permits execution now (system mode: the TLB's execute
+    /// entry), else `None`. Lookups of translated code by virtual address
+    /// check it, so they stay right across TLB changes without being
+    /// flushed. User mode has no translation.
+    #[inline(always)]
+    fn code_phys_cached(&self, va: u32) -> Option<u64> {
+        Some(va as u64)
     }
     /// Records that a block was translated from physical page `page`
     /// (address >> 12), so that writes to the page are noticed (system

@@ -9,8 +9,9 @@
 //! a page holding translated code). The host address of a virtual address
 //! `va` is `va + addend` (wrapping, 64-bit).
 
-/// log2 of the entries per set.
-pub const TLB_BITS: u32 = 8;
+/// log2 of the entries per set (1024: 4 MiB of guest pages; Linux's
+/// kernel and a process's working set thrash a smaller direct-mapped one).
+pub const TLB_BITS: u32 = 10;
 /// Entries per set.
 pub const TLB_SIZE: usize = 1 << TLB_BITS;
 /// A tag no access matches: page addresses have their low 12 bits clear
@@ -27,12 +28,14 @@ pub struct TlbEntry {
     pub write: u32,
     /// Tag for instruction fetches.
     pub exec: u32,
-    /// The short-descriptor domain of the translation (DACR changes drop
-    /// only the entries of the domains they change).
+    /// The short-descriptor domain of the translation in bits 3:0 (DACR
+    /// changes drop only the entries of the domains they change), and
+    /// flags of the memory's own above.
     pub domain: u32,
     /// Host address minus virtual address.
     pub addend: u64,
-    /// The physical address of the page.
+    /// The physical address of the page (with a valid execute tag: the
+    /// page the engine's lookup tables check translated code against).
     pub phys: u64,
 }
 
@@ -50,6 +53,10 @@ pub const EMPTY_ENTRY: TlbEntry = TlbEntry {
 pub const OFFSET_READ: i32 = std::mem::offset_of!(TlbEntry, read) as i32;
 /// Byte offset of the write tag.
 pub const OFFSET_WRITE: i32 = std::mem::offset_of!(TlbEntry, write) as i32;
+/// Byte offset of the execute tag.
+pub const OFFSET_EXEC: i32 = std::mem::offset_of!(TlbEntry, exec) as i32;
+/// Byte offset of the physical page address.
+pub const OFFSET_PHYS: i32 = std::mem::offset_of!(TlbEntry, phys) as i32;
 /// Byte offset of the addend.
 pub const OFFSET_ADDEND: i32 = std::mem::offset_of!(TlbEntry, addend) as i32;
 
