@@ -50,9 +50,10 @@ entropy, PSCI.
   -display none
   -no-reboot           exit when the guest resets
   -accel jit|interp    the backend (tcg means jit; default jit)
-  -d guest_errors,int,exec
+  -d guest_errors,int,exec,out_asm
                        log accesses to nothing / exceptions taken / every
-                       block run (to stderr)
+                       block run / the host code of each compiled block
+                       (to stderr)
   -D FILE              write the emulator's log to FILE
   -version             print the version
 ";
@@ -101,6 +102,7 @@ struct Parsed {
     escapes: bool,
     exec_trace: bool,
     log_int: bool,
+    log_out_asm: bool,
     log_file: Option<String>,
 }
 
@@ -129,6 +131,7 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
     let mut escapes = true;
     let mut exec_trace = false;
     let mut log_int = false;
+    let mut log_out_asm = false;
     let mut log_file = None;
     let mut drives: Vec<PendingDrive> = Vec::new();
     let mut attach: Vec<String> = Vec::new();
@@ -357,7 +360,10 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
                         "guest_errors" => cfg.log_guest_errors = true,
                         "exec" => exec_trace = true,
                         "int" => log_int = true,
-                        i => bail!("-d {i}: supported log items are guest_errors, int and exec"),
+                        "out_asm" => log_out_asm = true,
+                        i => bail!(
+                            "-d {i}: supported log items are guest_errors, int, exec and out_asm"
+                        ),
                     }
                 }
             }
@@ -397,6 +403,7 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
         escapes,
         exec_trace,
         log_int,
+        log_out_asm,
         log_file,
     }))
 }
@@ -443,7 +450,7 @@ fn run() -> Result<i32> {
             }
             Err(e) => return Err(e),
         };
-        vm.set_logging(p.exec_trace, p.log_int);
+        vm.set_logging(p.exec_trace, p.log_int, p.log_out_asm);
         match vm.run() {
             End::Exit(code) => {
                 drop(vm); // flushes and closes the disk images

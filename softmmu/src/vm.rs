@@ -326,11 +326,13 @@ impl Vm {
         })
     }
 
-    /// Logs every block as it runs (`-d exec`; interpreted) and every
-    /// exception taken (`-d int`).
-    pub fn set_logging(&mut self, exec: bool, exceptions: bool) {
+    /// Logs every block as it runs (`-d exec`; interpreted), every
+    /// exception taken (`-d int`) and the host code of every compiled
+    /// block (`-d out_asm`).
+    pub fn set_logging(&mut self, exec: bool, exceptions: bool, out_asm: bool) {
         self.engine.trace_exec = exec;
         self.engine.log_exceptions = exceptions;
+        self.engine.set_log_out_asm(out_asm);
     }
 
     /// Runs the machine until it powers off, resets or the user quits.
