@@ -44,6 +44,8 @@ entropy, PSCI.
                        attach an if=none drive
   -device virtio-rng-device | virtio-rng-pci
                        an entropy device
+  -device loader,file=F,addr=A
+                       put the bytes of F into guest memory at A
   -nographic           serial console on stdio (Ctrl-A x quits, Ctrl-A h helps)
   -serial stdio|mon:stdio|file:PATH|null
   -monitor none        (no monitor is emulated)
@@ -126,6 +128,7 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
         accel: Accel::Jit,
         log_guest_errors: false,
         dump_dtb: None,
+        loaders: Vec::new(),
     };
     let mut serial = Serial::Stdio;
     let mut escapes = true;
@@ -293,6 +296,29 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
                         attach.push(id);
                     }
                     "virtio-rng-device" | "virtio-rng-pci" | "virtio-rng" => cfg.rng = true,
+                    "loader" => {
+                        let get = |k: &str| {
+                            props
+                                .iter()
+                                .find(|(key, _)| key == k)
+                                .map(|(_, v)| v.clone())
+                        };
+                        let file = get("file")
+                            .ok_or_else(|| anyhow!("-device loader: file= is required (data= and cpu-num= are not supported)"))?;
+                        let addr = get("addr").ok_or_else(|| {
+                            anyhow!("-device loader,file={file}: addr= is required")
+                        })?;
+                        let addr = parse_number(&addr)
+                            .ok_or_else(|| anyhow!("-device loader: invalid addr={addr}"))?;
+                        let raw = get("force-raw")
+                            .map(|v| on_off("force-raw", &v))
+                            .transpose()?;
+                        cfg.loaders.push(rsemu_softmmu::vm::Blob {
+                            file,
+                            addr,
+                            force_raw: raw.unwrap_or(false),
+                        });
+                    }
                     "help" => {
                         println!("Devices: virtio-blk-device (virtio-blk-pci), virtio-rng-device (virtio-rng-pci)");
                         return Ok(None);
@@ -406,6 +432,14 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
         log_out_asm,
         log_file,
     }))
+}
+
+/// A number as QEMU takes it: decimal, or hexadecimal with 0x.
+fn parse_number(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => s.parse().ok(),
+    }
 }
 
 fn parse_accel(v: &str) -> Result<Accel> {

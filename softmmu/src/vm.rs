@@ -61,6 +61,19 @@ pub struct Config {
     pub log_guest_errors: bool,
     /// `-M virt,dumpdtb=FILE`: write the device tree there and stop.
     pub dump_dtb: Option<String>,
+    /// `-device loader,file=F,addr=A`: files put in memory as they are.
+    pub loaders: Vec<Blob>,
+}
+
+/// A file QEMU's generic loader device puts into guest memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blob {
+    /// The file.
+    pub file: String,
+    /// Where its bytes go.
+    pub addr: u64,
+    /// `force-raw=on`: an ELF file is copied as it is, not loaded.
+    pub force_raw: bool,
 }
 
 /// How a run of the machine ended.
@@ -302,6 +315,23 @@ impl Vm {
         };
         let dtb_at = boot::dtb_address(&ram, &boot, end);
         boot::load_dtb(&ram, dtb_at, &dtb)?;
+        for blob in &cfg.loaders {
+            let data = read("-device loader file", &blob.file)?;
+            if data.starts_with(b"\x7fELF") && !blob.force_raw {
+                bail!(
+                    "-device loader,file={}: loading an ELF this way is not supported (add force-raw=on to copy it as it is)",
+                    blob.file
+                );
+            }
+            if !ram.write(blob.addr, &data) {
+                bail!(
+                    "-device loader,file={}: {} bytes at 0x{:x} do not fit in guest RAM",
+                    blob.file,
+                    data.len(),
+                    blob.addr
+                );
+            }
+        }
 
         let mut cpu = CpuState::default();
         boot::set_entry_state(&mut cpu, &boot, dtb_at);

@@ -201,3 +201,44 @@ fn raw_image_boots() {
         assert_eq!(out.stdout, b"R");
     }
 }
+
+/// QEMU's generic loader: `-device loader,file=F,addr=A` puts the file's
+/// bytes at A. The guest here prints the byte it finds there.
+#[test]
+fn generic_loader_places_a_file() {
+    let words: [u32; 8] = [
+        0xe3a0_0409, // mov r0, #0x09000000
+        0xe3a0_2311, // mov r2, #0x44000000
+        0xe5d2_1000, // ldrb r1, [r2]
+        0xe580_1000, // str r1, [r0]
+        0xe300_0008, // movw r0, #0x0008
+        0xe348_0400, // movt r0, #0x8400
+        0xe140_0070, // hvc #0
+        0xeaff_fffe, // b .
+    ];
+    let image = tmp("loader-guest.bin");
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    std::fs::write(&image, bytes).unwrap();
+    let blob = tmp("blob.bin");
+    std::fs::write(&blob, b"Z").unwrap();
+    let dev = format!("loader,file={},addr=0x44000000", blob.display());
+    let out = run(&[
+        "-M",
+        "virt",
+        "-kernel",
+        image.to_str().unwrap(),
+        "-device",
+        &dev,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, b"Z");
+    let outside = format!("loader,file={},addr=0x10", blob.display());
+    fails_with(
+        &["-kernel", image.to_str().unwrap(), "-device", &outside],
+        &["do not fit in guest RAM"],
+    );
+}
