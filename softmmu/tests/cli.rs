@@ -269,7 +269,7 @@ fn system_reset_reboots_unless_no_reboot() {
     assert!(out.status.success());
     assert_eq!(out.stdout, b"B", "one boot with -no-reboot");
     // Without it the machine keeps rebooting: stop it after a while.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rsemu-system-arm"))
+    let child = Command::new(env!("CARGO_BIN_EXE_rsemu-system-arm"))
         .args(["-M", "virt", "-kernel", image.to_str().unwrap()])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
