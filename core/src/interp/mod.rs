@@ -537,30 +537,14 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             regs,
             mode,
             wback,
-        } => {
-            let (mut a, new_base) = block_addresses(cpu.r[rn as usize], regs.count_ones(), mode);
-            mem_try!(cpu, insn, word_aligned::<M>(a, Access::Read));
-            let mut vals = [0u32; 16];
-            for (i, val) in vals.iter_mut().enumerate() {
-                if regs & (1 << i) != 0 {
-                    *val = mem_try!(cpu, insn, mem.read_u32(a));
-                    a = a.wrapping_add(4);
-                }
+        } => match load_multiple(cpu, mem, insn, rn, regs, mode, wback) {
+            Ok(pc) if regs & (1 << 15) != 0 => {
+                bx_write_pc(cpu, pc);
+                Flow::Jump
             }
-            if wback {
-                cpu.r[rn as usize] = new_base;
-            }
-            for (i, &val) in vals.iter().enumerate().take(15) {
-                if regs & (1 << i) != 0 {
-                    cpu.r[i] = val;
-                }
-            }
-            if regs & (1 << 15) != 0 {
-                bx_write_pc(cpu, vals[15]);
-                return Flow::Jump;
-            }
-            Flow::Next
-        }
+            Ok(_) => Flow::Next,
+            Err(flow) => flow,
+        },
         &Op::StoreMultiple {
             rn,
             regs,
@@ -718,7 +702,7 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             rt,
             rt2,
         ),
-        Op::Sys(op) => exec_sys(cpu, mem, insn, thumb, op),
+        Op::Sys(op) => sys::exec(cpu, mem, insn, thumb, op),
         &Op::Svc { imm } => {
             cpu.r[15] = insn.next_pc();
             cpu.itstate = it_advance(insn.it);
@@ -746,15 +730,37 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
     }
 }
 
-#[inline(never)]
-fn exec_sys<M: GuestMemory>(
+/// LDM's loads and register writes, the base's writeback included (a
+/// loaded base wins over it), but not PC: its loaded value is returned for
+/// the caller's branch or exception return. On a fault nothing is written
+/// and the error is the fault's flow.
+fn load_multiple<M: GuestMemory>(
     cpu: &mut CpuState,
     mem: &mut M,
     insn: &Insn,
-    thumb: bool,
-    op: &SysOp,
-) -> Flow {
-    sys::exec(cpu, mem, insn, thumb, op)
+    rn: Reg,
+    regs: u16,
+    mode: BlockMode,
+    wback: bool,
+) -> Result<u32, Flow> {
+    let (mut a, new_base) = block_addresses(cpu.r[rn as usize], regs.count_ones(), mode);
+    word_aligned::<M>(a, Access::Read).map_err(|f| fault(cpu, insn, f))?;
+    let mut vals = [0u32; 16];
+    for (i, val) in vals.iter_mut().enumerate() {
+        if regs & (1 << i) != 0 {
+            *val = mem.read_u32(a).map_err(|f| fault(cpu, insn, f))?;
+            a = a.wrapping_add(4);
+        }
+    }
+    if wback {
+        cpu.r[rn as usize] = new_base;
+    }
+    for (i, &val) in vals.iter().enumerate().take(15) {
+        if regs & (1 << i) != 0 {
+            cpu.r[i] = val;
+        }
+    }
+    Ok(vals[15])
 }
 
 // The SIMD executors are large; keeping them out of line keeps the integer

@@ -160,7 +160,9 @@ macro_rules! mem_try {
     };
 }
 
-/// Executes a system instruction.
+/// Executes a system instruction (out of line: rare, and it keeps the
+/// interpreter's dispatch small).
+#[inline(never)]
 pub(super) fn exec<M: GuestMemory>(
     cpu: &mut CpuState,
     mem: &mut M,
@@ -341,25 +343,11 @@ pub(super) fn exec<M: GuestMemory>(
             let Some(spsr) = cpu.spsr().filter(|_| privileged) else {
                 return undef(cpu, mem);
             };
-            let (mut a, new_base) =
-                super::block_addresses(cpu.r[rn as usize], regs.count_ones(), bmode);
-            mem_try!(cpu, insn, super::check_aligned(a, 4, Access::Read));
-            let mut vals = [0u32; 16];
-            for (i, val) in vals.iter_mut().enumerate() {
-                if regs & (1 << i) != 0 {
-                    *val = mem_try!(cpu, insn, mem.read_u32(a));
-                    a = a.wrapping_add(4);
-                }
-            }
-            if wback {
-                cpu.r[rn as usize] = new_base;
-            }
-            for (i, &val) in vals.iter().enumerate().take(15) {
-                if regs & (1 << i) != 0 {
-                    cpu.r[i] = val;
-                }
-            }
-            exception_return(cpu, mem, vals[15], spsr)
+            let pc = match super::load_multiple(cpu, mem, insn, rn, regs, bmode, wback) {
+                Ok(pc) => pc,
+                Err(flow) => return flow,
+            };
+            exception_return(cpu, mem, pc, spsr)
         }
         SysOp::AluReturn { op, rn, ref op2 } => {
             // UNPREDICTABLE in User and System mode: UNDEFINED, as QEMU.
