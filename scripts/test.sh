@@ -10,7 +10,7 @@ cd "$ROOT"
 exec </dev/null
 
 need_deps=0
-for t in arm-linux-gnueabihf-gcc qemu-arm file go qemu-img dtc; do command -v "$t" >/dev/null || need_deps=1; done
+for t in arm-linux-gnueabihf-gcc qemu-arm file go qemu-img dtc gdb-multiarch; do command -v "$t" >/dev/null || need_deps=1; done
 for t in mkfs.ext4 debugfs e2fsck; do command -v "$t" >/dev/null || [ -x "/sbin/$t" ] || need_deps=1; done
 dpkg -s libc6-dev-armhf-cross libcapstone-dev >/dev/null 2>&1 || need_deps=1
 dpkg --print-foreign-architectures 2>/dev/null | grep -qx armhf || need_deps=1

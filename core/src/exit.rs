@@ -40,6 +40,12 @@ pub enum Exit {
     },
     /// WFI/WFE. `cpu.r[15]` is the next instruction.
     Wait,
+    /// A debugger breakpoint was reached (see `Engine::set_breakpoints`):
+    /// `cpu.r[15]` is its address; the instruction there has not run.
+    Debug {
+        /// The breakpoint's address.
+        pc: u32,
+    },
     /// The interrupt flag was raised (an asynchronous event needs handling).
     Interrupted,
     /// HVC at PL1 (system mode: the machine may implement PSCI behind it,

@@ -280,6 +280,7 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
             Exit::Wait
             | Exit::TimerChanged
             | Exit::InterruptsUnmasked
+            | Exit::Debug { .. }
             | Exit::Hvc { .. }
             | Exit::Smc { .. } => {}
             Exit::Interrupted => engine

@@ -8,6 +8,7 @@ pub mod boot;
 pub mod console;
 pub mod devices;
 pub mod dtb;
+pub mod gdb;
 pub mod machine;
 pub mod memory;
 pub mod mmu;

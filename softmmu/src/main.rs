@@ -19,7 +19,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use rsemu_core::Accel;
 use rsemu_softmmu::block::ImageFormat;
 use rsemu_softmmu::console::{self, Alarm, ConsoleOut, Events, Serial};
-use rsemu_softmmu::vm::{Config, Drive, DtbDumped, End, Vm};
+use rsemu_softmmu::gdb::{self, Outcome};
+use rsemu_softmmu::vm::{Config, Drive, DtbDumped, End, Stop, Vm};
 
 const USAGE: &str = "\
 usage: rsemu-system-arm [options]
@@ -52,6 +53,8 @@ entropy, PSCI.
   -display none
   -no-reboot           exit when the guest resets
   -accel jit|interp    the backend (tcg means jit; default jit)
+  -s                   a GDB server on tcp::1234 (-gdb tcp::PORT for another)
+  -S                   wait for GDB before the first instruction
   -d guest_errors,int,exec,out_asm
                        log accesses to nothing / exceptions taken / every
                        block run / the host code of each compiled block
@@ -100,6 +103,10 @@ fn on_off(key: &str, v: &str) -> Result<bool> {
 
 struct Parsed {
     cfg: Config,
+    /// Where the GDB server listens (`-s`, `-gdb`).
+    gdb: Option<String>,
+    /// `-S`: wait for GDB before the first instruction.
+    wait_for_gdb: bool,
     serial: Serial,
     escapes: bool,
     exec_trace: bool,
@@ -136,6 +143,8 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
     let mut log_int = false;
     let mut log_out_asm = false;
     let mut log_file = None;
+    let mut gdb: Option<String> = None;
+    let mut wait_for_gdb = false;
     let mut drives: Vec<PendingDrive> = Vec::new();
     let mut attach: Vec<String> = Vec::new();
     let mut it = args.into_iter();
@@ -394,7 +403,9 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
                 }
             }
             "-D" => log_file = Some(value(&opt)?),
-            "-s" | "-S" | "-gdb" => bail!("{opt}: the gdb stub is not implemented yet"),
+            "-s" => gdb = Some("tcp::1234".into()),
+            "-S" => wait_for_gdb = true,
+            "-gdb" => gdb = Some(value(&opt)?),
             o => bail!("unknown option '{o}' (rsemu-system-arm -h lists the options)"),
         }
     }
@@ -423,8 +434,14 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
             rsemu_softmmu::machine::RAM_MAX >> 20
         );
     }
+    if wait_for_gdb && gdb.is_none() {
+        bail!("-S: the machine would wait for a debugger, but no -s or -gdb gives it a port");
+    }
+    let gdb = gdb.map(|g| gdb_address(&g)).transpose()?;
     Ok(Some(Parsed {
         cfg,
+        gdb,
+        wait_for_gdb,
         serial,
         escapes,
         exec_trace,
@@ -432,6 +449,25 @@ fn parse(args: Vec<String>) -> Result<Option<Parsed>> {
         log_out_asm,
         log_file,
     }))
+}
+
+/// The socket address of `-gdb tcp::PORT` or `tcp:HOST:PORT` (QEMU's
+/// chardev syntax; `tcp::PORT` listens on every interface, as QEMU's).
+fn gdb_address(spec: &str) -> Result<String> {
+    let rest = spec
+        .strip_prefix("tcp:")
+        .ok_or_else(|| anyhow!("-gdb {spec}: supported is tcp::PORT or tcp:HOST:PORT"))?;
+    let (host, port) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| anyhow!("-gdb {spec}: no port"))?;
+    let port: u16 = port
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .parse()
+        .map_err(|_| anyhow!("-gdb {spec}: invalid port"))?;
+    let host = if host.is_empty() { "0.0.0.0" } else { host };
+    Ok(format!("{host}:{port}"))
 }
 
 /// A number as QEMU takes it: decimal, or hexadecimal with 0x.
@@ -474,6 +510,31 @@ fn run() -> Result<i32> {
     } else {
         Default::default()
     };
+    // The GDB server: connections come through a channel from a thread
+    // that accepts them, and wake the machine.
+    let debugger = match &p.gdb {
+        Some(addr) => {
+            let listener = std::net::TcpListener::bind(addr)
+                .with_context(|| format!("-gdb: cannot listen on {addr}"))?;
+            let (tx, rx) = std::sync::mpsc::channel();
+            let wake = events.clone();
+            std::thread::Builder::new()
+                .name("rsemu-gdb-accept".into())
+                .spawn(move || {
+                    for stream in listener.incoming().flatten() {
+                        let _ = stream.set_nodelay(true);
+                        if tx.send(stream).is_err() {
+                            return;
+                        }
+                        wake.notify();
+                    }
+                })
+                .context("starting the gdb server")?;
+            Some(rx)
+        }
+        None => None,
+    };
+    let mut first_boot = true;
     loop {
         let alarm = Alarm::start(events.clone());
         let mut vm = match Vm::new(&p.cfg, events.clone(), alarm, input.clone(), out.clone()) {
@@ -485,7 +546,35 @@ fn run() -> Result<i32> {
             Err(e) => return Err(e),
         };
         vm.set_logging(p.exec_trace, p.log_int, p.log_out_asm);
-        match vm.run() {
+        let mut pending = None;
+        if p.wait_for_gdb && first_boot {
+            if let Some(rx) = &debugger {
+                pending = rx.recv().ok();
+            }
+        }
+        first_boot = false;
+        let end = loop {
+            if let Some(stream) = pending.take() {
+                let outcome;
+                (vm, outcome) = gdb::serve(vm, stream);
+                match outcome? {
+                    Outcome::Detached => {}
+                    Outcome::Ended(end) => break end,
+                }
+            }
+            let poll = || match debugger.as_ref().map(|rx| rx.try_recv()) {
+                Some(Ok(stream)) => {
+                    pending = Some(stream);
+                    true
+                }
+                _ => false,
+            };
+            match vm.run_until(poll) {
+                Stop::End(end) => break end,
+                Stop::Poll | Stop::Breakpoint(_) => {}
+            }
+        };
+        match end {
             End::Exit(code) => {
                 drop(vm); // flushes and closes the disk images
                 if let Some(sig) = console::quit_signal() {

@@ -876,4 +876,34 @@ impl SystemMemory {
     pub fn mmu_state(&self) -> &MmuState {
         &self.mmu
     }
+
+    /// A debugger's access to virtual memory, as the CPU at its current
+    /// privilege would see it but without checking permissions and without
+    /// side effects on the TLB: reads (or, with `write`, writes) RAM only
+    /// (device registers are not touched). Returns how many bytes from the
+    /// start were accessed; a write to a page holding translated code is
+    /// recorded for the engine like a CPU write.
+    pub fn debug_access(&mut self, va: u32, buf: &mut [u8], write: bool) -> usize {
+        let mut done = 0;
+        while done < buf.len() {
+            let a = va.wrapping_add(done as u32);
+            let Ok(walk) = mmu::walk(&self.mmu, a, &mut RamReader(&self.ram)) else {
+                break;
+            };
+            let in_page = (0x1000 - (a & 0xfff)) as usize;
+            let n = in_page.min(buf.len() - done);
+            let chunk = &mut buf[done..done + n];
+            let ok = if write {
+                self.note_ram_write(walk.pa);
+                self.ram.write(walk.pa, chunk)
+            } else {
+                self.ram.read(walk.pa, chunk)
+            };
+            if !ok {
+                break;
+            }
+            done += n;
+        }
+        done
+    }
 }

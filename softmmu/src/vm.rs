@@ -136,6 +136,17 @@ impl MmioDevice for ConsoleUart {
     }
 }
 
+/// Why [`Vm::run_until`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The machine ended.
+    End(End),
+    /// A debugger breakpoint at this address was reached.
+    Breakpoint(u32),
+    /// The caller's poll said to stop.
+    Poll,
+}
+
 /// `-M virt,dumpdtb=FILE` did its job: the machine does not run.
 #[derive(Debug, thiserror::Error)]
 #[error("dtb dumped to {0}")]
@@ -368,19 +379,43 @@ impl Vm {
     /// Runs the machine until it powers off, resets or the user quits.
     pub fn run(&mut self) -> End {
         loop {
+            if let Stop::End(end) = self.run_until(|| false) {
+                return end;
+            }
+        }
+    }
+
+    /// Runs the machine until it powers off, resets or the user quits, a
+    /// debugger breakpoint is reached, or `poll` (asked whenever the
+    /// machine looks at its devices) says to stop.
+    pub fn run_until(&mut self, mut poll: impl FnMut() -> bool) -> Stop {
+        loop {
             if let Some(end) = self.service() {
                 self.out.flush();
-                return end;
+                return Stop::End(end);
+            }
+            if poll() {
+                self.out.flush();
+                return Stop::Poll;
             }
             match self.engine.run(&mut self.cpu, &mut self.mem) {
                 Exit::Interrupted => self.engine.interrupt.store(false, Ordering::SeqCst),
                 Exit::TimerChanged => {}
-                Exit::Wait => self.idle(),
+                Exit::Wait => {
+                    if self.idle(&mut poll) {
+                        self.out.flush();
+                        return Stop::Poll;
+                    }
+                }
                 Exit::Hvc { pc, .. } | Exit::Smc { pc, .. } => {
                     if let Some(end) = self.psci(pc) {
                         self.out.flush();
-                        return end;
+                        return Stop::End(end);
                     }
+                }
+                Exit::Debug { pc } => {
+                    self.out.flush();
+                    return Stop::Breakpoint(pc);
                 }
                 other => {
                     // The engine takes every other exit itself in system
@@ -390,10 +425,42 @@ impl Vm {
                         "rsemu-system-arm: internal error: unexpected exit {other:?} at pc 0x{:08x}",
                         self.cpu.r[15]
                     );
-                    return End::Exit(1);
+                    return Stop::End(End::Exit(1));
                 }
             }
         }
+    }
+
+    /// Executes one instruction (a debugger's step): exceptions are taken,
+    /// PSCI calls answered, WFI stepped over. `Some` if the machine ended.
+    pub fn step(&mut self) -> Option<End> {
+        let end = match self.engine.step(&mut self.cpu, &mut self.mem) {
+            Some(Exit::Hvc { pc, .. } | Exit::Smc { pc, .. }) => self.psci(pc),
+            _ => None,
+        };
+        let end = end.or_else(|| self.service());
+        self.out.flush();
+        end
+    }
+
+    /// The CPU (for a debugger).
+    pub fn cpu(&mut self) -> &mut CpuState {
+        &mut self.cpu
+    }
+
+    /// Guest memory (for a debugger).
+    pub fn memory(&mut self) -> &mut SystemMemory {
+        &mut self.mem
+    }
+
+    /// Sets the debugger's breakpoints.
+    pub fn set_breakpoints(&mut self, breakpoints: std::collections::BTreeSet<u32>) {
+        self.engine.set_breakpoints(breakpoints);
+    }
+
+    /// The events that wake the machine.
+    pub fn events(&self) -> &Arc<Events> {
+        &self.events
     }
 
     /// Does what the devices need between guest runs. `Some` when the
@@ -444,15 +511,18 @@ impl Vm {
     }
 
     /// WFI: sleeps until an interrupt is pending (masked or not, as the
-    /// architecture says) or the user quits.
-    fn idle(&mut self) {
+    /// architecture says) or the user quits. True if `poll` asked to stop.
+    fn idle(&mut self, poll: &mut impl FnMut() -> bool) -> bool {
         loop {
             if self.service().is_some() {
-                return;
+                return false;
+            }
+            if poll() {
+                return true;
             }
             let inputs = &self.engine.irq_inputs;
             if inputs.irq.load(Ordering::SeqCst) || inputs.fiq.load(Ordering::SeqCst) {
-                return;
+                return false;
             }
             // The alarm thread holds the next timer deadline; console input
             // notifies too.

@@ -85,7 +85,8 @@ fn bad_input_gives_one_clear_line() {
         &["invalid memory size 'lots'"],
     );
     fails_with(&["-m", "8G", "-kernel", k], &["RAM must be between"]);
-    fails_with(&["-s", "-kernel", k], &["gdb stub is not implemented"]);
+    fails_with(&["-S", "-kernel", k], &["no -s or -gdb gives it a port"]);
+    fails_with(&["-gdb", "udp::1", "-kernel", k], &["tcp::PORT"]);
     fails_with(
         &["-drive", "file=/nonexistent.img,format=raw", "-kernel", k],
         &["/nonexistent.img"],

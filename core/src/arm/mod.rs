@@ -36,6 +36,7 @@ pub fn ends_block(op: &Op) -> bool {
         | Op::Svc { .. }
         | Op::Bkpt { .. }
         | Op::Undefined { .. }
+        | Op::DebugTrap
         | Op::Wait => true,
         // Other register writes to PC are UNPREDICTABLE; ending the block
         // keeps whatever the backend does with them well defined.
@@ -180,7 +181,65 @@ pub fn translate_keyed<M: GuestMemory>(
     it: u8,
     key_bits: u32,
 ) -> Result<Block, MemFault> {
-    let fp_enabled = key_bits & cpu::key::FP_OFF == 0;
+    translate_with(
+        mem,
+        pc,
+        thumb,
+        it,
+        &Limits {
+            key_bits,
+            ..Limits::default()
+        },
+    )
+}
+
+/// How far [`translate_with`] goes.
+#[derive(Clone, Debug)]
+pub struct Limits<'a> {
+    /// The CPU's [`cpu::key`] bits.
+    pub key_bits: u32,
+    /// Most instructions in the block.
+    pub max_insns: usize,
+    /// Debugger breakpoints: a block stops before any of them, and a block
+    /// that starts at one is a single [`Op::DebugTrap`].
+    pub breakpoints: Option<&'a std::collections::BTreeSet<u32>>,
+}
+
+impl Default for Limits<'_> {
+    fn default() -> Self {
+        Limits {
+            key_bits: 0,
+            max_insns: MAX_BLOCK_INSNS,
+            breakpoints: None,
+        }
+    }
+}
+
+/// Translates a block within `limits`.
+pub fn translate_with<M: GuestMemory>(
+    mem: &mut M,
+    pc: u32,
+    thumb: bool,
+    it: u8,
+    limits: &Limits,
+) -> Result<Block, MemFault> {
+    let at_breakpoint = |a: u32| limits.breakpoints.is_some_and(|b| b.contains(&a));
+    if at_breakpoint(pc) {
+        return Ok(Block {
+            start: pc,
+            thumb,
+            insns: vec![Insn {
+                op: Op::DebugTrap,
+                cond: Cond::Al,
+                pc,
+                len: 0,
+                it,
+            }],
+            end: pc,
+            end_it: it,
+        });
+    }
+    let fp_enabled = limits.key_bits & cpu::key::FP_OFF == 0;
     let mut insns = Vec::with_capacity(16);
     let mut cur = pc;
     let mut it = it;
@@ -195,7 +254,7 @@ pub fn translate_keyed<M: GuestMemory>(
         cur = insn.next_pc();
         it = next_it;
         insns.push(insn);
-        if end || insns.len() >= MAX_BLOCK_INSNS || cur & !0xfff != page {
+        if end || insns.len() >= limits.max_insns || cur & !0xfff != page || at_breakpoint(cur) {
             break;
         }
     }

@@ -197,6 +197,9 @@ pub struct Engine {
     pub irq_inputs: Arc<IrqInputs>,
     /// Log every exception taken to stderr (`-d int`, system mode).
     pub log_exceptions: bool,
+    /// Debugger breakpoints (virtual addresses): execution stops before
+    /// them with [`Exit::Debug`].
+    breakpoints: std::collections::BTreeSet<u32>,
 }
 
 impl Default for Engine {
@@ -228,6 +231,7 @@ impl Engine {
             system: false,
             irq_inputs: Arc::default(),
             log_exceptions: false,
+            breakpoints: Default::default(),
         }
     }
 
@@ -451,7 +455,12 @@ impl Engine {
         map_key: (u32, u32, u64),
     ) -> Result<u32, MemFault> {
         let (pc, _, ppc) = map_key;
-        let block = arm::translate_keyed(mem, pc, cpu.thumb, cpu.itstate, cpu.sys.key_bits)?;
+        let limits = arm::Limits {
+            key_bits: cpu.sys.key_bits,
+            breakpoints: (!self.breakpoints.is_empty()).then_some(&self.breakpoints),
+            ..arm::Limits::default()
+        };
+        let block = arm::translate_with(mem, pc, cpu.thumb, cpu.itstate, &limits)?;
         let last = block.end.wrapping_sub(1).max(block.start);
         let first_page = ppc >> 12;
         let last_page = if last >> 12 == pc >> 12 {
@@ -480,6 +489,66 @@ impl Engine {
             mem.note_code_page(page);
         }
         Ok(id)
+    }
+
+    /// Sets the debugger's breakpoints: execution stops before any of these
+    /// virtual addresses with [`Exit::Debug`]. Drops every translation
+    /// (blocks are cut at breakpoints when translated).
+    pub fn set_breakpoints(&mut self, breakpoints: std::collections::BTreeSet<u32>) {
+        if breakpoints != self.breakpoints {
+            self.breakpoints = breakpoints;
+            self.invalidate_local_all();
+        }
+    }
+
+    /// The debugger's breakpoints.
+    pub fn breakpoints(&self) -> &std::collections::BTreeSet<u32> {
+        &self.breakpoints
+    }
+
+    /// Executes exactly one instruction from `cpu.r[15]` with the
+    /// interpreter, whether or not a breakpoint is set there (a debugger's
+    /// single step, or stepping off a breakpoint). In system mode an
+    /// exception the instruction raises is taken (the CPU is then at the
+    /// vector). `None` when the step completed; `Some` for what the caller
+    /// must handle as from [`Engine::run`].
+    pub fn step<M: GuestMemory>(&mut self, cpu: &mut CpuState, mem: &mut M) -> Option<Exit> {
+        let limits = arm::Limits {
+            key_bits: cpu.sys.key_bits,
+            max_insns: 1,
+            breakpoints: None,
+        };
+        let exit = match arm::translate_with(mem, cpu.r[15], cpu.thumb, cpu.itstate, &limits) {
+            Ok(block) => {
+                let code = interp::fast::compile(block);
+                // Raised, so that a branch to itself runs once, not in a
+                // loop.
+                let stop = AtomicBool::new(true);
+                interp::fast::run(cpu, mem, &code, &stop)
+            }
+            Err(fault) => Some(Exit::MemFault {
+                pc: cpu.r[15],
+                fault,
+            }),
+        };
+        let exit = exit?;
+        if !self.system {
+            return Some(exit);
+        }
+        match exit {
+            Exit::Syscall { pc, .. } => exception::take(cpu, mem, Exception::Svc, pc),
+            Exit::Undefined { pc, .. } => exception::take(cpu, mem, Exception::Undefined, pc),
+            Exit::Breakpoint { pc, .. } => exception::take_breakpoint(cpu, mem, pc),
+            Exit::MemFault { pc, fault } => exception::take_fault(cpu, mem, pc, fault),
+            Exit::InterruptsUnmasked => {}
+            other => return Some(other),
+        }
+        // Guest code may have been written: apply it before the next run.
+        let written = mem.take_code_writes();
+        if !written.is_empty() {
+            self.invalidate_phys_pages(&written);
+        }
+        None
     }
 
     /// Runs guest code from `cpu.r[15]` until an [`Exit`].

@@ -714,6 +714,11 @@ fn exec<M: GuestMemory>(cpu: &mut CpuState, mem: &mut M, insn: &Insn, thumb: boo
             Flow::Exit(Exit::Breakpoint { pc: insn.pc, imm })
         }
         &Op::Undefined { raw } => undefined(cpu, insn, thumb, raw),
+        Op::DebugTrap => {
+            cpu.r[15] = insn.pc;
+            cpu.itstate = insn.it;
+            Flow::Exit(Exit::Debug { pc: insn.pc })
+        }
         Op::Wait => {
             cpu.r[15] = insn.next_pc();
             cpu.itstate = it_advance(insn.it);

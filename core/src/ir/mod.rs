@@ -820,6 +820,9 @@ pub enum Op {
     },
     /// WFI/WFE: the CPU idles (user mode treats it as a hint).
     Wait,
+    /// A debugger's breakpoint: stop before the instruction at this
+    /// address (which is not executed). Never decoded from guest code.
+    DebugTrap,
     /// A VFP instruction.
     Vfp(Box<vfp::VfpInsn>),
     /// An Advanced SIMD instruction.
