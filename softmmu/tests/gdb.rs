@@ -7,9 +7,11 @@
 //! be unchanged by all that (a bare-metal test guest with its expected
 //! output).
 
+use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -23,6 +25,68 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Whether something listens on 127.0.0.1:`port`, read from
+/// /proc/net/tcp so that looking does not itself make a connection the
+/// machine would take for a debugger (state 0A is LISTEN).
+fn listening(port: u16) -> bool {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let want = format!("0100007F:{port:04X}");
+    table.lines().skip(1).any(|line| {
+        let mut cols = line.split_whitespace().skip(1);
+        cols.next() == Some(want.as_str()) && cols.nth(1) == Some("0A")
+    })
+}
+
+/// Starts rsemu-system-arm with a GDB server on a free port of
+/// 127.0.0.1 and `args`, and returns once the server listens. A port
+/// taken between our probe and the machine's bind (the tests run in
+/// parallel, and every connection takes an ephemeral port) is retried
+/// with another; a machine that dies for another reason fails the test
+/// with its own message.
+fn start_machine(args: &[&str], kernel: &Path, stdout: Stdio) -> (Child, u16) {
+    let mut stdout = Some(stdout);
+    for _attempt in 0..5 {
+        let port = free_port();
+        let mut machine = Command::new(env!("CARGO_BIN_EXE_rsemu-system-arm"))
+            .args(["-M", "virt", "-nographic"])
+            .args(args)
+            .arg("-gdb")
+            .arg(format!("tcp:127.0.0.1:{port}"))
+            .arg("-kernel")
+            .arg(kernel)
+            .stdin(Stdio::null())
+            .stdout(stdout.take().unwrap_or_else(Stdio::piped))
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting rsemu-system-arm");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if listening(port) {
+                return (machine, port);
+            }
+            if let Some(status) = machine.try_wait().unwrap() {
+                let mut err = String::new();
+                machine
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut err)
+                    .unwrap();
+                if err.contains("cannot listen") {
+                    break; // the port went to someone else: another one
+                }
+                panic!("rsemu-system-arm ended before its GDB server listened ({status}): {err}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "rsemu-system-arm's GDB server did not listen on port {port} within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    panic!("no free port for the GDB server in five tries");
+}
+
 #[test]
 fn gdb_multiarch_debugs_a_bare_metal_guest() {
     let elf = root().join("build/system-guests/uart.elf");
@@ -31,17 +95,7 @@ fn gdb_multiarch_debugs_a_bare_metal_guest() {
         "{} missing: run scripts/build-system-guests.sh",
         elf.display()
     );
-    let port = free_port();
-    let machine = Command::new(env!("CARGO_BIN_EXE_rsemu-system-arm"))
-        .args(["-M", "virt", "-nographic", "-S", "-gdb"])
-        .arg(format!("tcp:127.0.0.1:{port}"))
-        .arg("-kernel")
-        .arg(&elf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting rsemu-system-arm");
+    let (mut machine, port) = start_machine(&["-S"], &elf, Stdio::piped());
     let script = [
         format!("file {}", elf.display()),
         format!("target remote 127.0.0.1:{port}"),
@@ -77,6 +131,9 @@ fn gdb_multiarch_debugs_a_bare_metal_guest() {
     };
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    if !text.contains("exited normally") {
+        let _ = machine.kill(); // GDB failed: do not wait for a guest it left stopped
+    }
     let machine = machine.wait_with_output().unwrap();
     for want in [
         "$1 = 0x40100000",            // stopped before _start
@@ -123,18 +180,9 @@ fn gdb_attaches_to_a_running_machine() {
             .collect::<Vec<_>>(),
     )
     .unwrap();
-    let port = free_port();
-    let mut machine = Command::new(env!("CARGO_BIN_EXE_rsemu-system-arm"))
-        .args(["-M", "virt", "-nographic", "-gdb"])
-        .arg(format!("tcp:127.0.0.1:{port}"))
-        .arg("-kernel")
-        .arg(&image)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starting rsemu-system-arm");
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (mut machine, port) = start_machine(&[], &image, Stdio::null());
+    // Let the guest run first, so GDB stops a machine that is running.
+    std::thread::sleep(Duration::from_millis(300));
     let out = Command::new("gdb-multiarch")
         .args(["-batch", "-nx", "-ex"])
         .arg(format!("target remote 127.0.0.1:{port}"))
@@ -143,9 +191,22 @@ fn gdb_attaches_to_a_running_machine() {
         .expect("gdb-multiarch");
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(text.contains("$1 = 0x40008004"), "{text}");
-    assert!(text.contains("$2 = 42"), "{text}");
-    let status = machine.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    if !text.contains("$2 = 42") {
+        let _ = machine.kill(); // GDB failed: the guest would spin forever
+    }
+    let machine_out = {
+        let status = machine.wait().unwrap();
+        let mut err = String::new();
+        machine
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        format!("rsemu-system-arm: {status}, stderr: {err}")
+    };
+    assert!(text.contains("$1 = 0x40008004"), "{text}\n{machine_out}");
+    assert!(text.contains("$2 = 42"), "{text}\n{machine_out}");
+    assert!(machine_out.contains("exit status: 0"), "{machine_out}");
     let _ = std::fs::remove_file(&image);
 }
