@@ -13,6 +13,7 @@ pub mod fp;
 pub mod interp;
 pub mod ir;
 pub mod jit;
+pub mod log;
 pub mod mem;
 #[cfg(test)]
 mod test_rng;

@@ -430,7 +430,13 @@ fn mq_notify(p: &Process, a: [u32; 6]) -> SysR {
         ev.sigev_value = libc::sigval {
             sival_ptr: value as *mut libc::c_void,
         };
-        ev.sigev_signo = g.signo;
+        // SIGEV_SIGNAL's signal number; glibc's SIGEV_THREAD puts its
+        // netlink socket there instead.
+        ev.sigev_signo = if g.notify == SIGEV_THREAD {
+            g.signo
+        } else {
+            crate::sigmap::host_or_raw(g.signo as u32)
+        };
         ev.sigev_notify = g.notify;
         ev.sigev_notify_thread_id = g.tid;
         &ev as *const libc::sigevent

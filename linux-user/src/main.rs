@@ -20,6 +20,7 @@ mod misc;
 mod net;
 mod process;
 mod procfs;
+mod sigmap;
 mod signal;
 mod syscall;
 
@@ -57,17 +58,80 @@ struct Cli {
     /// Print each system call to stderr.
     #[arg(long = "strace")]
     strace: bool,
-    /// Debug logging: comma-separated items (exec, out_asm).
+    /// Debug logging: comma-separated items (also QEMU_LOG; `-d help` lists them).
     #[arg(short = 'd', value_name = "ITEMS")]
     debug: Option<String>,
+    /// Write the log (-d, -strace) to FILE instead of stderr (also QEMU_LOG_FILENAME).
+    #[arg(short = 'D', value_name = "FILE")]
+    log_file: Option<PathBuf>,
     /// Execution backend: jit (hot code compiled to x86-64) or interp.
     #[arg(long = "accel", value_name = "NAME", default_value = "jit")]
     accel: String,
     /// The ARM program.
-    program: PathBuf,
+    program: Option<PathBuf>,
     /// Its arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<OsString>,
+}
+
+/// The `-d` items and what each logs.
+const LOG_ITEMS: &[(&str, &str)] = &[
+    ("exec", "each block as it is entered, with r0, sp and lr"),
+    (
+        "out_asm",
+        "the x86-64 code the JIT generates for each block",
+    ),
+    (
+        "unimp",
+        "system calls, ioctls and options rsemu does not implement",
+    ),
+    ("strace", "each system call and its result (as -strace)"),
+];
+
+/// What `-d`, `-D` (or QEMU_LOG, QEMU_LOG_FILENAME) ask to log, and where.
+#[derive(Default)]
+struct LogOptions {
+    file: Option<std::fs::File>,
+    exec: bool,
+    out_asm: bool,
+    unimp: bool,
+    strace: bool,
+}
+
+/// Reads the log options; `None` when `-d help` printed the items.
+fn log_options(cli: &Cli) -> Result<Option<LogOptions>> {
+    let mut log = LogOptions::default();
+    let items = cli
+        .debug
+        .clone()
+        .or_else(|| std::env::var("QEMU_LOG").ok())
+        .unwrap_or_default();
+    for item in items.split(',').filter(|s| !s.is_empty()) {
+        match item {
+            "exec" => log.exec = true,
+            "out_asm" => log.out_asm = true,
+            "unimp" => log.unimp = true,
+            "strace" => log.strace = true,
+            "help" => {
+                println!("Log items (-d ITEM,ITEM...; the log is stderr, or -D FILE):");
+                for (name, what) in LOG_ITEMS {
+                    println!("{name:<10} {what}");
+                }
+                return Ok(None);
+            }
+            other => anyhow::bail!("unknown -d item '{other}' (-d help lists them)"),
+        }
+    }
+    let path = cli
+        .log_file
+        .clone()
+        .or_else(|| std::env::var_os("QEMU_LOG_FILENAME").map(PathBuf::from));
+    if let Some(path) = path {
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("-D {}: cannot create the log file", path.display()))?;
+        log.file = Some(file);
+    }
+    Ok(Some(log))
 }
 
 /// qemu-arm's single-dash long options, rewritten to clap's double dash.
@@ -81,7 +145,12 @@ fn qemu_style_args(args: Vec<OsString>) -> Vec<OsString> {
     if let Some(a0) = iter.next() {
         out.push(a0);
     }
-    let takes_value = |s: &str| matches!(s, "-L" | "-E" | "-U" | "-0" | "-d" | "--cpu" | "--accel");
+    let takes_value = |s: &str| {
+        matches!(
+            s,
+            "-L" | "-E" | "-U" | "-0" | "-d" | "-D" | "--cpu" | "--accel"
+        )
+    };
     while let Some(arg) = iter.next() {
         let s = arg.to_string_lossy().into_owned();
         if !s.starts_with('-') || s == "--" {
@@ -134,27 +203,6 @@ fn guest_env(cli: &Cli) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Ends the process the way the guest signal would end a native one.
-fn die_by_signal(sig: i32) -> ! {
-    // SAFETY: resets the disposition, unblocks and raises the signal on the
-    // current process; core dumps are disabled first so that a guest crash
-    // does not dump the emulator's memory.
-    unsafe {
-        let rl = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        libc::setrlimit(libc::RLIMIT_CORE, &rl);
-        libc::signal(sig, libc::SIG_DFL);
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, sig);
-        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        libc::raise(sig);
-    }
-    std::process::exit(128 + sig)
-}
-
 fn run() -> Result<i32> {
     let cli = Cli::parse_from(qemu_style_args(std::env::args_os().collect()));
     if let Some(cpu) = &cli.cpu {
@@ -170,6 +218,12 @@ fn run() -> Result<i32> {
             anyhow::bail!("unknown CPU model '{cpu}' (known: {})", known.join(", "));
         }
     }
+    let Some(mut log) = log_options(&cli)? else {
+        return Ok(0); // -d help
+    };
+    let Some(program) = cli.program.clone() else {
+        anyhow::bail!("no program given (rsemu-arm --help shows the usage)");
+    };
     let accel = match cli.accel.as_str() {
         "interp" => Accel::Interp,
         "jit" => Accel::Jit,
@@ -184,7 +238,7 @@ fn run() -> Result<i32> {
         cli.argv0
             .clone()
             .map(String::into_bytes)
-            .unwrap_or_else(|| cli.program.clone().into_os_string().into_vec()),
+            .unwrap_or_else(|| program.clone().into_os_string().into_vec()),
     );
     argv.extend(cli.args.iter().map(|a| a.clone().into_vec()));
     let envp = guest_env(&cli);
@@ -194,7 +248,7 @@ fn run() -> Result<i32> {
     let loaded = load::load_program(
         &mut space,
         &load::LoadOptions {
-            path: &cli.program,
+            path: &program,
             argv,
             envp,
             sysroot: sysroot.as_deref(),
@@ -218,28 +272,22 @@ fn run() -> Result<i32> {
     {
         engine.set_jit_threshold(n);
     }
-    for item in cli
-        .debug
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter(|s| !s.is_empty())
-    {
-        match item {
-            "exec" => engine.trace_exec = true,
-            "out_asm" => engine.set_log_out_asm(true),
-            other => anyhow::bail!("unknown -d item '{other}' (known: exec, out_asm)"),
-        }
+    if let Some(file) = log.file.take() {
+        rsemu_core::log::set_file(file);
     }
-    let strace = cli.strace || std::env::var_os("QEMU_STRACE").is_some();
+    engine.trace_exec = log.exec;
+    engine.set_log_out_asm(log.out_asm);
+    let strace = cli.strace || log.strace || std::env::var_os("QEMU_STRACE").is_some();
     signal::init(&engine.interrupt);
-    if accel == Accel::Jit && std::env::var_os("RSEMU_JIT_CHECKED_MEMORY").is_none() {
-        hostfault::install();
-    }
     let mut proc = syscall::Process::new(space, loaded.exe, loaded.auxv, sysroot, strace);
     proc.args = loaded.args;
     proc.accel = accel;
+    proc.log_unimp = log.unimp;
+    // What execve handed on first, then the emulator's fault handlers.
     proc.signals.inherit_from_host();
+    hostfault::install(
+        accel == Accel::Jit && std::env::var_os("RSEMU_JIT_CHECKED_MEMORY").is_none(),
+    );
     // The main thread ending with exit (not exit_group) ends the process
     // too: its status is the process's.
     let code = match run_loop(&mut proc, &mut cpu, &mut engine) {
@@ -270,6 +318,11 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
         match exit {
             Exit::Syscall { .. } => match syscall::dispatch(proc, cpu, engine) {
                 syscall::SysResult::Ret(v) => cpu.r[0] = v,
+                syscall::SysResult::Restart(r) => {
+                    // EINTR unless no handler without SA_RESTART runs.
+                    cpu.r[0] = -libc::EINTR as u32;
+                    proc.signals.restart = Some(r);
+                }
                 syscall::SysResult::NoReturn => {}
                 syscall::SysResult::ExitThread(code) => return LoopEnd::Thread(code),
                 syscall::SysResult::Exit(code) => return LoopEnd::Group(code),
@@ -301,7 +354,7 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                         format!("{raw:04x} (T16)")
                     };
                     eprintln!("rsemu-arm: undefined instruction at pc 0x{pc:08x}: {enc}");
-                    die_by_signal(libc::SIGILL);
+                    signal::die(libc::SIGILL as u32);
                 }
             }
             Exit::Breakpoint { pc, imm } => {
@@ -312,7 +365,7 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                 };
                 if !proc.signals.force(libc::SIGTRAP as u32, info) {
                     eprintln!("rsemu-arm: breakpoint (bkpt #{imm}) at pc 0x{pc:08x}");
-                    die_by_signal(libc::SIGTRAP);
+                    signal::die(libc::SIGTRAP as u32);
                 }
             }
             Exit::MemFault { pc, fault } => {
@@ -344,7 +397,7 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                         fault.addr,
                         if cpu.thumb { " (T32)" } else { " (A32)" }
                     );
-                    die_by_signal(sig);
+                    signal::die(sig as u32);
                 }
             }
         }
@@ -353,9 +406,11 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
         proc.signals.take_host_pending();
         if proc.signals.deliverable() {
             if let signal::Outcome::Die(sig) = proc.signals.deliver(cpu, &proc.space) {
-                die_by_signal(sig as i32);
+                signal::die(sig);
             }
         }
+        // An interrupted call that Linux would restart and no handler ran.
+        proc.signals.finish_restart(cpu);
     }
 }
 

@@ -263,7 +263,7 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
                 host(libc::syscall(
                     libc::SYS_pidfd_send_signal,
                     a[0] as i32,
-                    a[1] as i32,
+                    crate::sigmap::host_or_raw(a[1]),
                     info.as_ref().map_or(std::ptr::null(), |b| b.as_ptr()),
                     a[3],
                 ))
@@ -562,16 +562,18 @@ fn waitid(p: &Process, a: [u32; 6]) -> SysR {
         let w = |g: &mut [u8; 128], off: usize, v: i32| {
             g[off..off + 4].copy_from_slice(&v.to_le_bytes())
         };
-        w(&mut g, 0, si.si_signo);
+        w(&mut g, 0, crate::sigmap::guest_or_raw(si.si_signo) as i32);
         w(&mut g, 4, si.si_errno);
         w(&mut g, 8, si.si_code);
         if si.si_signo != 0 {
             // SAFETY: the host filled a SIGCHLD siginfo, whose union holds
             // pid, uid and status.
             let (pid, uid, status) = unsafe { (si.si_pid(), si.si_uid(), si.si_status()) };
+            // The status of a killed, dumped or stopped child is a signal.
+            let status = crate::sigmap::child_status(si.si_code, status as u32, true);
             w(&mut g, 12, pid);
             w(&mut g, 16, uid as i32);
-            w(&mut g, 20, status);
+            w(&mut g, 20, status as i32);
         }
         p.space.write_bytes(a[2], &g)?;
     }

@@ -592,7 +592,9 @@ fn timer_create(p: &Process, a: [u32; 6]) -> SysR {
         ev.sigev_value = libc::sigval {
             sival_ptr: g.value as usize as *mut libc::c_void,
         };
-        ev.sigev_signo = g.signo;
+        // SIGEV_SIGNAL and SIGEV_THREAD_ID carry a signal number; the
+        // others ignore it (the host checks it as Linux does).
+        ev.sigev_signo = crate::sigmap::host_or_raw(g.signo as u32);
         ev.sigev_notify = g.notify;
         ev.sigev_notify_thread_id = g.tid;
         &mut ev as *mut libc::sigevent

@@ -4,6 +4,7 @@
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rsemu_core::CpuState;
 use rsemu_syscalls::flags::clone::*;
@@ -32,15 +33,11 @@ pub fn clone_process(
 ) -> SysR {
     // vfork shares memory with a parent that waits; a copy-on-write fork is
     // indistinguishable for a child that only execs or exits.
-    // SAFETY: the emulator is single-threaded here, so fork is safe; the
-    // child continues with a copy of every emulator structure.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(errno());
-    }
+    let pid = fork_with_exit_signal(flags & CSIGNAL)?;
     if pid == 0 {
+        THREADS.store(1, Ordering::SeqCst);
         crate::signal::clear_process_pending();
-        p.signals.pending = 0;
+        p.signals.clear_pending();
         p.signals.reset_host_mask();
         // SAFETY: gettid cannot fail.
         let tid = unsafe { libc::gettid() } as u32;
@@ -62,6 +59,50 @@ pub fn clone_process(
         let _ = p.space.write_bytes(ptid, &(pid as u32).to_le_bytes());
     }
     Ok(pid as u32)
+}
+
+/// Guest threads alive in this process (a fork with an exit signal other
+/// than SIGCHLD needs to know whether the process is single-threaded).
+static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Forks the emulator for a guest fork or clone whose child's exit signal
+/// (what the parent gets when it ends) is guest signal `exit_signal` (0:
+/// none). Returns the child's pid in the parent and 0 in the child.
+fn fork_with_exit_signal(exit_signal: u32) -> Result<i32, i32> {
+    let host_exit = match exit_signal {
+        0 => 0,
+        s => crate::sigmap::host(s).ok_or(libc::EINVAL)?,
+    };
+    crate::signal::note_exit_signal(exit_signal);
+    let pid = if host_exit == libc::SIGCHLD || THREADS.load(Ordering::SeqCst) > 1 {
+        // glibc's fork, which keeps its own locks (malloc's) consistent in
+        // the child. Its exit signal is SIGCHLD: another one is given to
+        // the child of a single-threaded process only (see docs).
+        // SAFETY: the child continues with a copy of every emulator
+        // structure; another guest thread holding one of the emulator's
+        // locks at this moment would leave it held in the child (as with
+        // any fork of a threaded process).
+        unsafe { libc::fork() }
+    } else {
+        // The raw call, for the exit signal: with one thread there is no
+        // other holder of a lock (glibc's included) to worry about.
+        // SAFETY: without CLONE_VM the child gets a copy of the address
+        // space and continues from this call with 0, like fork.
+        unsafe {
+            libc::syscall(
+                libc::SYS_clone,
+                host_exit as libc::c_ulong,
+                0usize,
+                0usize,
+                0usize,
+                0usize,
+            ) as i32
+        }
+    };
+    if pid < 0 {
+        return Err(errno());
+    }
+    Ok(pid)
 }
 
 /// clone with CLONE_VM: a new guest thread on a new host thread, with its
@@ -96,6 +137,12 @@ pub fn clone_thread(
     let set_child_tid = flags & CLONE_CHILD_SETTID != 0;
     let set_parent_tid = flags & CLONE_PARENT_SETTID != 0;
     let (tx, rx) = std::sync::mpsc::channel();
+    // glibc installs its own handler for signal 33 (SIGSETXID) when the
+    // process creates its first thread: keep every guest signal from this
+    // thread meanwhile (the new thread starts with this mask too), and put
+    // the guest's dispositions back before either thread runs guest code.
+    let saved_mask = crate::signal::block_all_on_host();
+    THREADS.fetch_add(1, Ordering::SeqCst);
     let spawned = std::thread::Builder::new()
         .name("rsemu-guest".into())
         .spawn(move || {
@@ -111,6 +158,7 @@ pub fn clone_thread(
             if set_child_tid {
                 let _ = child.space.write_bytes(ctid, &tid.to_le_bytes());
             }
+            child.signals.reclaim_runtime_signals();
             let _ = tx.send(tid);
             crate::signal::init(&cengine.interrupt);
             child.signals.reset_host_mask();
@@ -118,11 +166,15 @@ pub fn clone_thread(
                 crate::LoopEnd::Group(code) => std::process::exit(code),
                 crate::LoopEnd::Thread(_) => {
                     crate::signal::fini();
+                    THREADS.fetch_sub(1, Ordering::SeqCst);
                     thread_exit(&child)
                 }
             }
         });
+    p.signals.reclaim_runtime_signals();
+    crate::signal::restore_host_mask(saved_mask);
     if spawned.is_err() {
+        THREADS.fetch_sub(1, Ordering::SeqCst);
         return Err(libc::EAGAIN);
     }
     let tid = rx.recv().map_err(|_| libc::EAGAIN)?;
@@ -161,6 +213,7 @@ pub fn wait4(p: &Process, pid: u32, status: u32, options: u32, rusage: u32) -> S
         return Err(errno());
     }
     if status != 0 && r > 0 {
+        let st = crate::sigmap::guest_wait_status(st);
         p.space.write_bytes(status, &st.to_le_bytes())?;
     }
     if rusage != 0 {
@@ -331,6 +384,6 @@ fn exec_path(p: &Process, raw_path: Vec<u8>, argv_addr: u32, envp_addr: u32) -> 
     // SAFETY: NULL-terminated arrays of valid C strings that outlive the call.
     unsafe { libc::execve(prog.as_ptr(), arg_ptrs.as_ptr(), env_ptrs.as_ptr()) };
     let e = errno();
-    crate::signal::mask_for_exec(old);
+    crate::signal::restore_exec_mask(old);
     Err(e)
 }

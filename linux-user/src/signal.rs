@@ -2,24 +2,45 @@
 //! an ARM `rt_sigframe`, `rt_sigreturn`, and the host handlers that turn
 //! host signals into pending guest signals.
 //!
-//! Each guest thread runs on a host thread whose signal mask mirrors the
-//! guest's (less the synchronous fault signals and glibc's internal 32 and
-//! 33). So the host kernel does what Linux would do for the guest: a signal
-//! the guest blocks stays pending in the host kernel, with its siginfo,
-//! where a host signalfd, sigtimedwait or sigpending finds it; a
-//! process-directed signal goes to a thread that does not block it; an
-//! unblocked signal with the default action gets the host's default action.
+//! Guest signal numbers become host ones through `sigmap.rs` (the
+//! identity: every guest signal, glibc's internal 32 and 33 included, is
+//! the host signal of the same number, whose disposition the emulator
+//! owns). Each guest thread runs on a host thread whose signal mask mirrors
+//! the guest's (less the synchronous fault signals). So the host kernel
+//! does what Linux would do for the guest: a signal the guest blocks stays
+//! pending in the host kernel, with its siginfo and, for a real-time
+//! signal, every queued instance in order, where a host signalfd,
+//! sigtimedwait or sigpending finds it; a process-directed signal goes to a
+//! thread that does not block it; an unblocked signal with the default
+//! action gets the host's default action. Signals the guest sends, to
+//! itself or to others, go through the host kernel too.
 //!
 //! Signals the guest handles are caught by a tiny async-signal-safe host
-//! handler that records the number and siginfo and raises the engine's
-//! interrupt flag; the main loop then delivers at the next block boundary
-//! (or after the system call the guest was in). Signals the guest sends to
-//! itself while not blocking them, and faults the core reports (bad access,
-//! undefined instruction, breakpoint), are queued here directly; a queued
-//! signal that becomes blocked before delivery is handed back to the host
-//! kernel's queue (`rt_tgsigqueueinfo`) so it stays visible there.
+//! handler that appends the number and siginfo to a per-thread ring (in
+//! arrival order, so that real-time instances keep theirs) and raises the
+//! engine's interrupt flag; the thread then takes them into its pending
+//! queues ([`Signals`]: one instance of a standard signal, every instance
+//! of a real-time one) and delivers them at the next block boundary (or
+//! after the system call it was in). A caught signal stays blocked on the
+//! host until taken, and then until delivered: its later instances wait in
+//! the host kernel's queues (a real-time signal's in order). Faults the core
+//! reports (bad access, undefined instruction, breakpoint) are queued here
+//! directly. A queued signal that becomes blocked before delivery is
+//! handed back to the host kernel's queue (`rt_tgsigqueueinfo`) so it stays
+//! visible there, unless that would put it behind later instances.
+//!
+//! A host system call made for the guest that the host kernel would
+//! restart after the handler (`SA_RESTART`, which every host handler has)
+//! is made to return EINTR instead when a guest signal interrupts it, so
+//! that the guest's handler runs at once; the guest's call is then
+//! restarted after its handler if the guest asked for `SA_RESTART` (or no
+//! handler ran), as Linux restarts it. Without this, a thread blocked in a
+//! futex or a pipe read would run its handler only when the call returned:
+//! glibc's set*id (signal 33 to every thread, waiting for each to answer)
+//! and pthread_cancel (32) depend on it.
 
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rsemu_core::CpuState;
@@ -28,20 +49,7 @@ use rsemu_syscalls::layout::KSigaction;
 use rsemu_syscalls::sigframe::{self, siginfo};
 
 use crate::memory::GuestSpace;
-
-/// Per signal: `si_code` and the union words of the last caught instance.
-type InfoSlots = [[AtomicU32; 1 + siginfo::UNION_WORDS]; 65];
-
-thread_local! {
-    /// Host signals this thread's handler caught and the thread has not
-    /// yet taken into its guest pending set.
-    static HOST_PENDING: AtomicU64 = const { AtomicU64::new(0) };
-    /// Their siginfo (written before the pending bit is set).
-    static HOST_INFO: InfoSlots =
-        const { [const { [const { AtomicU32::new(0) }; 1 + siginfo::UNION_WORDS] }; 65] };
-    /// This thread's engine interrupt flag, raised by the host handler.
-    static INTERRUPT: AtomicPtr<AtomicBool> = const { AtomicPtr::new(std::ptr::null_mut()) };
-}
+use crate::sigmap;
 
 /// Where the return trampolines live in the kuser page: `mov r7, #173;
 /// svc 0` in A32 at +0, and `movs r7, #173; svc 0` in T32 at +8.
@@ -49,27 +57,75 @@ pub const SIGRETURN_A32: u32 = 0xffff_0f00;
 /// The T32 trampoline.
 pub const SIGRETURN_T32: u32 = 0xffff_0f08;
 
+/// The bit of signal `sig` in a 64-bit set (guest or host numbering).
 const fn bit(sig: u32) -> u64 {
     1 << (sig - 1)
 }
 
-/// Signals whose guest mask bit is mirrored on the host thread: all but
-/// SIGKILL and SIGSTOP (which cannot be blocked), the synchronous fault
-/// signals (the core raises those itself; a host one means an emulator
-/// bug and must not wait) and glibc's internal 32 and 33 (the host C
-/// library refuses them; the guest only sends them to itself).
-pub const HOST_BLOCKABLE: u64 = !(bit(SIGKILL)
-    | bit(SIGSTOP)
-    | bit(SIGSEGV)
-    | bit(SIGBUS)
-    | bit(SIGILL)
-    | bit(SIGTRAP)
-    | bit(SIGFPE)
-    | bit(32)
-    | bit(33));
+/// Host signals whose host mask bit mirrors the guest's: all but SIGKILL
+/// and SIGSTOP (which cannot be blocked) and the synchronous fault signals
+/// (the emulator's own: a real fault while one is blocked would kill the
+/// emulator instead of reaching its handler). Host numbering.
+pub const HOST_BLOCKABLE: u64 = !(bit(libc::SIGKILL as u32)
+    | bit(libc::SIGSTOP as u32)
+    | bit(libc::SIGSEGV as u32)
+    | bit(libc::SIGBUS as u32)
+    | bit(libc::SIGILL as u32)
+    | bit(libc::SIGTRAP as u32)
+    | bit(libc::SIGFPE as u32));
 
-/// Signals that can never be blocked.
+/// Guest signals that can never be blocked.
 pub const UNBLOCKABLE: u64 = bit(SIGKILL) | bit(SIGSTOP);
+
+/// The signals the host C library keeps for itself (glibc's SIGCANCEL and
+/// SIGSETXID), which the emulator takes over for the guest.
+const RUNTIME_SIGNALS: [u32; 2] = [32, 33];
+
+// --- Host side: what the handler records ------------------------------------
+
+/// One caught signal: its guest number, `si_code` and union words.
+struct Caught {
+    sig: AtomicU32,
+    code: AtomicU32,
+    words: [AtomicU32; siginfo::UNION_WORDS],
+}
+
+impl Caught {
+    const fn new() -> Caught {
+        Caught {
+            sig: AtomicU32::new(0),
+            code: AtomicU32::new(0),
+            words: [const { AtomicU32::new(0) }; siginfo::UNION_WORDS],
+        }
+    }
+}
+
+/// Capacity of the ring. A caught blockable signal stays blocked until
+/// the thread takes it, so the ring holds at most one instance of each
+/// between two takes (plus sent fault signals, which do not queue).
+const RING: usize = 128;
+
+// Thread-locals with const initialisers and no destructor are plain TLS
+// accesses, safe in a signal handler. The handler runs on the thread it
+// interrupts and may nest (a different signal arriving during it); the
+// thread itself reads the ring only between handlers, so a slot reserved
+// by a handler is always written by the time the thread reads it.
+thread_local! {
+    /// Signals the host handler caught, oldest first: slots
+    /// `HEAD..TAIL` (indices modulo `RING`).
+    static CAUGHT: [Caught; RING] = const { [const { Caught::new() }; RING] };
+    /// The next slot the thread reads.
+    static HEAD: AtomicUsize = const { AtomicUsize::new(0) };
+    /// The next slot a handler fills.
+    static TAIL: AtomicUsize = const { AtomicUsize::new(0) };
+    /// This thread's engine interrupt flag, raised by the host handler.
+    static INTERRUPT: AtomicPtr<AtomicBool> = const { AtomicPtr::new(std::ptr::null_mut()) };
+    /// Set while the thread runs a guest system call on the host.
+    static IN_GUEST_CALL: AtomicBool = const { AtomicBool::new(false) };
+    /// Set by the handler when it turned the host kernel's restart of
+    /// that call into an EINTR return.
+    static RESTARTABLE: AtomicBool = const { AtomicBool::new(false) };
+}
 
 fn raise_flag(flag: *mut AtomicBool) {
     if !flag.is_null() {
@@ -82,28 +138,95 @@ fn raise_flag(flag: *mut AtomicBool) {
 /// Forgets signals caught but not yet taken (a fork child starts with
 /// none pending).
 pub fn clear_process_pending() {
-    HOST_PENDING.with(|p| p.store(0, Ordering::SeqCst));
+    let tail = TAIL.with(|t| t.load(Ordering::SeqCst));
+    HEAD.with(|h| h.store(tail, Ordering::SeqCst));
 }
 
-// Thread-locals with const initialisers and no destructor are plain TLS
-// accesses, safe in a signal handler. The host picked this thread (the
-// target of tgkill, or one not blocking a process-directed signal), so the
-// signal is this thread's.
-//
-// The signal stays blocked on the host thread when the handler returns
-// (its bit is added to the mask the kernel restores), until the thread
-// takes it into the guest's pending set: a host timer firing faster than
-// the guest can handle its signals (stress-ng's 1 MHz POSIX timer) would
-// otherwise interrupt the thread without end and starve the guest.
-extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
-    if !ctx.is_null() {
-        // SAFETY: the kernel passes the interrupted context to SA_SIGINFO
-        // handlers; sigaddset only sets a bit of its saved mask.
-        unsafe { libc::sigaddset(&mut (*(ctx as *mut libc::ucontext_t)).uc_sigmask, sig) };
+/// Marks the start and end of a guest system call's host work (see
+/// [`take_restartable`]).
+pub fn set_in_guest_call(on: bool) {
+    if on {
+        RESTARTABLE.with(|r| r.store(false, Ordering::SeqCst));
     }
-    let sig = sig as u32;
-    if !(1..=64).contains(&sig) {
+    IN_GUEST_CALL.with(|f| f.store(on, Ordering::SeqCst));
+}
+
+/// Whether a guest signal interrupted the last guest system call in a
+/// host call the host kernel was about to restart (its EINTR then means
+/// "restart unless a handler without SA_RESTART runs"); clears it.
+pub fn take_restartable() -> bool {
+    RESTARTABLE.with(|r| r.swap(false, Ordering::SeqCst))
+}
+
+/// Turns the host kernel's restart of an interrupted system call into an
+/// EINTR return, if the thread is in a guest call and the interrupted
+/// context is that restart: the kernel moved rip back onto the `syscall`
+/// instruction (whose execution left its return address in rcx) and put
+/// the call number back in rax.
+///
+/// # Safety
+/// `ctx` must be null or the handler's `ucontext_t`.
+unsafe fn interrupt_restart(ctx: *mut libc::c_void) {
+    if ctx.is_null() || !IN_GUEST_CALL.with(|f| f.load(Ordering::SeqCst)) {
         return;
+    }
+    // SAFETY: the kernel's ucontext for this handler (caller's contract).
+    let gregs = unsafe { &mut (*(ctx as *mut libc::ucontext_t)).uc_mcontext.gregs };
+    let rip = gregs[libc::REG_RIP as usize] as u64;
+    let rcx = gregs[libc::REG_RCX as usize] as u64;
+    if rip == 0 || rcx != rip.wrapping_add(2) {
+        return;
+    }
+    // SAFETY: rip is the address the thread was executing (or, here,
+    // about to execute again): two readable bytes of code.
+    let insn = unsafe { std::ptr::read_unaligned(rip as *const [u8; 2]) };
+    if insn != [0x0f, 0x05] {
+        return;
+    }
+    // fork and clone are restarted whatever the handler (ERESTARTNOINTR):
+    // leave those to the host.
+    let nr = gregs[libc::REG_RAX as usize];
+    if [
+        libc::SYS_clone,
+        libc::SYS_clone3,
+        libc::SYS_fork,
+        libc::SYS_vfork,
+    ]
+    .contains(&nr)
+    {
+        return;
+    }
+    gregs[libc::REG_RIP as usize] = rip.wrapping_add(2) as i64;
+    gregs[libc::REG_RAX as usize] = -(libc::EINTR as i64);
+    RESTARTABLE.with(|r| r.store(true, Ordering::SeqCst));
+}
+
+/// Records a host signal for the guest: the handler of every signal the
+/// guest handles, and the fault handler's path for fault signals someone
+/// sent (`hostfault.rs`). Async-signal-safe.
+///
+/// # Safety
+/// `info` and `ctx` must be null or the handler's siginfo and ucontext.
+pub unsafe fn on_host_signal(host_sig: i32, info: *const libc::siginfo_t, ctx: *mut libc::c_void) {
+    let Some(sig) = sigmap::guest(host_sig) else {
+        return;
+    };
+    let blockable = HOST_BLOCKABLE & bit(host_sig as u32) != 0;
+    if blockable && !ctx.is_null() {
+        // The signal stays blocked on the host thread when the handler
+        // returns (its bit is added to the mask the kernel restores)
+        // until the thread takes it: a host timer firing faster than the
+        // guest can handle its signals (stress-ng's 1 MHz POSIX timer)
+        // would otherwise interrupt the thread without end, and its slot
+        // in the ring stays the only one.
+        // (By hand: glibc's sigaddset refuses its own 32 and 33.)
+        // SAFETY: the kernel passes the interrupted context to SA_SIGINFO
+        // handlers; its saved mask starts with the 64 bits of signals
+        // 1..=64, of which this sets one.
+        unsafe {
+            let set = &mut (*(ctx as *mut libc::ucontext_t)).uc_sigmask as *mut libc::sigset_t;
+            *(set as *mut u64) |= bit(host_sig as u32);
+        }
     }
     let si = if info.is_null() {
         SigInfo::default()
@@ -111,21 +234,155 @@ extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *m
         // SAFETY: the kernel passes a valid siginfo to SA_SIGINFO handlers.
         unsafe { SigInfo::from_host_raw(sig, info as *const u8) }
     };
-    HOST_INFO.with(|slots| {
-        let slot = &slots[sig as usize];
-        slot[0].store(si.code as u32, Ordering::SeqCst);
-        for (w, v) in slot[1..].iter().zip(si.words) {
-            w.store(v, Ordering::SeqCst);
-        }
+    let stored = CAUGHT.with(|ring| {
+        HEAD.with(|head| {
+            TAIL.with(|tail| loop {
+                let t = tail.load(Ordering::SeqCst);
+                if t.wrapping_sub(head.load(Ordering::SeqCst)) >= RING {
+                    return false;
+                }
+                if tail
+                    .compare_exchange(t, t.wrapping_add(1), Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+                {
+                    let slot = &ring[t % RING];
+                    slot.sig.store(sig, Ordering::SeqCst);
+                    slot.code.store(si.code as u32, Ordering::SeqCst);
+                    for (w, v) in slot.words.iter().zip(si.words) {
+                        w.store(v, Ordering::SeqCst);
+                    }
+                    return true;
+                }
+            })
+        })
     });
-    HOST_PENDING.with(|p| p.fetch_or(bit(sig), Ordering::SeqCst));
+    if !stored && blockable && sig >= SIGRTMIN && !info.is_null() {
+        // Full (cannot happen while caught signals stay blocked): keep a
+        // real-time instance in the host queue, where it stays blocked.
+        // A standard signal already pending is merged, as Linux does.
+        // SAFETY: errno is this thread's; the call gets plain ids and the
+        // kernel's own siginfo; errno is put back for the code this
+        // handler interrupted.
+        unsafe {
+            let saved = *libc::__errno_location();
+            libc::syscall(
+                libc::SYS_rt_tgsigqueueinfo,
+                libc::getpid(),
+                libc::gettid(),
+                host_sig,
+                info,
+            );
+            *libc::__errno_location() = saved;
+        }
+    }
+    // SAFETY: as above.
+    unsafe { interrupt_restart(ctx) };
     raise_flag(INTERRUPT.with(|f| f.load(Ordering::SeqCst)));
 }
 
-/// Sets the calling host thread's blocked mask (bit n-1 = signal n) to
-/// the host-blockable part of `mask`; returns the previous host mask.
-pub fn set_host_mask(mask: u64) -> u64 {
-    let set = mask & HOST_BLOCKABLE;
+extern "C" fn host_handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: the kernel's siginfo and ucontext for this SA_SIGINFO handler.
+    unsafe { on_host_signal(sig, info, ctx) };
+}
+
+// --- Host side: dispositions and masks ----------------------------------------
+
+// The x86-64 kernel returns from a handler through the `sa_restorer` it
+// is given (it has no default); glibc's `sigaction` supplies its own, but
+// the emulator installs handlers with the raw call (glibc's refuses 32 and
+// 33). The same two instructions as glibc's, which debuggers and unwinders
+// recognise as a signal frame.
+std::arch::global_asm!(
+    ".pushsection .text.rsemu_host_sigreturn, \"ax\", @progbits",
+    ".globl rsemu_host_sigreturn",
+    ".hidden rsemu_host_sigreturn",
+    ".type rsemu_host_sigreturn, @function",
+    ".p2align 4",
+    "rsemu_host_sigreturn:",
+    "mov rax, 15",
+    "syscall",
+    "ud2",
+    ".size rsemu_host_sigreturn, . - rsemu_host_sigreturn",
+    ".popsection",
+);
+
+extern "C" {
+    fn rsemu_host_sigreturn();
+}
+
+/// The x86-64 kernel's `struct sigaction`.
+#[repr(C)]
+#[derive(Default)]
+struct HostSigaction {
+    handler: usize,
+    flags: u64,
+    restorer: usize,
+    mask: u64,
+}
+
+const HOST_SA_RESTORER: u64 = 0x0400_0000;
+
+/// A host handler for [`host_sigaction`]: the default action, ignore, or
+/// an SA_SIGINFO function.
+pub enum HostHandler {
+    /// `SIG_DFL`.
+    Default,
+    /// `SIG_IGN`.
+    Ignore,
+    /// A three-argument handler.
+    Function(extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)),
+}
+
+/// Sets host signal `sig`'s disposition with the raw `rt_sigaction` (any
+/// signal, glibc's own included), with this module's restorer and an
+/// empty handler mask. Async-signal-safe. Returns whether it succeeded.
+pub fn host_sigaction(sig: i32, handler: HostHandler, flags: u64) -> bool {
+    let mut act = HostSigaction {
+        flags: flags | HOST_SA_RESTORER,
+        restorer: rsemu_host_sigreturn as *const () as usize,
+        ..HostSigaction::default()
+    };
+    act.handler = match handler {
+        HostHandler::Default => libc::SIG_DFL,
+        HostHandler::Ignore => libc::SIG_IGN,
+        HostHandler::Function(f) => {
+            act.flags |= libc::SA_SIGINFO as u64;
+            f as *const () as usize
+        }
+    };
+    // SAFETY: a kernel sigaction struct we own; no old action asked for.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            &act as *const HostSigaction,
+            std::ptr::null_mut::<HostSigaction>(),
+            8usize,
+        ) == 0
+    }
+}
+
+/// Whether host signal `sig` is ignored (`SIG_IGN`).
+fn host_ignored(sig: i32) -> bool {
+    let mut old = HostSigaction::default();
+    // SAFETY: fills a kernel sigaction struct we own.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            std::ptr::null::<HostSigaction>(),
+            &mut old as *mut HostSigaction,
+            8usize,
+        )
+    };
+    r == 0 && old.handler == libc::SIG_IGN
+}
+
+/// Sets the calling host thread's blocked mask (host numbering, bit n-1 =
+/// signal n) to the host-blockable part of `set`; returns the previous
+/// host mask. Async-signal-safe.
+fn set_host_mask(set: u64) -> u64 {
+    let set = set & HOST_BLOCKABLE;
     let mut old = 0u64;
     // SAFETY: rt_sigprocmask with 8-byte sets we own.
     unsafe {
@@ -138,13 +395,25 @@ pub fn set_host_mask(mask: u64) -> u64 {
         )
     };
     old
+}
+
+/// Blocks every host signal the guest could send on the calling thread;
+/// returns the previous host mask (for [`restore_host_mask`]).
+pub fn block_all_on_host() -> u64 {
+    set_host_mask(HOST_BLOCKABLE)
+}
+
+/// Puts back a host mask saved by [`block_all_on_host`].
+pub fn restore_host_mask(old: u64) {
+    set_host_mask(old);
 }
 
 /// Sets the host thread's mask to all of the guest's `mask` that the
 /// host allows (fault signals included), for execve to hand on; returns
-/// the previous mask, to put back if execve fails.
+/// the previous host mask, to put back (with [`restore_exec_mask`]) if
+/// execve fails.
 pub fn mask_for_exec(mask: u64) -> u64 {
-    let set = mask & !UNBLOCKABLE & !(bit(32) | bit(33));
+    let set = sigmap::host_set(mask & !UNBLOCKABLE);
     let mut old = 0u64;
     // SAFETY: rt_sigprocmask with 8-byte sets we own.
     unsafe {
@@ -159,13 +428,27 @@ pub fn mask_for_exec(mask: u64) -> u64 {
     old
 }
 
-/// The signals pending in the host kernel for this thread and its process
-/// (only blocked ones stay there).
+/// Puts back the host mask [`mask_for_exec`] returned.
+pub fn restore_exec_mask(old: u64) {
+    // SAFETY: rt_sigprocmask with an 8-byte set we own.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &old as *const u64,
+            std::ptr::null_mut::<u64>(),
+            8usize,
+        )
+    };
+}
+
+/// The guest signals pending in the host kernel for this thread and its
+/// process (only blocked ones stay there).
 pub fn host_pending() -> u64 {
     let mut set = 0u64;
     // SAFETY: rt_sigpending fills an 8-byte set we own.
     unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut set as *mut u64, 8usize) };
-    set
+    sigmap::guest_set(set)
 }
 
 /// Connects host handlers running on the calling thread to its engine's
@@ -179,13 +462,50 @@ pub fn init(interrupt: &Arc<AtomicBool>) {
 /// pending signals go back to the process with it).
 pub fn fini() {}
 
+/// Ends the process the way guest signal `sig` would end a native one:
+/// the host signal's default action, core dumps off (a guest crash must
+/// not dump the emulator's memory).
+pub fn die(sig: u32) -> ! {
+    let host_sig = sigmap::host(sig).unwrap_or(libc::SIGKILL);
+    let rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: setrlimit with a struct we own.
+    unsafe { libc::setrlimit(libc::RLIMIT_CORE, &rl) };
+    host_sigaction(host_sig, HostHandler::Default, 0);
+    let set = bit(host_sig as u32);
+    // SAFETY: unblocks the signal on this thread (raw: glibc's wrapper
+    // would refuse 32 and 33) and sends it to this thread.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_UNBLOCK,
+            &set as *const u64,
+            std::ptr::null_mut::<u64>(),
+            8usize,
+        );
+        libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), host_sig);
+    }
+    // Signals whose default action does not end the process (the caller
+    // only asks for those that do) would get here.
+    std::process::exit(128 + sig as i32)
+}
+
 /// Signals whose default action is to do nothing.
 fn ignored_by_default(sig: u32) -> bool {
     matches!(sig, SIGCHLD | SIGCONT | SIGURG | SIGWINCH)
 }
 
-/// Signals the core raises itself (faults): never handed to the host.
-fn synchronous(sig: u32) -> bool {
+/// Signals whose default action dumps core, other than the fault signals
+/// (whose host handler is always the emulator's): with the guest's default
+/// action the emulator still catches them and ends the process itself
+/// ([`die`]), so that the host does not dump the emulator's memory.
+const DUMPS_CORE: [u32; 5] = [SIGQUIT, SIGABRT, SIGSYS, SIGXCPU, SIGXFSZ];
+
+/// Signals the core raises itself (faults), whose host handler is the
+/// emulator's own (`hostfault.rs`).
+pub fn synchronous(sig: u32) -> bool {
     matches!(sig, SIGSEGV | SIGBUS | SIGILL | SIGTRAP | SIGFPE)
 }
 
@@ -219,6 +539,36 @@ impl From<Info> for SigInfo {
     }
 }
 
+/// Guest signals that some child's exit notifies (clone's exit signal,
+/// when not SIGCHLD).
+static EXIT_SIGNALS: AtomicU64 = AtomicU64::new(0);
+
+/// Records that a child of this process notifies its exit with guest
+/// signal `sig`: its siginfo then carries the child's pid, uid and status
+/// like SIGCHLD's (a 32-bit ARM kernel copies that union member as it is;
+/// the kernel's layout table, which conversions follow, only knows it for
+/// SIGCHLD).
+pub fn note_exit_signal(sig: u32) {
+    if (1..=sigmap::NSIG).contains(&sig) && sig != SIGCHLD {
+        EXIT_SIGNALS.fetch_or(bit(sig), Ordering::SeqCst);
+    }
+}
+
+/// The siginfo union member of guest signal `sig` with code `code`.
+fn info_layout(sig: u32, code: i32) -> siginfo::Layout {
+    // CLD_EXITED..=CLD_CONTINUED.
+    if (1..=6).contains(&code)
+        && (1..=sigmap::NSIG).contains(&sig)
+        && EXIT_SIGNALS.load(Ordering::Relaxed) & bit(sig) != 0
+    {
+        return siginfo::Layout::Chld;
+    }
+    siginfo::layout(sig, code)
+}
+
+/// Index of SIGCHLD's `si_status` among the union words.
+const STATUS_WORD: usize = ((siginfo::STATUS - siginfo::GUEST_UNION) / 4) as usize;
+
 impl SigInfo {
     /// kill()-style information: sender pid and uid.
     pub fn sender(code: i32, pid: u32, uid: u32) -> SigInfo {
@@ -228,7 +578,8 @@ impl SigInfo {
         }
     }
 
-    /// Reads a host `siginfo_t` (async-signal-safe: plain loads).
+    /// Reads a host `siginfo_t` of guest signal `sig` (async-signal-safe:
+    /// plain loads).
     ///
     /// # Safety
     /// `p` must point to 128 readable bytes.
@@ -237,8 +588,9 @@ impl SigInfo {
         // read is inside them (asserted by the syscalls crate's tests).
         unsafe {
             let code = std::ptr::read_unaligned(p.add(8) as *const i32);
+            let layout = info_layout(sig, code);
             let mut words = [0u32; siginfo::UNION_WORDS];
-            for &(g, h, size) in siginfo::fields(siginfo::layout(sig, code)) {
+            for &(g, h, size) in siginfo::fields(layout) {
                 let v = if size == 8 {
                     std::ptr::read_unaligned(p.add(h as usize) as *const u64) as u32
                 } else {
@@ -246,11 +598,14 @@ impl SigInfo {
                 };
                 words[((g - siginfo::GUEST_UNION) / 4) as usize] = v;
             }
+            if layout == siginfo::Layout::Chld {
+                words[STATUS_WORD] = sigmap::child_status(code, words[STATUS_WORD], true);
+            }
             SigInfo { code, words }
         }
     }
 
-    /// Reads a host `siginfo_t`.
+    /// Reads a host `siginfo_t` of guest signal `sig`.
     pub fn from_host(sig: u32, si: &libc::siginfo_t) -> SigInfo {
         // SAFETY: a siginfo_t is 128 bytes.
         unsafe { SigInfo::from_host_raw(sig, si as *const libc::siginfo_t as *const u8) }
@@ -258,7 +613,10 @@ impl SigInfo {
 
     /// Reads a guest `siginfo_t` (rt_sigqueueinfo's argument).
     pub fn from_guest(b: &[u8]) -> SigInfo {
-        let w = |off: usize| u32::from_le_bytes(b[off..off + 4].try_into().unwrap());
+        let w = |off: usize| {
+            b.get(off..off + 4)
+                .map_or(0, |x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+        };
         let mut words = [0u32; siginfo::UNION_WORDS];
         for (i, v) in words.iter_mut().enumerate() {
             *v = w(siginfo::GUEST_UNION as usize + 4 * i);
@@ -269,28 +627,34 @@ impl SigInfo {
         }
     }
 
-    /// The guest `siginfo_t` (128 bytes) for signal `sig`.
+    /// The guest `siginfo_t` (128 bytes) for guest signal `sig`.
     pub fn to_guest(self, sig: u32) -> [u8; 128] {
         let mut b = [0u8; 128];
         b[0..4].copy_from_slice(&sig.to_le_bytes());
         b[8..12].copy_from_slice(&self.code.to_le_bytes());
         // Only the words the layout defines (the rest of the union is
         // padding the kernel clears).
-        for &(g, _, _) in siginfo::fields(siginfo::layout(sig, self.code)) {
+        for &(g, _, _) in siginfo::fields(info_layout(sig, self.code)) {
             let v = self.words[((g - siginfo::GUEST_UNION) / 4) as usize];
             b[g as usize..g as usize + 4].copy_from_slice(&v.to_le_bytes());
         }
         b
     }
 
-    /// The host `siginfo_t` bytes for signal `sig` (for queueing it on
-    /// the host); guest pointers and longs are zero-extended.
+    /// The host `siginfo_t` bytes for guest signal `sig` (for queueing it
+    /// on the host): the host signal number, guest pointers and longs
+    /// zero-extended.
     pub fn to_host(self, sig: u32) -> [u8; 128] {
         let mut b = [0u8; 128];
-        b[0..4].copy_from_slice(&sig.to_le_bytes());
+        b[0..4].copy_from_slice(&sigmap::host_or_raw(sig).to_le_bytes());
         b[8..12].copy_from_slice(&self.code.to_le_bytes());
-        for &(g, h, size) in siginfo::fields(siginfo::layout(sig, self.code)) {
-            let v = self.words[((g - siginfo::GUEST_UNION) / 4) as usize];
+        let layout = info_layout(sig, self.code);
+        for &(g, h, size) in siginfo::fields(layout) {
+            let i = ((g - siginfo::GUEST_UNION) / 4) as usize;
+            let mut v = self.words[i];
+            if layout == siginfo::Layout::Chld && i == STATUS_WORD {
+                v = sigmap::child_status(self.code, v, false);
+            }
             let h = h as usize;
             if size == 8 {
                 b[h..h + 8].copy_from_slice(&(v as u64).to_le_bytes());
@@ -302,21 +666,35 @@ impl SigInfo {
     }
 }
 
+/// A guest system call interrupted by a signal where Linux would restart
+/// it: what restarting takes.
+#[derive(Clone, Copy, Debug)]
+pub struct Restart {
+    /// The call's first argument (r0 now holds -EINTR).
+    pub r0: u32,
+    /// Bytes back from pc to the SVC instruction.
+    pub svc_len: u32,
+}
+
 /// The guest's signal state.
 pub struct Signals {
     /// Actions by signal number (index 0 unused), shared by all threads.
     actions: Arc<Mutex<[KSigaction; 65]>>,
     /// Blocked signals.
     pub mask: u64,
-    /// Pending signals queued here (not in the host kernel).
-    pub pending: u64,
-    info: [SigInfo; 65],
+    /// Signals with an instance queued here (not in the host kernel).
+    pending: u64,
+    /// The instances by signal, oldest first: at most one of a standard
+    /// signal, every one of a real-time signal.
+    queued: Vec<VecDeque<SigInfo>>,
     /// The alternate stack: (sp, size, flags).
     pub altstack: (u32, u32, u32),
     /// The mask to restore after a handler when a sigsuspend replaced it.
     pub saved_mask: Option<u64>,
-    /// The host thread's blocked mask as last set (`mask & HOST_BLOCKABLE`
-    /// once synchronised).
+    /// The guest call to restart, or to fail with EINTR if a handler
+    /// without SA_RESTART runs (see the module documentation).
+    pub restart: Option<Restart>,
+    /// The host thread's blocked mask as last set (host numbering).
     host_mask: u64,
 }
 
@@ -326,9 +704,10 @@ impl Default for Signals {
             actions: Arc::new(Mutex::new([KSigaction::default(); 65])),
             mask: 0,
             pending: 0,
-            info: [SigInfo::default(); 65],
+            queued: vec![VecDeque::new(); 65],
             altstack: (0, 0, SS_DISABLE),
             saved_mask: None,
+            restart: None,
             host_mask: 0,
         }
     }
@@ -345,16 +724,13 @@ pub enum Outcome {
 impl Signals {
     /// Takes over what execve handed this process: the blocked mask
     /// (which stays on the host thread, less the signals the emulator
-    /// must not block) and ignored signals.
+    /// must not block) and ignored signals. Called before the emulator
+    /// installs its own fault handlers.
     pub fn inherit_from_host(&mut self) {
-        // SAFETY: queries into a sigaction struct we own.
-        unsafe {
+        {
             let mut actions = self.actions.lock().unwrap_or_else(|e| e.into_inner());
-            for sig in 1..=64u32 {
-                let mut old: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig as i32, std::ptr::null(), &mut old) == 0
-                    && old.sa_sigaction == libc::SIG_IGN
-                {
+            for sig in 1..=sigmap::NSIG {
+                if sigmap::host(sig).is_some_and(host_ignored) {
                     actions[sig as usize].handler = SIG_IGN;
                 }
             }
@@ -370,8 +746,13 @@ impl Signals {
                 8usize,
             )
         };
-        self.mask = cur & !UNBLOCKABLE;
+        self.mask = sigmap::guest_set(cur) & !UNBLOCKABLE;
         self.host_mask = cur;
+        // The host C library's own signals get the guest's dispositions,
+        // and the emulator ends the process itself for those that dump
+        // core.
+        self.reclaim_runtime_signals();
+        self.reinstall(&DUMPS_CORE);
         self.sync_host_mask();
     }
 
@@ -396,86 +777,94 @@ impl Signals {
     /// or a new thread, which inherit the creating thread's host mask
     /// with any signal the host handler had just left blocked.
     pub fn reset_host_mask(&mut self) {
-        self.host_mask = self.mask & HOST_BLOCKABLE;
+        self.host_mask = self.host_want();
         set_host_mask(self.host_mask);
     }
 
     /// Records a new action and mirrors it on the host.
     pub fn set_action(&mut self, sig: u32, act: KSigaction) {
-        self.actions.lock().unwrap_or_else(|e| e.into_inner())[sig as usize] = act;
-        // glibc's internal real-time signals (32, 33) are not handed to the
-        // host; the guest can still send them to itself.
-        if synchronous(sig) || sig == 32 || sig == 33 || sig > 64 {
-            return;
-        }
-        // SAFETY: installs a disposition for a signal the emulator itself
-        // does not use; the handler only touches atomics.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = match act.handler {
-                SIG_DFL => libc::SIG_DFL,
-                SIG_IGN => libc::SIG_IGN,
-                _ => {
-                    host_handler
-                        as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
-                        as usize
-                }
-            };
-            sa.sa_flags |= libc::SA_SIGINFO;
-            if act.flags & SA_RESTART != 0 {
-                sa.sa_flags |= libc::SA_RESTART;
-            }
-            // Child notification and reaping are the host kernel's job.
-            if act.flags & SA_NOCLDSTOP != 0 {
-                sa.sa_flags |= libc::SA_NOCLDSTOP;
-            }
-            if act.flags & SA_NOCLDWAIT != 0 {
-                sa.sa_flags |= libc::SA_NOCLDWAIT;
-            }
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig as i32, &sa, std::ptr::null_mut());
+        // The host disposition changes under the lock too, so that the
+        // host's and the table's agree whatever other threads do.
+        let mut actions = self.actions.lock().unwrap_or_else(|e| e.into_inner());
+        actions[sig as usize] = act;
+        install_host_action(sig, &act);
+    }
+
+    /// Installs the host dispositions of `sigs` from the guest's actions.
+    fn reinstall(&self, sigs: &[u32]) {
+        let actions = self.actions.lock().unwrap_or_else(|e| e.into_inner());
+        for &sig in sigs {
+            install_host_action(sig, &actions[sig as usize]);
         }
     }
 
-    /// Makes `sig` pending with `info`.
+    /// Installs the guest's dispositions of the signals the host C
+    /// library keeps for itself (32 and 33) again: glibc installs its
+    /// SIGSETXID handler when the process creates its first thread (and
+    /// after a fork), so each thread creation calls this (with the host
+    /// signals blocked meanwhile: see `process.rs`).
+    pub fn reclaim_runtime_signals(&self) {
+        self.reinstall(&RUNTIME_SIGNALS);
+    }
+
+    /// Makes `sig` pending with `info`: another instance of a real-time
+    /// signal, nothing new for a standard signal already pending (Linux
+    /// keeps the first).
     pub fn queue(&mut self, sig: u32, info: SigInfo) {
-        if (1..=64).contains(&sig) {
-            self.pending |= bit(sig);
-            self.info[sig as usize] = info;
+        if !(1..=sigmap::NSIG).contains(&sig) {
+            return;
         }
+        let q = &mut self.queued[sig as usize];
+        if sig >= SIGRTMIN || q.is_empty() {
+            q.push_back(info);
+        }
+        self.pending |= bit(sig);
+    }
+
+    /// Forgets every pending signal (a fork child has none).
+    pub fn clear_pending(&mut self) {
+        for q in &mut self.queued {
+            q.clear();
+        }
+        self.pending = 0;
     }
 
     /// Takes the signals host handlers caught into the pending set, and
     /// unblocks them on the host again (the handler left them blocked).
     pub fn take_host_pending(&mut self) {
         if self.take_caught() {
-            set_host_mask(self.host_mask);
+            self.set_host_want(true);
         }
     }
 
-    /// Takes the signals host handlers caught into the pending set,
-    /// leaving the host mask alone (for callers that set it themselves);
-    /// returns whether there were any.
+    /// Takes the signals host handlers caught into the pending set, in
+    /// the order they arrived, leaving the host mask alone (for callers
+    /// that set it themselves); returns whether there were any.
     pub fn take_caught(&mut self) -> bool {
-        let mut caught = HOST_PENDING.with(|p| p.swap(0, Ordering::SeqCst));
-        let any = caught != 0;
-        while caught != 0 {
-            let sig = caught.trailing_zeros() + 1;
-            caught &= caught - 1;
-            let info = HOST_INFO.with(|slots| {
-                let slot = &slots[sig as usize];
+        let head = HEAD.with(|h| h.load(Ordering::SeqCst));
+        let tail = TAIL.with(|t| t.load(Ordering::SeqCst));
+        if head == tail {
+            return false;
+        }
+        let mut i = head;
+        while i != tail {
+            let (sig, info) = CAUGHT.with(|ring| {
+                let slot = &ring[i % RING];
                 let mut words = [0u32; siginfo::UNION_WORDS];
-                for (v, w) in words.iter_mut().zip(&slot[1..]) {
+                for (v, w) in words.iter_mut().zip(&slot.words) {
                     *v = w.load(Ordering::SeqCst);
                 }
-                SigInfo {
-                    code: slot[0].load(Ordering::SeqCst) as i32,
+                let info = SigInfo {
+                    code: slot.code.load(Ordering::SeqCst) as i32,
                     words,
-                }
+                };
+                (slot.sig.load(Ordering::SeqCst), info)
             });
             self.queue(sig, info);
+            i = i.wrapping_add(1);
         }
-        any
+        HEAD.with(|h| h.store(tail, Ordering::SeqCst));
+        true
     }
 
     /// Pending signals queued here (the host kernel may hold more: see
@@ -484,14 +873,18 @@ impl Signals {
         self.pending
     }
 
-    /// Takes a pending signal out of this thread's set; returns what it
-    /// carries.
+    /// Takes the oldest pending instance of `sig` out of this thread's
+    /// queues; returns what it carries.
     pub fn take(&mut self, sig: u32) -> Option<SigInfo> {
-        if self.pending & bit(sig) != 0 {
-            self.pending &= !bit(sig);
-            return Some(self.info[sig as usize]);
+        if self.pending & bit(sig) == 0 {
+            return None;
         }
-        None
+        let q = &mut self.queued[sig as usize];
+        let info = q.pop_front();
+        if q.is_empty() {
+            self.pending &= !bit(sig);
+        }
+        info
     }
 
     /// Whether an unblocked signal is pending.
@@ -499,35 +892,87 @@ impl Signals {
         self.pending & !self.mask != 0
     }
 
-    /// Makes the host thread's mask match the guest's, then hands signals
-    /// queued here that are now blocked to the host kernel's queue, where
-    /// signalfd, sigtimedwait, sigpending and other threads see them.
-    pub fn sync_host_mask(&mut self) {
-        let want = self.mask & HOST_BLOCKABLE;
-        if self.take_caught() || want != self.host_mask {
+    /// The host mask this thread should have (host numbering): the
+    /// guest's, plus the signals with an instance queued here. Their next
+    /// instances wait in the host kernel until that one is delivered: a
+    /// real-time signal's in order behind it, a standard signal's merged
+    /// there as Linux merges it (a signal pending in the thread's queue and
+    /// in the process's is delivered twice).
+    pub fn host_want(&self) -> u64 {
+        sigmap::host_set((self.mask | self.pending) & !UNBLOCKABLE) & HOST_BLOCKABLE
+    }
+
+    /// Sets the host mask to [`Signals::host_want`] plus `extra` (host
+    /// numbering): for calls that keep more signals from the host handler
+    /// for a while (sigtimedwait). [`Signals::apply_host_mask`] ends it.
+    pub fn block_on_host(&mut self, extra: u64) {
+        let want = (self.host_want() | extra) & HOST_BLOCKABLE;
+        set_host_mask(want);
+        self.host_mask = want;
+    }
+
+    /// Takes in what the host handler caught, then makes the host
+    /// thread's mask [`Signals::host_want`]. (Signals that the new mask
+    /// lets through arrive during the call, and wait in the ring, blocked,
+    /// for the next take.)
+    pub fn apply_host_mask(&mut self) {
+        let taken = self.take_caught();
+        self.set_host_want(taken);
+    }
+
+    /// Sets the host mask to [`Signals::host_want`] if that changed, or
+    /// always after a take (the handler left the signals it caught blocked
+    /// behind the recorded mask's back).
+    fn set_host_want(&mut self, force: bool) {
+        let want = self.host_want();
+        if force || want != self.host_mask {
             set_host_mask(want);
             self.host_mask = want;
         }
-        // Signals the new mask let through arrive during the call above.
+    }
+
+    /// Makes the host thread's mask match the guest's, then hands signals
+    /// queued here that are now blocked to the host kernel's queue, where
+    /// signalfd, sigtimedwait, sigpending and other threads see them. A
+    /// real-time signal of which the host already holds instances (which
+    /// came later) stays here, to keep the order; sigtimedwait and
+    /// sigpending look here too.
+    pub fn sync_host_mask(&mut self) {
+        self.apply_host_mask();
+        // Signals the new mask let through arrived during the call.
         self.take_host_pending();
-        let mut blocked = self.pending & want;
+        let mut blocked = self.pending & self.mask & sigmap::guest_set(HOST_BLOCKABLE);
+        if blocked == 0 {
+            return;
+        }
+        let in_host = host_pending();
         while blocked != 0 {
             let sig = blocked.trailing_zeros() + 1;
             blocked &= blocked - 1;
-            let host = self.info[sig as usize].to_host(sig);
-            // SAFETY: plain ids and a 128-byte siginfo we own; queueing to
-            // our own thread group is allowed for any si_code.
-            let r = unsafe {
-                libc::syscall(
-                    libc::SYS_rt_tgsigqueueinfo,
-                    libc::getpid(),
-                    libc::gettid(),
-                    sig as i32,
-                    host.as_ptr(),
-                )
+            if sig >= SIGRTMIN && in_host & bit(sig) != 0 {
+                continue;
+            }
+            let Some(host_sig) = sigmap::host(sig) else {
+                continue;
             };
-            if r == 0 {
-                self.pending &= !bit(sig);
+            while let Some(&info) = self.queued[sig as usize].front() {
+                let host = info.to_host(sig);
+                // SAFETY: plain ids and a 128-byte siginfo we own;
+                // queueing to our own thread group is allowed for any
+                // si_code.
+                let r = unsafe {
+                    libc::syscall(
+                        libc::SYS_rt_tgsigqueueinfo,
+                        libc::getpid(),
+                        libc::gettid(),
+                        host_sig,
+                        host.as_ptr(),
+                    )
+                };
+                if r != 0 {
+                    break;
+                }
+                self.take(sig);
             }
         }
     }
@@ -543,11 +988,11 @@ impl Signals {
             if self.pending & !temp != 0 {
                 break;
             }
-            let set = temp & HOST_BLOCKABLE;
+            let set = sigmap::host_set(temp) & HOST_BLOCKABLE;
             // SAFETY: an 8-byte set we own; returns after a handler ran.
             unsafe { libc::syscall(libc::SYS_rt_sigsuspend, &set as *const u64, 8usize) };
         }
-        set_host_mask(self.host_mask);
+        self.set_host_want(true);
     }
 
     /// Runs a host call that takes a temporary blocked mask (ppoll,
@@ -578,7 +1023,7 @@ impl Signals {
             // Already pending: the kernel returns before waiting.
             -(libc::EINTR as i64)
         } else {
-            run(&(temp & HOST_BLOCKABLE))
+            run(&(sigmap::host_set(temp) & HOST_BLOCKABLE))
         };
         if r == -(libc::EINTR as i64) {
             self.take_host_pending();
@@ -604,7 +1049,9 @@ impl Signals {
 
     /// Delivers every deliverable pending signal: handlers get a frame
     /// each (the last one delivered runs first), default actions are
-    /// applied.
+    /// applied. A system call interrupted where Linux would restart it
+    /// ([`Signals::restart`]) is restarted after the first handler if that
+    /// handler has SA_RESTART, and fails with EINTR if it has not.
     pub fn deliver(&mut self, cpu: &mut CpuState, space: &GuestSpace) -> Outcome {
         while let Some(sig) = {
             let ready = self.pending & !self.mask;
@@ -620,13 +1067,18 @@ impl Signals {
                 SIG_DFL => return Outcome::Die(sig),
                 _ => {}
             }
+            if let Some(r) = self.restart.take() {
+                if act.flags & SA_RESTART != 0 {
+                    cpu.r[0] = r.r0;
+                    cpu.r[15] = cpu.r[15].wrapping_sub(r.svc_len);
+                }
+            }
             if setup_frame(self, cpu, space, sig, &act, &info).is_err() {
                 // No room for the frame: the kernel kills with SIGSEGV.
                 return Outcome::Die(SIGSEGV);
             }
             if act.flags & SA_RESETHAND != 0 {
-                self.actions.lock().unwrap_or_else(|e| e.into_inner())[sig as usize] =
-                    KSigaction::default();
+                self.set_action(sig, KSigaction::default());
             }
             let mut block = act.mask;
             if act.flags & SA_NODEFER == 0 {
@@ -639,9 +1091,48 @@ impl Signals {
         if let Some(old) = self.saved_mask.take() {
             self.mask = old;
         }
+        self.finish_restart(cpu);
         self.sync_host_mask();
         Outcome::Continue
     }
+
+    /// A call interrupted where Linux would restart it, and no handler ran
+    /// (the signal was ignored, or is blocked now): it runs again.
+    pub fn finish_restart(&mut self, cpu: &mut CpuState) {
+        if let Some(r) = self.restart.take() {
+            cpu.r[0] = r.r0;
+            cpu.r[15] = cpu.r[15].wrapping_sub(r.svc_len);
+        }
+    }
+}
+
+/// Mirrors guest action `act` of `sig` on the host: the host handler for
+/// a handled signal (always with SA_RESTART: see the module
+/// documentation) and for a default action that dumps core, else the
+/// default action or ignore. The fault signals keep the emulator's own
+/// handler, which hands sent ones to the guest.
+fn install_host_action(sig: u32, act: &KSigaction) {
+    if synchronous(sig) || sig == SIGKILL || sig == SIGSTOP {
+        return;
+    }
+    let Some(host_sig) = sigmap::host(sig) else {
+        return;
+    };
+    let handler = match act.handler {
+        SIG_DFL if DUMPS_CORE.contains(&sig) => HostHandler::Function(host_handler),
+        SIG_DFL => HostHandler::Default,
+        SIG_IGN => HostHandler::Ignore,
+        _ => HostHandler::Function(host_handler),
+    };
+    let mut flags = libc::SA_RESTART as u64;
+    // Child notification and reaping are the host kernel's job.
+    if act.flags & SA_NOCLDSTOP != 0 {
+        flags |= libc::SA_NOCLDSTOP as u64;
+    }
+    if act.flags & SA_NOCLDWAIT != 0 {
+        flags |= libc::SA_NOCLDWAIT as u64;
+    }
+    host_sigaction(host_sig, handler, flags);
 }
 
 fn put(frame: &mut [u8], off: u32, v: u32) {

@@ -41,6 +41,8 @@ pub struct Process {
     pub emulator: PathBuf,
     /// The execution backend, passed on to ARM programs this one execs.
     pub accel: rsemu_core::Accel,
+    /// Note unimplemented calls, ioctls and options in the log (`-d unimp`).
+    pub log_unimp: bool,
     reported: Arc<Mutex<HashSet<u32>>>,
 }
 
@@ -50,6 +52,9 @@ pub enum SysResult {
     Ret(u32),
     /// Continue without touching r0 (rt_sigreturn restored it).
     NoReturn,
+    /// A signal interrupted the call where Linux would restart it: EINTR
+    /// if a handler without SA_RESTART runs, else the call runs again.
+    Restart(crate::signal::Restart),
     /// The calling thread exits with this status (`exit`).
     ExitThread(i32),
     /// The whole process exits with this status (`exit_group`).
@@ -76,6 +81,7 @@ impl Process {
             clear_child_tid: 0,
             emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
             accel: rsemu_core::Accel::Interp,
+            log_unimp: false,
             reported: Arc::new(Mutex::new(HashSet::new())),
         }
     }
@@ -93,6 +99,7 @@ impl Process {
             clear_child_tid: 0,
             emulator: self.emulator.clone(),
             accel: self.accel,
+            log_unimp: self.log_unimp,
             reported: self.reported.clone(),
         }
     }
@@ -149,25 +156,49 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
                 cpu.r[15] = cpu.r[15].wrapping_sub(if cpu.thumb { 2 } else { 4 });
                 return SysResult::NoReturn;
             }
-            call(p, cpu, engine, num, a)
+            crate::signal::set_in_guest_call(true);
+            let r = call(p, cpu, engine, num, a);
+            crate::signal::set_in_guest_call(false);
+            if crate::signal::take_restartable() && r == Err(libc::EINTR) && cpu.itstate == 0 {
+                if p.strace {
+                    strace(num, a, r);
+                }
+                return SysResult::Restart(crate::signal::Restart {
+                    r0: a[0],
+                    svc_len: if cpu.thumb { 2 } else { 4 },
+                });
+            }
+            r
         }
     };
     if p.strace {
-        let name = rsemu_syscalls::name(num).unwrap_or("?");
-        // SAFETY: getpid cannot fail.
-        let pid = unsafe { libc::getpid() };
-        match r {
-            Ok(v) => eprintln!(
-                "{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = {}",
-                a[0], a[1], a[2], a[3], v as i32
-            ),
-            Err(e) => eprintln!(
-                "{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = -1 errno={e}",
-                a[0], a[1], a[2], a[3]
-            ),
-        }
+        strace(num, a, r);
     }
     SysResult::Ret(encode(r))
+}
+
+/// Logs a system call and its result (-strace).
+fn strace(num: u32, a: [u32; 6], r: SysR) {
+    let name = rsemu_syscalls::name(num).unwrap_or("?");
+    // SAFETY: getpid cannot fail.
+    let pid = unsafe { libc::getpid() };
+    match r {
+        Ok(v) => rsemu_core::log!(
+            "{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = {}",
+            a[0],
+            a[1],
+            a[2],
+            a[3],
+            v as i32
+        ),
+        Err(e) => rsemu_core::log!(
+            "{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = -1 errno={e}",
+            a[0],
+            a[1],
+            a[2],
+            a[3]
+        ),
+    }
 }
 
 impl Process {
@@ -186,14 +217,17 @@ impl Process {
         Ok(self.space.host_addr(addr) as *mut libc::c_void)
     }
 
+    /// `-d unimp`: notes something the guest asked for that rsemu does
+    /// not implement, once per `key`.
     fn report_once(&mut self, what: String, key: u32) {
-        if self
-            .reported
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key)
+        if self.log_unimp
+            && self
+                .reported
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key)
         {
-            eprintln!("rsemu-arm: {what}");
+            rsemu_core::log!("rsemu-arm: {what}");
         }
     }
 }
@@ -597,7 +631,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::SETSID => host(libc::setsid() as i64),
             nr::SETPGID => host(libc::setpgid(a[0] as i32, a[1] as i32) as i64),
             nr::UNAME => uname(p, a[0]),
-            nr::KILL | nr::TKILL | nr::TGKILL => kill(p, num, a),
+            nr::KILL | nr::TKILL | nr::TGKILL => kill(num, a),
             nr::SCHED_YIELD => host(libc::sched_yield() as i64),
             nr::SCHED_GETAFFINITY => {
                 let buf = p.ptr(a[2], a[1], PROT_WRITE)?;
@@ -798,8 +832,18 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                     let buf = p.ptr(a[1], 16, if a[0] == 15 { PROT_READ } else { PROT_WRITE })?;
                     host(libc::prctl(a[0] as i32, buf) as i64)
                 }
-                // PR_SET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE: integers.
-                1 | 3 | 4 => host(libc::prctl(a[0] as i32, a[1] as libc::c_ulong) as i64),
+                // PR_SET_PDEATHSIG: a signal number (0: none).
+                1 => host(libc::prctl(1, crate::sigmap::host_or_raw(a[1]) as libc::c_ulong) as i64),
+                // PR_GET_PDEATHSIG: the signal, stored through a pointer.
+                2 => {
+                    let mut sig: libc::c_int = 0;
+                    host(libc::prctl(2, &mut sig as *mut libc::c_int) as i64)?;
+                    let g = crate::sigmap::guest_or_raw(sig);
+                    p.space.write_bytes(a[1], &g.to_le_bytes())?;
+                    Ok(0)
+                }
+                // PR_GET_DUMPABLE, PR_SET_DUMPABLE: integers.
+                3 | 4 => host(libc::prctl(a[0] as i32, a[1] as libc::c_ulong) as i64),
                 _ => {
                     p.report_once(
                         format!("unsupported prctl option {}", a[0]),
@@ -934,6 +978,13 @@ fn fcntl(p: &Process, a: [u32; 6], is64: bool) -> SysR {
     // are guest memory checked for the largest struct they may point to.
     unsafe {
         match map.arg {
+            // The signal for I/O readiness (0: SIGIO) is a signal number.
+            FcntlArg::None if a[1] == flags::fcntl::F_GETSIG => {
+                host(libc::fcntl(fd, cmd) as i64).map(|s| crate::sigmap::guest_or_raw(s as i32))
+            }
+            FcntlArg::Int if a[1] == flags::fcntl::F_SETSIG => {
+                host(libc::fcntl(fd, cmd, crate::sigmap::host_or_raw(a[2])) as i64)
+            }
             FcntlArg::None => host(libc::fcntl(fd, cmd) as i64),
             FcntlArg::Int => host(libc::fcntl(fd, cmd, a[2]) as i64),
             FcntlArg::OpenFlags if cmd == libc::F_GETFL => {
@@ -1227,7 +1278,7 @@ fn futex(p: &Process, time64: bool, a: [u32; 6]) -> SysR {
 
 fn rt_sigaction(p: &mut Process, a: [u32; 6]) -> SysR {
     let sig = a[0];
-    if sig == 0 || sig > 64 {
+    if crate::sigmap::host(sig).is_none() {
         return Err(libc::EINVAL);
     }
     let old = p.signals.action(sig);
@@ -1244,54 +1295,33 @@ fn rt_sigaction(p: &mut Process, a: [u32; 6]) -> SysR {
     Ok(0)
 }
 
-/// kill/tkill/tgkill: a signal to this process is queued directly (and
-/// delivered when the call returns, as Linux does); others go to the host.
-fn kill(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
-    // SAFETY: plain id queries.
-    let (pid, tid, uid) = unsafe { (libc::getpid(), libc::gettid(), libc::getuid()) };
-    let (target_self, sig, code) = match num {
-        nr::KILL => (
-            a[0] as i32 == pid,
-            a[1],
-            rsemu_syscalls::sigframe::siginfo::SI_USER,
-        ),
-        nr::TKILL => (
-            a[0] as i32 == tid,
-            a[1],
-            rsemu_syscalls::sigframe::siginfo::SI_TKILL,
-        ),
-        _ => (
-            a[0] as i32 == pid && a[1] as i32 == tid,
-            a[2],
-            rsemu_syscalls::sigframe::siginfo::SI_TKILL,
-        ),
-    };
-    if sig > 64 {
-        return Err(libc::EINVAL);
-    }
-    // A signal to ourselves that this thread does not block is queued
-    // here and delivered when the call returns, as Linux does (for kill(),
-    // this thread is the one of the process that takes it). A blocked one
-    // goes through the host kernel, which keeps it pending where signalfd
-    // and sigtimedwait see it (or gives it to a thread not blocking it).
-    let blocked = sig != 0
-        && p.signals.mask
-            & rsemu_syscalls::flags::signal::sigmask(sig)
-            & crate::signal::HOST_BLOCKABLE
-            != 0;
-    if target_self && !blocked {
-        if sig != 0 {
-            p.signals
-                .queue(sig, crate::signal::SigInfo::sender(code, pid as u32, uid));
-        }
-        return Ok(0);
-    }
-    // SAFETY: plain integer arguments.
+/// kill/tkill/tgkill: through the host kernel, to this process or any
+/// other. The host picks the thread a process-directed signal goes to,
+/// keeps a blocked one pending (where signalfd and sigtimedwait see it) and
+/// queues real-time ones, as Linux does for the guest: guest threads are
+/// host threads and their host masks mirror the guest's. A signal this
+/// thread takes arrives before the call returns and is delivered then.
+fn kill(num: u32, a: [u32; 6]) -> SysR {
+    // SAFETY: plain integer arguments; 0 and invalid numbers go through
+    // unchanged for the host to answer as Linux would.
     host(unsafe {
         match num {
-            nr::KILL => libc::kill(a[0] as i32, sig as i32) as i64,
-            nr::TKILL => libc::syscall(libc::SYS_tkill, a[0] as i32, sig as i32),
-            _ => libc::syscall(libc::SYS_tgkill, a[0] as i32, a[1] as i32, sig as i32),
+            nr::KILL => libc::syscall(
+                libc::SYS_kill,
+                a[0] as i32,
+                crate::sigmap::host_or_raw(a[1]),
+            ),
+            nr::TKILL => libc::syscall(
+                libc::SYS_tkill,
+                a[0] as i32,
+                crate::sigmap::host_or_raw(a[1]),
+            ),
+            _ => libc::syscall(
+                libc::SYS_tgkill,
+                a[0] as i32,
+                a[1] as i32,
+                crate::sigmap::host_or_raw(a[2]),
+            ),
         }
     })
 }
@@ -1355,16 +1385,16 @@ fn sigtimedwait(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
     };
     // The waited-for signals are kept from the host handler meanwhile, so
     // that they stay queued for the host's sigtimedwait (which takes them
-    // whether blocked or not, as Linux's does).
-    let host_mask = p.signals.mask & HOST_BLOCKABLE;
-    crate::signal::set_host_mask(host_mask | (set & HOST_BLOCKABLE));
+    // whether blocked or not, as Linux's does). Instances queued here are
+    // older than the host's: they come first.
+    let hset = crate::sigmap::host_set(set) & HOST_BLOCKABLE;
+    p.signals.block_on_host(hset);
     p.signals.take_caught();
     let ready = p.signals.all_pending() & set;
     let got = if ready != 0 {
         let sig = ready.trailing_zeros() + 1;
         Ok((sig, p.signals.take(sig).unwrap_or_default()))
     } else {
-        let hset = set & HOST_BLOCKABLE;
         // SAFETY: zeroed plain-data struct.
         let mut hinfo: libc::siginfo_t = unsafe { std::mem::zeroed() };
         let tsp = ts
@@ -1381,13 +1411,15 @@ fn sigtimedwait(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
             )
         };
         if r > 0 {
-            let sig = r as u32;
-            Ok((sig, crate::signal::SigInfo::from_host(sig, &hinfo)))
+            match crate::sigmap::guest(r as i32) {
+                Some(sig) => Ok((sig, crate::signal::SigInfo::from_host(sig, &hinfo))),
+                None => Err(libc::EINTR),
+            }
         } else {
             Err(errno())
         }
     };
-    crate::signal::set_host_mask(host_mask);
+    p.signals.apply_host_mask();
     let (sig, info) = got?;
     if a[1] != 0 {
         p.space.write_bytes(a[1], &info.to_guest(sig))?;
@@ -1396,24 +1428,16 @@ fn sigtimedwait(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
 }
 
 /// rt_sigqueueinfo(tgid, sig, info) and rt_tgsigqueueinfo(tgid, tid, sig,
-/// info): the guest's siginfo, converted; to ourselves unblocked it is
-/// queued here like kill().
+/// info): the guest's siginfo, converted, through the host kernel (see
+/// [`kill`]).
 fn sigqueueinfo(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
-    // SAFETY: plain id queries.
-    let (pid, tid) = unsafe { (libc::getpid(), libc::gettid()) };
-    let (target_self, tid_arg, sig, uinfo) = if num == nr::RT_SIGQUEUEINFO {
-        (a[0] as i32 == pid, None, a[1], a[2])
+    // SAFETY: plain id query.
+    let pid = unsafe { libc::getpid() };
+    let (tid_arg, sig, uinfo) = if num == nr::RT_SIGQUEUEINFO {
+        (None, a[1], a[2])
     } else {
-        (
-            a[0] as i32 == pid && a[1] as i32 == tid,
-            Some(a[1] as i32),
-            a[2],
-            a[3],
-        )
+        (Some(a[1] as i32), a[2], a[3])
     };
-    if sig == 0 || sig > 64 {
-        return Err(libc::EINVAL);
-    }
     let info = crate::signal::SigInfo::from_guest(p.space.slice(uinfo, 128)?);
     // Only the kernel may send positive codes (and SI_TKILL) to others.
     if (info.code >= 0 || info.code == rsemu_syscalls::sigframe::siginfo::SI_TKILL)
@@ -1421,29 +1445,27 @@ fn sigqueueinfo(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
     {
         return Err(libc::EPERM);
     }
-    let blocked = p.signals.mask
-        & rsemu_syscalls::flags::signal::sigmask(sig)
-        & crate::signal::HOST_BLOCKABLE
-        != 0;
-    if target_self && !blocked {
-        p.signals.queue(sig, info);
-        return Ok(0);
+    let mut host_info = info.to_host(sig);
+    if a[0] as i32 == pid && crate::signal::synchronous(sig) && info.code > 0 {
+        // A fault code sent to this process: the fault handler must not
+        // take it for a fault of the emulator's own.
+        host_info[4..8].copy_from_slice(&crate::sigmap::SENT_FAULT_MARK.to_le_bytes());
     }
-    let host_info = info.to_host(sig);
+    let hsig = crate::sigmap::host_or_raw(sig);
     // SAFETY: integer ids and a 128-byte host siginfo we own.
     host(unsafe {
         match tid_arg {
             None => libc::syscall(
                 libc::SYS_rt_sigqueueinfo,
                 a[0] as i32,
-                sig as i32,
+                hsig,
                 host_info.as_ptr(),
             ),
             Some(t) => libc::syscall(
                 libc::SYS_rt_tgsigqueueinfo,
                 a[0] as i32,
                 t,
-                sig as i32,
+                hsig,
                 host_info.as_ptr(),
             ),
         }
@@ -1464,7 +1486,13 @@ fn signalfd(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
     } else {
         0
     };
-    let mask = u64::from_le_bytes(p.space.slice(a[1], 8)?.try_into().unwrap());
+    let mask = crate::sigmap::host_set(u64::from_le_bytes(
+        p.space.slice(a[1], 8)?.try_into().unwrap(),
+    ));
+    // The guest reads the host descriptor's records (struct
+    // signalfd_siginfo, the same layout everywhere) unchanged: their
+    // ssi_signo is the guest's number because the mapping is the identity.
+    const _: () = assert!(crate::sigmap::IDENTITY);
     // Signals queued here and blocked belong in the host queue already
     // (sync_host_mask moves them); make sure before the fd is read.
     p.signals.sync_host_mask();

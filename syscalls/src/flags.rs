@@ -744,15 +744,9 @@ pub mod signal {
     /// `rt_sig*` calls must equal it).
     pub const SIGSET_SIZE: u32 = 8;
 
-    /// Converts a guest signal number to the host (identity for 1..=64).
-    pub fn to_host(sig: u32) -> Option<u32> {
-        (1..=NSIG).contains(&sig).then_some(sig)
-    }
-
-    /// Converts a host signal number to the guest (identity for 1..=64).
-    pub fn to_guest(sig: u32) -> Option<u32> {
-        (1..=NSIG).contains(&sig).then_some(sig)
-    }
+    // Guest and host signal numbers meet in one place, rsemu-arm's
+    // `linux-user/src/sigmap.rs`: the mapping depends on which host signals
+    // the emulator's own runtime keeps, not only on the two kernels' ABIs.
 
     /// `sa_flags` for the host: `SA_THIRTYTWO` dropped, the rest unchanged.
     /// (The emulator still installs its own host handler and restorer.)
@@ -999,12 +993,6 @@ mod tests {
         assert_eq!(name(34).as_deref(), Some("SIGRT2"));
         assert_eq!(name(0), None);
         assert_eq!(name(65), None);
-        for s in 1..=64 {
-            assert_eq!(to_host(s), Some(s));
-            assert_eq!(to_guest(s), Some(s));
-        }
-        assert_eq!(to_host(0), None);
-        assert_eq!(to_host(65), None);
         assert_eq!(
             sa_flags_to_host(SA_SIGINFO | SA_RESTORER | SA_THIRTYTWO | SA_ONSTACK),
             0x0c00_0004

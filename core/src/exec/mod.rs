@@ -146,13 +146,15 @@ impl Slot {
 fn log_exception(cpu: &CpuState, exit: &Exit) {
     let mode = cpu.sys.mode;
     match *exit {
-        Exit::Syscall { pc, imm } => eprintln!("int: SVC #{imm:#x} at 0x{pc:08x} (mode {mode:#x})"),
-        Exit::Undefined { pc, raw, thumb } => eprintln!(
+        Exit::Syscall { pc, imm } => {
+            crate::log!("int: SVC #{imm:#x} at 0x{pc:08x} (mode {mode:#x})")
+        }
+        Exit::Undefined { pc, raw, thumb } => crate::log!(
             "int: undefined instruction {raw:08x} ({}) at 0x{pc:08x} (mode {mode:#x})",
             if thumb { "T32" } else { "A32" }
         ),
-        Exit::Breakpoint { pc, imm } => eprintln!("int: BKPT #{imm:#x} at 0x{pc:08x}"),
-        Exit::MemFault { pc, fault } => eprintln!(
+        Exit::Breakpoint { pc, imm } => crate::log!("int: BKPT #{imm:#x} at 0x{pc:08x}"),
+        Exit::MemFault { pc, fault } => crate::log!(
             "int: {} abort at 0x{pc:08x}: {:?} of 0x{:08x}, {:?} (mode {mode:#x})",
             if fault.access == crate::mem::Access::Exec {
                 "prefetch"
@@ -592,7 +594,7 @@ impl Engine {
         let irq = self.irq_inputs.irq.load(Ordering::SeqCst);
         let fiq = self.irq_inputs.fiq.load(Ordering::SeqCst);
         if (irq || fiq) && exception::take_interrupt(cpu, mem, irq, fiq) && self.log_exceptions {
-            eprintln!(
+            crate::log!(
                 "int: {} taken, vector 0x{:08x}, return to 0x{:08x}",
                 if cpu.sys.mode == arm::cpu::mode::FIQ {
                     "FIQ"
@@ -653,7 +655,7 @@ impl Engine {
             let code = &self.slab[id as usize].code;
             let block = &code.block;
             if self.trace_exec {
-                eprintln!(
+                crate::log!(
                     "exec: 0x{:08x} {} it={:02x} r0=0x{:08x} sp=0x{:08x} lr=0x{:08x}",
                     block.start,
                     if block.thumb { "T32" } else { "A32" },

@@ -285,7 +285,7 @@ impl Jit {
                 // test builds outright.
                 self.blocks_refused += 1;
                 if self.log_out_asm || self.blocks_refused == 1 {
-                    eprintln!(
+                    crate::log!(
                         "rsemu: JIT could not compile the block at 0x{:08x} ({e}); it stays interpreted",
                         block.start
                     );
@@ -315,7 +315,7 @@ impl Jit {
             let _ = f.write_all(line.as_bytes());
         }
         if self.log_out_asm {
-            eprintln!(
+            crate::log!(
                 "OUT: [guest 0x{:08x} {}, {} insns, {} host bytes]\n{}",
                 block.start,
                 if block.thumb { "T32" } else { "A32" },
