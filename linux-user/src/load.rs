@@ -12,8 +12,8 @@ use crate::memory::{
     page_align_up, GuestSpace, MAPPED, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE,
 };
 
-/// Top of the main thread's stack (Linux ARM's TASK_SIZE is 0xbf000000).
-pub const STACK_TOP: u32 = 0xbf00_0000;
+/// Top of the main thread's stack: the top of user space, as on Linux.
+pub const STACK_TOP: u32 = rsemu_syscalls::flags::mmap::TASK_SIZE;
 /// Size of the stack mapping.
 pub const STACK_SIZE: u32 = 8 << 20;
 /// Where an `ET_DYN` main program is placed.

@@ -157,8 +157,19 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
                 return SysResult::NoReturn;
             }
             crate::signal::set_in_guest_call(true);
-            let r = call(p, cpu, engine, num, a);
+            let mut r = if rsemu_syscalls::order::sigset_size_ok(num, &a) {
+                call(p, cpu, engine, num, a)
+            } else {
+                Err(libc::EINVAL)
+            };
             crate::signal::set_in_guest_call(false);
+            if r == Err(libc::EFAULT) {
+                // rsemu copied guest memory before the host call; Linux
+                // would have refused the descriptor first.
+                if let Some(check) = rsemu_syscalls::order::fd_first(num) {
+                    r = check_fd(a[0] as i32, check).and(r);
+                }
+            }
             if crate::signal::take_restartable() && r == Err(libc::EINTR) && cpu.itstate == 0 {
                 if p.strace {
                     strace(num, a, r);
@@ -175,6 +186,38 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
         strace(num, a, r);
     }
     SysResult::Ret(encode(r))
+}
+
+/// The descriptor check Linux makes before touching user memory
+/// (`rsemu_syscalls::order`), made on the host descriptor.
+fn check_fd(fd: i32, check: rsemu_syscalls::order::FdCheck) -> Result<(), i32> {
+    use rsemu_syscalls::order::FdCheck;
+    // SAFETY: F_GETFL on any integer only reads the descriptor's flags.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if fl < 0 {
+        return Err(libc::EBADF);
+    }
+    let acc = fl & libc::O_ACCMODE;
+    let path_only = fl & libc::O_PATH != 0;
+    match check {
+        FdCheck::Open => Ok(()),
+        FdCheck::Readable if path_only || acc == libc::O_WRONLY => Err(libc::EBADF),
+        FdCheck::Writable if path_only || acc == libc::O_RDONLY => Err(libc::EBADF),
+        FdCheck::Readable | FdCheck::Writable => Ok(()),
+        FdCheck::Socket => {
+            // SAFETY: fstat fills the struct we own.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            // SAFETY: as above.
+            if unsafe { libc::fstat(fd, &mut st) } != 0 {
+                return Err(libc::EBADF);
+            }
+            if st.st_mode & libc::S_IFMT == libc::S_IFSOCK {
+                Ok(())
+            } else {
+                Err(libc::ENOTSOCK)
+            }
+        }
+    }
 }
 
 /// Logs a system call and its result (-strace).
@@ -208,6 +251,17 @@ impl Process {
         let resolved = crate::load::resolve_in_sysroot(self.sysroot.as_deref(), &raw);
         use std::os::unix::ffi::OsStrExt;
         CString::new(resolved.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)
+    }
+
+    /// The host address of `[addr, addr + len)` for a host call that
+    /// accesses it itself: inside the guest reservation, but not checked
+    /// against the guest's mappings (host protections mirror them, so the
+    /// host kernel answers `EFAULT` where Linux would, in its own order).
+    pub fn host_range(&self, addr: u32, len: u32) -> Result<*mut libc::c_void, i32> {
+        if addr as u64 + len as u64 > 1 << 32 {
+            return Err(libc::EFAULT);
+        }
+        Ok(self.space.host_addr(addr) as *mut libc::c_void)
     }
 
     pub fn ptr(&self, addr: u32, len: u32, need: u8) -> Result<*mut libc::c_void, i32> {
@@ -693,23 +747,21 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::MUNMAP => {
                 let space = p.space.clone();
                 let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
-                if !a[0].is_multiple_of(PAGE_SIZE) || a[1] == 0 {
+                // Linux's order: alignment and range, then the length.
+                let (start, len) = (a[0], a[1]);
+                let task_size = flags::mmap::TASK_SIZE;
+                if !start.is_multiple_of(PAGE_SIZE)
+                    || start > task_size
+                    || len > task_size - start
+                    || len == 0
+                {
                     return Err(libc::EINVAL);
                 }
-                engine.invalidate_range(a[0], a[1]);
-                p.space.unmap(a[0], a[1] as u64)?;
+                engine.invalidate_range(start, len);
+                p.space.unmap(start, len as u64)?;
                 Ok(0)
             }
-            nr::MPROTECT => {
-                let space = p.space.clone();
-                let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
-                if !a[0].is_multiple_of(PAGE_SIZE) {
-                    return Err(libc::EINVAL);
-                }
-                engine.invalidate_range(a[0], a[1]);
-                p.space.protect(a[0], a[1] as u64, prot_from_linux(a[2]))?;
-                Ok(0)
-            }
+            nr::MPROTECT => mprotect(p, engine, a),
             nr::MREMAP => {
                 let space = p.space.clone();
                 let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
@@ -717,7 +769,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             }
             nr::SHMAT => crate::ipc::shmat(p, engine, a),
             nr::SHMDT => crate::ipc::shmdt(p, engine, a[0]),
-            nr::MADVISE => Ok(0),
+            nr::MADVISE => madvise(p, engine, a),
             nr::MSYNC => {
                 let addr = p.ptr(a[0], a[1], MAPPED)?;
                 host(libc::msync(addr, a[1] as usize, a[2] as i32) as i64)
@@ -861,7 +913,9 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 p.signals.take_host_pending();
                 let set =
                     (p.signals.all_pending() | crate::signal::host_pending()) & p.signals.mask;
-                p.space.write_bytes(a[0], &set.to_le_bytes())?;
+                // As many bytes as asked (at most 8, checked before).
+                p.space
+                    .write_bytes(a[0], &set.to_le_bytes()[..a[1] as usize])?;
                 Ok(0)
             }
             nr::RT_SIGSUSPEND => sigsuspend(p, a),
@@ -1033,6 +1087,110 @@ fn fcntl(p: &Process, a: [u32; 6], is64: bool) -> SysR {
     }
 }
 
+/// mprotect, validating as Linux does and in its order: both grow
+/// directions, alignment, an empty range (success), wrap-around, unknown
+/// protection bits, then the mapping itself (`ENOMEM` for a hole).
+fn mprotect(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
+    use flags::mmap::{PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_SEM, TASK_SIZE};
+    let (start, len, prot) = (a[0], a[1], a[2]);
+    let space = p.space.clone();
+    let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
+    let grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+    let prot = prot & !grows;
+    if grows == PROT_GROWSDOWN | PROT_GROWSUP || !start.is_multiple_of(PAGE_SIZE) {
+        return Err(libc::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    let end = start as u64 + page_align_up(len as u64);
+    if end > 1 << 32 {
+        return Err(libc::ENOMEM); // wraps: Linux's end <= start
+    }
+    if prot & !(flags::mmap::PROT_READ | flags::mmap::PROT_WRITE | PROT_EXEC | PROT_SEM) != 0 {
+        return Err(libc::EINVAL);
+    }
+    // ARM has no grows-up mappings. PROT_GROWSDOWN (glibc's executable
+    // stack) applies to the range given; its extension down to the start
+    // of the stack mapping is not made.
+    if grows == PROT_GROWSUP {
+        return Err(libc::EINVAL);
+    }
+    if end > TASK_SIZE as u64 {
+        return Err(libc::ENOMEM);
+    }
+    engine.invalidate_range(start, len);
+    p.space.protect(start, len as u64, prot_from_linux(prot))?;
+    Ok(0)
+}
+
+/// madvise: validated in Linux's order (advice, alignment, wrap-around,
+/// an empty range), then applied to the host pages, which are the
+/// guest's own one for one (same 4 KiB pages). Advice that acts on the
+/// machine rather than the process (hardware poisoning) is refused;
+/// advice that can change contents drops translated code of the range.
+/// A range with unmapped pages is `ENOMEM`, after the mapped ones took
+/// the advice, as in Linux.
+fn madvise(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
+    use flags::mmap::advice::{handling, Handling};
+    use flags::mmap::TASK_SIZE;
+    let (start, len_in, advice) = (a[0], a[1], a[2]);
+    let how = handling(advice);
+    if how == Handling::Invalid || !start.is_multiple_of(PAGE_SIZE) {
+        return Err(libc::EINVAL);
+    }
+    let len = page_align_up(len_in as u64);
+    let end = start as u64 + len;
+    if end > 1 << 32 || (len_in != 0 && len == 1 << 32) {
+        return Err(libc::EINVAL); // wraps in 32 bits
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    if how == Handling::Refused {
+        return Err(libc::EPERM);
+    }
+    let space = p.space.clone();
+    let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
+    let end = end.min(TASK_SIZE as u64);
+    let mut hole = end < start as u64 + len;
+    let mut page = start as u64;
+    while page < end {
+        // One host call per run of mapped pages.
+        let run_start = page;
+        while page < end && space.flags(page as u32) & MAPPED != 0 {
+            page += PAGE_SIZE as u64;
+        }
+        if page > run_start {
+            if how == Handling::HostChangesContents {
+                engine.invalidate_range(run_start as u32, (page - run_start) as u32);
+            }
+            // SAFETY: the run is mapped guest memory inside the
+            // reservation; the advice (validated above) acts only on
+            // these pages of this process.
+            let r = unsafe {
+                libc::madvise(
+                    space.host_addr(run_start as u32) as *mut libc::c_void,
+                    (page - run_start) as usize,
+                    advice as i32,
+                )
+            };
+            if r != 0 {
+                return Err(errno());
+            }
+        }
+        if page < end {
+            hole = true;
+            page += PAGE_SIZE as u64;
+        }
+    }
+    if hole {
+        Err(libc::ENOMEM)
+    } else {
+        Ok(0)
+    }
+}
+
 fn ioctl(p: &mut Process, a: [u32; 6]) -> SysR {
     use rsemu_syscalls::ioctl::{self, IoctlArg};
     let (fd, req) = (a[0] as i32, a[1]);
@@ -1041,7 +1199,10 @@ fn ioctl(p: &mut Process, a: [u32; 6]) -> SysR {
             format!("unsupported ioctl 0x{req:x} on fd {fd}"),
             0x8000_0000 ^ req,
         );
-        return Err(libc::ENOSYS);
+        // What Linux answers for a request no driver knows, after the
+        // descriptor check.
+        check_fd(fd, rsemu_syscalls::order::FdCheck::Open)?;
+        return Err(libc::ENOTTY);
     };
     if info.arg == IoctlArg::Ifreq {
         let mut buf = [0u8; 40];
@@ -1054,11 +1215,14 @@ fn ioctl(p: &mut Process, a: [u32; 6]) -> SysR {
     let arg = match info.arg {
         IoctlArg::Ifreq => unreachable!(),
         IoctlArg::Int => a[2] as usize as *mut libc::c_void,
-        IoctlArg::In(size) => p.ptr(a[2], size, PROT_READ)?,
-        IoctlArg::Out(size) => p.ptr(a[2], size, PROT_WRITE)?,
+        // The struct's layout is the host's: the host kernel reads or
+        // writes guest memory itself, and finds a bad descriptor, a file
+        // the request does not apply to and a bad pointer in its order.
+        IoctlArg::In(size) | IoctlArg::Out(size) => p.host_range(a[2], size)?,
     };
-    // SAFETY: arg is an integer the kernel does not dereference or guest
-    // memory checked for the struct's size, whose layout is the host's.
+    // SAFETY: arg is an integer the kernel does not dereference, or lies
+    // in the guest reservation with the struct's size, where the host
+    // kernel's access checks apply the guest's protections.
     host(unsafe { libc::ioctl(fd, req as libc::c_ulong, arg) } as i64)
 }
 
@@ -1276,17 +1440,25 @@ fn futex(p: &Process, time64: bool, a: [u32; 6]) -> SysR {
     })
 }
 
+/// rt_sigaction in Linux's order: the set size (checked in dispatch),
+/// reading the new action (`EFAULT`), the signal (`EINVAL`), then writing
+/// the old one.
 fn rt_sigaction(p: &mut Process, a: [u32; 6]) -> SysR {
     let sig = a[0];
-    if crate::sigmap::host(sig).is_none() {
+    let act = if a[1] != 0 {
+        Some(layout::KSigaction::decode(
+            p.space.slice(a[1], layout::KSigaction::SIZE as u32)?,
+        ))
+    } else {
+        None
+    };
+    if crate::sigmap::host(sig).is_none()
+        || (act.is_some() && (sig == libc::SIGKILL as u32 || sig == libc::SIGSTOP as u32))
+    {
         return Err(libc::EINVAL);
     }
     let old = p.signals.action(sig);
-    if a[1] != 0 {
-        if sig == 9 || sig == 19 {
-            return Err(libc::EINVAL);
-        }
-        let act = layout::KSigaction::decode(p.space.slice(a[1], layout::KSigaction::SIZE as u32)?);
+    if let Some(act) = act {
         p.signals.set_action(sig, act);
     }
     if a[2] != 0 {

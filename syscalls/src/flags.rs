@@ -287,6 +287,10 @@ pub mod signalfd {
 pub mod mmap {
     use super::{FlagBit, FlagTable};
 
+    /// The top of ARM Linux's user address space (3G/1G split, less the
+    /// 16 MiB of modules): no user mapping reaches above it.
+    pub const TASK_SIZE: u32 = 0xbf00_0000;
+
     /// Readable.
     pub const PROT_READ: u32 = 0x1;
     /// Writable.
@@ -392,6 +396,90 @@ pub mod mmap {
         MmapFlags {
             host: FLAG_TABLE.to_host(guest & !unknown),
             unknown,
+        }
+    }
+
+    /// `madvise` advice values (asm-generic numbering, ARM and x86-64 alike).
+    pub mod advice {
+        /// No special treatment.
+        pub const NORMAL: u32 = 0;
+        /// Expect random access (no read-ahead).
+        pub const RANDOM: u32 = 1;
+        /// Expect sequential access (aggressive read-ahead).
+        pub const SEQUENTIAL: u32 = 2;
+        /// Read the pages in soon.
+        pub const WILLNEED: u32 = 3;
+        /// Drop the pages: private anonymous ones read as zero afterwards,
+        /// private file ones are read from the file again.
+        pub const DONTNEED: u32 = 4;
+        /// The pages may be dropped lazily (private anonymous memory).
+        pub const FREE: u32 = 8;
+        /// Free the backing store (shared memory, tmpfs): a hole punch.
+        pub const REMOVE: u32 = 9;
+        /// Do not copy the range into a fork's child.
+        pub const DONTFORK: u32 = 10;
+        /// Undo `DONTFORK`.
+        pub const DOFORK: u32 = 11;
+        /// Let KSM merge identical pages.
+        pub const MERGEABLE: u32 = 12;
+        /// Undo `MERGEABLE`.
+        pub const UNMERGEABLE: u32 = 13;
+        /// Prefer transparent huge pages.
+        pub const HUGEPAGE: u32 = 14;
+        /// Avoid transparent huge pages.
+        pub const NOHUGEPAGE: u32 = 15;
+        /// Leave the range out of core dumps.
+        pub const DONTDUMP: u32 = 16;
+        /// Undo `DONTDUMP`.
+        pub const DODUMP: u32 = 17;
+        /// The child of a fork sees the range as zero-filled.
+        pub const WIPEONFORK: u32 = 18;
+        /// Undo `WIPEONFORK`.
+        pub const KEEPONFORK: u32 = 19;
+        /// Deactivate the pages (reclaim them first).
+        pub const COLD: u32 = 20;
+        /// Reclaim the pages now.
+        pub const PAGEOUT: u32 = 21;
+        /// Prefault the pages readable.
+        pub const POPULATE_READ: u32 = 22;
+        /// Prefault the pages writable.
+        pub const POPULATE_WRITE: u32 = 23;
+        /// `DONTNEED` that also applies to locked pages.
+        pub const DONTNEED_LOCKED: u32 = 24;
+        /// Collapse the range into huge pages now.
+        pub const COLLAPSE: u32 = 25;
+        /// Poison the pages' physical memory (needs CAP_SYS_ADMIN).
+        pub const HWPOISON: u32 = 100;
+        /// Soft-offline the pages' physical memory (needs CAP_SYS_ADMIN).
+        pub const SOFT_OFFLINE: u32 = 101;
+
+        /// What rsemu does with an advice value.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Handling {
+            /// Apply it to the host pages, which are the guest's own.
+            Host,
+            /// Like `Host`, and the contents may change: translated code
+            /// of the range must be dropped.
+            HostChangesContents,
+            /// It acts on the machine, not the process: refused as to an
+            /// unprivileged caller (`EPERM`), whoever the guest runs as.
+            Refused,
+            /// Unknown to Linux: `EINVAL`.
+            Invalid,
+        }
+
+        /// How `madvise(advice)` is handled.
+        pub fn handling(advice: u32) -> Handling {
+            match advice {
+                DONTNEED | FREE | REMOVE | DONTNEED_LOCKED => Handling::HostChangesContents,
+                NORMAL | RANDOM | SEQUENTIAL | WILLNEED | DONTFORK | DOFORK | MERGEABLE
+                | UNMERGEABLE | HUGEPAGE | NOHUGEPAGE | DONTDUMP | DODUMP | WIPEONFORK
+                | KEEPONFORK | COLD | PAGEOUT | POPULATE_READ | POPULATE_WRITE | COLLAPSE => {
+                    Handling::Host
+                }
+                HWPOISON | SOFT_OFFLINE => Handling::Refused,
+                _ => Handling::Invalid,
+            }
         }
     }
 

@@ -16,6 +16,7 @@ pub mod errno;
 pub mod flags;
 pub mod ioctl;
 pub mod layout;
+pub mod order;
 pub mod sigframe;
 pub mod table;
 
