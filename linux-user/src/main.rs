@@ -74,6 +74,21 @@ struct Cli {
     args: Vec<OsString>,
 }
 
+/// Names the process after the guest program, as Linux's execve does
+/// (the base name, 15 bytes at most): `ps`, /proc/self/comm and
+/// PR_GET_NAME then show the program, not the emulator.
+fn set_comm_to(program: &std::path::Path) {
+    let base = program
+        .file_name()
+        .map(std::os::unix::ffi::OsStrExt::as_bytes)
+        .unwrap_or_default();
+    let mut comm = [0u8; 16];
+    let n = base.len().min(15);
+    comm[..n].copy_from_slice(&base[..n]);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated 16-byte buffer we own.
+    unsafe { libc::prctl(libc::PR_SET_NAME, comm.as_ptr()) };
+}
+
 /// The `-d` items and what each logs.
 const LOG_ITEMS: &[(&str, &str)] = &[
     ("exec", "each block as it is entered, with r0, sp and lr"),
@@ -279,6 +294,7 @@ fn run() -> Result<i32> {
     engine.set_log_out_asm(log.out_asm);
     let strace = cli.strace || log.strace || std::env::var_os("QEMU_STRACE").is_some();
     signal::init(&engine.interrupt);
+    set_comm_to(&program);
     let mut proc = syscall::Process::new(space, loaded.exe, loaded.auxv, sysroot, strace);
     proc.args = loaded.args;
     proc.accel = accel;
@@ -325,7 +341,10 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                 }
                 syscall::SysResult::NoReturn => {}
                 syscall::SysResult::ExitThread(code) => return LoopEnd::Thread(code),
-                syscall::SysResult::Exit(code) => return LoopEnd::Group(code),
+                syscall::SysResult::Exit(code) => {
+                    crate::process::exit_all_robust_lists(proc);
+                    return LoopEnd::Group(code);
+                }
             },
             // A CPU pinned to User mode never raises the system-mode exits
             // (HVC and SMC are UNDEFINED at PL0, so are the timer and MMU

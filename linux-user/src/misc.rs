@@ -29,6 +29,76 @@ fn opt_buf(p: &Process, addr: u32, len: u32, need: u8) -> Result<*mut libc::c_vo
     }
 }
 
+/// The host's supplementary groups of this thread.
+fn host_groups() -> Result<Vec<libc::gid_t>, i32> {
+    // SAFETY: a count query, then a buffer of that many entries we own.
+    let n = unsafe { libc::syscall(libc::SYS_getgroups, 0, std::ptr::null_mut::<libc::gid_t>()) };
+    if n < 0 {
+        return Err(crate::syscall::errno());
+    }
+    let mut groups = vec![0 as libc::gid_t; n as usize];
+    // SAFETY: as above.
+    let n = unsafe { libc::syscall(libc::SYS_getgroups, n, groups.as_mut_ptr()) };
+    if n < 0 {
+        return Err(crate::syscall::errno());
+    }
+    groups.truncate(n as usize);
+    Ok(groups)
+}
+
+/// The 16-bit getgroups of old ARM binaries: ids above 65535 read as the
+/// overflow id 65534, as Linux's high2lowgid does.
+fn getgroups16(p: &Process, size: i32, list: u32) -> SysR {
+    if size < 0 {
+        return Err(libc::EINVAL);
+    }
+    let groups = host_groups()?;
+    if size == 0 {
+        return Ok(groups.len() as u32);
+    }
+    if groups.len() > size as usize {
+        return Err(libc::EINVAL);
+    }
+    let bytes: Vec<u8> = groups
+        .iter()
+        .flat_map(|&g| (if g > 0xffff { 65534u16 } else { g as u16 }).to_le_bytes())
+        .collect();
+    p.space.write_bytes(list, &bytes)?;
+    Ok(groups.len() as u32)
+}
+
+/// The 16-bit setgroups, in Linux's order: permission, count, the list
+/// (0xffff stands for -1). The raw call changes this thread only, as the
+/// kernel's does; the guest's C library signals its other threads.
+fn setgroups16(p: &Process, size: u32, list: u32) -> SysR {
+    const NGROUPS_MAX: u32 = 65536;
+    if size > NGROUPS_MAX {
+        // Permission first: setting the groups already held tells.
+        let current = host_groups()?;
+        // SAFETY: the thread's own group list, unchanged.
+        let r = unsafe { libc::syscall(libc::SYS_setgroups, current.len(), current.as_ptr()) };
+        return Err(if r < 0 {
+            crate::syscall::errno()
+        } else {
+            libc::EINVAL
+        });
+    }
+    let raw = if size == 0 {
+        &[][..]
+    } else {
+        p.space.slice(list, size * 2)?
+    };
+    let groups: Vec<libc::gid_t> = raw
+        .chunks_exact(2)
+        .map(|c| match u16::from_le_bytes([c[0], c[1]]) {
+            0xffff => libc::gid_t::MAX,
+            g => g as libc::gid_t,
+        })
+        .collect();
+    // SAFETY: a list of `size` ids we own.
+    host(unsafe { libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) })
+}
+
 /// Handles `num` if it is one of this module's calls.
 pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
     // SAFETY: (for every host call below) arguments are integers, C
@@ -108,6 +178,10 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
             nr::SETREGID32 => host(libc::syscall(libc::SYS_setregid, a[0], a[1])),
             nr::SETRESUID32 => host(libc::syscall(libc::SYS_setresuid, a[0], a[1], a[2])),
             nr::SETRESGID32 => host(libc::syscall(libc::SYS_setresgid, a[0], a[1], a[2])),
+            nr::GETGROUPS => getgroups16(p, a[0] as i32, a[1]),
+            nr::SETGROUPS => setgroups16(p, a[0], a[1]),
+            // The namespace types are the same CLONE_NEW* bits on both.
+            nr::SETNS => host(libc::syscall(libc::SYS_setns, a[0] as i32, a[1] as i32)),
             nr::GETGROUPS32 | nr::SETGROUPS32 => {
                 let n = a[0].min(65536);
                 let list = match opt_buf(

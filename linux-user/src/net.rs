@@ -83,7 +83,7 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
             host(unsafe { libc::epoll_create1(a[0] as i32) } as i64)
         }
         nr::EPOLL_CTL => epoll_ctl(p, a),
-        nr::EPOLL_WAIT | nr::EPOLL_PWAIT => epoll_wait(p, num == nr::EPOLL_PWAIT, a),
+        nr::EPOLL_WAIT | nr::EPOLL_PWAIT | nr::EPOLL_PWAIT2 => epoll_wait(p, num, a),
         nr::EVENTFD => {
             // SAFETY: integer arguments only.
             host(unsafe { libc::eventfd(a[0], 0) } as i64)
@@ -498,7 +498,35 @@ fn epoll_ctl(p: &Process, a: [u32; 6]) -> SysR {
     host(unsafe { libc::epoll_ctl(a[0] as i32, a[1] as i32, a[2] as i32, evp) } as i64)
 }
 
-fn epoll_wait(p: &mut Process, pwait: bool, a: [u32; 6]) -> SysR {
+/// epoll_wait, epoll_pwait (a signal mask) and epoll_pwait2 (a 64-bit
+/// timespec timeout instead of milliseconds), through the host's
+/// epoll_pwait2 with events converted to the guest's layout.
+fn epoll_wait(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
+    // Linux's order for epoll_pwait2: the timeout, then the signal mask
+    // (whose size dispatch checked), then the event count.
+    let timeout = if num == nr::EPOLL_PWAIT2 {
+        if a[3] == 0 {
+            None
+        } else {
+            let t = read_timespec64(p, a[3])?;
+            if t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec) {
+                return Err(libc::EINVAL);
+            }
+            Some(t)
+        }
+    } else {
+        // Milliseconds; negative waits for ever.
+        let ms = a[3] as i32;
+        (ms >= 0).then(|| libc::timespec {
+            tv_sec: (ms / 1000) as i64,
+            tv_nsec: (ms % 1000) as i64 * 1_000_000,
+        })
+    };
+    let temp = if num == nr::EPOLL_WAIT {
+        None
+    } else {
+        guest_sigset(p, a[4], a[5])?
+    };
     let max = a[2] as i32;
     if !(1..=65536).contains(&max) {
         return Err(libc::EINVAL);
@@ -506,21 +534,18 @@ fn epoll_wait(p: &mut Process, pwait: bool, a: [u32; 6]) -> SysR {
     let gsize = layout::EpollEvent::SIZE;
     p.ptr(a[1], max as u32 * gsize as u32, PROT_WRITE)?;
     let mut buf = vec![0u8; 12 * max as usize];
-    let temp = if pwait {
-        guest_sigset(p, a[4], a[5])?
-    } else {
-        None
-    };
     let n = p.signals.with_temp_mask(temp, |mask| {
         // SAFETY: buf holds `max` host-layout (12-byte, packed) events;
         // the mask is ours.
         unsafe {
             libc::syscall(
-                libc::SYS_epoll_pwait,
+                libc::SYS_epoll_pwait2,
                 a[0] as i32,
                 buf.as_mut_ptr() as *mut libc::epoll_event,
                 max,
-                a[3] as i32,
+                timeout
+                    .as_ref()
+                    .map_or(std::ptr::null(), |t| t as *const libc::timespec),
                 mask,
                 8usize,
             )

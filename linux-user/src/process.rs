@@ -53,6 +53,13 @@ pub fn clone_process(
         if newsp != 0 {
             cpu.r[13] = newsp;
         }
+        // A new process has no robust list until it sets one (Linux's
+        // copy_process); the other threads' lists stayed behind.
+        set_robust_list_of(tid, 0);
+        ROBUST_LISTS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&t, _| t == tid);
         return Ok(0);
     }
     if flags & CLONE_PARENT_SETTID != 0 {
@@ -142,6 +149,11 @@ pub fn clone_thread(
     // thread meanwhile (the new thread starts with this mask too), and put
     // the guest's dispositions back before either thread runs guest code.
     let saved_mask = crate::signal::block_all_on_host();
+    // A new thread has its parent's name (comm), as in Linux, not the
+    // name std gives the host thread.
+    let mut comm = [0u8; 16];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes into our buffer.
+    unsafe { libc::prctl(libc::PR_GET_NAME, comm.as_mut_ptr()) };
     THREADS.fetch_add(1, Ordering::SeqCst);
     let spawned = std::thread::Builder::new()
         .name("rsemu-guest".into())
@@ -158,6 +170,8 @@ pub fn clone_thread(
             if set_child_tid {
                 let _ = child.space.write_bytes(ctid, &tid.to_le_bytes());
             }
+            // SAFETY: PR_SET_NAME reads a NUL-terminated 16-byte buffer.
+            unsafe { libc::prctl(libc::PR_SET_NAME, comm.as_ptr()) };
             child.signals.reclaim_runtime_signals();
             let _ = tx.send(tid);
             crate::signal::init(&cengine.interrupt);
@@ -184,6 +198,11 @@ pub fn clone_thread(
 /// What the kernel does when a thread exits: clear the registered tid
 /// word and wake one futex waiter on it (pthread_join waits there).
 pub fn thread_exit(p: &Process) {
+    // SAFETY: gettid cannot fail.
+    let tid = unsafe { libc::gettid() } as u32;
+    // Linux releases the robust futexes first, then clears the tid.
+    exit_robust_list(p, tid);
+    set_robust_list_of(tid, 0);
     let ctid = p.clear_child_tid;
     if ctid != 0 && p.space.write_bytes(ctid, &0u32.to_le_bytes()).is_ok() {
         // SAFETY: the word is writable guest memory (just written); the host
@@ -199,6 +218,178 @@ pub fn thread_exit(p: &Process) {
                 0,
             )
         };
+    }
+}
+
+/// The robust-futex list head each guest thread registered with
+/// `set_robust_list`, by thread id (`get_robust_list` may ask for another
+/// thread's). The host kernel cannot walk these lists (they are in guest
+/// memory, with 32-bit pointers): rsemu does, when a thread exits.
+static ROBUST_LISTS: std::sync::Mutex<std::collections::BTreeMap<u32, u32>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// Size of the ARM `struct robust_list_head`: next, futex_offset,
+/// list_op_pending (three 32-bit words).
+const ROBUST_HEAD_SIZE: u32 = 12;
+
+fn set_robust_list_of(tid: u32, head: u32) {
+    let mut lists = ROBUST_LISTS.lock().unwrap_or_else(|e| e.into_inner());
+    if head == 0 {
+        lists.remove(&tid);
+    } else {
+        lists.insert(tid, head);
+    }
+}
+
+/// set_robust_list(head, len).
+pub fn set_robust_list(head: u32, len: u32) -> SysR {
+    if len != ROBUST_HEAD_SIZE {
+        return Err(libc::EINVAL);
+    }
+    // SAFETY: gettid cannot fail.
+    set_robust_list_of(unsafe { libc::gettid() } as u32, head);
+    Ok(0)
+}
+
+/// get_robust_list(pid, head_ptr, len_ptr): this thread's (pid 0) or
+/// another guest thread's list. Other processes' lists are not known to
+/// this one (they may not even be ARM programs): EPERM, as when Linux
+/// refuses to show them.
+pub fn get_robust_list(p: &Process, pid: u32, head_ptr: u32, len_ptr: u32) -> SysR {
+    // SAFETY: gettid and kill(pid, 0) only look up threads.
+    let me = unsafe { libc::gettid() } as u32;
+    let tid = if pid == 0 { me } else { pid };
+    let head = ROBUST_LISTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&tid)
+        .copied();
+    let head = match head {
+        Some(h) => h,
+        None if tid == me => 0,
+        None => {
+            let ours = std::path::Path::new(&format!("/proc/self/task/{tid}")).exists();
+            // SAFETY: as above.
+            let exists = ours || unsafe { libc::kill(tid as i32, 0) } == 0;
+            return if ours {
+                write_robust(p, 0, head_ptr, len_ptr)
+            } else if exists {
+                Err(libc::EPERM)
+            } else {
+                Err(libc::ESRCH)
+            };
+        }
+    };
+    write_robust(p, head, head_ptr, len_ptr)
+}
+
+fn write_robust(p: &Process, head: u32, head_ptr: u32, len_ptr: u32) -> SysR {
+    p.space
+        .write_bytes(len_ptr, &ROBUST_HEAD_SIZE.to_le_bytes())?;
+    p.space.write_bytes(head_ptr, &head.to_le_bytes())?;
+    Ok(0)
+}
+
+/// exit_group: every thread of the process ends, and Linux releases each
+/// one's robust futexes (this matters for process-shared mutexes, which
+/// other processes go on using).
+pub fn exit_all_robust_lists(p: &Process) {
+    let tids: Vec<u32> = ROBUST_LISTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .keys()
+        .copied()
+        .collect();
+    for tid in tids {
+        exit_robust_list(p, tid);
+    }
+}
+
+/// Linux's exit_robust_list for the guest thread `tid` that is exiting:
+/// each futex on its list (and the one it was taking or releasing) that
+/// it still owns gets FUTEX_OWNER_DIED, and one waiter is woken, so
+/// another thread's pthread_mutex_lock returns EOWNERDEAD.
+fn exit_robust_list(p: &Process, tid: u32) {
+    const FUTEX_WAITERS: u32 = 0x8000_0000;
+    const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+    const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+    const LIST_LIMIT: usize = 2048; // Linux's ROBUST_LIST_LIMIT
+    let head = ROBUST_LISTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&tid)
+        .copied();
+    let Some(head) = head else { return };
+    let read = |addr: u32| p.space.read_u32(addr).ok();
+    let (Some(first), Some(offset), Some(pending)) = (read(head), read(head + 4), read(head + 8))
+    else {
+        return;
+    };
+    let death = |entry: u32, pending_op: bool| {
+        let (entry, pi) = (entry & !1, entry & 1 != 0);
+        let uaddr = entry.wrapping_add(offset);
+        if !uaddr.is_multiple_of(4)
+            || !p.space.check(
+                uaddr,
+                4,
+                crate::memory::PROT_READ | crate::memory::PROT_WRITE,
+            )
+        {
+            return;
+        }
+        // SAFETY: a writable, aligned guest word inside the reservation;
+        // other threads use it atomically too.
+        let word =
+            unsafe { std::sync::atomic::AtomicU32::from_ptr(p.space.host_addr(uaddr) as *mut u32) };
+        let wake = || {
+            // SAFETY: a futex wake on that word; a shared (not private)
+            // wake, as Linux's, which glibc's robust mutexes wait for.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    p.space.host_addr(uaddr),
+                    libc::FUTEX_WAKE,
+                    1,
+                )
+            };
+        };
+        let mut val = word.load(std::sync::atomic::Ordering::SeqCst);
+        loop {
+            if pending_op && !pi && val == 0 {
+                wake(); // released but not yet woken: wake on its behalf
+                return;
+            }
+            if val & FUTEX_TID_MASK != tid {
+                return;
+            }
+            let died = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+            match word.compare_exchange(
+                val,
+                died,
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+            ) {
+                Ok(_) => break,
+                Err(now) => val = now,
+            }
+        }
+        if !pi && val & FUTEX_WAITERS != 0 {
+            wake();
+        }
+    };
+    let mut entry = first;
+    for _ in 0..LIST_LIMIT {
+        if entry & !1 == head {
+            break;
+        }
+        let Some(next) = read(entry & !1) else { break };
+        if entry & !1 != pending & !1 {
+            death(entry, false);
+        }
+        entry = next;
+    }
+    if pending != 0 {
+        death(pending, true);
     }
 }
 

@@ -854,7 +854,8 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 p.clear_child_tid = a[0];
                 Ok(libc::gettid() as u32)
             }
-            nr::SET_ROBUST_LIST => Ok(0),
+            nr::SET_ROBUST_LIST => crate::process::set_robust_list(a[0], a[1]),
+            nr::GET_ROBUST_LIST => crate::process::get_robust_list(p, a[0], a[1], a[2]),
             // Restartable sequences are optional in Linux (CONFIG_RSEQ);
             // glibc registers one at start-up and carries on without it when
             // the kernel says ENOSYS, so this is a decision, not a gap to report.
@@ -878,33 +879,9 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::WAIT4 => crate::process::wait4(p, a[0], a[1], a[2], a[3]),
             nr::EXECVE => crate::process::execve(p, a[0], a[1], a[2]),
             nr::EXECVEAT => crate::process::execveat(p, a),
-            nr::PRCTL => match a[0] {
-                // PR_SET_NAME / PR_GET_NAME: a 16-byte name buffer.
-                15 | 16 => {
-                    let buf = p.ptr(a[1], 16, if a[0] == 15 { PROT_READ } else { PROT_WRITE })?;
-                    host(libc::prctl(a[0] as i32, buf) as i64)
-                }
-                // PR_SET_PDEATHSIG: a signal number (0: none).
-                1 => host(libc::prctl(1, crate::sigmap::host_or_raw(a[1]) as libc::c_ulong) as i64),
-                // PR_GET_PDEATHSIG: the signal, stored through a pointer.
-                2 => {
-                    let mut sig: libc::c_int = 0;
-                    host(libc::prctl(2, &mut sig as *mut libc::c_int) as i64)?;
-                    let g = crate::sigmap::guest_or_raw(sig);
-                    p.space.write_bytes(a[1], &g.to_le_bytes())?;
-                    Ok(0)
-                }
-                // PR_GET_DUMPABLE, PR_SET_DUMPABLE: integers.
-                3 | 4 => host(libc::prctl(a[0] as i32, a[1] as libc::c_ulong) as i64),
-                _ => {
-                    p.report_once(
-                        format!("unsupported prctl option {}", a[0]),
-                        0x4000_0000 ^ a[0],
-                    );
-                    Err(libc::EINVAL)
-                }
-            },
+            nr::PRCTL => prctl(p, a),
             nr::FUTEX | nr::FUTEX_TIME64 => futex(p, num == nr::FUTEX_TIME64, a),
+            nr::FUTEX_WAITV => futex_waitv(p, a),
             nr::RT_SIGACTION => rt_sigaction(p, a),
             nr::RT_SIGPROCMASK => rt_sigprocmask(p, a),
             nr::SIGALTSTACK => sigaltstack(p, cpu, a),
@@ -1084,6 +1061,92 @@ fn fcntl(p: &Process, a: [u32; 6], is64: bool) -> SysR {
                 host(libc::fcntl(fd, cmd, ptr) as i64)
             }
         }
+    }
+}
+
+/// prctl, by the option table in `rsemu_syscalls::flags::prctl`.
+fn prctl(p: &mut Process, a: [u32; 6]) -> SysR {
+    use flags::prctl::{self, Handling};
+    let Some((_, handling)) = prctl::option(a[0]) else {
+        p.report_once(
+            format!("unsupported prctl option {}", a[0]),
+            0x4000_0000 ^ a[0],
+        );
+        return Err(libc::EINVAL);
+    };
+    let host_prctl = |args: [libc::c_ulong; 5]| {
+        // SAFETY: integer arguments, or pointers into the guest
+        // reservation of the size the option uses (see the table).
+        host(unsafe { libc::prctl(a[0] as i32, args[0], args[1], args[2], args[3]) } as i64)
+    };
+    let ints = [a[1], a[2], a[3], a[4]].map(|v| v as libc::c_ulong);
+    match handling {
+        Handling::Host => host_prctl([ints[0], ints[1], ints[2], ints[3], 0]),
+        Handling::HostPointer { arg, size } => {
+            let mut args = [ints[0], ints[1], ints[2], ints[3], 0];
+            if a[arg] != 0 {
+                args[arg - 1] = p.host_range(a[arg], size)? as libc::c_ulong;
+            }
+            host_prctl(args)
+        }
+        Handling::NotOnArm | Handling::Refused => Err(libc::EINVAL),
+        Handling::Emulated => match a[0] {
+            // The guest's signal numbers.
+            prctl::SET_PDEATHSIG => host_prctl([
+                crate::sigmap::host_or_raw(a[1]) as libc::c_ulong,
+                0,
+                0,
+                0,
+                0,
+            ]),
+            prctl::GET_PDEATHSIG => {
+                let mut sig: libc::c_int = 0;
+                host_prctl([&mut sig as *mut libc::c_int as libc::c_ulong, 0, 0, 0, 0])?;
+                let g = crate::sigmap::guest_or_raw(sig);
+                p.space.write_bytes(a[1], &g.to_le_bytes())?;
+                Ok(0)
+            }
+            // The guest's clear_child_tid (set_tid_address, clone).
+            prctl::GET_TID_ADDRESS => {
+                p.space
+                    .write_bytes(a[1], &p.clear_child_tid.to_le_bytes())?;
+                Ok(0)
+            }
+            // The guest's auxiliary vector, 32-bit pairs; the result is
+            // its whole size, at most `size` bytes copied.
+            prctl::GET_AUXV => {
+                if a[3] != 0 || a[4] != 0 {
+                    return Err(libc::EINVAL);
+                }
+                let mut bytes: Vec<u8> = p
+                    .auxv
+                    .iter()
+                    .flat_map(|&(k, v)| k.to_le_bytes().into_iter().chain(v.to_le_bytes()))
+                    .collect();
+                if p.auxv.last().is_none_or(|&(k, _)| k != 0) {
+                    bytes.extend_from_slice(&[0; 8]); // AT_NULL
+                }
+                let n = bytes.len().min(a[2] as usize);
+                if n > 0 {
+                    p.space.write_bytes(a[1], &bytes[..n])?;
+                }
+                Ok(bytes.len() as u32)
+            }
+            // PR_SET_VMA_ANON_NAME: guest range and name, host addresses.
+            prctl::SET_VMA => {
+                if a[1] != 0 {
+                    return Err(libc::EINVAL);
+                }
+                let start = p.host_range(a[2], a[3])? as libc::c_ulong;
+                let name = if a[4] != 0 {
+                    p.host_range(a[4], 1)? as libc::c_ulong
+                } else {
+                    0
+                };
+                host_prctl([0, start, a[3] as libc::c_ulong, name, 0])
+            }
+            _ => Err(libc::EINVAL),
+        },
     }
 }
 
@@ -1398,6 +1461,50 @@ fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
     p.space.unmap(old, old_len)?;
     p.space.mark(dest, new_len, flags);
     Ok(dest)
+}
+
+/// futex_waitv(waiters, nr_futexes, flags, timeout, clockid): the
+/// `struct futex_waitv` array (u64 val, u64 uaddr, u32 flags, u32
+/// reserved: one layout on both) is copied with each guest address
+/// turned into its host address; checks in Linux's order (flags and
+/// count, the clock, the timeout, then the array).
+fn futex_waitv(p: &Process, a: [u32; 6]) -> SysR {
+    const FUTEX_WAITV_MAX: u32 = 128;
+    const WAITV_SIZE: u32 = 24;
+    let (waiters, count, flags, timeout, clock) = (a[0], a[1], a[2], a[3], a[4] as i32);
+    if flags != 0 || waiters == 0 || count == 0 || count > FUTEX_WAITV_MAX {
+        return Err(libc::EINVAL);
+    }
+    let ts = if timeout != 0 {
+        if clock != libc::CLOCK_REALTIME && clock != libc::CLOCK_MONOTONIC {
+            return Err(libc::EINVAL);
+        }
+        Some(read_timespec64(p, timeout)?)
+    } else {
+        None
+    };
+    let mut list = p.space.slice(waiters, count * WAITV_SIZE)?.to_vec();
+    for w in list.chunks_exact_mut(WAITV_SIZE as usize) {
+        let uaddr = u64::from_le_bytes(w[8..16].try_into().unwrap());
+        // A guest address is 32 bits; Linux would fault on any other.
+        let guest = u32::try_from(uaddr).map_err(|_| libc::EFAULT)?;
+        let host_addr = p.host_range(guest, 4)? as u64;
+        w[8..16].copy_from_slice(&host_addr.to_le_bytes());
+    }
+    // SAFETY: the array is ours, its addresses lie in the guest
+    // reservation (the host kernel checks access and alignment), and the
+    // timeout is ours or NULL.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_futex_waitv,
+            list.as_ptr(),
+            count,
+            0,
+            ts.as_ref()
+                .map_or(std::ptr::null(), |t| t as *const libc::timespec),
+            clock,
+        )
+    })
 }
 
 fn futex(p: &Process, time64: bool, a: [u32; 6]) -> SysR {

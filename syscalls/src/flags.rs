@@ -904,6 +904,147 @@ pub mod signal {
     }
 }
 
+/// `prctl` options as ARM Linux has them, and how rsemu-arm answers each.
+pub mod prctl {
+    /// How an option is handled.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Handling {
+        /// Integer arguments only: the host call gives Linux's answer
+        /// (including its checks of unused arguments) for this thread.
+        Host,
+        /// The host call, with argument `arg` (1-based like `arg2`..) a
+        /// pointer to `size` bytes laid out alike on ARM and x86-64, passed
+        /// as the guest address's host address (NULL stays NULL).
+        HostPointer {
+            /// Which argument (1 = `arg2`) is the pointer.
+            arg: usize,
+            /// Bytes the kernel reads or writes there.
+            size: u32,
+        },
+        /// Answered from the guest's own state (the guest's signal
+        /// numbers, its clear_child_tid, its auxiliary vector, guest
+        /// addresses of a VMA name).
+        Emulated,
+        /// An option of another architecture, or one ARM Linux 6.1 does
+        /// not have: `EINVAL`, as on ARM.
+        NotOnArm,
+        /// Would act on the emulator rather than the guest (a seccomp
+        /// filter of x86-64 system calls, the host's mm fields): refused
+        /// as a kernel without the feature refuses it (`EINVAL`).
+        Refused,
+    }
+
+    /// PR_SET_PDEATHSIG.
+    pub const SET_PDEATHSIG: u32 = 1;
+    /// PR_GET_PDEATHSIG.
+    pub const GET_PDEATHSIG: u32 = 2;
+    /// PR_SET_NAME.
+    pub const SET_NAME: u32 = 15;
+    /// PR_GET_NAME.
+    pub const GET_NAME: u32 = 16;
+    /// PR_GET_TID_ADDRESS.
+    pub const GET_TID_ADDRESS: u32 = 40;
+    /// PR_SET_VMA (`"SVMA"`).
+    pub const SET_VMA: u32 = 0x5356_4d41;
+    /// PR_GET_AUXV (`"AUXV"`).
+    pub const GET_AUXV: u32 = 0x4155_5856;
+
+    /// Every option: number, name, handling.
+    pub static OPTIONS: &[(u32, &str, Handling)] = &[
+        (SET_PDEATHSIG, "PR_SET_PDEATHSIG", Handling::Emulated),
+        (GET_PDEATHSIG, "PR_GET_PDEATHSIG", Handling::Emulated),
+        (3, "PR_GET_DUMPABLE", Handling::Host),
+        (4, "PR_SET_DUMPABLE", Handling::Host),
+        (5, "PR_GET_UNALIGN", Handling::NotOnArm),
+        (6, "PR_SET_UNALIGN", Handling::NotOnArm),
+        (7, "PR_GET_KEEPCAPS", Handling::Host),
+        (8, "PR_SET_KEEPCAPS", Handling::Host),
+        (9, "PR_GET_FPEMU", Handling::NotOnArm),
+        (10, "PR_SET_FPEMU", Handling::NotOnArm),
+        (11, "PR_GET_FPEXC", Handling::NotOnArm),
+        (12, "PR_SET_FPEXC", Handling::NotOnArm),
+        (13, "PR_GET_TIMING", Handling::Host),
+        (14, "PR_SET_TIMING", Handling::Host),
+        (
+            SET_NAME,
+            "PR_SET_NAME",
+            Handling::HostPointer { arg: 1, size: 16 },
+        ),
+        (
+            GET_NAME,
+            "PR_GET_NAME",
+            Handling::HostPointer { arg: 1, size: 16 },
+        ),
+        (19, "PR_GET_ENDIAN", Handling::NotOnArm),
+        (20, "PR_SET_ENDIAN", Handling::NotOnArm),
+        (21, "PR_GET_SECCOMP", Handling::Refused),
+        (22, "PR_SET_SECCOMP", Handling::Refused),
+        (23, "PR_CAPBSET_READ", Handling::Host),
+        (24, "PR_CAPBSET_DROP", Handling::Host),
+        (25, "PR_GET_TSC", Handling::NotOnArm),
+        (26, "PR_SET_TSC", Handling::NotOnArm),
+        (27, "PR_GET_SECUREBITS", Handling::Host),
+        (28, "PR_SET_SECUREBITS", Handling::Host),
+        (29, "PR_SET_TIMERSLACK", Handling::Host),
+        (30, "PR_GET_TIMERSLACK", Handling::Host),
+        (31, "PR_TASK_PERF_EVENTS_DISABLE", Handling::Host),
+        (32, "PR_TASK_PERF_EVENTS_ENABLE", Handling::Host),
+        (33, "PR_MCE_KILL", Handling::Host),
+        (34, "PR_MCE_KILL_GET", Handling::Host),
+        (35, "PR_SET_MM", Handling::Refused),
+        (36, "PR_SET_CHILD_SUBREAPER", Handling::Host),
+        (
+            37,
+            "PR_GET_CHILD_SUBREAPER",
+            Handling::HostPointer { arg: 1, size: 4 },
+        ),
+        (38, "PR_SET_NO_NEW_PRIVS", Handling::Host),
+        (39, "PR_GET_NO_NEW_PRIVS", Handling::Host),
+        (GET_TID_ADDRESS, "PR_GET_TID_ADDRESS", Handling::Emulated),
+        (41, "PR_SET_THP_DISABLE", Handling::Host),
+        (42, "PR_GET_THP_DISABLE", Handling::Host),
+        (43, "PR_MPX_ENABLE_MANAGEMENT", Handling::NotOnArm),
+        (44, "PR_MPX_DISABLE_MANAGEMENT", Handling::NotOnArm),
+        (45, "PR_SET_FP_MODE", Handling::NotOnArm),
+        (46, "PR_GET_FP_MODE", Handling::NotOnArm),
+        (47, "PR_CAP_AMBIENT", Handling::Host),
+        (50, "PR_SVE_SET_VL", Handling::NotOnArm),
+        (51, "PR_SVE_GET_VL", Handling::NotOnArm),
+        (52, "PR_GET_SPECULATION_CTRL", Handling::NotOnArm),
+        (53, "PR_SET_SPECULATION_CTRL", Handling::NotOnArm),
+        (54, "PR_PAC_RESET_KEYS", Handling::NotOnArm),
+        (55, "PR_SET_TAGGED_ADDR_CTRL", Handling::NotOnArm),
+        (56, "PR_GET_TAGGED_ADDR_CTRL", Handling::NotOnArm),
+        (57, "PR_SET_IO_FLUSHER", Handling::Host),
+        (58, "PR_GET_IO_FLUSHER", Handling::Host),
+        (59, "PR_SET_SYSCALL_USER_DISPATCH", Handling::NotOnArm),
+        (60, "PR_PAC_SET_ENABLED_KEYS", Handling::NotOnArm),
+        (61, "PR_PAC_GET_ENABLED_KEYS", Handling::NotOnArm),
+        (
+            62,
+            "PR_SCHED_CORE",
+            Handling::HostPointer { arg: 4, size: 8 },
+        ),
+        (63, "PR_SME_SET_VL", Handling::NotOnArm),
+        (64, "PR_SME_GET_VL", Handling::NotOnArm),
+        (65, "PR_SET_MDWE", Handling::NotOnArm),
+        (66, "PR_GET_MDWE", Handling::NotOnArm),
+        (67, "PR_SET_MEMORY_MERGE", Handling::Host),
+        (68, "PR_GET_MEMORY_MERGE", Handling::Host),
+        (SET_VMA, "PR_SET_VMA", Handling::Emulated),
+        (GET_AUXV, "PR_GET_AUXV", Handling::Emulated),
+        (0x5961_6d61, "PR_SET_PTRACER", Handling::Host),
+    ];
+
+    /// The name and handling of option `option` (`None`: unknown, `EINVAL`).
+    pub fn option(option: u32) -> Option<(&'static str, Handling)> {
+        OPTIONS
+            .iter()
+            .find(|(n, _, _)| *n == option)
+            .map(|&(_, name, h)| (name, h))
+    }
+}
+
 /// `*at` call constants (identical on ARM and x86-64).
 pub mod at {
     /// The current directory as `dirfd` (-100).

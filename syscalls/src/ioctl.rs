@@ -132,6 +132,136 @@ pub static IOCTLS: &[IoctlInfo] = &[
         arg: IoctlArg::In(4),
     },
     IoctlInfo {
+        request: 0x540c,
+        name: "TIOCEXCL",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x540d,
+        name: "TIOCNXCL",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x5411,
+        name: "TIOCOUTQ",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x5412,
+        name: "TIOCSTI",
+        arg: IoctlArg::In(1),
+    },
+    IoctlInfo {
+        request: 0x5415,
+        name: "TIOCMGET",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x5416,
+        name: "TIOCMBIS",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
+        request: 0x5417,
+        name: "TIOCMBIC",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
+        request: 0x5418,
+        name: "TIOCMSET",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
+        request: 0x5420,
+        name: "TIOCPKT",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
+        request: 0x5423,
+        name: "TIOCSETD",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
+        request: 0x5424,
+        name: "TIOCGETD",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x5425,
+        name: "TCSBRKP",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x5427,
+        name: "TIOCSBRK",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x5428,
+        name: "TIOCCBRK",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x5429,
+        name: "TIOCGSID",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x5437,
+        name: "TIOCVHANGUP",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x5441,
+        name: "TIOCGPTPEER",
+        arg: IoctlArg::Int,
+    },
+    IoctlInfo {
+        request: 0x5452,
+        name: "FIOASYNC",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
+        request: 0x8004_5438,
+        name: "TIOCGPKT",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x8004_5439,
+        name: "TIOCGPTLCK",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x8004_5440,
+        name: "TIOCGEXCL",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x8901,
+        name: "FIOSETOWN",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
+        request: 0x8902,
+        name: "SIOCSPGRP",
+        arg: IoctlArg::In(4),
+    },
+    IoctlInfo {
+        request: 0x8903,
+        name: "FIOGETOWN",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x8904,
+        name: "SIOCGPGRP",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
+        request: 0x8905,
+        name: "SIOCATMARK",
+        arg: IoctlArg::Out(4),
+    },
+    IoctlInfo {
         request: 0x8910,
         name: "SIOCGIFNAME",
         arg: IoctlArg::Ifreq,

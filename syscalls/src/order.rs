@@ -118,8 +118,8 @@ pub enum SigsetSize {
 }
 
 /// The signal-set size rule of call `num`, if it takes one that is
-/// checked first. (`ppoll` and `pselect6` copy their timeout first and
-/// check the size in their own code.)
+/// checked first. (`ppoll`, `pselect6` and `epoll_pwait2` copy their
+/// timeout first and check the size in their own code.)
 pub fn sigset_size(num: u32) -> Option<SigsetSize> {
     Some(match num {
         nr::RT_SIGACTION | nr::RT_SIGPROCMASK => SigsetSize::Exact { size: 3 },
@@ -127,7 +127,7 @@ pub fn sigset_size(num: u32) -> Option<SigsetSize> {
         nr::RT_SIGSUSPEND => SigsetSize::Exact { size: 1 },
         nr::SIGNALFD | nr::SIGNALFD4 => SigsetSize::Exact { size: 2 },
         nr::RT_SIGPENDING => SigsetSize::AtMost { size: 1 },
-        nr::EPOLL_PWAIT | nr::EPOLL_PWAIT2 => SigsetSize::ExactIfSet { size: 5, set: 4 },
+        nr::EPOLL_PWAIT => SigsetSize::ExactIfSet { size: 5, set: 4 },
         _ => return None,
     })
 }
