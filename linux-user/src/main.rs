@@ -18,6 +18,7 @@ mod load;
 mod memory;
 mod misc;
 mod net;
+mod oldabi;
 mod process;
 mod procfs;
 mod sigmap;

@@ -99,6 +99,162 @@ fn setgroups16(p: &Process, size: u32, list: u32) -> SysR {
     host(unsafe { libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) })
 }
 
+/// Whether every page of `[addr, addr + len)` is a guest mapping below
+/// the top of user space.
+fn all_mapped(p: &Process, addr: u32, len: u32) -> bool {
+    (addr as u64 + len as u64) <= rsemu_syscalls::flags::mmap::TASK_SIZE as u64
+        && p.space.check(addr, len as u64, crate::memory::MAPPED)
+}
+
+/// mlock2(start, len, flags): flags first, then the range (ENOMEM for a
+/// hole), as Linux.
+fn mlock2(p: &Process, a: [u32; 6]) -> SysR {
+    const MLOCK_ONFAULT: u32 = 1;
+    if a[2] & !MLOCK_ONFAULT != 0 {
+        return Err(libc::EINVAL);
+    }
+    let start = a[0] & !0xfff;
+    let len = (a[0] - start).saturating_add(a[1]);
+    if !all_mapped(p, start, len) {
+        return Err(libc::ENOMEM);
+    }
+    // SAFETY: mapped guest pages inside the reservation.
+    host(unsafe { libc::syscall(libc::SYS_mlock2, p.space.host_addr(start), len, a[2]) })
+}
+
+/// mincore(start, len, vec): one byte a page into the guest's vector;
+/// EINVAL for an unaligned start, ENOMEM for a hole, EFAULT for the vector.
+fn mincore(p: &Process, a: [u32; 6]) -> SysR {
+    let (start, len, vec) = (a[0], a[1], a[2]);
+    if start & 0xfff != 0 {
+        return Err(libc::EINVAL);
+    }
+    let pages = (len as u64).div_ceil(4096) as u32;
+    if (start as u64 + len as u64) > rsemu_syscalls::flags::mmap::TASK_SIZE as u64 {
+        return Err(libc::ENOMEM);
+    }
+    let out = p.ptr(vec, pages, PROT_WRITE)?;
+    if !all_mapped(p, start, len) {
+        return Err(libc::ENOMEM);
+    }
+    // SAFETY: mapped guest pages; the vector is checked guest memory.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_mincore,
+            p.space.host_addr(start),
+            len as usize,
+            out,
+        )
+    })
+}
+
+/// sched_setattr(pid, attr, flags) / sched_getattr(pid, attr, size,
+/// flags): `struct sched_attr` (its size first, then fixed-width fields)
+/// has one layout on both, so the host kernel reads and writes guest
+/// memory itself.
+fn sched_attr(p: &Process, num: u32, a: [u32; 6]) -> SysR {
+    // The kernel reads at most a page of it.
+    let attr = p.host_range(a[1], 4096.min(u32::MAX - a[1]))?;
+    // SAFETY: integer arguments and a pointer into the guest reservation.
+    host(unsafe {
+        if num == nr::SCHED_SETATTR {
+            libc::syscall(libc::SYS_sched_setattr, a[0] as i32, attr, a[2])
+        } else {
+            libc::syscall(libc::SYS_sched_getattr, a[0] as i32, attr, a[2], a[3])
+        }
+    })
+}
+
+/// kcmp(pid1, pid2, type, idx1, idx2): KCMP_EPOLL_TFD's idx2 points at
+/// three u32s (one layout on both); the other types are integers.
+fn kcmp(p: &Process, a: [u32; 6]) -> SysR {
+    const KCMP_EPOLL_TFD: u32 = 7;
+    let idx2 = if a[2] == KCMP_EPOLL_TFD {
+        p.host_range(a[4], 12)? as libc::c_ulong
+    } else {
+        a[4] as libc::c_ulong
+    };
+    // SAFETY: integers, or a pointer into the guest reservation.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_kcmp,
+            a[0] as i32,
+            a[1] as i32,
+            a[2] as i32,
+            a[3] as libc::c_ulong,
+            idx2,
+        )
+    })
+}
+
+/// mount(source, target, fstype, flags, data): paths through the
+/// sysroot, as every path; `data` is file-system specific, passed as the
+/// guest's bytes.
+fn mount(p: &Process, a: [u32; 6]) -> SysR {
+    let source = if a[0] != 0 { Some(p.path(a[0])?) } else { None };
+    let target = p.path(a[1])?;
+    let fstype = if a[2] != 0 {
+        Some(cstr(p, a[2])?)
+    } else {
+        None
+    };
+    let data = if a[4] != 0 {
+        p.host_range(a[4], 4096.min(u32::MAX - a[4]))?
+    } else {
+        std::ptr::null_mut()
+    };
+    // SAFETY: C strings we own, and a pointer into the guest reservation.
+    host(unsafe {
+        libc::mount(
+            source.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
+            target.as_ptr(),
+            fstype.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
+            a[3] as libc::c_ulong,
+            data,
+        )
+    } as i64)
+}
+
+/// openat2(dirfd, path, how, size): `struct open_how` (u64 flags, mode,
+/// resolve) read as Linux's copy_struct_from_user does (EINVAL below 24
+/// bytes, E2BIG above a page or for non-zero bytes it does not know),
+/// the flags converted from ARM's encoding.
+fn openat2(p: &Process, a: [u32; 6]) -> SysR {
+    const OPEN_HOW_SIZE: u32 = 24;
+    let size = a[3];
+    if size < OPEN_HOW_SIZE {
+        return Err(libc::EINVAL);
+    }
+    if size > 4096 {
+        return Err(libc::E2BIG);
+    }
+    let raw = p.space.slice(a[2], size)?;
+    if raw[OPEN_HOW_SIZE as usize..].iter().any(|&b| b != 0) {
+        return Err(libc::E2BIG);
+    }
+    let word = |i: usize| u64::from_le_bytes(raw[8 * i..8 * i + 8].try_into().unwrap());
+    let (flags, mode, resolve) = (word(0), word(1), word(2));
+    if flags >> 32 != 0 {
+        return Err(libc::EINVAL);
+    }
+    let how: [u64; 3] = [
+        rsemu_syscalls::flags::open::to_host(flags as u32) as u64,
+        mode,
+        resolve,
+    ];
+    let path = p.path(a[1])?;
+    // SAFETY: a C string and a struct we own.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            a[0] as i32,
+            path.as_ptr(),
+            how.as_ptr(),
+            OPEN_HOW_SIZE as usize,
+        )
+    })
+}
+
 /// Handles `num` if it is one of this module's calls.
 pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
     // SAFETY: (for every host call below) arguments are integers, C
@@ -557,6 +713,21 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
                 } as i64),
                 Err(e) => Err(e),
             },
+            nr::MLOCK2 => mlock2(p, a),
+            nr::MINCORE => mincore(p, a),
+            // Commands and flags are integers; the barrier acts on the
+            // host threads that run the guest's.
+            nr::MEMBARRIER => host(libc::syscall(libc::SYS_membarrier, a[0], a[1], a[2])),
+            nr::IOPRIO_GET => host(libc::syscall(libc::SYS_ioprio_get, a[0], a[1])),
+            nr::IOPRIO_SET => host(libc::syscall(libc::SYS_ioprio_set, a[0], a[1], a[2])),
+            nr::SCHED_SETATTR | nr::SCHED_GETATTR => sched_attr(p, num, a),
+            nr::KCMP => kcmp(p, a),
+            nr::MOUNT => mount(p, a),
+            nr::UMOUNT2 => match p.path(a[0]) {
+                Ok(target) => host(libc::umount2(target.as_ptr(), a[1] as i32) as i64),
+                Err(e) => Err(e),
+            },
+            nr::OPENAT2 => openat2(p, a),
             nr::MLOCKALL => host(libc::mlockall(a[0] as i32) as i64),
             nr::MUNLOCKALL => host(libc::munlockall() as i64),
             nr::WAITID => waitid(p, a),

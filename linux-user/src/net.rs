@@ -72,6 +72,8 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
         }
         nr::SETSOCKOPT | nr::GETSOCKOPT => sockopt(p, num, a),
         nr::SENDMSG | nr::RECVMSG => msg(p, num == nr::SENDMSG, a),
+        nr::SENDMMSG => sendmmsg(p, a),
+        nr::RECVMMSG | nr::RECVMMSG_TIME64 => recvmmsg(p, num == nr::RECVMMSG_TIME64, a),
         nr::_NEWSELECT | nr::PSELECT6 | nr::PSELECT6_TIME64 => select(p, num, a),
         nr::PPOLL | nr::PPOLL_TIME64 => ppoll(p, num, a),
         nr::EPOLL_CREATE => {
@@ -385,6 +387,128 @@ fn msg(p: &Process, send: bool, a: [u32; 6]) -> SysR {
         p.space.write_bytes(a[1] + 20, &out[4..12])?;
     }
     Ok(r as u32)
+}
+
+/// Size of the ARM `struct mmsghdr`: a 28-byte msghdr and the 32-bit
+/// `msg_len` the kernel fills in.
+const MMSGHDR_SIZE: u32 = 32;
+/// Linux's cap on the message count (UIO_MAXIOV).
+const MMSG_MAX: u32 = 1024;
+/// recvmmsg: after the first message, do not wait for more.
+const MSG_WAITFORONE: u32 = 0x1_0000;
+
+/// The bytes the iovecs of the ARM msghdr at `hdr` describe.
+fn msg_bytes(p: &Process, hdr: u32) -> Result<u64, i32> {
+    let iov = p.space.read_u32(hdr + 8)?;
+    let count = p.space.read_u32(hdr + 12)?.min(MMSG_MAX);
+    let raw = p.space.slice(iov, count * 8)?;
+    Ok(raw
+        .chunks_exact(8)
+        .map(|c| u32::from_le_bytes(c[4..8].try_into().unwrap()) as u64)
+        .sum())
+}
+
+/// sendmmsg as Linux's __sys_sendmmsg: one sendmsg per entry, each
+/// entry's msg_len set, stopping at an error or a partial send; an error
+/// only if nothing was sent.
+fn sendmmsg(p: &Process, a: [u32; 6]) -> SysR {
+    let (fd, vec, vlen, flags) = (a[0], a[1], a[2].min(MMSG_MAX), a[3]);
+    let mut sent = 0;
+    let mut err = 0;
+    while sent < vlen {
+        let entry = vec + sent * MMSGHDR_SIZE;
+        let want = match msg_bytes(p, entry) {
+            Ok(n) => n,
+            Err(e) => {
+                err = e;
+                break;
+            }
+        };
+        match msg(p, true, [fd, entry, flags, 0, 0, 0]) {
+            Ok(n) => {
+                if let Err(e) = p.space.write_bytes(entry + 28, &n.to_le_bytes()) {
+                    err = e;
+                    break;
+                }
+                sent += 1;
+                if (n as u64) < want {
+                    break;
+                }
+            }
+            Err(e) => {
+                err = e;
+                break;
+            }
+        }
+    }
+    if sent > 0 || err == 0 {
+        Ok(sent)
+    } else {
+        Err(err)
+    }
+}
+
+/// recvmmsg as Linux's do_recvmmsg: up to `vlen` messages, the first
+/// waited for unless MSG_DONTWAIT, the rest too unless MSG_WAITFORONE;
+/// the timeout is checked after each message (it does not bound the
+/// wait for one) and what is left of it written back.
+fn recvmmsg(p: &Process, time64: bool, a: [u32; 6]) -> SysR {
+    let (fd, vec, vlen, mut flags, timeout) = (a[0], a[1], a[2].min(MMSG_MAX), a[3], a[4]);
+    let deadline = if timeout != 0 {
+        let t = if time64 {
+            crate::syscall::read_timespec64(p, timeout)?
+        } else {
+            crate::syscall::read_timespec32(p, timeout)?
+        };
+        if t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec) {
+            return Err(libc::EINVAL);
+        }
+        Some(
+            std::time::Instant::now() + std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32),
+        )
+    } else {
+        None
+    };
+    let mut got = 0;
+    let mut err = 0;
+    while got < vlen {
+        let entry = vec + got * MMSGHDR_SIZE;
+        match msg(p, false, [fd, entry, flags & !MSG_WAITFORONE, 0, 0, 0]) {
+            Ok(n) => {
+                if let Err(e) = p.space.write_bytes(entry + 28, &n.to_le_bytes()) {
+                    err = e;
+                    break;
+                }
+                got += 1;
+            }
+            Err(e) => {
+                err = e;
+                break;
+            }
+        }
+        if flags & MSG_WAITFORONE != 0 {
+            flags |= libc::MSG_DONTWAIT as u32;
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            break;
+        }
+        // Out-of-band data ends the batch, as in Linux.
+        if p.space.read_u32(entry + 24).unwrap_or(0) & libc::MSG_OOB as u32 != 0 {
+            break;
+        }
+    }
+    if got == 0 && err != 0 {
+        return Err(err);
+    }
+    if let Some(d) = deadline {
+        let left = d.saturating_duration_since(std::time::Instant::now());
+        let left = libc::timespec {
+            tv_sec: left.as_secs() as i64,
+            tv_nsec: left.subsec_nanos() as i64,
+        };
+        crate::syscall::write_timespec(p, timeout, &left, time64)?;
+    }
+    Ok(got)
 }
 
 /// select/_newselect/pselect6: fd_set bitmaps have the same bytes on both

@@ -345,6 +345,7 @@ fn pair(lo: u32, hi: u32) -> i64 {
 fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [u32; 6]) -> SysR {
     if let Some(r) = crate::net::call(p, num, a)
         .or_else(|| crate::misc::call(p, num, a))
+        .or_else(|| crate::oldabi::call(p, num, a))
         .or_else(|| crate::ipc::call(p, num, a))
     {
         return r;
@@ -675,10 +676,10 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             nr::GETPID => Ok(libc::getpid() as u32),
             nr::GETPPID => Ok(libc::getppid() as u32),
             nr::GETTID => Ok(libc::gettid() as u32),
-            nr::GETUID32 | nr::GETUID => Ok(libc::getuid()),
-            nr::GETEUID32 | nr::GETEUID => Ok(libc::geteuid()),
-            nr::GETGID32 | nr::GETGID => Ok(libc::getgid()),
-            nr::GETEGID32 | nr::GETEGID => Ok(libc::getegid()),
+            nr::GETUID32 => Ok(libc::getuid()),
+            nr::GETEUID32 => Ok(libc::geteuid()),
+            nr::GETGID32 => Ok(libc::getgid()),
+            nr::GETEGID32 => Ok(libc::getegid()),
             nr::GETPGRP => Ok(libc::getpgrp() as u32),
             nr::GETPGID => host(libc::getpgid(a[0] as i32) as i64),
             nr::GETSID => host(libc::getsid(a[0] as i32) as i64),
