@@ -99,6 +99,38 @@ fn setgroups16(p: &Process, size: u32, list: u32) -> SysR {
     host(unsafe { libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) })
 }
 
+/// settimeofday(tv, tz): the ARM timeval (two 32-bit words) and the
+/// timezone (two ints, same on both), in Linux's order and checks.
+fn settimeofday(p: &Process, a: [u32; 6]) -> SysR {
+    let tv = if a[0] != 0 {
+        let sec = p.space.read_u32(a[0])? as i32 as i64;
+        let usec = p.space.read_u32(a[0] + 4)? as i32 as i64;
+        if !(0..1_000_000).contains(&usec) {
+            return Err(libc::EINVAL);
+        }
+        Some(libc::timeval {
+            tv_sec: sec,
+            tv_usec: usec,
+        })
+    } else {
+        None
+    };
+    let tz = if a[1] != 0 {
+        Some(p.space.slice(a[1], 8)?.to_vec())
+    } else {
+        None
+    };
+    // SAFETY: our own structs, or NULL.
+    host(unsafe {
+        libc::syscall(
+            libc::SYS_settimeofday,
+            tv.as_ref()
+                .map_or(std::ptr::null(), |t| t as *const libc::timeval),
+            tz.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
+        )
+    })
+}
+
 /// Whether every page of `[addr, addr + len)` is a guest mapping below
 /// the top of user space.
 fn all_mapped(p: &Process, addr: u32, len: u32) -> bool {
@@ -714,6 +746,79 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
                 Err(e) => Err(e),
             },
             nr::MLOCK2 => mlock2(p, a),
+            // Namespace flags are the same CLONE_NEW* bits on both.
+            nr::UNSHARE => host(libc::syscall(libc::SYS_unshare, a[0])),
+            nr::PIVOT_ROOT => match (p.path(a[0]), p.path(a[1])) {
+                (Ok(new), Ok(old)) => host(libc::syscall(
+                    libc::SYS_pivot_root,
+                    new.as_ptr(),
+                    old.as_ptr(),
+                )),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            },
+            nr::FCHMODAT2 => match p.path(a[1]) {
+                Ok(path) => host(libc::syscall(
+                    libc::SYS_fchmodat2,
+                    a[0] as i32,
+                    path.as_ptr(),
+                    a[2],
+                    a[3],
+                )),
+                Err(e) => Err(e),
+            },
+            nr::VMSPLICE => match crate::syscall::iovecs(p, a[1], a[2], false) {
+                Ok(iov) => host(libc::syscall(
+                    libc::SYS_vmsplice,
+                    a[0] as i32,
+                    iov.as_ptr(),
+                    iov.len(),
+                    a[3],
+                )),
+                Err(e) => Err(e),
+            },
+            nr::SETTIMEOFDAY => settimeofday(p, a),
+            // klogctl: the buffer is bytes.
+            nr::SYSLOG => {
+                let buf = if a[1] != 0 {
+                    match p.host_range(a[1], a[2].min(u32::MAX - a[1])) {
+                        Ok(b) => b,
+                        Err(e) => return Some(Err(e)),
+                    }
+                } else {
+                    std::ptr::null_mut()
+                };
+                host(libc::syscall(
+                    libc::SYS_syslog,
+                    a[0] as i32,
+                    buf,
+                    a[2] as i32,
+                ))
+            }
+            nr::VHANGUP => host(libc::syscall(libc::SYS_vhangup)),
+            nr::ACCT => {
+                let path = if a[0] != 0 {
+                    match p.path(a[0]) {
+                        Ok(path) => Some(path),
+                        Err(e) => return Some(Err(e)),
+                    }
+                } else {
+                    None
+                };
+                host(libc::acct(path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr())) as i64)
+            }
+            // Only the kernel sets up a restart; asked directly, Linux
+            // answers EINTR.
+            nr::RESTART_SYSCALL => Err(libc::EINTR),
+            // They act on the machine, not the process: refused as to a
+            // caller without the capability, whoever the guest runs as.
+            nr::REBOOT
+            | nr::KEXEC_LOAD
+            | nr::KEXEC_FILE_LOAD
+            | nr::INIT_MODULE
+            | nr::FINIT_MODULE
+            | nr::DELETE_MODULE
+            | nr::SWAPON
+            | nr::SWAPOFF => Err(libc::EPERM),
             nr::MINCORE => mincore(p, a),
             // Commands and flags are integers; the barrier acts on the
             // host threads that run the guest's.

@@ -1,12 +1,13 @@
 // More of the long tail of ARM system calls: the old ABI's 16-bit id calls
 // (ids above 65535 read as 65534, 0xffff means "unchanged"), nice and the
 // 32-bit setrlimit; sendmmsg/recvmmsg; mincore, mlock2, membarrier,
-// ioprio_get, sched_getattr, kcmp, openat2. x86-64 has no 16-bit calls
+// ioprio_get, sched_getattr, kcmp, openat2, vmsplice, unshare,
+// settimeofday, restart_syscall. x86-64 has no 16-bit calls
 // and no nice: there the program checks the same facts through the wide
 // calls, so one expected output serves both.
 // Portable: the expected output is the host's (x86-64) result; qemu-arm
 // lacks mlock2 and openat2 and answers nice with the new value
-// (oldcalls.qemu-expected).
+// (oldcalls.qemu-expected), and aborts on a direct restart_syscall.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -182,6 +183,17 @@ static void misc(void)
     how.resolve = RESOLVE_BENEATH;
     printf("openat2 RESOLVE_BENEATH to /: %s\n", res(syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how)));
     unlink("plain");
+
+    int pp[2];
+    pipe(pp);
+    struct iovec v[2] = { { "vm", 2 }, { "splice", 6 } };
+    char got[16] = "";
+    printf("vmsplice: %s", res(syscall(SYS_vmsplice, pp[1], v, 2, 0)));
+    read(pp[0], got, sizeof got - 1);
+    printf(" -> %s\n", got);
+    printf("unshare(0): %s\n", res(syscall(SYS_unshare, 0)));
+    printf("settimeofday(NULL, NULL): %s\n", res(syscall(SYS_settimeofday, NULL, NULL)));
+    printf("restart_syscall: %s\n", res(syscall(SYS_restart_syscall)));
 }
 
 int main(void)
