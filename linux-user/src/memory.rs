@@ -266,6 +266,48 @@ impl GuestSpace {
         Ok(())
     }
 
+    /// Fills a hole the host left in the reservation (after it moved
+    /// pages away with mremap) with inaccessible reserved pages again.
+    /// Unlike [`GuestSpace::unmap`] this never replaces a mapping: if
+    /// the host put something of the emulator's own there meanwhile, the
+    /// guest must not get to it, and the emulator stops.
+    pub fn refill_hole(&self, addr: u32, len: u64) {
+        // SAFETY: MAP_FIXED_NOREPLACE inside the reservation creates the
+        // mapping only where nothing is mapped.
+        let r = unsafe {
+            libc::mmap(
+                self.host_addr(addr) as *mut libc::c_void,
+                len as usize,
+                libc::PROT_NONE,
+                libc::MAP_FIXED_NOREPLACE
+                    | libc::MAP_PRIVATE
+                    | libc::MAP_ANONYMOUS
+                    | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if r != self.host_addr(addr) as *mut libc::c_void {
+            eprintln!(
+                "rsemu-arm: internal error: host memory appeared in the guest address space at 0x{addr:08x}"
+            );
+            std::process::abort();
+        }
+        self.set_flags(addr, len, 0);
+    }
+
+    /// Frees the reserved (unmapped) guest range `[addr, addr + len)` on
+    /// the host, so a host mapping next to it can grow into it.
+    pub fn open_hole(&self, addr: u32, len: u64) -> Result<(), Errno> {
+        // SAFETY: the range is inside the reservation and holds no guest
+        // mapping (the caller checked), only reserved pages.
+        let r = unsafe { libc::munmap(self.host_addr(addr) as *mut libc::c_void, len as usize) };
+        if r != 0 {
+            return Err(libc::ENOMEM);
+        }
+        Ok(())
+    }
+
     /// Changes the protection of mapped pages.
     pub fn protect(&self, addr: u32, len: u64, flags: u8) -> Result<(), Errno> {
         let len = page_align_up(len);

@@ -1402,64 +1402,108 @@ fn mmap(
     Ok(target)
 }
 
+/// mremap, validated in mm/mremap.c's order and carried out by the host's
+/// mremap on the guest's own pages, so file mappings grow with file pages
+/// and MREMAP_DONTUNMAP leaves the old range mapped but emptied.
 fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
-    const MREMAP_MAYMOVE: u32 = 1;
-    const MREMAP_FIXED: u32 = 2;
-    let (old, old_len, new_len, fl) = (
-        a[0],
-        page_align_up(a[1] as u64),
-        page_align_up(a[2] as u64),
-        a[3],
-    );
-    if !old.is_multiple_of(PAGE_SIZE) || new_len == 0 {
+    use flags::mmap::{MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, TASK_SIZE};
+    let (old, old_len_in, new_len_in, fl, new_addr) = (a[0], a[1], a[2], a[3], a[4]);
+    if fl & !(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP) != 0
+        || (fl & MREMAP_FIXED != 0 && fl & MREMAP_MAYMOVE == 0)
+        || (fl & MREMAP_DONTUNMAP != 0 && (fl & MREMAP_MAYMOVE == 0 || old_len_in != new_len_in))
+        || !old.is_multiple_of(PAGE_SIZE)
+    {
         return Err(libc::EINVAL);
     }
-    if !p.space.check(old, old_len, MAPPED) {
+    let old_len = page_align_up(old_len_in as u64);
+    let new_len = page_align_up(new_len_in as u64);
+    if new_len == 0 || new_len > TASK_SIZE as u64 {
+        return Err(libc::EINVAL);
+    }
+    // Duplicating a shared mapping (old_len 0) is not supported: its
+    // pages cannot be named on the host without the file.
+    if old_len == 0 {
+        return Err(libc::EINVAL);
+    }
+    let moving = fl & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0;
+    if !moving && new_len <= old_len {
+        // Always allowed: shrinking in place.
+        if new_len < old_len {
+            engine.invalidate_range(old + new_len as u32, (old_len - new_len) as u32);
+            p.space.unmap(old + new_len as u32, old_len - new_len)?;
+        }
+        return Ok(old);
+    }
+    if old as u64 + old_len > TASK_SIZE as u64 || !p.space.check(old, old_len, MAPPED) {
         return Err(libc::EFAULT);
     }
     let flags = p.space.flags(old);
-    if fl & MREMAP_FIXED == 0 {
-        if new_len <= old_len {
-            if new_len < old_len {
-                engine.invalidate_range(old + new_len as u32, (old_len - new_len) as u32);
-                p.space.unmap(old + new_len as u32, old_len - new_len)?;
-            }
-            return Ok(old);
+    let host_mremap = |to: Option<u32>, how: u32| {
+        // SAFETY: the source is guest memory inside the reservation; a
+        // destination is a page-aligned range inside it too, which the
+        // host replaces atomically (MREMAP_FIXED).
+        let r = unsafe {
+            libc::mremap(
+                p.space.host_addr(old) as *mut libc::c_void,
+                old_len as usize,
+                new_len as usize,
+                how as i32,
+                to.map_or(std::ptr::null_mut(), |t| {
+                    p.space.host_addr(t) as *mut libc::c_void
+                }),
+            )
+        };
+        if r == libc::MAP_FAILED {
+            Err(errno())
+        } else {
+            Ok(())
         }
+    };
+    if !moving {
+        // Grow in place when the guest pages after it are free: the host
+        // mapping grows into the reservation's room (a file mapping with
+        // the file's next pages, as on Linux).
         let tail = old as u64 + old_len;
-        if tail + (new_len - old_len) <= 1 << 32 && p.space.is_free(tail as u32, new_len - old_len)
-        {
-            p.space
-                .map(tail as u32, new_len - old_len, flags, false, None)?;
-            return Ok(old);
+        let grow = new_len - old_len;
+        if tail + grow <= TASK_SIZE as u64 && p.space.is_free(tail as u32, grow) {
+            p.space.open_hole(tail as u32, grow)?;
+            match host_mremap(None, 0) {
+                Ok(()) => {
+                    p.space.mark(tail as u32, grow, flags);
+                    return Ok(old);
+                }
+                Err(_) => p.space.refill_hole(tail as u32, grow),
+            }
         }
         if fl & MREMAP_MAYMOVE == 0 {
             return Err(libc::ENOMEM);
         }
     }
     let dest = if fl & MREMAP_FIXED != 0 {
-        a[4]
+        if !new_addr.is_multiple_of(PAGE_SIZE) || new_addr as u64 + new_len > TASK_SIZE as u64 {
+            return Err(libc::EINVAL);
+        }
+        // Overlapping source and destination: EINVAL, as Linux.
+        let (o0, o1) = (old as u64, old as u64 + old_len);
+        let (n0, n1) = (new_addr as u64, new_addr as u64 + new_len);
+        if n0 < o1 && o0 < n1 {
+            return Err(libc::EINVAL);
+        }
+        new_addr
     } else {
         p.space.find_free(new_len).ok_or(libc::ENOMEM)?
     };
     engine.invalidate_range(old, old_len as u32);
     engine.invalidate_range(dest, new_len as u32);
-    // SAFETY: both ranges are inside the reservation; the host moves the
-    // pages (keeping their contents) onto the destination.
-    let r = unsafe {
-        libc::mremap(
-            p.space.host_addr(old) as *mut libc::c_void,
-            old_len as usize,
-            new_len as usize,
-            libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
-            p.space.host_addr(dest) as *mut libc::c_void,
-        )
-    };
-    if r == libc::MAP_FAILED {
-        return Err(errno());
+    let mut how = (libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED) as u32;
+    if fl & MREMAP_DONTUNMAP != 0 {
+        how |= MREMAP_DONTUNMAP;
     }
-    // The host left a hole where the old pages were: re-reserve it.
-    p.space.unmap(old, old_len)?;
+    host_mremap(Some(dest), how)?;
+    if fl & MREMAP_DONTUNMAP == 0 {
+        // The host left a hole where the old pages were.
+        p.space.refill_hole(old, old_len);
+    }
     p.space.mark(dest, new_len, flags);
     Ok(dest)
 }

@@ -164,3 +164,16 @@ fn alarm() {
 fn io() {
     stress("io", &[]);
 }
+
+/// mmap over live mappings, MAP_FIXED, mprotect and munmap page by page,
+/// every page verified (16 MiB per round so a one-second run does several).
+#[test]
+fn mmap() {
+    stress("mmap", &["--mmap-bytes", "16M"]);
+}
+
+/// mremap shrinking, growing, moving and MREMAP_DONTUNMAP, verified.
+#[test]
+fn mremap() {
+    stress("mremap", &["--mremap-bytes", "16M"]);
+}

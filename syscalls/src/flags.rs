@@ -345,6 +345,13 @@ pub mod mmap {
     /// Huge page size field (`log2(size) << 26`), meaningful with `MAP_HUGETLB`.
     pub const MAP_HUGE_MASK: u32 = 0x3f << 26;
 
+    /// `mremap`: the mapping may move.
+    pub const MREMAP_MAYMOVE: u32 = 1;
+    /// `mremap`: move to the given address (with `MREMAP_MAYMOVE`).
+    pub const MREMAP_FIXED: u32 = 2;
+    /// `mremap`: move, leaving the old range mapped but empty.
+    pub const MREMAP_DONTUNMAP: u32 = 4;
+
     /// Protection bits: identical on ARM and x86-64.
     pub static PROT_TABLE: FlagTable = FlagTable {
         bits: &[
