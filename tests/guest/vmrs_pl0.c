@@ -5,6 +5,7 @@
 // rsemu-arm used to answer the Cortex-A15's values. Not portable: the
 // expected output follows the ARM ARM and Linux's undefined-instruction
 // handler (arch/arm/kernel/traps.c do_undefinstr).
+// qemu-arm reports si_code 0 instead of ILL_ILLOPC (vmrs_pl0.qemu-expected).
 // variants: arm-O2 thumb-O2
 #define _GNU_SOURCE
 #include <setjmp.h>
