@@ -22,7 +22,7 @@ static int names(DIR *d, char out[][32], int max)
     int n = 0;
     struct dirent *e;
     while (n < max && (e = readdir(d)))
-        snprintf(out[n++], 32, "%s", e->d_name);
+        snprintf(out[n++], 32, "%.31s", e->d_name);
     return n;
 }
 
