@@ -305,10 +305,11 @@ fn run() -> Result<i32> {
     hostfault::install(
         accel == Accel::Jit && std::env::var_os("RSEMU_JIT_CHECKED_MEMORY").is_none(),
     );
-    // The main thread ending with exit (not exit_group) ends the process
-    // too: its status is the process's.
     let code = match run_loop(&mut proc, &mut cpu, &mut engine) {
-        LoopEnd::Thread(code) | LoopEnd::Group(code) => code,
+        LoopEnd::Group(code) => code,
+        // The main thread ending with exit (not exit_group): the other
+        // threads go on, as in Linux; this returns only if it was the last.
+        LoopEnd::Thread(code) => process::main_thread_exit(&proc, code),
     };
     // Exit now, without dropping the address space, block caches and code
     // memory: unmapping them page by page costs milliseconds (tens after a

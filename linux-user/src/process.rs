@@ -68,6 +68,23 @@ pub fn clone_process(
     Ok(pid as u32)
 }
 
+/// The main guest thread calls `exit` (not `exit_group`): in Linux the
+/// process lives on while other threads run, and ends when the last one
+/// does, with that thread's status. Returns `code` when this is the only
+/// thread (the caller exits the process); otherwise the main host thread
+/// ends here and the last guest thread ends the process (`clone_thread`).
+pub fn main_thread_exit(p: &Process, code: i32) -> i32 {
+    thread_exit(p);
+    if THREADS.fetch_sub(1, Ordering::SeqCst) == 1 {
+        return code;
+    }
+    // SAFETY: ends only this host thread (SYS_exit, not exit_group); no
+    // Rust state of this thread is used afterwards, and what the other
+    // threads share lives in Arcs and statics.
+    unsafe { libc::syscall(libc::SYS_exit, code) };
+    unreachable!("SYS_exit returned")
+}
+
 /// Guest threads alive in this process (a fork with an exit signal other
 /// than SIGCHLD needs to know whether the process is single-threaded).
 static THREADS: AtomicUsize = AtomicUsize::new(1);
@@ -178,10 +195,15 @@ pub fn clone_thread(
             child.signals.reset_host_mask();
             match crate::run_loop(&mut child, &mut ccpu, &mut cengine) {
                 crate::LoopEnd::Group(code) => std::process::exit(code),
-                crate::LoopEnd::Thread(_) => {
+                crate::LoopEnd::Thread(code) => {
                     crate::signal::fini();
-                    THREADS.fetch_sub(1, Ordering::SeqCst);
-                    thread_exit(&child)
+                    thread_exit(&child);
+                    if THREADS.fetch_sub(1, Ordering::SeqCst) == 1 {
+                        // The last guest thread, after the main thread
+                        // left: the process ends, with this thread's
+                        // status (what the host kernel reports too).
+                        std::process::exit(code);
+                    }
                 }
             }
         });
