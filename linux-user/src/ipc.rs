@@ -201,7 +201,13 @@ fn semtimedop(p: &Process, num: u32, a: [u32; 6]) -> SysR {
         .as_ref()
         .map_or(std::ptr::null(), |t| t as *const libc::timespec);
     // SAFETY: the operations are checked guest memory, the timeout ours.
-    host(unsafe { libc::syscall(libc::SYS_semtimedop, a[0] as i32, sops, a[2] as usize, tsp) })
+    host(crate::safe!(
+        libc::SYS_semtimedop,
+        a[0] as i32,
+        sops,
+        a[2] as usize,
+        tsp
+    ))
 }
 
 /// msgsnd: the guest's message is a 4-byte `mtype` and the text; the
@@ -214,15 +220,13 @@ fn msgsnd(p: &Process, a: [u32; 6]) -> SysR {
     h.extend_from_slice(&(i32::from_le_bytes(g[0..4].try_into().unwrap()) as i64).to_le_bytes());
     h.extend_from_slice(&g[4..]);
     // SAFETY: h holds the host message of the given text size.
-    host(unsafe {
-        libc::syscall(
-            libc::SYS_msgsnd,
-            a[0] as i32,
-            h.as_ptr(),
-            a[2] as usize,
-            a[3] as i32,
-        )
-    })
+    host(crate::safe!(
+        libc::SYS_msgsnd,
+        a[0] as i32,
+        h.as_ptr(),
+        a[2] as usize,
+        a[3] as i32,
+    ))
 }
 
 /// msgrcv: received into a host message, copied out with a 4-byte
@@ -232,16 +236,14 @@ fn msgrcv(p: &Process, a: [u32; 6]) -> SysR {
     p.ptr(a[1], size.checked_add(4).ok_or(libc::EINVAL)?, PROT_WRITE)?;
     let mut h = vec![0u8; 8 + size as usize];
     // SAFETY: h has room for the type and `size` bytes of text.
-    let n = host(unsafe {
-        libc::syscall(
-            libc::SYS_msgrcv,
-            a[0] as i32,
-            h.as_mut_ptr(),
-            size as usize,
-            a[3] as i32 as libc::c_long,
-            a[4] as i32,
-        )
-    })?;
+    let n = host(crate::safe!(
+        libc::SYS_msgrcv,
+        a[0] as i32,
+        h.as_mut_ptr(),
+        size as usize,
+        a[3] as i32 as libc::c_long,
+        a[4] as i32,
+    ))?;
     let mut g = Vec::with_capacity(4 + n as usize);
     g.extend_from_slice(&h[0..4]);
     g.extend_from_slice(&h[8..8 + n as usize]);
@@ -382,16 +384,14 @@ fn mq_timed(p: &Process, num: u32, a: [u32; 6]) -> SysR {
     let buf = p.ptr(a[1], a[2], if send { PROT_READ } else { PROT_WRITE })?;
     if send {
         // SAFETY: the message is checked guest memory, the timeout ours.
-        host(unsafe {
-            libc::syscall(
-                libc::SYS_mq_timedsend,
-                a[0] as i32,
-                buf,
-                a[2] as usize,
-                a[3],
-                tsp,
-            )
-        })
+        host(crate::safe!(
+            libc::SYS_mq_timedsend,
+            a[0] as i32,
+            buf,
+            a[2] as usize,
+            a[3],
+            tsp,
+        ))
     } else {
         let prio = if a[3] != 0 {
             p.ptr(a[3], 4, PROT_WRITE)?
@@ -399,16 +399,14 @@ fn mq_timed(p: &Process, num: u32, a: [u32; 6]) -> SysR {
             std::ptr::null_mut()
         };
         // SAFETY: buffer and priority are checked guest memory.
-        host(unsafe {
-            libc::syscall(
-                libc::SYS_mq_timedreceive,
-                a[0] as i32,
-                buf,
-                a[2] as usize,
-                prio,
-                tsp,
-            )
-        })
+        host(crate::safe!(
+            libc::SYS_mq_timedreceive,
+            a[0] as i32,
+            buf,
+            a[2] as usize,
+            prio,
+            tsp,
+        ))
     }
 }
 

@@ -21,6 +21,7 @@ mod net;
 mod oldabi;
 mod process;
 mod procfs;
+mod safecall;
 mod sigmap;
 mod signal;
 mod syscall;

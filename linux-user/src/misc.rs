@@ -316,7 +316,7 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
                 Ok(c) => host(libc::chroot(c.as_ptr()) as i64),
                 Err(e) => Err(e),
             },
-            nr::FLOCK => host(libc::flock(a[0] as i32, a[1] as i32) as i64),
+            nr::FLOCK => host(crate::safe!(libc::SYS_flock, a[0] as i32, a[1] as i32)),
             nr::FALLOCATE => {
                 host(
                     libc::fallocate(a[0] as i32, a[1] as i32, pair(a[2], a[3]), pair(a[4], a[5]))
@@ -894,16 +894,14 @@ fn waitid(p: &Process, a: [u32; 6]) -> SysR {
     // SAFETY: as above.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: our own structs; the raw call also fills rusage.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_waitid,
-            a[0] as i32,
-            a[1] as i32,
-            &mut si,
-            a[3] as i32,
-            &mut ru,
-        )
-    };
+    let r = crate::safe!(
+        libc::SYS_waitid,
+        a[0] as i32,
+        a[1] as i32,
+        &mut si as *mut libc::siginfo_t,
+        a[3] as i32,
+        &mut ru as *mut libc::rusage,
+    );
     if r < 0 {
         return Err(errno());
     }

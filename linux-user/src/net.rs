@@ -22,14 +22,13 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
         nr::BIND | nr::CONNECT => (|| {
             // struct sockaddr has the same layout on both sides.
             let addr = p.ptr(a[1], a[2], PROT_READ)? as *const libc::sockaddr;
-            // SAFETY: the address is guest memory checked for a[2] bytes.
-            host(unsafe {
-                if num == nr::BIND {
-                    libc::bind(a[0] as i32, addr, a[2])
-                } else {
-                    libc::connect(a[0] as i32, addr, a[2])
-                }
-            } as i64)
+            if num == nr::BIND {
+                // SAFETY: the address is guest memory checked for a[2] bytes.
+                host(unsafe { libc::bind(a[0] as i32, addr, a[2]) } as i64)
+            } else {
+                // connect may block: interruptible by guest signals.
+                host(crate::safe!(libc::SYS_connect, a[0] as i32, addr, a[2]))
+            }
         })(),
         nr::LISTEN => {
             // SAFETY: integer arguments only.
@@ -43,11 +42,15 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
             } else {
                 (std::ptr::null(), 0)
             };
-            // SAFETY: buffers checked above.
-            host(
-                unsafe { libc::sendto(a[0] as i32, buf, a[2] as usize, a[3] as i32, to, tolen) }
-                    as i64,
-            )
+            host(crate::safe!(
+                libc::SYS_sendto,
+                a[0] as i32,
+                buf,
+                a[2],
+                a[3] as i32,
+                to,
+                tolen
+            ))
         })(),
         nr::RECV | nr::RECVFROM => (|| {
             let buf = p.ptr(a[1], a[2], PROT_WRITE)?;
@@ -60,11 +63,16 @@ pub fn call(p: &mut Process, num: u32, a: [u32; 6]) -> Option<SysR> {
             } else {
                 (std::ptr::null_mut(), std::ptr::null_mut())
             };
-            // SAFETY: buffers checked above; socklen_t is u32 on both sides.
-            host(
-                unsafe { libc::recvfrom(a[0] as i32, buf, a[2] as usize, a[3] as i32, from, lenp) }
-                    as i64,
-            )
+            // socklen_t is u32 on both sides.
+            host(crate::safe!(
+                libc::SYS_recvfrom,
+                a[0] as i32,
+                buf,
+                a[2],
+                a[3] as i32,
+                from,
+                lenp
+            ))
         })(),
         nr::SHUTDOWN => {
             // SAFETY: integer arguments only.
@@ -149,15 +157,15 @@ fn sockaddr_out(p: &Process, num: u32, a: [u32; 6]) -> SysR {
         (std::ptr::null_mut(), std::ptr::null_mut())
     };
     let fd = a[0] as i32;
-    // SAFETY: the buffers are guest memory checked for their lengths.
-    host(unsafe {
-        match num {
-            nr::ACCEPT => libc::accept(fd, addr, lenp),
-            nr::ACCEPT4 => libc::accept4(fd, addr, lenp, a[3] as i32),
-            nr::GETSOCKNAME => libc::getsockname(fd, addr, lenp),
-            _ => libc::getpeername(fd, addr, lenp),
-        }
-    } as i64)
+    match num {
+        // accept blocks: interruptible by guest signals.
+        nr::ACCEPT => host(crate::safe!(libc::SYS_accept4, fd, addr, lenp, 0)),
+        nr::ACCEPT4 => host(crate::safe!(libc::SYS_accept4, fd, addr, lenp, a[3] as i32)),
+        // SAFETY: the buffers are guest memory checked for their lengths.
+        nr::GETSOCKNAME => host(unsafe { libc::getsockname(fd, addr, lenp) } as i64),
+        // SAFETY: as above.
+        _ => host(unsafe { libc::getpeername(fd, addr, lenp) } as i64),
+    }
 }
 
 const SOL_SOCKET: u32 = 1;
@@ -353,14 +361,22 @@ fn msg(p: &Process, send: bool, a: [u32; 6]) -> SysR {
         m.msg_control = control.as_mut_ptr() as *mut libc::c_void;
         m.msg_controllen = control.len();
     }
-    // SAFETY: every pointer in m refers to checked guest memory or our own
+    // Every pointer in m refers to checked guest memory or our own
     // buffers, all live across the call.
-    let r = unsafe {
-        if send {
-            libc::sendmsg(a[0] as i32, &m, a[2] as i32)
-        } else {
-            libc::recvmsg(a[0] as i32, &mut m, a[2] as i32)
-        }
+    let r = if send {
+        crate::safe!(
+            libc::SYS_sendmsg,
+            a[0] as i32,
+            &m as *const libc::msghdr,
+            a[2] as i32
+        )
+    } else {
+        crate::safe!(
+            libc::SYS_recvmsg,
+            a[0] as i32,
+            &mut m as *mut libc::msghdr,
+            a[2] as i32
+        )
     };
     if r < 0 {
         return Err(errno());
@@ -564,7 +580,7 @@ fn select(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
         };
         // SAFETY: fd sets and timeout checked or ours; the mask argument
         // is ours (a host sigset and its size).
-        unsafe { libc::syscall(libc::SYS_pselect6, nfds, r, w, e, tsp, sig) }
+        crate::safe!(libc::SYS_pselect6, nfds, r, w, e, tsp, sig)
     });
     if n < 0 {
         return Err(-n as i32);
@@ -601,7 +617,7 @@ fn ppoll(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
     let n = p.signals.with_temp_mask(temp, |mask| {
         // SAFETY: pollfd is the same on both sides and checked above; the
         // timeout and mask are ours.
-        unsafe { libc::syscall(libc::SYS_ppoll, fds, a[1] as u64, tsp, mask, 8usize) }
+        crate::safe!(libc::SYS_ppoll, fds, a[1] as u64, tsp, mask, 8usize)
     });
     if n < 0 {
         return Err(-n as i32);
@@ -661,19 +677,17 @@ fn epoll_wait(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
     let n = p.signals.with_temp_mask(temp, |mask| {
         // SAFETY: buf holds `max` host-layout (12-byte, packed) events;
         // the mask is ours.
-        unsafe {
-            libc::syscall(
-                libc::SYS_epoll_pwait2,
-                a[0] as i32,
-                buf.as_mut_ptr() as *mut libc::epoll_event,
-                max,
-                timeout
-                    .as_ref()
-                    .map_or(std::ptr::null(), |t| t as *const libc::timespec),
-                mask,
-                8usize,
-            )
-        }
+        crate::safe!(
+            libc::SYS_epoll_pwait2,
+            a[0] as i32,
+            buf.as_mut_ptr() as *mut libc::epoll_event,
+            max,
+            timeout
+                .as_ref()
+                .map_or(std::ptr::null(), |t| t as *const libc::timespec),
+            mask,
+            8usize,
+        )
     });
     if n < 0 {
         return Err(-n as i32);

@@ -420,8 +420,13 @@ pub fn wait4(p: &Process, pid: u32, status: u32, options: u32, rusage: u32) -> S
     let mut st: i32 = 0;
     // SAFETY: all pointers are to our own locals.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    let r = unsafe { libc::wait4(pid as i32, &mut st, options as i32, &mut ru) };
+    let r = crate::safe!(
+        libc::SYS_wait4,
+        pid as i32,
+        &mut st as *mut i32,
+        options as i32,
+        &mut ru as *mut libc::rusage
+    );
     if r < 0 {
         return Err(errno());
     }

@@ -151,6 +151,21 @@ pub fn set_in_guest_call(on: bool) {
     IN_GUEST_CALL.with(|f| f.store(on, Ordering::SeqCst));
 }
 
+/// The addresses of this thread's caught-signal ring head and tail
+/// (equal when no signal waits to be taken), for `safecall`.
+pub fn caught_ring_words() -> (*const usize, *const usize) {
+    (
+        HEAD.with(|h| h.as_ptr() as *const usize),
+        TAIL.with(|t| t.as_ptr() as *const usize),
+    )
+}
+
+/// Marks the current guest call as interrupted where Linux would restart
+/// it (see [`take_restartable`]).
+pub fn mark_restartable() {
+    RESTARTABLE.with(|r| r.store(true, Ordering::SeqCst));
+}
+
 /// Whether a guest signal interrupted the last guest system call in a
 /// host call the host kernel was about to restart (its EINTR then means
 /// "restart unless a handler without SA_RESTART runs"); clears it.
@@ -174,6 +189,13 @@ unsafe fn interrupt_restart(ctx: *mut libc::c_void) {
     let gregs = unsafe { &mut (*(ctx as *mut libc::ucontext_t)).uc_mcontext.gregs };
     let rip = gregs[libc::REG_RIP as usize] as u64;
     let rcx = gregs[libc::REG_RCX as usize] as u64;
+    // Between safecall's check of the ring and its `syscall` (not a
+    // restart of it, which has rcx = rip + 2): the call is not made.
+    let (start, insn, interrupted) = crate::safecall::window();
+    if (start as u64..=insn as u64).contains(&rip) && !(rip == insn as u64 && rcx == rip + 2) {
+        gregs[libc::REG_RIP as usize] = interrupted as i64;
+        return;
+    }
     if rip == 0 || rcx != rip.wrapping_add(2) {
         return;
     }

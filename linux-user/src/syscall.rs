@@ -357,30 +357,42 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
         match num {
             nr::READ => {
                 let buf = p.ptr(a[1], a[2], PROT_WRITE)?;
-                host(libc::read(a[0] as i32, buf, a[2] as usize) as i64)
+                host(crate::safe!(libc::SYS_read, a[0] as i32, buf, a[2]))
             }
             nr::WRITE => {
                 let buf = p.ptr(a[1], a[2], PROT_READ)?;
-                host(libc::write(a[0] as i32, buf, a[2] as usize) as i64)
+                host(crate::safe!(libc::SYS_write, a[0] as i32, buf, a[2]))
             }
             nr::READV | nr::WRITEV | nr::PREADV | nr::PWRITEV => {
                 let iov = iovecs(p, a[1], a[2], num == nr::READV || num == nr::PREADV)?;
-                let cnt = iov.len() as i32;
-                let r = match num {
-                    nr::READV => libc::readv(a[0] as i32, iov.as_ptr(), cnt),
-                    nr::WRITEV => libc::writev(a[0] as i32, iov.as_ptr(), cnt),
-                    nr::PREADV => libc::preadv(a[0] as i32, iov.as_ptr(), cnt, pair(a[3], a[4])),
-                    _ => libc::pwritev(a[0] as i32, iov.as_ptr(), cnt, pair(a[3], a[4])),
-                };
-                host(r as i64)
+                let (fd, v, cnt) = (a[0] as i32, iov.as_ptr(), iov.len());
+                // (x86-64 takes the whole offset in pos_l; pos_h is 0.)
+                host(match num {
+                    nr::READV => crate::safe!(libc::SYS_readv, fd, v, cnt),
+                    nr::WRITEV => crate::safe!(libc::SYS_writev, fd, v, cnt),
+                    nr::PREADV => crate::safe!(libc::SYS_preadv, fd, v, cnt, pair(a[3], a[4]), 0),
+                    _ => crate::safe!(libc::SYS_pwritev, fd, v, cnt, pair(a[3], a[4]), 0),
+                })
             }
             nr::PREAD64 => {
                 let buf = p.ptr(a[1], a[2], PROT_WRITE)?;
-                host(libc::pread(a[0] as i32, buf, a[2] as usize, pair(a[4], a[5])) as i64)
+                host(crate::safe!(
+                    libc::SYS_pread64,
+                    a[0] as i32,
+                    buf,
+                    a[2],
+                    pair(a[4], a[5])
+                ))
             }
             nr::PWRITE64 => {
                 let buf = p.ptr(a[1], a[2], PROT_READ)?;
-                host(libc::pwrite(a[0] as i32, buf, a[2] as usize, pair(a[4], a[5])) as i64)
+                host(crate::safe!(
+                    libc::SYS_pwrite64,
+                    a[0] as i32,
+                    buf,
+                    a[2],
+                    pair(a[4], a[5])
+                ))
             }
             nr::OPEN => {
                 let path = p.path(a[0])?;
@@ -615,7 +627,13 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 } else {
                     std::ptr::null_mut()
                 };
-                let r = host(libc::sendfile(a[0] as i32, a[1] as i32, offp, a[3] as usize) as i64)?;
+                let r = host(crate::safe!(
+                    libc::SYS_sendfile,
+                    a[0] as i32,
+                    a[1] as i32,
+                    offp,
+                    a[3]
+                ))?;
                 if use_off {
                     if num == nr::SENDFILE64 {
                         p.space.write_bytes(a[2], &off.to_le_bytes())?;
@@ -822,12 +840,17 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             }
             nr::NANOSLEEP => {
                 let req = read_timespec32(p, a[0])?;
-                let mut rem: libc::timespec = std::mem::zeroed();
-                let r = libc::nanosleep(&req, &mut rem);
-                if r < 0 && a[1] != 0 {
+                // All of it is left if a signal comes before the sleep.
+                let mut rem = req;
+                let r = crate::safe!(
+                    libc::SYS_nanosleep,
+                    &req as *const libc::timespec,
+                    &mut rem as *mut libc::timespec
+                );
+                if r < 0 && errno() == libc::EINTR && a[1] != 0 {
                     write_timespec(p, a[1], &rem, false)?;
                 }
-                host(r as i64)
+                host(r)
             }
             nr::CLOCK_NANOSLEEP | nr::CLOCK_NANOSLEEP_TIME64 => {
                 let t64 = num == nr::CLOCK_NANOSLEEP_TIME64;
@@ -836,13 +859,22 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 } else {
                     read_timespec32(p, a[2])?
                 };
-                let mut rem: libc::timespec = std::mem::zeroed();
-                let r = libc::clock_nanosleep(a[0] as i32, a[1] as i32, &req, &mut rem);
-                if r != 0 {
-                    if r == libc::EINTR && a[3] != 0 {
+                let mut rem = req;
+                let r = crate::safe!(
+                    libc::SYS_clock_nanosleep,
+                    a[0] as i32,
+                    a[1] as i32,
+                    &req as *const libc::timespec,
+                    &mut rem as *mut libc::timespec
+                );
+                if r < 0 {
+                    let e = errno();
+                    // The time left, for a relative sleep (Linux writes it
+                    // only then).
+                    if e == libc::EINTR && a[3] != 0 && a[1] as i32 & libc::TIMER_ABSTIME == 0 {
                         write_timespec(p, a[3], &rem, t64)?;
                     }
-                    return Err(r);
+                    return Err(e);
                 }
                 Ok(0)
             }
@@ -1579,17 +1611,15 @@ fn futex(p: &Process, time64: bool, a: [u32; 6]) -> SysR {
     };
     // SAFETY: the futex words are guest memory checked readable; the host
     // kernel reads and compares them atomically.
-    host(unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            uaddr,
-            op as i32,
-            a[2],
-            timeout,
-            uaddr2,
-            a[5],
-        )
-    })
+    host(crate::safe!(
+        libc::SYS_futex,
+        uaddr,
+        op as i32,
+        a[2],
+        timeout,
+        uaddr2,
+        a[5],
+    ))
 }
 
 /// rt_sigaction in Linux's order: the set size (checked in dispatch),
@@ -1725,15 +1755,13 @@ fn sigtimedwait(p: &mut Process, num: u32, a: [u32; 6]) -> SysR {
             .as_ref()
             .map_or(std::ptr::null(), |t| t as *const libc::timespec);
         // SAFETY: an 8-byte set, a siginfo and a timespec we own.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_rt_sigtimedwait,
-                &hset as *const u64,
-                &mut hinfo as *mut libc::siginfo_t,
-                tsp,
-                8usize,
-            )
-        };
+        let r = crate::safe!(
+            libc::SYS_rt_sigtimedwait,
+            &hset as *const u64,
+            &mut hinfo as *mut libc::siginfo_t,
+            tsp,
+            8usize,
+        );
         if r > 0 {
             match crate::sigmap::guest(r as i32) {
                 Some(sig) => Ok((sig, crate::signal::SigInfo::from_host(sig, &hinfo))),
