@@ -104,7 +104,7 @@ fn setgroups16(p: &Process, size: u32, list: u32) -> SysR {
 fn settimeofday(p: &Process, a: [u32; 6]) -> SysR {
     let tv = if a[0] != 0 {
         let sec = p.space.read_u32(a[0])? as i32 as i64;
-        let usec = p.space.read_u32(a[0] + 4)? as i32 as i64;
+        let usec = p.space.read_u32(a[0].wrapping_add(4))? as i32 as i64;
         if !(0..1_000_000).contains(&usec) {
             return Err(libc::EINVAL);
         }

@@ -415,8 +415,8 @@ const MSG_WAITFORONE: u32 = 0x1_0000;
 
 /// The bytes the iovecs of the ARM msghdr at `hdr` describe.
 fn msg_bytes(p: &Process, hdr: u32) -> Result<u64, i32> {
-    let iov = p.space.read_u32(hdr + 8)?;
-    let count = p.space.read_u32(hdr + 12)?.min(MMSG_MAX);
+    let iov = p.space.read_u32(hdr.wrapping_add(8))?;
+    let count = p.space.read_u32(hdr.wrapping_add(12))?.min(MMSG_MAX);
     let raw = p.space.slice(iov, count * 8)?;
     Ok(raw
         .chunks_exact(8)
@@ -432,7 +432,7 @@ fn sendmmsg(p: &Process, a: [u32; 6]) -> SysR {
     let mut sent = 0;
     let mut err = 0;
     while sent < vlen {
-        let entry = vec + sent * MMSGHDR_SIZE;
+        let entry = vec.wrapping_add(sent * MMSGHDR_SIZE);
         let want = match msg_bytes(p, entry) {
             Ok(n) => n,
             Err(e) => {
@@ -442,7 +442,10 @@ fn sendmmsg(p: &Process, a: [u32; 6]) -> SysR {
         };
         match msg(p, true, [fd, entry, flags, 0, 0, 0]) {
             Ok(n) => {
-                if let Err(e) = p.space.write_bytes(entry + 28, &n.to_le_bytes()) {
+                if let Err(e) = p
+                    .space
+                    .write_bytes(entry.wrapping_add(28), &n.to_le_bytes())
+                {
                     err = e;
                     break;
                 }
@@ -488,10 +491,13 @@ fn recvmmsg(p: &Process, time64: bool, a: [u32; 6]) -> SysR {
     let mut got = 0;
     let mut err = 0;
     while got < vlen {
-        let entry = vec + got * MMSGHDR_SIZE;
+        let entry = vec.wrapping_add(got * MMSGHDR_SIZE);
         match msg(p, false, [fd, entry, flags & !MSG_WAITFORONE, 0, 0, 0]) {
             Ok(n) => {
-                if let Err(e) = p.space.write_bytes(entry + 28, &n.to_le_bytes()) {
+                if let Err(e) = p
+                    .space
+                    .write_bytes(entry.wrapping_add(28), &n.to_le_bytes())
+                {
                     err = e;
                     break;
                 }
@@ -509,7 +515,7 @@ fn recvmmsg(p: &Process, time64: bool, a: [u32; 6]) -> SysR {
             break;
         }
         // Out-of-band data ends the batch, as in Linux.
-        if p.space.read_u32(entry + 24).unwrap_or(0) & libc::MSG_OOB as u32 != 0 {
+        if p.space.read_u32(entry.wrapping_add(24)).unwrap_or(0) & libc::MSG_OOB as u32 != 0 {
             break;
         }
     }

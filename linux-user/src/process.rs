@@ -343,8 +343,11 @@ fn exit_robust_list(p: &Process, tid: u32) {
         .copied();
     let Some(head) = head else { return };
     let read = |addr: u32| p.space.read_u32(addr).ok();
-    let (Some(first), Some(offset), Some(pending)) = (read(head), read(head + 4), read(head + 8))
-    else {
+    let (Some(first), Some(offset), Some(pending)) = (
+        read(head),
+        read(head.wrapping_add(4)),
+        read(head.wrapping_add(8)),
+    ) else {
         return;
     };
     let death = |entry: u32, pending_op: bool| {

@@ -814,7 +814,10 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                     libc::clock_getres(a[0] as i32, &mut t)
                 };
                 host(r as i64)?;
-                if a[1] != 0 {
+                // clock_getres may be given NULL; clock_gettime writes
+                // whatever it is given (NULL is EFAULT), as in Linux.
+                let is_getres = num == nr::CLOCK_GETRES || num == nr::CLOCK_GETRES_TIME64;
+                if a[1] != 0 || !is_getres {
                     write_timespec(
                         p,
                         a[1],
