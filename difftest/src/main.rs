@@ -173,6 +173,19 @@ const EDGE_F64: &[u64] = &[
     0xc1e0_0000_0000_0000, // -2^31
     0x3fe0_0000_0000_0000, // 0.5
     0x4004_0000_0000_0000, // 2.5
+    // Where float-to-integer conversions turn: negative values that round
+    // to 0 or below it (unsigned results saturate: Invalid Operation
+    // only), and the 32-bit limits from either side.
+    0xbfd9_9999_9999_999a, // -0.4
+    0xbfe0_0000_0000_0000, // -0.5
+    0xbfe3_3333_3333_3333, // -0.6
+    0xc004_0000_0000_0000, // -2.5
+    0x41ef_ffff_ffec_cccd, // 4294967295.4
+    0x41ef_ffff_fff0_0000, // 4294967295.5
+    0x41f0_0000_0000_0000, // 2^32
+    0x41df_ffff_ffe6_6666, // 2147483647.6
+    0xc1e0_0000_0010_0000, // -2147483648.5
+    0xc1e0_0000_0013_3333, // -2147483648.6
 ];
 
 const EDGE_F32: &[u32] = &[
@@ -191,6 +204,16 @@ const EDGE_F32: &[u32] = &[
     0xcf00_0000,
     0x3f00_0000,
     0x4020_0000,
+    // As for doubles: conversion turning points.
+    0xbecc_cccd, // -0.4
+    0xbf00_0000, // -0.5
+    0xbf19_999a, // -0.6
+    0xc020_0000, // -2.5
+    0xc004_0000, // -2.0625
+    0x3fc0_0000, // 1.5
+    0xbfc0_0000, // -1.5
+    0x4f80_0000, // 2^32
+    0x4f7f_ffff, // 4294967040
 ];
 
 fn random_d(rng: &mut Rng) -> u64 {

@@ -669,6 +669,10 @@ impl Emitter<'_> {
             }
             self.fp_dirty = slow.fp_dirty;
             self.cur_cond = Cond::Al;
+            if slow.vfp.is_some() {
+                // Back to the flags from before the native attempt.
+                self.a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
+            }
             self.fp_sync()?;
             match slow.vfp {
                 Some(v) => {
@@ -1351,6 +1355,12 @@ impl Emitter<'_> {
     fn vfp_native(&mut self, v: &VfpInsn, end: CodeLabel) -> R {
         use crate::ir::vfp::{ArithOp, UnaryOp};
         let slow = self.slow_vfp(v, end);
+        // The flags pending before this instruction: its slow path puts
+        // them back, so that what the SSE attempt raised before it gave up
+        // (the inexact flag of a conversion that then saturates, say) is
+        // not merged with them. (A store: cheap; only the slow path pays
+        // for the reload.)
+        self.a.stmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
         self.a.test(dword_ptr(rbx + FPSCR), FPSCR_MODES)?;
         self.a.jne(slow)?;
         self.fp_dirty = true;
