@@ -7,7 +7,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user libcapstone-dev
       file make pkg-config ca-certificates xz-utils golang-go
-      qemu-utils e2fsprogs device-tree-compiler kmod gdb-multiarch)
+      qemu-utils e2fsprogs device-tree-compiler kmod gdb-multiarch
+      qemu-system-arm)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
@@ -62,7 +63,7 @@ if command -v rustup >/dev/null 2>&1; then
     done
 fi
 
-for t in arm-linux-gnueabihf-gcc qemu-arm go qemu-img dtc gdb-multiarch; do
+for t in arm-linux-gnueabihf-gcc qemu-arm qemu-system-arm go qemu-img dtc gdb-multiarch; do
     command -v "$t" >/dev/null || { echo "install-deps.sh: $t still missing" >&2; exit 1; }
 done
 echo "install-deps.sh: ok"

@@ -43,4 +43,6 @@ echo "== cargo test --workspace"
 cargo test --workspace "$@"
 echo "== scripts/difftest --cases 10000 --accel interp,jit (instruction-level, against qemu-arm)"
 scripts/difftest --cases 10000 --accel interp,jit
+echo "== scripts/difftest --system --cases 8000 (privileged instructions, rsemu-system-arm against qemu-system-arm)"
+scripts/difftest --system --cases 8000
 echo "== all tests passed"

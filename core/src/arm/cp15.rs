@@ -451,11 +451,14 @@ pub fn write(cpu: &mut CpuState, r: Reg32, v: u32) -> Result<Effect, Undefined> 
             Effect::Permissions
         }
         (0, 5, 0, 0) => {
-            c.dfsr = v & 0x3e3f;
+            // The union of both formats' fields: FS/STATUS, the short
+            // format's Domain[7:4], LPAE, WnR, ExT, CM.
+            c.dfsr = v & 0x3eff;
             Effect::None
         }
         (0, 5, 0, 1) => {
-            c.ifsr = v & 0x363f;
+            // FS/STATUS, FS[4], LPAE, ExT (no WnR or CM in the IFSR).
+            c.ifsr = v & 0x163f;
             Effect::None
         }
         (0, 5, 1, 0) => {
