@@ -8,7 +8,7 @@
 #   scripts/repeat-guests.sh [-n RUNS] [-j JOBS] [-t SECONDS] [NAME...]
 #
 # Defaults: 200 runs of sigstorm, threads, signals, setxid, rtqueue,
-# sigrestart, robust, mainexit (their arm-O2 build) and the Go program
+# sigrestart, robust, mainexit, clone_vm (their arm-O2 build) and the Go program
 # gostress, two jobs, 30 s per run. Exits 1 if any run failed or hung.
 # Needs a built rsemu-arm (cargo build), scripts/build-guests.sh and
 # scripts/build-go.sh.
@@ -25,7 +25,7 @@ while getopts "n:j:t:" o; do
 done
 shift $((OPTIND - 1))
 NAMES=("$@")
-[ ${#NAMES[@]} -gt 0 ] || NAMES=(sigstorm threads signals setxid rtqueue sigrestart robust mainexit gostress)
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(sigstorm threads signals setxid rtqueue sigrestart robust mainexit clone_vm gostress)
 EMU="${RSEMU_ARM:-$ROOT/target/debug/rsemu-arm}"
 [ -x "$EMU" ] || { echo "repeat-guests.sh: $EMU not built (cargo build)" >&2; exit 2; }
 

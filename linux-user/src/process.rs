@@ -1,5 +1,6 @@
-//! Process creation and replacement: fork/vfork/clone without CLONE_VM,
-//! wait4, and execve (ARM programs re-run under rsemu-arm).
+//! Process creation and replacement: fork, clone of threads and of
+//! processes with or without CLONE_VM, vfork, wait4, and execve (ARM
+//! programs re-run under rsemu-arm).
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -168,9 +169,7 @@ pub fn clone_thread(
     let saved_mask = crate::signal::block_all_on_host();
     // A new thread has its parent's name (comm), as in Linux, not the
     // name std gives the host thread.
-    let mut comm = [0u8; 16];
-    // SAFETY: PR_GET_NAME writes at most 16 bytes into our buffer.
-    unsafe { libc::prctl(libc::PR_GET_NAME, comm.as_mut_ptr()) };
+    let comm = thread_name();
     THREADS.fetch_add(1, Ordering::SeqCst);
     let spawned = std::thread::Builder::new()
         .name("rsemu-guest".into())
@@ -215,6 +214,426 @@ pub fn clone_thread(
     }
     let tid = rx.recv().map_err(|_| libc::EAGAIN)?;
     Ok(tid)
+}
+
+/// The host flags a CLONE_VM process passes on as they are: what the host
+/// kernel does for the child itself (descriptor table, cwd and umask,
+/// namespaces, SysV undo, vfork's wait). The rest is the guest's TLS and
+/// tid words (emulated) or the emulator's business (signal handlers).
+const VM_PROCESS_HOST_FLAGS: u32 = CLONE_FS
+    | CLONE_FILES
+    | CLONE_VFORK
+    | CLONE_PARENT
+    | CLONE_SYSVSEM
+    | CLONE_IO
+    | CLONE_UNTRACED
+    | CLONE_NEWNS
+    | CLONE_NEWCGROUP
+    | CLONE_NEWUTS
+    | CLONE_NEWIPC
+    | CLONE_NEWUSER
+    | CLONE_NEWPID
+    | CLONE_NEWNET;
+
+/// Host stack of a CLONE_VM child process: the emulator runs its guest on
+/// it (the guest's own stack is in guest memory).
+const VM_CHILD_STACK: usize = 8 << 20;
+
+/// What a CLONE_VM child process starts from.
+struct VmChild {
+    proc: Process,
+    cpu: CpuState,
+    engine: rsemu_core::Engine,
+    set_child_tid: Option<u32>,
+    /// The creating thread's name (comm), which a child inherits.
+    comm: [u8; 16],
+}
+
+/// clone with CLONE_VM and without CLONE_THREAD (vfork, posix_spawn,
+/// stress-ng's vm-rw, old LinuxThreads): a new process that shares the
+/// parent's memory but has its own pid, exit status, descriptor table
+/// (unless CLONE_FILES) and signal actions (unless CLONE_SIGHAND).
+///
+/// The host child is made the same way: clone(CLONE_VM) of the emulator,
+/// so the guest's memory, and the emulator's structures that describe
+/// it, are shared as the kernel shares them. The child's host side runs on
+/// a stack of its own, and on the thread-local storage of a keeper: a
+/// host thread of the parent that clones it and then does nothing until
+/// the child has exited or exec'd (`CLONE_CHILD_CLEARTID` on the host
+/// tells it when), so that the C library's and Rust's per-thread state
+/// (errno, malloc's cache) have one user at a time, as after vfork.
+/// Keepers are pooled and never exit (see [`KEEPERS`]). The child ends
+/// with the raw `exit_group`, so that no exit handler of the parent runs
+/// in it.
+///
+/// ARM argument order: flags, newsp, parent_tidptr, tls, child_tidptr.
+#[allow(clippy::too_many_arguments)]
+pub fn clone_vm_process(
+    p: &Process,
+    cpu: &CpuState,
+    engine: &rsemu_core::Engine,
+    flags: u32,
+    newsp: u32,
+    ptid: u32,
+    tls: u32,
+    ctid: u32,
+) -> SysR {
+    if flags & CLONE_PIDFD != 0 && flags & CLONE_PARENT_SETTID != 0 {
+        return Err(libc::EINVAL);
+    }
+    let exit_signal = flags & CSIGNAL;
+    let host_exit = match exit_signal {
+        0 => 0,
+        s => crate::sigmap::host(s).ok_or(libc::EINVAL)?,
+    };
+    crate::signal::note_exit_signal(exit_signal);
+    let mut proc = p.thread_copy();
+    proc.signals = p.signals.for_new_process(flags & CLONE_SIGHAND != 0);
+    proc.shares_parent_memory = true;
+    proc.clear_child_tid = if flags & CLONE_CHILD_CLEARTID != 0 {
+        ctid
+    } else {
+        0
+    };
+    let mut ccpu = cpu.clone();
+    ccpu.r[0] = 0;
+    if newsp != 0 {
+        ccpu.r[13] = newsp;
+    }
+    if flags & CLONE_SETTLS != 0 {
+        ccpu.tpidruro = tls;
+    }
+    ccpu.exclusive = None;
+    let start = Box::new(VmChild {
+        proc,
+        cpu: ccpu,
+        engine: engine.new_thread(),
+        set_child_tid: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
+        comm: thread_name(),
+    });
+    let host_flags = (flags & VM_PROCESS_HOST_FLAGS)
+        | CLONE_VM
+        | CLONE_CHILD_CLEARTID
+        | (flags & CLONE_PIDFD)
+        | host_exit as u32;
+    let (tx, rx) = std::sync::mpsc::channel::<Result<(i32, i32), i32>>();
+    // The child gets the keeper's credentials (they are per thread): a
+    // keeper is reused only by a thread whose credentials it has.
+    let creds = thread_creds();
+    let keeper = idle_keeper(&creds)
+        .or_else(|| spawn_keeper(p))
+        .ok_or(libc::EAGAIN)?;
+    {
+        let mut job = keeper.job.lock().unwrap_or_else(|e| e.into_inner());
+        *job = Some(KeeperJob {
+            start,
+            host_flags,
+            reply: tx,
+        });
+        keeper.ready.notify_one();
+    }
+    let (pid, pidfd) = rx.recv().map_err(|_| libc::EAGAIN)??;
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = p.space.write_bytes(ptid, &(pid as u32).to_le_bytes());
+    }
+    if flags & CLONE_PIDFD != 0 {
+        let _ = p.space.write_bytes(ptid, &(pidfd as u32).to_le_bytes());
+    }
+    Ok(pid as u32)
+}
+
+/// One CLONE_VM child for a keeper to start.
+struct KeeperJob {
+    start: Box<VmChild>,
+    host_flags: u32,
+    reply: std::sync::mpsc::Sender<Result<(i32, i32), i32>>,
+}
+
+/// A keeper thread's mailbox, and the credentials it has (its creator's
+/// when it started: see [`thread_creds`]).
+#[derive(Default)]
+struct Keeper {
+    job: std::sync::Mutex<Option<KeeperJob>>,
+    ready: std::sync::Condvar,
+    creds: Vec<u64>,
+}
+
+/// The per-thread attributes a new process inherits from the thread that
+/// clones it and that a guest may change (raw calls: a thread's own):
+/// real/effective/saved uid and gid, supplementary groups, capability
+/// sets, securebits, no_new_privs, nice value.
+fn thread_creds() -> Vec<u64> {
+    let mut v = Vec::with_capacity(16);
+    let (mut r, mut e, mut s) = (0u32, 0u32, 0u32);
+    // SAFETY: each call writes only into the locals or buffers given.
+    unsafe {
+        libc::syscall(libc::SYS_getresuid, &mut r, &mut e, &mut s);
+        v.extend([r, e, s].map(u64::from));
+        libc::syscall(libc::SYS_getresgid, &mut r, &mut e, &mut s);
+        v.extend([r, e, s].map(u64::from));
+        let mut groups = [0u32; 256];
+        let n = libc::syscall(libc::SYS_getgroups, groups.len(), groups.as_mut_ptr());
+        v.push(n as u64);
+        v.extend(
+            groups[..n.clamp(0, 256) as usize]
+                .iter()
+                .map(|&g| u64::from(g)),
+        );
+        let mut header = [0x2008_0522u32, 0]; // _LINUX_CAPABILITY_VERSION_3, this thread
+        let mut data = [0u32; 6];
+        libc::syscall(libc::SYS_capget, header.as_mut_ptr(), data.as_mut_ptr());
+        v.extend(data.map(u64::from));
+        v.push(libc::syscall(libc::SYS_prctl, libc::PR_GET_SECUREBITS, 0, 0, 0, 0) as u64);
+        v.push(libc::syscall(libc::SYS_prctl, libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) as u64);
+        v.push(libc::syscall(libc::SYS_getpriority, libc::PRIO_PROCESS, 0) as u64);
+    }
+    v
+}
+
+/// The calling thread's name (comm).
+fn thread_name() -> [u8; 16] {
+    let mut comm = [0u8; 16];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes into our buffer.
+    unsafe { libc::prctl(libc::PR_GET_NAME, comm.as_mut_ptr()) };
+    comm
+}
+
+/// Idle keeper threads: (host pid, host tid, mailbox). Keepers never exit
+/// and are reused: the processes that share this memory (this static
+/// included) must never see one of them die inside the C library's
+/// thread-exit path, whose stack-cache lock they share; a keeper only
+/// ever waits in the kernel when its process may end. Entries whose
+/// thread is gone (its process exited, or this is a fork child's copy)
+/// are dropped when seen.
+static KEEPERS: std::sync::Mutex<Vec<(i32, i32, std::sync::Arc<Keeper>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// An idle keeper thread of this process with these credentials, if
+/// there is one.
+fn idle_keeper(creds: &[u64]) -> Option<std::sync::Arc<Keeper>> {
+    // SAFETY: getpid cannot fail.
+    let me = unsafe { libc::getpid() };
+    let mut keepers = KEEPERS.lock().unwrap_or_else(|e| e.into_inner());
+    keepers.retain(|&(pid, tid, _)| {
+        // SAFETY: tgkill with signal 0 only checks that the thread exists
+        // in that process.
+        unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, 0) == 0 }
+    });
+    let i = keepers
+        .iter()
+        .position(|(pid, _, k)| *pid == me && k.creds == creds)?;
+    Some(keepers.swap_remove(i).2)
+}
+
+/// Starts a keeper thread in this process.
+fn spawn_keeper(p: &Process) -> Option<std::sync::Arc<Keeper>> {
+    // A new thread has its creator's credentials.
+    let keeper = std::sync::Arc::new(Keeper {
+        creds: thread_creds(),
+        ..Keeper::default()
+    });
+    let mine = keeper.clone();
+    // As for a thread (`clone_thread`): glibc's first pthread_create
+    // installs its SIGSETXID handler, which the guest's disposition must
+    // replace before guest code runs again. The keeper keeps every host
+    // signal blocked for good.
+    let saved_mask = crate::signal::block_all_on_host();
+    let spawned = std::thread::Builder::new()
+        .name("rsemu-vmchild".into())
+        .spawn(move || vm_child_keeper(mine));
+    p.signals.reclaim_runtime_signals();
+    crate::signal::restore_host_mask(saved_mask);
+    // The handle is never joined or detached: the thread never ends.
+    std::mem::forget(spawned.ok()?);
+    Some(keeper)
+}
+
+/// The host thread whose thread-local storage a CLONE_VM child runs on:
+/// for each job, clones the child, waits (touching nothing of its own)
+/// until the child has exited or exec'd, frees what the child used, and
+/// only then reports the pid for a vfork (for other children at once),
+/// and goes back to the idle list.
+fn vm_child_keeper(me: std::sync::Arc<Keeper>) {
+    // SAFETY: getpid and gettid cannot fail.
+    let (pid, tid) = unsafe { (libc::getpid(), libc::gettid()) };
+    loop {
+        let job = {
+            let mut slot = me.job.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if let Some(job) = slot.take() {
+                    break job;
+                }
+                slot = me.ready.wait(slot).unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        run_keeper_job(job);
+        KEEPERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((pid, tid, me.clone()));
+    }
+}
+
+fn run_keeper_job(job: KeeperJob) {
+    let KeeperJob {
+        start,
+        host_flags,
+        reply,
+    } = job;
+    // SAFETY: a fresh private anonymous mapping, ours alone.
+    let stack = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            VM_CHILD_STACK,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if stack == libc::MAP_FAILED {
+        let _ = reply.send(Err(libc::EAGAIN));
+        return;
+    }
+    // Cleared to 0 (and woken) by the host kernel when the child exits or
+    // execs: CLONE_CHILD_CLEARTID.
+    let alive = std::sync::atomic::AtomicU32::new(1);
+    let mut pidfd: i32 = -1;
+    let start = Box::into_raw(start);
+    // SAFETY: the stack is ours and unused; `start` stays valid until the
+    // child is gone (it is freed below, after the wait); `alive` and
+    // `pidfd` live in this frame, which outlives the child's use of them.
+    let pid = unsafe {
+        clone_vm_raw(
+            host_flags as u64,
+            (stack as *mut u8).add(VM_CHILD_STACK),
+            &mut pidfd,
+            alive.as_ptr(),
+            start,
+        )
+    };
+    if pid < 0 {
+        // SAFETY: no child was made: `start` and the stack are still ours.
+        unsafe {
+            drop(Box::from_raw(start));
+            libc::munmap(stack, VM_CHILD_STACK);
+        }
+        let _ = reply.send(Err(-pid as i32));
+        return;
+    }
+    let vfork = host_flags & CLONE_VFORK != 0;
+    if !vfork {
+        let _ = reply.send(Ok((pid as i32, pidfd)));
+    }
+    while alive.load(Ordering::SeqCst) != 0 {
+        // SAFETY: waits on our own word; raw, so that errno (which the
+        // child may be using) is not written.
+        unsafe { futex_wait_raw(alive.as_ptr(), 1) };
+    }
+    // SAFETY: the child has exited or exec'd: nothing uses the stack or
+    // `start` any more.
+    unsafe {
+        drop(Box::from_raw(start));
+        libc::munmap(stack, VM_CHILD_STACK);
+    }
+    if vfork {
+        let _ = reply.send(Ok((pid as i32, pidfd)));
+    }
+}
+
+/// The raw clone for a CLONE_VM child: in the child, switches to `stack`
+/// and calls [`vm_child_main`] with `start`; in the parent, returns the
+/// child's pid or -errno. (x86-64 order: flags, stack, parent_tid,
+/// child_tid, tls.)
+///
+/// # Safety
+/// `stack` must be the top of an unused stack and `start` a valid,
+/// leaked `VmChild` that nothing else uses until the child is gone.
+unsafe fn clone_vm_raw(
+    flags: u64,
+    stack: *mut u8,
+    parent_tid: *mut i32,
+    child_tid: *mut u32,
+    start: *mut VmChild,
+) -> i64 {
+    let ret: i64;
+    // SAFETY: the caller's contract. The child starts on the new stack
+    // with the parent's registers, calls vm_child_main (which never
+    // returns) and so never comes back into this function's frame.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "xor ebp, ebp",
+            "and rsp, -16",
+            "mov rdi, r12",
+            "call r13",
+            "ud2",
+            "2:",
+            inlateout("rax") libc::SYS_clone => ret,
+            in("rdi") flags,
+            in("rsi") stack,
+            in("rdx") parent_tid,
+            in("r10") child_tid,
+            in("r8") 0usize,
+            in("r12") start,
+            in("r13") vm_child_main as *const () as usize,
+            lateout("rcx") _,
+            lateout("r11") _,
+        );
+    }
+    ret
+}
+
+/// Waits while `*word == val` (FUTEX_WAIT, raw: no errno).
+///
+/// # Safety
+/// `word` must be a valid, aligned u32.
+unsafe fn futex_wait_raw(word: *mut u32, val: u32) {
+    // SAFETY: the caller's contract; the other arguments are null.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") libc::SYS_futex => _,
+            in("rdi") word,
+            in("rsi") libc::FUTEX_WAIT,
+            in("rdx") val,
+            in("r10") 0usize,
+            lateout("rcx") _,
+            lateout("r11") _,
+        );
+    }
+}
+
+/// The CLONE_VM child's emulator: runs the guest until it exits, then ends
+/// the host process with the raw exit_group (the parent's exit handlers
+/// and stdio buffers are not this process's to run or flush).
+extern "C" fn vm_child_main(start: *mut VmChild) -> ! {
+    // SAFETY: vm_child_keeper leaked it for us and does not touch it until
+    // this process is gone.
+    let child = unsafe { &mut *start };
+    // SAFETY: gettid cannot fail.
+    let tid = unsafe { libc::gettid() } as u32;
+    if let Some(ctid) = child.set_child_tid {
+        let _ = child.proc.space.write_bytes(ctid, &tid.to_le_bytes());
+    }
+    // SAFETY: PR_SET_NAME reads a NUL-terminated 16-byte buffer.
+    unsafe { libc::prctl(libc::PR_SET_NAME, child.comm.as_ptr()) };
+    crate::signal::clear_process_pending();
+    crate::signal::init(&child.engine.interrupt);
+    child.proc.signals.reset_host_mask();
+    let code = match crate::run_loop(&mut child.proc, &mut child.cpu, &mut child.engine) {
+        crate::LoopEnd::Group(code) => code,
+        crate::LoopEnd::Thread(code) => {
+            thread_exit(&child.proc);
+            code
+        }
+    };
+    crate::signal::fini();
+    // SAFETY: ends this host process; nothing runs after it.
+    unsafe { libc::syscall(libc::SYS_exit_group, code) };
+    unreachable!("exit_group returned")
 }
 
 /// What the kernel does when a thread exits: clear the registered tid
@@ -316,6 +735,14 @@ fn write_robust(p: &Process, head: u32, head_ptr: u32, len_ptr: u32) -> SysR {
 /// one's robust futexes (this matters for process-shared mutexes, which
 /// other processes go on using).
 pub fn exit_all_robust_lists(p: &Process) {
+    if p.shares_parent_memory {
+        // The table is the parent's too: only this process's one thread.
+        // SAFETY: gettid cannot fail.
+        let tid = unsafe { libc::gettid() } as u32;
+        exit_robust_list(p, tid);
+        set_robust_list_of(tid, 0);
+        return;
+    }
     let tids: Vec<u32> = ROBUST_LISTS
         .lock()
         .unwrap_or_else(|e| e.into_inner())

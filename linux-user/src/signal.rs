@@ -795,6 +795,22 @@ impl Signals {
         }
     }
 
+    /// The signal state of a process made by clone with CLONE_VM but not
+    /// CLONE_THREAD: a copy of the actions (shared only with
+    /// CLONE_SIGHAND), the creating thread's mask, nothing pending.
+    pub fn for_new_process(&self, share_actions: bool) -> Signals {
+        let actions = if share_actions {
+            self.actions.clone()
+        } else {
+            let copy = *self.actions.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::new(Mutex::new(copy))
+        };
+        Signals {
+            actions,
+            ..self.for_new_thread()
+        }
+    }
+
     /// Puts the host thread's mask back to the guest's: for a fork child
     /// or a new thread, which inherit the creating thread's host mask
     /// with any signal the host handler had just left blocked.

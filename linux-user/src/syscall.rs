@@ -43,6 +43,10 @@ pub struct Process {
     pub accel: rsemu_core::Accel,
     /// Note unimplemented calls, ioctls and options in the log (`-d unimp`).
     pub log_unimp: bool,
+    /// This process was made by clone with CLONE_VM and without
+    /// CLONE_THREAD: its memory, and the emulator's structures in it, are
+    /// its parent's (see `process::clone_vm_process`).
+    pub shares_parent_memory: bool,
     reported: Arc<Mutex<HashSet<u32>>>,
 }
 
@@ -82,6 +86,7 @@ impl Process {
             emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
             accel: rsemu_core::Accel::Interp,
             log_unimp: false,
+            shares_parent_memory: false,
             reported: Arc::new(Mutex::new(HashSet::new())),
         }
     }
@@ -100,6 +105,7 @@ impl Process {
             emulator: self.emulator.clone(),
             accel: self.accel,
             log_unimp: self.log_unimp,
+            shares_parent_memory: self.shares_parent_memory,
             reported: self.reported.clone(),
         }
     }
@@ -897,9 +903,10 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             // the kernel says ENOSYS, so this is a decision, not a gap to report.
             nr::RSEQ => Err(libc::ENOSYS),
             nr::FORK => crate::process::clone_process(p, cpu, libc::SIGCHLD as u32, 0, 0, 0, 0),
-            nr::VFORK => crate::process::clone_process(
+            nr::VFORK => crate::process::clone_vm_process(
                 p,
                 cpu,
+                engine,
                 flags::clone::CLONE_VM | flags::clone::CLONE_VFORK | libc::SIGCHLD as u32,
                 0,
                 0,
@@ -907,12 +914,18 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 0,
             ),
             nr::CLONE
-                if a[0] & flags::clone::CLONE_VM != 0 && a[0] & flags::clone::CLONE_VFORK == 0 =>
+                if a[0] & flags::clone::CLONE_VM != 0 && a[0] & flags::clone::CLONE_THREAD != 0 =>
             {
                 crate::process::clone_thread(p, cpu, engine, a[0], a[1], a[2], a[3], a[4])
             }
+            nr::CLONE if a[0] & flags::clone::CLONE_VM != 0 => {
+                crate::process::clone_vm_process(p, cpu, engine, a[0], a[1], a[2], a[3], a[4])
+            }
             nr::CLONE => crate::process::clone_process(p, cpu, a[0], a[1], a[2], a[3], a[4]),
             nr::WAIT4 => crate::process::wait4(p, a[0], a[1], a[2], a[3]),
+            nr::PROCESS_VM_READV | nr::PROCESS_VM_WRITEV => {
+                process_vm_rw(p, num == nr::PROCESS_VM_WRITEV, a)
+            }
             nr::EXECVE => crate::process::execve(p, a[0], a[1], a[2]),
             nr::EXECVEAT => crate::process::execveat(p, a),
             nr::PRCTL => prctl(p, a),
@@ -1011,6 +1024,54 @@ fn readlink_at(p: &Process, dirfd: i32, path: CString, buf: u32, len: u32) -> Sy
         unsafe { libc::readlinkat(dirfd, path.as_ptr(), out as *mut libc::c_char, len as usize) }
             as i64,
     )
+}
+
+/// process_vm_readv/writev(pid, local_iov, liovcnt, remote_iov, riovcnt,
+/// flags). The remote addresses are guest addresses of the other process,
+/// taken to be where they are here: every rsemu-arm process this one
+/// forked or cloned (and the one it came from) has its guest memory at
+/// the same host address. (The kernel checks the remote ranges; a
+/// non-rsemu process's memory there is most likely unmapped: EFAULT.)
+fn process_vm_rw(p: &Process, write: bool, a: [u32; 6]) -> SysR {
+    if a[5] != 0 {
+        return Err(libc::EINVAL);
+    }
+    let local = iovecs(p, a[1], a[2], !write)?;
+    if a[4] > 1024 {
+        return Err(libc::EINVAL);
+    }
+    let size = layout::Iovec32::SIZE as u32;
+    let raw = p.space.slice(a[3], a[4] * size)?;
+    let remote: Vec<libc::iovec> = raw
+        .chunks_exact(size as usize)
+        .map(|c| {
+            let v = layout::Iovec32::decode(c);
+            // Clipped at the end of the 4 GiB guest space.
+            let room = (1u64 << 32) - u64::from(v.base);
+            libc::iovec {
+                iov_base: p.space.host_addr(v.base) as *mut libc::c_void,
+                iov_len: u64::from(v.len).min(room) as usize,
+            }
+        })
+        .collect();
+    let nr = if write {
+        libc::SYS_process_vm_writev
+    } else {
+        libc::SYS_process_vm_readv
+    };
+    // SAFETY: the local iovecs point into checked guest memory; the remote
+    // ones are another process's addresses, which the kernel checks.
+    host(unsafe {
+        libc::syscall(
+            nr,
+            a[0] as i32,
+            local.as_ptr(),
+            local.len(),
+            remote.as_ptr(),
+            remote.len(),
+            0usize,
+        )
+    })
 }
 
 pub fn iovecs(p: &Process, addr: u32, count: u32, write: bool) -> Result<Vec<libc::iovec>, i32> {

@@ -177,3 +177,17 @@ fn mmap() {
 fn mremap() {
     stress("mremap", &["--mremap-bytes", "16M"]);
 }
+
+// A child made by clone(CLONE_VM) without CLONE_THREAD: it shares the
+// parent's memory, which the parent reads and writes with
+// process_vm_readv/writev (qemu-arm refuses the clone: EINVAL).
+#[test]
+fn vm_rw() {
+    stress("vm-rw", &[]);
+}
+
+// Chains of vforked children, each vforking the next.
+#[test]
+fn vforkmany() {
+    stress("vforkmany", &[]);
+}
