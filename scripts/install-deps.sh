@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user libcapstone-dev
       file make pkg-config ca-certificates xz-utils golang-go
       qemu-utils e2fsprogs device-tree-compiler kmod gdb-multiarch
-      qemu-system-arm)
+      qemu-system-arm docker.io)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then

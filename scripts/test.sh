@@ -39,6 +39,8 @@ echo "== cargo fmt --all -- --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+echo "== scripts/build-static.sh (the static rsemu-arm the binfmt_misc test pins with F)"
+scripts/build-static.sh
 echo "== cargo test --workspace"
 cargo test --workspace "$@"
 echo "== scripts/difftest --cases 10000 --accel interp,jit (instruction-level, against qemu-arm)"

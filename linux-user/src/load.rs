@@ -116,6 +116,23 @@ fn map_image(
 }
 
 /// Reads and validates an ARM ELF file.
+/// As [`read_elf`], from descriptor `fd` (then closed); `path` names it
+/// in messages.
+fn read_elf_fd(fd: i32, path: &Path) -> Result<(Vec<u8>, ElfImage)> {
+    use std::io::{Read, Seek};
+    use std::os::fd::FromRawFd;
+    // SAFETY: the kernel handed this descriptor to us alone (AT_EXECFD);
+    // the File owns and closes it.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    let mut bytes = Vec::new();
+    file.seek(std::io::SeekFrom::Start(0))
+        .and_then(|_| file.read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read {} (AT_EXECFD {fd})", path.display()))?;
+    let image = parse_elf(&bytes)
+        .with_context(|| format!("{}: not a loadable ARM executable", path.display()))?;
+    Ok((bytes, image))
+}
+
 fn read_elf(path: &Path) -> Result<(Vec<u8>, ElfImage)> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let image = parse_elf(&bytes)
@@ -147,6 +164,9 @@ pub fn resolve_in_sysroot(sysroot: Option<&Path>, path: &[u8]) -> PathBuf {
 pub struct LoadOptions<'a> {
     /// The program file on the host.
     pub path: &'a Path,
+    /// A descriptor of the program to read instead of opening `path`
+    /// (binfmt_misc's AT_EXECFD); closed once read.
+    pub exec_fd: Option<i32>,
     /// Guest argv (argv[0] included).
     pub argv: Vec<Vec<u8>>,
     /// Guest environment.
@@ -157,7 +177,10 @@ pub struct LoadOptions<'a> {
 
 /// Loads the program (and its interpreter) and builds the initial stack.
 pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded> {
-    let (bytes, image) = read_elf(opts.path)?;
+    let (bytes, image) = match opts.exec_fd {
+        Some(fd) => read_elf_fd(fd, opts.path)?,
+        None => read_elf(opts.path)?,
+    };
     let bias = if image.is_dyn() {
         let align = image.max_align().max(PAGE_SIZE);
         let (lo, _) = image.span();

@@ -11,6 +11,7 @@
 // Unit-test builds use the test harness's main, so nothing calls ours.
 #![cfg_attr(test, allow(dead_code))]
 
+mod binfmt;
 mod compat;
 mod hostfault;
 mod ipc;
@@ -39,7 +40,11 @@ use rsemu_core::{mem::FaultKind, Accel, CpuState, Engine, Exit};
 #[command(
     name = "rsemu-arm",
     version,
-    about = "Run 32-bit ARM Linux programs on an x86-64 host"
+    about = "Run 32-bit ARM Linux programs on an x86-64 host",
+    after_help = "As the kernel's binfmt_misc handler for ARM programs (root):\n  \
+                  rsemu-arm --binfmt register [--flags POCF] [--name NAME] [--path EMULATOR]\n  \
+                  rsemu-arm --binfmt unregister|status [--name NAME]\n  \
+                  rsemu-arm --binfmt print [--flags POCF] [--path EMULATOR]"
 )]
 struct Cli {
     /// Sysroot for the ELF interpreter and absolute paths (also QEMU_LD_PREFIX).
@@ -221,7 +226,15 @@ fn guest_env(cli: &Cli) -> Vec<Vec<u8>> {
 }
 
 fn run() -> Result<i32> {
-    let cli = Cli::parse_from(qemu_style_args(std::env::args_os().collect()));
+    let raw: Vec<OsString> = std::env::args_os().collect();
+    if raw.get(1).is_some_and(|a| a == "--binfmt") {
+        let rest: Vec<String> = raw[2..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        return binfmt::command(&rest);
+    }
+    let cli = Cli::parse_from(qemu_style_args(raw));
     if let Some(cpu) = &cli.cpu {
         let known = [
             "cortex-a15",
@@ -250,14 +263,15 @@ fn run() -> Result<i32> {
         .sysroot
         .clone()
         .or_else(|| std::env::var_os("QEMU_LD_PREFIX").map(PathBuf::from));
-    let mut argv: Vec<Vec<u8>> = Vec::with_capacity(cli.args.len() + 1);
-    argv.push(
-        cli.argv0
-            .clone()
-            .map(String::into_bytes)
-            .unwrap_or_else(|| program.clone().into_os_string().into_vec()),
-    );
-    argv.extend(cli.args.iter().map(|a| a.clone().into_vec()));
+    // Started by binfmt_misc for a `P` entry: the original argv[0] comes
+    // after the program's path.
+    let (argv0, args) = match cli.args.split_first() {
+        Some((a0, rest)) if binfmt::preserve_argv0() => (Some(a0.clone().into_vec()), rest),
+        _ => (cli.argv0.clone().map(String::into_bytes), &cli.args[..]),
+    };
+    let mut argv: Vec<Vec<u8>> = Vec::with_capacity(args.len() + 1);
+    argv.push(argv0.unwrap_or_else(|| program.clone().into_os_string().into_vec()));
+    argv.extend(args.iter().map(|a| a.clone().into_vec()));
     let envp = guest_env(&cli);
 
     let mut space =
@@ -266,6 +280,9 @@ fn run() -> Result<i32> {
         &mut space,
         &load::LoadOptions {
             path: &program,
+            // An `O`/`C` binfmt_misc entry: the kernel opened the program
+            // (perhaps one we may execute but not read).
+            exec_fd: binfmt::exec_fd(),
             argv,
             envp,
             sysroot: sysroot.as_deref(),

@@ -1015,7 +1015,18 @@ fn exec_path(p: &Process, raw_path: Vec<u8>, argv_addr: u32, envp_addr: u32) -> 
         for a in argv.iter().skip(1) {
             args.push(cstr(a)?);
         }
-        (cstr(p.emulator.as_os_str().as_bytes())?, args)
+        if p.emulator.exists() {
+            (cstr(p.emulator.as_os_str().as_bytes())?, args)
+        } else {
+            // No way back to this emulator's file (a chroot without /proc,
+            // where binfmt_misc's F flag started us): the program itself,
+            // for the kernel to hand to the registered handler.
+            let args = argv
+                .iter()
+                .map(|a| cstr(a))
+                .collect::<Result<Vec<_>, _>>()?;
+            (cstr(target.as_os_str().as_bytes())?, args)
+        }
     } else {
         let args = argv
             .iter()
