@@ -318,6 +318,7 @@ fn run() -> Result<i32> {
     proc.args = loaded.args;
     proc.accel = accel;
     proc.log_unimp = log.unimp;
+    proc.signals.strace = strace;
     // What execve handed on first, then the emulator's fault handlers.
     proc.signals.inherit_from_host();
     hostfault::install(

@@ -718,6 +718,8 @@ pub struct Signals {
     pub restart: Option<Restart>,
     /// The host thread's blocked mask as last set (host numbering).
     host_mask: u64,
+    /// Log each signal delivered to a handler (-strace).
+    pub strace: bool,
 }
 
 impl Default for Signals {
@@ -731,6 +733,7 @@ impl Default for Signals {
             saved_mask: None,
             restart: None,
             host_mask: 0,
+            strace: false,
         }
     }
 }
@@ -791,6 +794,7 @@ impl Signals {
             actions: self.actions.clone(),
             mask: self.mask,
             host_mask: self.host_mask,
+            strace: self.strace,
             ..Signals::default()
         }
     }
@@ -1110,6 +1114,17 @@ impl Signals {
                     cpu.r[0] = r.r0;
                     cpu.r[15] = cpu.r[15].wrapping_sub(r.svc_len);
                 }
+            }
+            if self.strace {
+                // As strace shows a signal: its name, code and sender.
+                // SAFETY: getpid cannot fail.
+                let pid = unsafe { libc::getpid() };
+                let name = rsemu_syscalls::flags::signal::name(sig).unwrap_or_default();
+                rsemu_core::log!(
+                    "{pid} --- {name} {{si_signo={name}, si_code={}, si_pid={}}} ---",
+                    rsemu_syscalls::strace::si_code(info.code),
+                    info.words[0]
+                );
             }
             if setup_frame(self, cpu, space, sig, &act, &info).is_err() {
                 // No room for the frame: the kernel kills with SIGSEGV.

@@ -141,6 +141,16 @@ fn encode(r: SysR) -> u32 {
 pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> SysResult {
     let num = cpu.r[7];
     let a = [cpu.r[0], cpu.r[1], cpu.r[2], cpu.r[3], cpu.r[4], cpu.r[5]];
+    if p.strace && matches!(num, nr::EXIT | nr::EXIT_GROUP | nr::EXECVE | nr::EXECVEAT) {
+        // Logged before: these do not come back (execve only to fail).
+        let line = strace_call(p, num, cpu);
+        let tail = if matches!(num, nr::EXIT | nr::EXIT_GROUP) {
+            " = ?"
+        } else {
+            " ..."
+        };
+        rsemu_core::log!("{} {line}{tail}", strace_who());
+    }
     let r = match num {
         nr::EXIT => return SysResult::ExitThread(a[0] as i32 & 0xff),
         nr::EXIT_GROUP => return SysResult::Exit(a[0] as i32 & 0xff),
@@ -178,7 +188,7 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
             }
             if crate::signal::take_restartable() && r == Err(libc::EINTR) && cpu.itstate == 0 {
                 if p.strace {
-                    strace(num, a, r);
+                    strace(p, num, &a, r);
                 }
                 return SysResult::Restart(crate::signal::Restart {
                     r0: a[0],
@@ -189,7 +199,7 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
         }
     };
     if p.strace {
-        strace(num, a, r);
+        strace(p, num, &a, r);
     }
     SysResult::Ret(encode(r))
 }
@@ -226,28 +236,72 @@ fn check_fd(fd: i32, check: rsemu_syscalls::order::FdCheck) -> Result<(), i32> {
     }
 }
 
-/// Logs a system call and its result (-strace).
-fn strace(num: u32, a: [u32; 6], r: SysR) {
-    let name = rsemu_syscalls::name(num).unwrap_or("?");
-    // SAFETY: getpid cannot fail.
-    let pid = unsafe { libc::getpid() };
-    match r {
-        Ok(v) => rsemu_core::log!(
-            "{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = {}",
-            a[0],
-            a[1],
-            a[2],
-            a[3],
-            v as i32
-        ),
-        Err(e) => rsemu_core::log!(
-            "{pid} {name}(0x{:x},0x{:x},0x{:x},0x{:x}) = -1 errno={e}",
-            a[0],
-            a[1],
-            a[2],
-            a[3]
-        ),
+/// Guest memory as the `-strace` printer reads it.
+struct StraceMem<'a>(&'a crate::memory::GuestSpace);
+
+impl rsemu_syscalls::strace::GuestMem for StraceMem<'_> {
+    fn cstr(&self, addr: u32, max: usize) -> Option<(Vec<u8>, bool)> {
+        let mut out = Vec::new();
+        for i in 0..=max as u32 {
+            let b = *self.0.slice(addr.checked_add(i)?, 1).ok()?.first()?;
+            if b == 0 {
+                return Some((out, true));
+            }
+            if out.len() == max {
+                return Some((out, false));
+            }
+            out.push(b);
+        }
+        Some((out, false))
     }
+    fn word(&self, addr: u32) -> Option<u32> {
+        self.0.read_u32(addr).ok()
+    }
+}
+
+/// Who makes the call: the pid, and the thread id when it is not the
+/// main thread (`PID/TID`).
+fn strace_who() -> String {
+    // SAFETY: getpid and gettid cannot fail.
+    let (pid, tid) = unsafe { (libc::getpid(), libc::gettid()) };
+    if pid == tid {
+        pid.to_string()
+    } else {
+        format!("{pid}/{tid}")
+    }
+}
+
+/// `name(args)` of the call in the registers.
+fn strace_call(p: &Process, num: u32, cpu: &CpuState) -> String {
+    let regs = &cpu.r[..7];
+    match rsemu_syscalls::info(num) {
+        Some(info) => rsemu_syscalls::strace::call(info, regs, &StraceMem(&p.space)),
+        None => rsemu_syscalls::strace::unknown_call(num, regs),
+    }
+}
+
+/// Logs a system call and its result (-strace), as strace shows them.
+fn strace(p: &Process, num: u32, a: &[u32; 6], r: SysR) {
+    let who = strace_who();
+    let message = |e: i32| {
+        let s = std::io::Error::from_raw_os_error(rsemu_syscalls::errno::to_host(e)).to_string();
+        // "No such file or directory (os error 2)": the text only.
+        s.rsplit_once(" (os error")
+            .map_or(s.clone(), |(t, _)| t.to_string())
+    };
+    let name = rsemu_syscalls::name(num).unwrap_or("");
+    let result = rsemu_syscalls::strace::result(name, r, message);
+    if matches!(num, nr::EXECVE | nr::EXECVEAT) {
+        rsemu_core::log!("{who} <... {name} resumed>) {result}");
+        return;
+    }
+    let mut regs = [0u32; 7];
+    regs[..6].copy_from_slice(a);
+    let line = match rsemu_syscalls::info(num) {
+        Some(info) => rsemu_syscalls::strace::call(info, &regs, &StraceMem(&p.space)),
+        None => rsemu_syscalls::strace::unknown_call(num, &regs),
+    };
+    rsemu_core::log!("{who} {line} {result}");
 }
 
 impl Process {

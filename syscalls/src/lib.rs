@@ -18,6 +18,7 @@ pub mod ioctl;
 pub mod layout;
 pub mod order;
 pub mod sigframe;
+pub mod strace;
 pub mod table;
 
 pub use layout::GuestStruct;

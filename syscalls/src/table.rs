@@ -31,6 +31,8 @@ pub enum ArgKind {
     Str,
     /// Pointer to a NULL-terminated array of string pointers (`execve` argv).
     StrArray,
+    /// The same for an environment (shown as a count, as strace does).
+    EnvArray,
     /// File descriptor.
     Fd,
     /// Directory file descriptor of `*at` calls (`AT_FDCWD` is -100).
@@ -132,7 +134,7 @@ syscall_table! {
     8 CREAT creat [Str, Mode];
     9 LINK link [Str, Str];
     10 UNLINK unlink [Str];
-    11 EXECVE execve [Str, StrArray, StrArray];
+    11 EXECVE execve [Str, StrArray, EnvArray];
     12 CHDIR chdir [Str];
     14 MKNOD mknod [Str, Mode, Hex];
     15 CHMOD chmod [Str, Mode];
@@ -464,7 +466,7 @@ syscall_table! {
     384 GETRANDOM getrandom [Ptr, Size, Flags];
     385 MEMFD_CREATE memfd_create [Str, Flags];
     386 BPF bpf [Int, Ptr, UInt];
-    387 EXECVEAT execveat [DirFd, Str, StrArray, StrArray, Flags];
+    387 EXECVEAT execveat [DirFd, Str, StrArray, EnvArray, Flags];
     388 USERFAULTFD userfaultfd [Flags];
     389 MEMBARRIER membarrier [Int, Flags, Int];
     390 MLOCK2 mlock2 [Ptr, Size, Flags];
