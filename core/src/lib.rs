@@ -19,5 +19,5 @@ pub mod mem;
 mod test_rng;
 
 pub use arm::cpu::CpuState;
-pub use exec::{Accel, Engine, Exit};
+pub use exec::{Accel, Disassembler, Engine, Exit};
 pub use mem::{GuestMemory, MemFault};

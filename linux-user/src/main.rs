@@ -96,8 +96,41 @@ fn set_comm_to(program: &std::path::Path) {
     unsafe { libc::prctl(libc::PR_SET_NAME, comm.as_ptr()) };
 }
 
+/// `-d in_asm`'s disassembler (capstone, ARM or Thumb mode).
+fn disassemble(bytes: &[u8], addr: u32, thumb: bool) -> String {
+    use capstone::prelude::*;
+    let mode = if thumb {
+        arch::arm::ArchMode::Thumb
+    } else {
+        arch::arm::ArchMode::Arm
+    };
+    let Ok(cs) = Capstone::new().arm().mode(mode).build() else {
+        return "(no disassembler)".into();
+    };
+    let text = match cs.disasm_count(bytes, u64::from(addr), 1) {
+        Ok(insns) => insns
+            .iter()
+            .next()
+            .map(|i| {
+                format!(
+                    "{} {}",
+                    i.mnemonic().unwrap_or(""),
+                    i.op_str().unwrap_or("")
+                )
+                .trim_end()
+                .to_string()
+            })
+            .unwrap_or_else(|| "(undefined)".into()),
+        Err(_) => "(undefined)".into(),
+    };
+    text
+}
+
 /// The `-d` items and what each logs.
 const LOG_ITEMS: &[(&str, &str)] = &[
+    ("in_asm", "the guest instructions of each new block"),
+    ("op", "the intermediate code of each new block"),
+    ("cpu", "the registers at each block entry (interprets)"),
     ("exec", "each block as it is entered, with r0, sp and lr"),
     (
         "out_asm",
@@ -108,16 +141,33 @@ const LOG_ITEMS: &[(&str, &str)] = &[
         "system calls, ioctls and options rsemu does not implement",
     ),
     ("strace", "each system call and its result (as -strace)"),
+    ("int", "each signal delivered, with the pc it interrupts"),
+    (
+        "guest_errors",
+        "the guest's errors: bad pointers given to system calls, undefined instructions",
+    ),
+    ("page", "the guest's memory map once the program is loaded"),
+    (
+        "nochain",
+        "no chaining of compiled blocks (each goes through the lookup)",
+    ),
 ];
 
 /// What `-d`, `-D` (or QEMU_LOG, QEMU_LOG_FILENAME) ask to log, and where.
 #[derive(Default)]
 struct LogOptions {
     file: Option<std::fs::File>,
+    in_asm: bool,
+    op: bool,
+    cpu: bool,
     exec: bool,
     out_asm: bool,
     unimp: bool,
     strace: bool,
+    int: bool,
+    guest_errors: bool,
+    page: bool,
+    nochain: bool,
 }
 
 /// Reads the log options; `None` when `-d help` printed the items.
@@ -130,6 +180,13 @@ fn log_options(cli: &Cli) -> Result<Option<LogOptions>> {
         .unwrap_or_default();
     for item in items.split(',').filter(|s| !s.is_empty()) {
         match item {
+            "in_asm" => log.in_asm = true,
+            "op" => log.op = true,
+            "cpu" => log.cpu = true,
+            "int" => log.int = true,
+            "guest_errors" => log.guest_errors = true,
+            "page" => log.page = true,
+            "nochain" => log.nochain = true,
             "exec" => log.exec = true,
             "out_asm" => log.out_asm = true,
             "unimp" => log.unimp = true,
@@ -137,7 +194,7 @@ fn log_options(cli: &Cli) -> Result<Option<LogOptions>> {
             "help" => {
                 println!("Log items (-d ITEM,ITEM...; the log is stderr, or -D FILE):");
                 for (name, what) in LOG_ITEMS {
-                    println!("{name:<10} {what}");
+                    println!("{name:<13} {what}");
                 }
                 return Ok(None);
             }
@@ -310,6 +367,12 @@ fn run() -> Result<i32> {
         rsemu_core::log::set_file(file);
     }
     engine.trace_exec = log.exec;
+    engine.trace_cpu = log.cpu;
+    engine.log_op = log.op;
+    engine.no_chain = log.nochain;
+    if log.in_asm {
+        engine.log_in_asm = Some(disassemble);
+    }
     engine.set_log_out_asm(log.out_asm);
     let strace = cli.strace || log.strace || std::env::var_os("QEMU_STRACE").is_some();
     signal::init(&engine.interrupt);
@@ -319,6 +382,11 @@ fn run() -> Result<i32> {
     proc.accel = accel;
     proc.log_unimp = log.unimp;
     proc.signals.strace = strace;
+    proc.signals.log_int = log.int;
+    proc.log_guest_errors = log.guest_errors;
+    if log.page {
+        rsemu_core::log!("guest memory map:\n{}", procfs::maps(&proc));
+    }
     // What execve handed on first, then the emulator's fault handlers.
     proc.signals.inherit_from_host();
     hostfault::install(
@@ -385,6 +453,9 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                     addr_or_pid: pc,
                     uid: 0,
                 };
+                if proc.log_guest_errors {
+                    rsemu_core::log!("guest_errors: undefined instruction at pc 0x{pc:08x}");
+                }
                 if !proc.signals.force(libc::SIGILL as u32, info) {
                     let enc = if !thumb {
                         format!("{raw:08x} (A32)")

@@ -50,7 +50,7 @@ pub fn synthesize(p: &Process, path: &[u8]) -> Option<Vec<u8>> {
 
 /// /proc/self/maps in guest addresses: runs of pages with the same
 /// protection, the heap and stack labelled.
-fn maps(p: &Process) -> String {
+pub fn maps(p: &Process) -> String {
     let brk = *p.space.brk.lock().unwrap_or_else(|e| e.into_inner());
     let heap = (p.space.brk_start, brk.max(p.space.brk_start));
     let stack = (

@@ -720,6 +720,8 @@ pub struct Signals {
     host_mask: u64,
     /// Log each signal delivered to a handler (-strace).
     pub strace: bool,
+    /// Log each signal delivered, with the interrupted pc (`-d int`).
+    pub log_int: bool,
 }
 
 impl Default for Signals {
@@ -734,6 +736,7 @@ impl Default for Signals {
             restart: None,
             host_mask: 0,
             strace: false,
+            log_int: false,
         }
     }
 }
@@ -795,6 +798,7 @@ impl Signals {
             mask: self.mask,
             host_mask: self.host_mask,
             strace: self.strace,
+            log_int: self.log_int,
             ..Signals::default()
         }
     }
@@ -1103,6 +1107,19 @@ impl Signals {
                 continue;
             };
             let act = self.action(sig);
+            if self.log_int {
+                rsemu_core::log!(
+                    "int: signal {} (si_code {}) at pc 0x{:08x}: {}",
+                    rsemu_syscalls::flags::signal::name(sig).unwrap_or_default(),
+                    info.code,
+                    cpu.r[15],
+                    match act.handler {
+                        SIG_IGN => "ignored".to_string(),
+                        SIG_DFL => "default action".to_string(),
+                        h => format!("handler 0x{h:08x}"),
+                    }
+                );
+            }
             match act.handler {
                 SIG_IGN => continue,
                 SIG_DFL if ignored_by_default(sig) => continue,

@@ -43,6 +43,8 @@ pub struct Process {
     pub accel: rsemu_core::Accel,
     /// Note unimplemented calls, ioctls and options in the log (`-d unimp`).
     pub log_unimp: bool,
+    /// Log the guest's errors (`-d guest_errors`).
+    pub log_guest_errors: bool,
     /// This process was made by clone with CLONE_VM and without
     /// CLONE_THREAD: its memory, and the emulator's structures in it, are
     /// its parent's (see `process::clone_vm_process`).
@@ -86,6 +88,7 @@ impl Process {
             emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
             accel: rsemu_core::Accel::Interp,
             log_unimp: false,
+            log_guest_errors: false,
             shares_parent_memory: false,
             reported: Arc::new(Mutex::new(HashSet::new())),
         }
@@ -105,6 +108,7 @@ impl Process {
             emulator: self.emulator.clone(),
             accel: self.accel,
             log_unimp: self.log_unimp,
+            log_guest_errors: self.log_guest_errors,
             shares_parent_memory: self.shares_parent_memory,
             reported: self.reported.clone(),
         }
@@ -200,6 +204,13 @@ pub fn dispatch(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine) -> Sys
     };
     if p.strace {
         strace(p, num, &a, r);
+    }
+    if p.log_guest_errors && r == Err(libc::EFAULT) {
+        rsemu_core::log!(
+            "guest_errors: {} at pc 0x{:08x} was given a bad address (EFAULT)",
+            rsemu_syscalls::name(num).unwrap_or("?"),
+            cpu.r[15]
+        );
     }
     SysResult::Ret(encode(r))
 }

@@ -119,3 +119,51 @@ fn d_help_and_unknown_items() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("-D /nonexistent-dir/x.log"));
 }
+
+/// The other -d items, to a file, on a guest with a signal, a thread and
+/// a bad pointer (tests/guest/strace_me.c).
+#[test]
+fn d_items() {
+    let guest = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../build/guest/strace_me.arm-O2"
+    ));
+    let dir = scratch("items");
+    std::fs::create_dir_all(&dir).unwrap();
+    for accel in ["interp", "jit"] {
+        let log = dir.join(format!("{accel}.log"));
+        let out = Command::new(EMULATOR)
+            .current_dir(&dir)
+            .args([
+                "-accel",
+                accel,
+                "-d",
+                "in_asm,op,cpu,int,guest_errors,page,nochain",
+                "-D",
+            ])
+            .arg(&log)
+            .arg(&guest)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+        assert_eq!(stderr(&out), "");
+        let text = std::fs::read_to_string(&log).unwrap();
+        for want in [
+            "guest memory map:\n",
+            "[stack]\n",
+            "IN: 0x",
+            // in_asm: the entry point of a Thumb-2 glibc: `mov.w fp, #0`.
+            ":  f04f 0b00  mov.w fp, #0\n",
+            // op: the IR under it.
+            "Al Alu { op: Mov",
+            "CPU at 0x",
+            " R15=",
+            "int: signal SIGUSR1 (si_code -6) at pc 0x",
+            "guest_errors: clock_gettime at pc 0x",
+        ] {
+            assert!(text.contains(want), "{accel}: no {want:?} in the log");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -188,6 +188,17 @@ pub struct Engine {
     pub blocks_translated: u64,
     /// Log every block executed to stderr (`-d exec`).
     pub trace_exec: bool,
+    /// Log the registers at every block entry (`-d cpu`; interprets,
+    /// as `trace_exec` does).
+    pub trace_cpu: bool,
+    /// Log the guest instructions of each new block (`-d in_asm`), with
+    /// this disassembler (the engine has none of its own).
+    pub log_in_asm: Option<Disassembler>,
+    /// Log the IR of each new block (`-d op`).
+    pub log_op: bool,
+    /// Never chain compiled blocks to each other (`-d nochain`): every
+    /// block boundary goes through the engine's lookup.
+    pub no_chain: bool,
     shared: Arc<SharedInvalidations>,
     seen: u64,
     jit: Option<Box<Jit>>,
@@ -210,6 +221,10 @@ impl Default for Engine {
     }
 }
 
+/// A disassembler for `-d in_asm`: the instruction's bytes (as in memory),
+/// its address and instruction set (T32 or A32), to text.
+pub type Disassembler = fn(bytes: &[u8], addr: u32, thumb: bool) -> String;
+
 fn fast_slot(pc: u32, key: u32) -> usize {
     jit::lookup_hash(pc, key) as usize & (FAST_SLOTS - 1)
 }
@@ -226,6 +241,10 @@ impl Engine {
             interrupt: Arc::new(AtomicBool::new(false)),
             blocks_translated: 0,
             trace_exec: false,
+            trace_cpu: false,
+            log_in_asm: None,
+            log_op: false,
+            no_chain: false,
             shared: Arc::new(SharedInvalidations::default()),
             seen: 0,
             jit: None,
@@ -283,6 +302,10 @@ impl Engine {
         e.shared = self.shared.clone();
         e.seen = self.shared.epoch.load(Ordering::SeqCst);
         e.trace_exec = self.trace_exec;
+        e.trace_cpu = self.trace_cpu;
+        e.log_in_asm = self.log_in_asm;
+        e.log_op = self.log_op;
+        e.no_chain = self.no_chain;
         e.jit_threshold = self.jit_threshold;
         if self.jit.is_some() {
             // A thread that cannot get code memory still runs, interpreted.
@@ -463,6 +486,9 @@ impl Engine {
             ..arm::Limits::default()
         };
         let block = arm::translate_with(mem, pc, cpu.thumb, cpu.itstate, &limits)?;
+        if self.log_in_asm.is_some() || self.log_op {
+            self.log_block(&block, mem);
+        }
         let last = block.end.wrapping_sub(1).max(block.start);
         let first_page = ppc >> 12;
         let last_page = if last >> 12 == pc >> 12 {
@@ -491,6 +517,44 @@ impl Engine {
             mem.note_code_page(page);
         }
         Ok(id)
+    }
+
+    /// `-d in_asm` and `-d op`: a new block's guest instructions and IR.
+    fn log_block<M: GuestMemory>(&self, block: &crate::ir::Block, mem: &mut M) {
+        crate::log!(
+            "IN: 0x{:08x} ({})",
+            block.start,
+            if block.thumb { "T32" } else { "A32" }
+        );
+        for insn in &block.insns {
+            if let Some(disasm) = self.log_in_asm {
+                let mut bytes = Vec::with_capacity(4);
+                for k in 0..u32::from(insn.len) / 2 {
+                    match mem.fetch_u16(insn.pc.wrapping_add(2 * k)) {
+                        Ok(h) => bytes.extend_from_slice(&h.to_le_bytes()),
+                        Err(_) => break,
+                    }
+                }
+                let hex: String = if block.thumb {
+                    bytes
+                        .chunks(2)
+                        .map(|h| format!("{:04x}", u16::from_le_bytes([h[0], h[1]])))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                } else {
+                    bytes.iter().rev().map(|b| format!("{b:02x}")).collect()
+                };
+                crate::log!(
+                    "0x{:08x}:  {hex:<9}  {}",
+                    insn.pc,
+                    disasm(&bytes, insn.pc, block.thumb)
+                );
+            }
+            if self.log_op {
+                crate::log!("    {:?} {:?}", insn.cond, insn.op);
+            }
+        }
+        crate::log!("");
     }
 
     /// Sets the debugger's breakpoints: execution stops before any of these
@@ -629,11 +693,16 @@ impl Engine {
                     }
                 }
             };
-            if self.jit.is_some() && !self.trace_exec {
+            if self.jit.is_some() && !self.trace_exec && !self.trace_cpu {
+                if self.no_chain {
+                    patch_site = 0;
+                }
                 let entry = self.native_entry(id, cpu, mem, &mut patch_site);
                 if entry != 0 {
                     let jit = self.jit.as_mut().expect("jit");
-                    if patch_site != 0 {
+                    if self.no_chain {
+                        // Neither patched nor in the indirect table.
+                    } else if patch_site != 0 {
                         jit.patch(patch_site, entry);
                         self.slab[id as usize].incoming.push(patch_site);
                     } else {
@@ -663,6 +732,35 @@ impl Engine {
                     cpu.r[0],
                     cpu.r[13],
                     cpu.r[14]
+                );
+            }
+            if self.trace_cpu {
+                let r = &cpu.r;
+                crate::log!(
+                    "CPU at 0x{:08x} ({}):\n R00={:08x} R01={:08x} R02={:08x} R03={:08x}\n \
+                     R04={:08x} R05={:08x} R06={:08x} R07={:08x}\n \
+                     R08={:08x} R09={:08x} R10={:08x} R11={:08x}\n \
+                     R12={:08x} R13={:08x} R14={:08x} R15={:08x}\n PSR={:08x} FPSCR={:08x}",
+                    block.start,
+                    if block.thumb { "T32" } else { "A32" },
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    r[9],
+                    r[10],
+                    r[11],
+                    r[12],
+                    r[13],
+                    r[14],
+                    r[15],
+                    cpu.cpsr(),
+                    cpu.fpscr
                 );
             }
             if let Some(exit) = interp::fast::run(cpu, mem, code, &self.interrupt) {
