@@ -103,5 +103,20 @@ for m in $MODULES; do
     r=$(run "rsemu-$m" "$RSEMU_BIN" -L "$SYSROOT" $(test_cmd "$PY" "$m"))
     echo "| $m | $h | $q | $r | $(verdict "${h% |*}" "${r% |*}") |" | tee -a "$WORK/table.md"
 done
+cat >> "$WORK/table.md" <<'NOTES'
+
+Notes (checked by hand, 2026-12-04):
+
+- test_subprocess's two failures under rsemu-arm (test_args_string,
+  test_call_string) run a shell script that execs the ARM python: the
+  host's shell can do that only through binfmt_misc, which this run does
+  not register (qemu-arm gets the same 126 there). With
+  `rsemu-arm --binfmt register` and `QEMU_LD_PREFIX=build/sysroot`
+  instead of `-L`, the module passes under rsemu-arm: 296 passed, 0
+  failed, 34 skipped, as on the host.
+- test_socket on the host: its VSOCK tests hang on this VM until
+  regrtest's --timeout ends the run; the ARM pythons have no AF_VSOCK
+  and skip them.
+NOTES
 cp "$WORK/table.md" docs/python-tests.md
 echo "python-tests.sh: wrote docs/python-tests.md"

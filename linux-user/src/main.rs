@@ -259,11 +259,11 @@ fn qemu_style_args(args: Vec<OsString>) -> Vec<OsString> {
     out
 }
 
-/// The guest environment: the host's, edited by -E/-U.
+/// The guest environment: the host's, edited by -E/-U. (QEMU_LD_PREFIX
+/// stays, as under qemu-arm: an ARM program that a host program execs
+/// through binfmt_misc needs it to find its libraries.)
 fn guest_env(cli: &Cli) -> Vec<Vec<u8>> {
-    let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
-        .filter(|(k, _)| k != "QEMU_LD_PREFIX")
-        .collect();
+    let mut env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     for u in &cli.unset_env {
         env.retain(|(k, _)| k.to_string_lossy() != *u);
     }
