@@ -173,6 +173,10 @@ pub struct LoadOptions<'a> {
     pub envp: Vec<Vec<u8>>,
     /// Sysroot for the interpreter (`-L`).
     pub sysroot: Option<&'a Path>,
+    /// AT_HWCAP (the CPU model's).
+    pub hwcap: u32,
+    /// AT_RANDOM's 16 bytes when `-seed` fixes them.
+    pub random: Option<[u8; 16]>,
 }
 
 /// Loads the program (and its interpreter) and builds the initial stack.
@@ -250,12 +254,16 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
         euid,
         gid,
         egid,
+        hwcap: opts.hwcap,
         ..AuxvParams::default()
     };
     let auxv = standard_auxv(&image, &params);
-    let mut random = [0u8; 16];
-    // SAFETY: getrandom writes at most 16 bytes into the buffer.
-    unsafe { libc::getrandom(random.as_mut_ptr() as *mut libc::c_void, 16, 0) };
+    let random = opts.random.unwrap_or_else(|| {
+        let mut random = [0u8; 16];
+        // SAFETY: getrandom writes at most 16 bytes into the buffer.
+        unsafe { libc::getrandom(random.as_mut_ptr() as *mut libc::c_void, 16, 0) };
+        random
+    });
     let execfn = opts.argv.first().cloned().unwrap_or_default();
     let info = StackInfo {
         argv: &opts.argv,

@@ -13,6 +13,7 @@
 
 mod binfmt;
 mod compat;
+mod cpu_model;
 mod hostfault;
 mod ipc;
 mod load;
@@ -59,9 +60,21 @@ struct Cli {
     /// argv[0] for the guest.
     #[arg(short = '0', value_name = "ARGV0")]
     argv0: Option<String>,
-    /// CPU model (cortex-a15 and compatible ARMv7 names are accepted).
+    /// CPU model (also QEMU_CPU; `-cpu help` lists them).
     #[arg(long = "cpu", value_name = "MODEL")]
     cpu: Option<String>,
+    /// The release uname reports (also QEMU_UNAME).
+    #[arg(short = 'r', value_name = "RELEASE")]
+    uname: Option<String>,
+    /// Seed for the guest's random numbers (AT_RANDOM, getrandom; also QEMU_RAND_SEED).
+    #[arg(long = "seed", value_name = "N")]
+    seed: Option<u64>,
+    /// One guest instruction per translated block (debugging).
+    #[arg(long = "one-insn-per-tb")]
+    one_insn_per_tb: bool,
+    /// Wait for GDB on PORT (also QEMU_GDB): not in rsemu-arm yet.
+    #[arg(short = 'g', value_name = "PORT")]
+    gdb: Option<String>,
     /// Print each system call to stderr.
     #[arg(long = "strace")]
     strace: bool,
@@ -214,7 +227,15 @@ fn log_options(cli: &Cli) -> Result<Option<LogOptions>> {
 }
 
 /// qemu-arm's single-dash long options, rewritten to clap's double dash.
-const LONG_OPTS: &[&str] = &["cpu", "strace", "accel", "version", "help"];
+const LONG_OPTS: &[&str] = &[
+    "cpu",
+    "strace",
+    "accel",
+    "version",
+    "help",
+    "seed",
+    "one-insn-per-tb",
+];
 
 /// Rewrites `-cpu x` into `--cpu x` up to the program name, leaving the
 /// guest's own arguments alone.
@@ -227,7 +248,7 @@ fn qemu_style_args(args: Vec<OsString>) -> Vec<OsString> {
     let takes_value = |s: &str| {
         matches!(
             s,
-            "-L" | "-E" | "-U" | "-0" | "-d" | "-D" | "--cpu" | "--accel"
+            "-L" | "-E" | "-U" | "-0" | "-d" | "-D" | "-r" | "-g" | "--cpu" | "--accel" | "--seed"
         )
     };
     while let Some(arg) = iter.next() {
@@ -259,15 +280,36 @@ fn qemu_style_args(args: Vec<OsString>) -> Vec<OsString> {
     out
 }
 
+/// `-E`/`-U` values, then QEMU_SET_ENV/QEMU_UNSET_ENV's comma-separated
+/// lists (as qemu-arm reads them).
+fn env_edits(cli: &Cli) -> (Vec<String>, Vec<String>) {
+    let list = |var: &str| -> Vec<String> {
+        std::env::var(var)
+            .map(|v| {
+                v.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut set = cli.set_env.clone();
+    set.extend(list("QEMU_SET_ENV"));
+    let mut unset = cli.unset_env.clone();
+    unset.extend(list("QEMU_UNSET_ENV"));
+    (set, unset)
+}
+
 /// The guest environment: the host's, edited by -E/-U. (QEMU_LD_PREFIX
 /// stays, as under qemu-arm: an ARM program that a host program execs
 /// through binfmt_misc needs it to find its libraries.)
 fn guest_env(cli: &Cli) -> Vec<Vec<u8>> {
     let mut env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    for u in &cli.unset_env {
+    let (set, unset) = env_edits(cli);
+    for u in &unset {
         env.retain(|(k, _)| k.to_string_lossy() != *u);
     }
-    for e in &cli.set_env {
+    for e in &set {
         let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
         env.retain(|(ek, _)| ek.to_string_lossy() != k);
         env.push((k.into(), v.into()));
@@ -292,19 +334,45 @@ fn run() -> Result<i32> {
         return binfmt::command(&rest);
     }
     let cli = Cli::parse_from(qemu_style_args(raw));
-    if let Some(cpu) = &cli.cpu {
-        let known = [
-            "cortex-a15",
-            "cortex-a7",
-            "cortex-a9",
-            "cortex-a8",
-            "max",
-            "any",
-        ];
-        if !known.contains(&cpu.as_str()) {
-            anyhow::bail!("unknown CPU model '{cpu}' (known: {})", known.join(", "));
+    let cpu_name = cli
+        .cpu
+        .clone()
+        .or_else(|| std::env::var("QEMU_CPU").ok())
+        .unwrap_or_else(|| cpu_model::MODELS[0].name.into());
+    let names: Vec<&str> = cpu_model::MODELS.iter().map(|m| m.name).collect();
+    if cpu_name == "help" {
+        println!("Available CPUs:");
+        for n in &names {
+            println!("  {n}");
         }
+        return Ok(0);
     }
+    let Some(model) = cpu_model::find(&cpu_name) else {
+        anyhow::bail!(
+            "unknown CPU model '{cpu_name}' (known: {}, any)",
+            names.join(", ")
+        );
+    };
+    if cli.gdb.is_some() || std::env::var_os("QEMU_GDB").is_some() {
+        anyhow::bail!("-g (QEMU_GDB): rsemu-arm has no GDB stub yet (rsemu-system-arm has one)");
+    }
+    let seed = match (cli.seed, std::env::var("QEMU_RAND_SEED").ok()) {
+        (Some(s), _) => Some(s),
+        (None, Some(v)) => Some(
+            v.parse::<u64>()
+                .with_context(|| format!("QEMU_RAND_SEED: not a number: {v}"))?,
+        ),
+        (None, None) => None,
+    };
+    // -seed's generator: AT_RANDOM's bytes first, then getrandom's.
+    let mut seed_state = seed.map(|s| s ^ 0x9e37_79b9_7f4a_7c15 | 1);
+    let at_random = seed_state.as_mut().map(|st| {
+        let mut r = [0u8; 16];
+        for b in r.iter_mut() {
+            *b = cpu_model::next_seeded(st);
+        }
+        r
+    });
     let Some(mut log) = log_options(&cli)? else {
         return Ok(0); // -d help
     };
@@ -324,7 +392,13 @@ fn run() -> Result<i32> {
     // after the program's path.
     let (argv0, args) = match cli.args.split_first() {
         Some((a0, rest)) if binfmt::preserve_argv0() => (Some(a0.clone().into_vec()), rest),
-        _ => (cli.argv0.clone().map(String::into_bytes), &cli.args[..]),
+        _ => (
+            cli.argv0
+                .clone()
+                .or_else(|| std::env::var("QEMU_ARGV0").ok())
+                .map(String::into_bytes),
+            &cli.args[..],
+        ),
     };
     let mut argv: Vec<Vec<u8>> = Vec::with_capacity(args.len() + 1);
     argv.push(argv0.unwrap_or_else(|| program.clone().into_os_string().into_vec()));
@@ -343,6 +417,8 @@ fn run() -> Result<i32> {
             argv,
             envp,
             sysroot: sysroot.as_deref(),
+            hwcap: model.hwcap,
+            random: at_random,
         },
     )?;
 
@@ -366,6 +442,8 @@ fn run() -> Result<i32> {
     if let Some(file) = log.file.take() {
         rsemu_core::log::set_file(file);
     }
+    engine.missing_features = model.missing;
+    engine.one_insn_per_block = cli.one_insn_per_tb;
     engine.trace_exec = log.exec;
     engine.trace_cpu = log.cpu;
     engine.log_op = log.op;
@@ -384,6 +462,12 @@ fn run() -> Result<i32> {
     proc.signals.strace = strace;
     proc.signals.log_int = log.int;
     proc.log_guest_errors = log.guest_errors;
+    proc.cpu_model = model;
+    proc.uname_release = cli
+        .uname
+        .clone()
+        .or_else(|| std::env::var("QEMU_UNAME").ok());
+    proc.seeded_random = seed_state.map(|s| std::sync::Arc::new(std::sync::Mutex::new(s)));
     if log.page {
         rsemu_core::log!("guest memory map:\n{}", procfs::maps(&proc));
     }

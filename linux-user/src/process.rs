@@ -1007,6 +1007,12 @@ fn exec_path(p: &Process, raw_path: Vec<u8>, argv_addr: u32, envp_addr: u32) -> 
             args.push(cstr(b"-accel")?);
             args.push(cstr(b"jit")?);
         }
+        args.push(cstr(b"-cpu")?);
+        args.push(cstr(p.cpu_model.name.as_bytes())?);
+        if let Some(r) = &p.uname_release {
+            args.push(cstr(b"-r")?);
+            args.push(cstr(r.as_bytes())?);
+        }
         if let Some(a0) = argv.first() {
             args.push(cstr(b"-0")?);
             args.push(cstr(a0)?);

@@ -27,7 +27,9 @@ pub fn is_own_exe(path: &[u8]) -> bool {
 /// The contents of a synthesised /proc file, if `path` is one.
 pub fn synthesize(p: &Process, path: &[u8]) -> Option<Vec<u8>> {
     if path == b"/proc/cpuinfo" {
-        return Some(cpuinfo().into_bytes());
+        // SAFETY: sysconf has no memory-safety preconditions.
+        let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as usize;
+        return Some(p.cpu_model.cpuinfo(cpus).into_bytes());
     }
     match own_proc_file(path)? {
         b"auxv" => Some(
@@ -93,23 +95,4 @@ pub fn maps(p: &Process) -> String {
         ));
     }
     out
-}
-
-/// /proc/cpuinfo of a Cortex-A15 (what -cpu cortex-a15 models).
-fn cpuinfo() -> String {
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1);
-    let mut s = String::new();
-    for i in 0..cpus {
-        s.push_str(&format!(
-            "processor\t: {i}\nmodel name\t: ARMv7 Processor rev 4 (v7l)\nBogoMIPS\t: 48.00\n\
-             Features\t: half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt vfpd32 lpae evtstrm\n\
-             CPU implementer\t: 0x41\nCPU architecture: 7\nCPU variant\t: 0x2\nCPU part\t: 0xc0f\n\
-             CPU revision\t: 4\n\n"
-        ));
-    }
-    s.push_str(
-        "Hardware\t: Generic DT based system\nRevision\t: 0000\nSerial\t\t: 0000000000000000\n",
-    );
-    s
 }

@@ -45,6 +45,13 @@ pub struct Process {
     pub log_unimp: bool,
     /// Log the guest's errors (`-d guest_errors`).
     pub log_guest_errors: bool,
+    /// The CPU model (`-cpu`): /proc/cpuinfo, and passed on by execve.
+    pub cpu_model: &'static crate::cpu_model::CpuModel,
+    /// uname's release as `-r` set it.
+    pub uname_release: Option<String>,
+    /// getrandom's source when `-seed` made it deterministic (shared by
+    /// the process's threads).
+    pub seeded_random: Option<Arc<Mutex<u64>>>,
     /// This process was made by clone with CLONE_VM and without
     /// CLONE_THREAD: its memory, and the emulator's structures in it, are
     /// its parent's (see `process::clone_vm_process`).
@@ -89,6 +96,9 @@ impl Process {
             accel: rsemu_core::Accel::Interp,
             log_unimp: false,
             log_guest_errors: false,
+            cpu_model: &crate::cpu_model::MODELS[0],
+            uname_release: None,
+            seeded_random: None,
             shares_parent_memory: false,
             reported: Arc::new(Mutex::new(HashSet::new())),
         }
@@ -109,6 +119,9 @@ impl Process {
             accel: self.accel,
             log_unimp: self.log_unimp,
             log_guest_errors: self.log_guest_errors,
+            cpu_model: self.cpu_model,
+            uname_release: self.uname_release.clone(),
+            seeded_random: self.seeded_random.clone(),
             shares_parent_memory: self.shares_parent_memory,
             reported: self.reported.clone(),
         }
@@ -954,7 +967,20 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
             }
             nr::GETRANDOM => {
                 let buf = p.ptr(a[0], a[1], PROT_WRITE)?;
-                host(libc::getrandom(buf, a[1] as usize, a[2]) as i64)
+                match &p.seeded_random {
+                    // -seed: the same bytes on every run (flags checked
+                    // by the host first, with an empty request).
+                    Some(state) => {
+                        host(libc::getrandom(buf, 0, a[2]) as i64)?;
+                        let out = p.space.slice_mut(a[0], a[1])?;
+                        let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                        for b in out.iter_mut() {
+                            *b = crate::cpu_model::next_seeded(&mut s);
+                        }
+                        Ok(a[1])
+                    }
+                    None => host(libc::getrandom(buf, a[1] as usize, a[2]) as i64),
+                }
             }
             // Threads and signals (recorded; delivery comes with signal support).
             nr::SET_TID_ADDRESS => {
@@ -1467,7 +1493,7 @@ fn uname(p: &Process, addr: u32) -> SysR {
     let g = layout::Utsname {
         sysname: text(&u.sysname),
         nodename: text(&u.nodename),
-        release: text(&u.release),
+        release: p.uname_release.clone().unwrap_or_else(|| text(&u.release)),
         version: text(&u.version),
         machine: "armv7l".into(),
         domainname: text(&u.domainname),

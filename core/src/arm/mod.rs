@@ -55,10 +55,48 @@ pub fn ends_block(op: &Op) -> bool {
 /// With VFP and Advanced SIMD disabled (FPEXC.EN, CPACR), their
 /// instructions are UNDEFINED; the system-register accesses the kernel
 /// needs to enable them are `Op::Sys` and stay.
-fn fp_gate(op: Op, fp_enabled: bool, raw: u32) -> Op {
-    match op {
-        Op::Vfp(_) | Op::Neon(_) if !fp_enabled => Op::Undefined { raw },
-        op => op,
+/// Optional parts of the instruction set that a CPU model may lack
+/// ([`Limits::missing`]): their encodings are then UNDEFINED, as on that
+/// CPU.
+pub mod feature {
+    /// SDIV/UDIV (ARM and Thumb; Cortex-A7/A15, not A8/A9).
+    pub const IDIV: u32 = 1 << 0;
+    /// VFPv4's fused multiply-add (VFMA/VFMS/VFNMA/VFNMS, NEON VFMA/VFMS).
+    pub const VFPV4: u32 = 1 << 1;
+}
+
+fn fp_gate(op: Op, fp_enabled: bool, missing: u32, raw: u32) -> Op {
+    use crate::ir::neon::{NeonInsn, SameOp};
+    use crate::ir::vfp::{ArithOp, VfpInsn};
+    let undefined = match &op {
+        Op::Vfp(_) | Op::Neon(_) if !fp_enabled => true,
+        Op::Div { .. } => missing & feature::IDIV != 0,
+        Op::Vfp(v) => {
+            missing & feature::VFPV4 != 0
+                && matches!(
+                    **v,
+                    VfpInsn::Arith {
+                        op: ArithOp::Fma | ArithOp::Fms | ArithOp::Fnma | ArithOp::Fnms,
+                        ..
+                    }
+                )
+        }
+        Op::Neon(n) => {
+            missing & feature::VFPV4 != 0
+                && matches!(
+                    **n,
+                    NeonInsn::Same {
+                        op: SameOp::Fma | SameOp::Fms,
+                        ..
+                    }
+                )
+        }
+        _ => false,
+    };
+    if undefined {
+        Op::Undefined { raw }
+    } else {
+        op
     }
 }
 
@@ -70,7 +108,7 @@ pub fn decode_one<M: GuestMemory>(
     thumb: bool,
     it: u8,
 ) -> Result<(Insn, u8), MemFault> {
-    decode_gated(mem, pc, thumb, it, true)
+    decode_gated(mem, pc, thumb, it, true, 0)
 }
 
 fn decode_gated<M: GuestMemory>(
@@ -79,11 +117,12 @@ fn decode_gated<M: GuestMemory>(
     thumb: bool,
     it: u8,
     fp_enabled: bool,
+    missing: u32,
 ) -> Result<(Insn, u8), MemFault> {
     if !thumb {
         let raw = mem.fetch_u32(pc)?;
         let (cond, op) = a32::decode(raw, pc);
-        let op = fp_gate(op, fp_enabled, raw);
+        let op = fp_gate(op, fp_enabled, missing, raw);
         return Ok((
             Insn {
                 op,
@@ -99,7 +138,10 @@ fn decode_gated<M: GuestMemory>(
     let (op, len) = if t32_is_wide(first) {
         let second = mem.fetch_u16(pc.wrapping_add(2))?;
         let raw = (first as u32) << 16 | second as u32;
-        (fp_gate(t32::decode32(raw, pc, it), fp_enabled, raw), 4)
+        (
+            fp_gate(t32::decode32(raw, pc, it), fp_enabled, missing, raw),
+            4,
+        )
     } else {
         (t32::decode16(first, pc, it), 2)
     };
@@ -203,6 +245,8 @@ pub struct Limits<'a> {
     /// Debugger breakpoints: a block stops before any of them, and a block
     /// that starts at one is a single [`Op::DebugTrap`].
     pub breakpoints: Option<&'a std::collections::BTreeSet<u32>>,
+    /// [`feature`] bits the CPU model lacks.
+    pub missing: u32,
 }
 
 impl Default for Limits<'_> {
@@ -211,6 +255,7 @@ impl Default for Limits<'_> {
             key_bits: 0,
             max_insns: MAX_BLOCK_INSNS,
             breakpoints: None,
+            missing: 0,
         }
     }
 }
@@ -245,7 +290,7 @@ pub fn translate_with<M: GuestMemory>(
     let mut it = it;
     let page = pc & !0xfff;
     loop {
-        let (insn, next_it) = match decode_gated(mem, cur, thumb, it, fp_enabled) {
+        let (insn, next_it) = match decode_gated(mem, cur, thumb, it, fp_enabled, limits.missing) {
             Ok(x) => x,
             Err(fault) if insns.is_empty() => return Err(fault),
             Err(_) => break,

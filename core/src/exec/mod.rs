@@ -199,6 +199,10 @@ pub struct Engine {
     /// Never chain compiled blocks to each other (`-d nochain`): every
     /// block boundary goes through the engine's lookup.
     pub no_chain: bool,
+    /// One guest instruction per block (`-one-insn-per-tb`).
+    pub one_insn_per_block: bool,
+    /// [`crate::arm::feature`] bits the CPU model lacks (`-cpu`).
+    pub missing_features: u32,
     shared: Arc<SharedInvalidations>,
     seen: u64,
     jit: Option<Box<Jit>>,
@@ -245,6 +249,8 @@ impl Engine {
             log_in_asm: None,
             log_op: false,
             no_chain: false,
+            one_insn_per_block: false,
+            missing_features: 0,
             shared: Arc::new(SharedInvalidations::default()),
             seen: 0,
             jit: None,
@@ -306,6 +312,8 @@ impl Engine {
         e.log_in_asm = self.log_in_asm;
         e.log_op = self.log_op;
         e.no_chain = self.no_chain;
+        e.one_insn_per_block = self.one_insn_per_block;
+        e.missing_features = self.missing_features;
         e.jit_threshold = self.jit_threshold;
         if self.jit.is_some() {
             // A thread that cannot get code memory still runs, interpreted.
@@ -483,7 +491,12 @@ impl Engine {
         let limits = arm::Limits {
             key_bits: cpu.sys.key_bits,
             breakpoints: (!self.breakpoints.is_empty()).then_some(&self.breakpoints),
-            ..arm::Limits::default()
+            missing: self.missing_features,
+            max_insns: if self.one_insn_per_block {
+                1
+            } else {
+                arm::Limits::default().max_insns
+            },
         };
         let block = arm::translate_with(mem, pc, cpu.thumb, cpu.itstate, &limits)?;
         if self.log_in_asm.is_some() || self.log_op {
@@ -583,6 +596,7 @@ impl Engine {
             key_bits: cpu.sys.key_bits,
             max_insns: 1,
             breakpoints: None,
+            missing: self.missing_features,
         };
         let exit = match arm::translate_with(mem, cpu.r[15], cpu.thumb, cpu.itstate, &limits) {
             Ok(block) => {
