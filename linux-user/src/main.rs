@@ -14,6 +14,7 @@
 mod binfmt;
 mod compat;
 mod cpu_model;
+mod gdb;
 mod hostfault;
 mod ipc;
 mod load;
@@ -72,7 +73,7 @@ struct Cli {
     /// One guest instruction per translated block (debugging).
     #[arg(long = "one-insn-per-tb")]
     one_insn_per_tb: bool,
-    /// Wait for GDB on PORT (also QEMU_GDB): not in rsemu-arm yet.
+    /// Wait for GDB on PORT before the first instruction (also QEMU_GDB).
     #[arg(short = 'g', value_name = "PORT")]
     gdb: Option<String>,
     /// Print each system call to stderr.
@@ -353,9 +354,7 @@ fn run() -> Result<i32> {
             names.join(", ")
         );
     };
-    if cli.gdb.is_some() || std::env::var_os("QEMU_GDB").is_some() {
-        anyhow::bail!("-g (QEMU_GDB): rsemu-arm has no GDB stub yet (rsemu-system-arm has one)");
-    }
+    let gdb_port = cli.gdb.clone().or_else(|| std::env::var("QEMU_GDB").ok());
     let seed = match (cli.seed, std::env::var("QEMU_RAND_SEED").ok()) {
         (Some(s), _) => Some(s),
         (None, Some(v)) => Some(
@@ -476,6 +475,16 @@ fn run() -> Result<i32> {
     hostfault::install(
         accel == Accel::Jit && std::env::var_os("RSEMU_JIT_CHECKED_MEMORY").is_none(),
     );
+    if let Some(port) = gdb_port {
+        // Stopped before the first instruction until GDB connects.
+        match gdb::serve(&port, &mut proc, &mut cpu, &mut engine)? {
+            gdb::Outcome::Ended(LoopEnd::Group(code)) => std::process::exit(code),
+            gdb::Outcome::Ended(LoopEnd::Thread(code)) => {
+                std::process::exit(process::main_thread_exit(&proc, code))
+            }
+            gdb::Outcome::Detached => {}
+        }
+    }
     let code = match run_loop(&mut proc, &mut cpu, &mut engine) {
         LoopEnd::Group(code) => code,
         // The main thread ending with exit (not exit_group): the other
@@ -498,12 +507,51 @@ pub enum LoopEnd {
 
 /// Runs a guest thread until it exits.
 pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut Engine) -> LoopEnd {
-    use rsemu_syscalls::sigframe::siginfo;
     loop {
         let exit = {
             let mut mem = proc.space.mem();
             engine.run(cpu, &mut mem)
         };
+        if let Some(end) = handle_exit(proc, cpu, engine, exit, false) {
+            match end {
+                Handled::End(end) => return end,
+                // (Only under a debugger.)
+                Handled::Stop | Handled::Fatal(_) => {}
+            }
+        }
+    }
+}
+
+/// What [`handle_exit`] leaves to its caller.
+pub enum Handled {
+    /// The thread or process ended.
+    End(LoopEnd),
+    /// A debugger's breakpoint, or the engine was interrupted (debugger only).
+    Stop,
+    /// A signal that would kill the process (debugger only: the debugger
+    /// sees it first, then [`signal::die`]).
+    Fatal(u32),
+}
+
+/// Handles one exit of the engine for a guest thread: system calls,
+/// faults turned into signals, signal delivery. `None`: carry on.
+/// `under_gdb`: breakpoints, interruptions and fatal signals are returned
+/// instead of being ignored or ending the process.
+pub fn handle_exit(
+    proc: &mut syscall::Process,
+    cpu: &mut CpuState,
+    engine: &mut Engine,
+    exit: Exit,
+    under_gdb: bool,
+) -> Option<Handled> {
+    use rsemu_syscalls::sigframe::siginfo;
+    let die = |sig: u32| -> Option<Handled> {
+        if under_gdb {
+            return Some(Handled::Fatal(sig));
+        }
+        signal::die(sig)
+    };
+    {
         match exit {
             Exit::Syscall { .. } => match syscall::dispatch(proc, cpu, engine) {
                 syscall::SysResult::Ret(v) => cpu.r[0] = v,
@@ -513,12 +561,15 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                     proc.signals.restart = Some(r);
                 }
                 syscall::SysResult::NoReturn => {}
-                syscall::SysResult::ExitThread(code) => return LoopEnd::Thread(code),
+                syscall::SysResult::ExitThread(code) => {
+                    return Some(Handled::End(LoopEnd::Thread(code)))
+                }
                 syscall::SysResult::Exit(code) => {
                     crate::process::exit_all_robust_lists(proc);
-                    return LoopEnd::Group(code);
+                    return Some(Handled::End(LoopEnd::Group(code)));
                 }
             },
+            Exit::Debug { .. } if under_gdb => return Some(Handled::Stop),
             // A CPU pinned to User mode never raises the system-mode exits
             // (HVC and SMC are UNDEFINED at PL0, so are the timer and MMU
             // registers): nothing to do if one ever came.
@@ -528,9 +579,14 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
             | Exit::Debug { .. }
             | Exit::Hvc { .. }
             | Exit::Smc { .. } => {}
-            Exit::Interrupted => engine
-                .interrupt
-                .store(false, std::sync::atomic::Ordering::SeqCst),
+            Exit::Interrupted => {
+                engine
+                    .interrupt
+                    .store(false, std::sync::atomic::Ordering::SeqCst);
+                if under_gdb {
+                    return Some(Handled::Stop);
+                }
+            }
             Exit::Undefined { pc, raw, thumb } => {
                 let info = signal::Info {
                     code: siginfo::ILL_ILLOPC,
@@ -549,7 +605,7 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                         format!("{raw:04x} (T16)")
                     };
                     eprintln!("rsemu-arm: undefined instruction at pc 0x{pc:08x}: {enc}");
-                    signal::die(libc::SIGILL as u32);
+                    return die(libc::SIGILL as u32);
                 }
             }
             Exit::Breakpoint { pc, imm } => {
@@ -560,7 +616,7 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                 };
                 if !proc.signals.force(libc::SIGTRAP as u32, info) {
                     eprintln!("rsemu-arm: breakpoint (bkpt #{imm}) at pc 0x{pc:08x}");
-                    signal::die(libc::SIGTRAP as u32);
+                    return die(libc::SIGTRAP as u32);
                 }
             }
             Exit::MemFault { pc, fault } => {
@@ -592,7 +648,7 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
                         fault.addr,
                         if cpu.thumb { " (T32)" } else { " (A32)" }
                     );
-                    signal::die(sig as u32);
+                    return die(sig as u32);
                 }
             }
         }
@@ -601,12 +657,13 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
         proc.signals.take_host_pending();
         if proc.signals.deliverable() {
             if let signal::Outcome::Die(sig) = proc.signals.deliver(cpu, &proc.space) {
-                signal::die(sig);
+                return die(sig);
             }
         }
         // An interrupted call that Linux would restart and no handler ran.
         proc.signals.finish_restart(cpu);
     }
+    None
 }
 
 /// The process entry point, called by the C runtime.

@@ -1,0 +1,405 @@
+//! `-g PORT` (QEMU_GDB): a GDB server for the guest program, over the
+//! `gdbstub` crate with the architecture of `rsemu-gdb` (core, VFP and
+//! NEON registers), as qemu-arm's `-g`: the program waits before its first
+//! instruction until gdb-multiarch connects (`target remote :PORT`).
+//!
+//! GDB reads and writes registers and guest memory, sets breakpoints (the
+//! engine stops before the address; software and hardware kinds are the
+//! same), single-steps, continues (system calls and signal handlers run
+//! as usual), sees a signal that would kill the program before it does,
+//! and the exit status; Ctrl-C stops the program. Watchpoints are left to
+//! GDB, which emulates them by single-stepping. The session follows the
+//! main thread: other guest threads run on without breakpoints.
+
+use std::collections::BTreeSet;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use gdbstub::common::Signal;
+use gdbstub::conn::ConnectionExt;
+use gdbstub::stub::{run_blocking, DisconnectReason, GdbStub, SingleThreadStopReason};
+use gdbstub::target::ext::base::single_register_access::{
+    SingleRegisterAccess, SingleRegisterAccessOps,
+};
+use gdbstub::target::ext::base::singlethread::{
+    SingleThreadBase, SingleThreadResume, SingleThreadResumeOps, SingleThreadSingleStep,
+    SingleThreadSingleStepOps,
+};
+use gdbstub::target::ext::base::BaseOps;
+use gdbstub::target::ext::breakpoints::{
+    Breakpoints, BreakpointsOps, HwBreakpoint, HwBreakpointOps, SwBreakpoint, SwBreakpointOps,
+};
+use gdbstub::target::{Target, TargetError, TargetResult};
+use rsemu_core::{CpuState, Engine};
+use rsemu_gdb::{ArmBreakpointKind, ArmRegId, ArmRegs, ArmV7};
+
+use crate::syscall::Process;
+use crate::{Handled, LoopEnd};
+
+/// How often a running program looks for GDB's input (Ctrl-C).
+const POLL: Duration = Duration::from_millis(20);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resume {
+    Continue,
+    Step,
+}
+
+/// The guest's main thread as GDB's target.
+struct Session<'a> {
+    proc: &'a mut Process,
+    cpu: &'a mut CpuState,
+    engine: &'a mut Engine,
+    breakpoints: BTreeSet<u32>,
+    resume: Resume,
+    /// Set while the guest runs: a ticker then interrupts the engine.
+    running: Arc<AtomicBool>,
+    /// The thread or process ended meanwhile.
+    ended: Option<LoopEnd>,
+    /// A signal that kills the program once GDB has seen it.
+    fatal: Option<u32>,
+}
+
+/// How the session ended for the caller.
+pub enum Outcome {
+    /// GDB detached or went away: run on without it.
+    Detached,
+    /// The guest ended under GDB.
+    Ended(LoopEnd),
+}
+
+/// Waits for GDB on `port` (all interfaces, as qemu-arm does), then
+/// serves the session until GDB detaches or the program ends.
+pub fn serve(
+    port: &str,
+    proc: &mut Process,
+    cpu: &mut CpuState,
+    engine: &mut Engine,
+) -> Result<Outcome> {
+    let port: u16 = port
+        .parse()
+        .with_context(|| format!("-g {port}: not a TCP port"))?;
+    let listener = TcpListener::bind(("0.0.0.0", port))
+        .with_context(|| format!("-g {port}: cannot listen"))?;
+    let (stream, _) = listener
+        .accept()
+        .context("-g: accepting GDB's connection")?;
+    drop(listener);
+    let _ = stream.set_nodelay(true);
+    let running = Arc::new(AtomicBool::new(false));
+    start_ticker(running.clone(), engine.interrupt.clone());
+    let mut session = Session {
+        proc,
+        cpu,
+        engine,
+        breakpoints: BTreeSet::new(),
+        resume: Resume::Continue,
+        running: running.clone(),
+        ended: None,
+        fatal: None,
+    };
+    let conn: Box<dyn ConnectionExt<Error = std::io::Error>> = Box::new(stream);
+    let result = GdbStub::new(conn).run_blocking::<EventLoop>(&mut session);
+    running.store(false, Ordering::SeqCst);
+    session.engine.set_breakpoints(BTreeSet::new());
+    if let Some(sig) = session.fatal {
+        crate::signal::die(sig);
+    }
+    if let Some(end) = session.ended.take() {
+        return Ok(Outcome::Ended(end));
+    }
+    match result {
+        Ok(DisconnectReason::Kill) => Ok(Outcome::Ended(LoopEnd::Group(137))),
+        Ok(_) => Ok(Outcome::Detached),
+        // The connection went away: carry on as if GDB had detached.
+        Err(_) => Ok(Outcome::Detached),
+    }
+}
+
+/// Interrupts the engine every [`POLL`] while `running` is set, so that a
+/// guest that makes no system call still notices GDB's Ctrl-C.
+fn start_ticker(running: Arc<AtomicBool>, interrupt: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new()
+        .name("rsemu-gdb-tick".into())
+        .spawn(move || loop {
+            std::thread::sleep(POLL);
+            if Arc::strong_count(&running) == 1 {
+                return;
+            }
+            if running.load(Ordering::SeqCst) {
+                interrupt.store(true, Ordering::SeqCst);
+            }
+        });
+}
+
+/// A GDB stop reason for how the guest ended.
+fn exit_reason(end: &LoopEnd) -> SingleThreadStopReason<u32> {
+    match end {
+        LoopEnd::Group(code) | LoopEnd::Thread(code) => SingleThreadStopReason::Exited(*code as u8),
+    }
+}
+
+fn gdb_signal(sig: u32) -> Signal {
+    Signal(sig as u8)
+}
+
+struct EventLoop<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'a> run_blocking::BlockingEventLoop for EventLoop<'a> {
+    type Target = Session<'a>;
+    type Connection = Box<dyn ConnectionExt<Error = std::io::Error>>;
+    type StopReason = SingleThreadStopReason<u32>;
+
+    #[allow(clippy::type_complexity)]
+    fn wait_for_stop_reason(
+        target: &mut Self::Target,
+        conn: &mut Self::Connection,
+    ) -> Result<
+        run_blocking::Event<Self::StopReason>,
+        run_blocking::WaitForStopReasonError<String, std::io::Error>,
+    > {
+        let stopped = run_blocking::Event::TargetStopped;
+        if let Some(sig) = target.fatal {
+            // Continued after a fatal signal: the program dies of it.
+            crate::signal::die(sig);
+        }
+        if target.resume == Resume::Step || target.breakpoints.contains(&target.cpu.r[15]) {
+            // One instruction (also the first step off a breakpoint GDB
+            // continues from).
+            let exit = {
+                let mut mem = target.proc.space.mem();
+                target.engine.step(target.cpu, &mut mem)
+            };
+            if let Some(exit) = exit {
+                match crate::handle_exit(target.proc, target.cpu, target.engine, exit, true) {
+                    Some(Handled::End(end)) => {
+                        let reason = exit_reason(&end);
+                        target.ended = Some(end);
+                        return Ok(stopped(reason));
+                    }
+                    Some(Handled::Fatal(sig)) => {
+                        target.fatal = Some(sig);
+                        return Ok(stopped(SingleThreadStopReason::Signal(gdb_signal(sig))));
+                    }
+                    Some(Handled::Stop) | None => {}
+                }
+            }
+            if target.resume == Resume::Step {
+                return Ok(stopped(SingleThreadStopReason::DoneStep));
+            }
+        }
+        target.running.store(true, Ordering::SeqCst);
+        let event = loop {
+            let exit = {
+                let mut mem = target.proc.space.mem();
+                target.engine.run(target.cpu, &mut mem)
+            };
+            let breakpoint = matches!(exit, rsemu_core::Exit::Debug { .. });
+            match crate::handle_exit(target.proc, target.cpu, target.engine, exit, true) {
+                None => continue,
+                Some(Handled::End(end)) => {
+                    let reason = exit_reason(&end);
+                    target.ended = Some(end);
+                    break stopped(reason);
+                }
+                Some(Handled::Fatal(sig)) => {
+                    target.fatal = Some(sig);
+                    break stopped(SingleThreadStopReason::Signal(gdb_signal(sig)));
+                }
+                Some(Handled::Stop) if breakpoint => {
+                    break stopped(SingleThreadStopReason::SwBreak(()));
+                }
+                Some(Handled::Stop) => {
+                    // The ticker: has GDB sent something (Ctrl-C)?
+                    if conn.peek().map(|b| b.is_some()).unwrap_or(true) {
+                        let byte = match conn.read() {
+                            Ok(b) => b,
+                            Err(e) => {
+                                target.running.store(false, Ordering::SeqCst);
+                                return Err(run_blocking::WaitForStopReasonError::Connection(e));
+                            }
+                        };
+                        break run_blocking::Event::IncomingData(byte);
+                    }
+                }
+            }
+        };
+        target.running.store(false, Ordering::SeqCst);
+        Ok(event)
+    }
+
+    fn on_interrupt(_target: &mut Self::Target) -> Result<Option<Self::StopReason>, String> {
+        Ok(Some(SingleThreadStopReason::Signal(Signal::SIGINT)))
+    }
+}
+
+impl Target for Session<'_> {
+    type Arch = ArmV7;
+    type Error = String;
+
+    fn base_ops(&mut self) -> BaseOps<'_, Self::Arch, Self::Error> {
+        BaseOps::SingleThread(self)
+    }
+
+    fn support_breakpoints(&mut self) -> Option<BreakpointsOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl SingleThreadBase for Session<'_> {
+    fn read_registers(&mut self, regs: &mut ArmRegs) -> TargetResult<(), Self> {
+        *regs = ArmRegs::from_cpu(self.cpu);
+        Ok(())
+    }
+
+    fn write_registers(&mut self, regs: &ArmRegs) -> TargetResult<(), Self> {
+        regs.to_cpu(self.cpu);
+        Ok(())
+    }
+
+    fn read_addrs(&mut self, start: u32, data: &mut [u8]) -> TargetResult<usize, Self> {
+        // As far as the guest's mapped, readable pages go.
+        let mut n = 0;
+        while n < data.len() {
+            let Ok(s) = self.proc.space.slice(start.wrapping_add(n as u32), 1) else {
+                break;
+            };
+            data[n] = s[0];
+            n += 1;
+        }
+        if n == 0 && !data.is_empty() {
+            return Err(TargetError::Errno(14)); // EFAULT
+        }
+        Ok(n)
+    }
+
+    fn write_addrs(&mut self, start: u32, data: &[u8]) -> TargetResult<(), Self> {
+        // Writes reach read-only pages too (code), as a debugger's do;
+        // translations of the range are dropped.
+        let mapped = (0..data.len() as u32)
+            .all(|i| self.proc.space.flags(start.wrapping_add(i)) & crate::memory::MAPPED != 0);
+        if !mapped || u64::from(start) + data.len() as u64 > 1 << 32 {
+            return Err(TargetError::Errno(14));
+        }
+        // SAFETY: the range is mapped guest memory inside the reservation.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                self.proc.space.host_addr(start),
+                data.len(),
+            )
+        };
+        self.engine.invalidate_range(start, data.len() as u32);
+        Ok(())
+    }
+
+    fn support_resume(&mut self) -> Option<SingleThreadResumeOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_single_register_access(&mut self) -> Option<SingleRegisterAccessOps<'_, (), Self>> {
+        Some(self)
+    }
+}
+
+impl SingleRegisterAccess<()> for Session<'_> {
+    fn read_register(
+        &mut self,
+        _tid: (),
+        reg: ArmRegId,
+        buf: &mut [u8],
+    ) -> TargetResult<usize, Self> {
+        let bytes = ArmRegs::from_cpu(self.cpu).get(reg);
+        let n = bytes.len().min(buf.len());
+        buf[..n].copy_from_slice(&bytes[..n]);
+        Ok(n)
+    }
+
+    fn write_register(&mut self, _tid: (), reg: ArmRegId, val: &[u8]) -> TargetResult<(), Self> {
+        let mut regs = ArmRegs::from_cpu(self.cpu);
+        if !regs.set(reg, val) {
+            return Err(TargetError::Errno(22)); // EINVAL
+        }
+        regs.to_cpu(self.cpu);
+        Ok(())
+    }
+}
+
+impl SingleThreadResume for Session<'_> {
+    fn resume(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
+        self.resume = Resume::Continue;
+        Ok(())
+    }
+
+    fn support_single_step(&mut self) -> Option<SingleThreadSingleStepOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl SingleThreadSingleStep for Session<'_> {
+    fn step(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
+        self.resume = Resume::Step;
+        Ok(())
+    }
+}
+
+impl Session<'_> {
+    fn breakpoint(&mut self, addr: u32, add: bool) -> bool {
+        let changed = if add {
+            self.breakpoints.insert(addr)
+        } else {
+            self.breakpoints.remove(&addr)
+        };
+        self.engine.set_breakpoints(self.breakpoints.clone());
+        changed || add
+    }
+}
+
+impl Breakpoints for Session<'_> {
+    fn support_sw_breakpoint(&mut self) -> Option<SwBreakpointOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_hw_breakpoint(&mut self) -> Option<HwBreakpointOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl SwBreakpoint for Session<'_> {
+    fn add_sw_breakpoint(
+        &mut self,
+        addr: u32,
+        _kind: ArmBreakpointKind,
+    ) -> TargetResult<bool, Self> {
+        Ok(self.breakpoint(addr, true))
+    }
+
+    fn remove_sw_breakpoint(
+        &mut self,
+        addr: u32,
+        _kind: ArmBreakpointKind,
+    ) -> TargetResult<bool, Self> {
+        Ok(self.breakpoint(addr, false))
+    }
+}
+
+impl HwBreakpoint for Session<'_> {
+    fn add_hw_breakpoint(
+        &mut self,
+        addr: u32,
+        _kind: ArmBreakpointKind,
+    ) -> TargetResult<bool, Self> {
+        Ok(self.breakpoint(addr, true))
+    }
+
+    fn remove_hw_breakpoint(
+        &mut self,
+        addr: u32,
+        _kind: ArmBreakpointKind,
+    ) -> TargetResult<bool, Self> {
+        Ok(self.breakpoint(addr, false))
+    }
+}
