@@ -1614,10 +1614,17 @@ fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
     }
     let moving = fl & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0;
     if !moving && new_len <= old_len {
-        // Always allowed: shrinking in place.
+        // Always allowed: shrinking in place, by unmapping the tail, with
+        // a 32-bit kernel's arithmetic: `addr + new_len` wraps, and munmap
+        // refuses a range that starts or ends past TASK_SIZE (EINVAL).
         if new_len < old_len {
-            engine.invalidate_range(old + new_len as u32, (old_len - new_len) as u32);
-            p.space.unmap(old + new_len as u32, old_len - new_len)?;
+            let start = old.wrapping_add(new_len as u32);
+            let len = (old_len - new_len) as u32;
+            if start > TASK_SIZE || len > TASK_SIZE - start {
+                return Err(libc::EINVAL);
+            }
+            engine.invalidate_range(start, len);
+            p.space.unmap(start, u64::from(len))?;
         }
         return Ok(old);
     }
