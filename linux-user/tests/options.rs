@@ -2,7 +2,7 @@
 //! (`-cpu help`; HWCAPs, /proc/cpuinfo and UNDEFINED instructions follow
 //! the model), `-seed`/QEMU_RAND_SEED (AT_RANDOM and getrandom repeat),
 //! `-r`/QEMU_UNAME, `-E`/`-U`/QEMU_SET_ENV/QEMU_UNSET_ENV, `-0`/QEMU_ARGV0,
-//! `-one-insn-per-tb`, `-version`, and a clear refusal of `-g`. The guest is
+//! `-one-insn-per-tb`, `-version`, QEMU_GDB's port checked. The guest is
 //! built here from the source below.
 
 use std::path::{Path, PathBuf};
@@ -105,9 +105,10 @@ fn qemu_options_and_variables() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown CPU model 'pentium'"));
     assert!(stdout(&run(&["-version"], &[], &prog, &[])).starts_with("rsemu-arm "));
-    let g = run(&["-g", "1234"], &[], &prog, &[]);
+    // (-g itself: tests/gdb.rs.) A bad port is refused, from QEMU_GDB too.
+    let g = run(&[], &[("QEMU_GDB", "notaport")], &prog, &[]);
     assert_eq!(g.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&g.stderr).contains("no GDB stub"));
+    assert!(String::from_utf8_lossy(&g.stderr).contains("not a TCP port"));
 
     // The default model: an A15, with divide and VFPv4.
     let a15 = run(&[], &[], &prog, &["div"]);
