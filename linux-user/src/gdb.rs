@@ -7,7 +7,8 @@
 //! engine stops before the address; software and hardware kinds are the
 //! same), single-steps, continues (system calls and signal handlers run
 //! as usual), sees a signal that would kill the program before it does,
-//! and the exit status; Ctrl-C stops the program. Watchpoints are left to
+//! and the exit status, and reads the auxiliary vector (`info auxv`);
+//! Ctrl-C stops the program. Watchpoints are left to
 //! GDB, which emulates them by single-stepping. The session follows the
 //! main thread: other guest threads run on without breakpoints.
 
@@ -246,6 +247,26 @@ impl Target for Session<'_> {
 
     fn support_breakpoints(&mut self) -> Option<BreakpointsOps<'_, Self>> {
         Some(self)
+    }
+
+    fn support_auxv(&mut self) -> Option<gdbstub::target::ext::auxv::AuxvOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl gdbstub::target::ext::auxv::Auxv for Session<'_> {
+    /// The guest's auxiliary vector as the kernel laid it out (32-bit
+    /// pairs, ending with AT_NULL): `info auxv`.
+    fn get_auxv(&self, offset: u64, length: usize, buf: &mut [u8]) -> TargetResult<usize, Self> {
+        let mut bytes = Vec::new();
+        for &(k, v) in self.proc.auxv.iter().chain(std::iter::once(&(0, 0))) {
+            bytes.extend_from_slice(&k.to_le_bytes());
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        let start = (offset as usize).min(bytes.len());
+        let n = (bytes.len() - start).min(length).min(buf.len());
+        buf[..n].copy_from_slice(&bytes[start..start + n]);
+        Ok(n)
     }
 }
 

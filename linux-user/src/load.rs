@@ -16,6 +16,8 @@ use crate::memory::{
 pub const STACK_TOP: u32 = rsemu_syscalls::flags::mmap::TASK_SIZE;
 /// Size of the stack mapping.
 pub const STACK_SIZE: u32 = 8 << 20;
+/// The largest `-s`: the stack must stay above the mmap area's top.
+pub const STACK_SIZE_MAX: u32 = STACK_TOP - 0xb700_0000;
 /// Where an `ET_DYN` main program is placed.
 const PIE_BASE: u32 = 0x0040_0000;
 /// The kuser helper page.
@@ -231,8 +233,8 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
         };
     space
         .map(
-            STACK_TOP - STACK_SIZE,
-            STACK_SIZE as u64,
+            STACK_TOP - space.stack_size,
+            u64::from(space.stack_size),
             stack_flags,
             false,
             None,

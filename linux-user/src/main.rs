@@ -70,6 +70,9 @@ struct Cli {
     /// Seed for the guest's random numbers (AT_RANDOM, getrandom; also QEMU_RAND_SEED).
     #[arg(long = "seed", value_name = "N")]
     seed: Option<u64>,
+    /// The main thread's stack size: bytes, or with k/M/G (also QEMU_STACK_SIZE).
+    #[arg(short = 's', value_name = "SIZE")]
+    stack_size: Option<String>,
     /// One guest instruction per translated block (debugging).
     #[arg(long = "one-insn-per-tb")]
     one_insn_per_tb: bool,
@@ -108,6 +111,29 @@ fn set_comm_to(program: &std::path::Path) {
     comm[..n].copy_from_slice(&base[..n]);
     // SAFETY: PR_SET_NAME reads a NUL-terminated 16-byte buffer we own.
     unsafe { libc::prctl(libc::PR_SET_NAME, comm.as_ptr()) };
+}
+
+/// `-s SIZE`: bytes, or k/M/G (powers of 1024) as qemu-arm reads it,
+/// rounded up to whole pages.
+fn parse_stack_size(text: &str) -> Result<u32> {
+    let t = text.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('k' | 'K') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('m' | 'M') => (&t[..t.len() - 1], 1 << 20),
+        Some('g' | 'G') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    let n: u64 = num
+        .parse()
+        .with_context(|| format!("-s {text}: not a size"))?;
+    let bytes = n.saturating_mul(mult).div_ceil(4096) * 4096;
+    if bytes == 0 || bytes > u64::from(load::STACK_SIZE_MAX) {
+        anyhow::bail!(
+            "-s {text}: the stack must be between 4 KiB and {} MiB",
+            load::STACK_SIZE_MAX >> 20
+        );
+    }
+    Ok(bytes as u32)
 }
 
 /// `-d in_asm`'s disassembler (capstone, ARM or Thumb mode).
@@ -249,7 +275,17 @@ fn qemu_style_args(args: Vec<OsString>) -> Vec<OsString> {
     let takes_value = |s: &str| {
         matches!(
             s,
-            "-L" | "-E" | "-U" | "-0" | "-d" | "-D" | "-r" | "-g" | "--cpu" | "--accel" | "--seed"
+            "-L" | "-E"
+                | "-U"
+                | "-0"
+                | "-d"
+                | "-D"
+                | "-r"
+                | "-g"
+                | "-s"
+                | "--cpu"
+                | "--accel"
+                | "--seed"
         )
     };
     while let Some(arg) = iter.next() {
@@ -406,6 +442,13 @@ fn run() -> Result<i32> {
 
     let mut space =
         memory::GuestSpace::new().context("cannot reserve the 4 GiB guest address space")?;
+    if let Some(size) = cli
+        .stack_size
+        .clone()
+        .or_else(|| std::env::var("QEMU_STACK_SIZE").ok())
+    {
+        space.stack_size = parse_stack_size(&size)?;
+    }
     let loaded = load::load_program(
         &mut space,
         &load::LoadOptions {

@@ -67,6 +67,8 @@ pub struct GuestSpace {
     pub mmap_top: u32,
     /// Lowest address mmap without a hint may hand out.
     pub mmap_floor: u32,
+    /// Size of the main thread's stack, below `load::STACK_TOP` (`-s`).
+    pub stack_size: u32,
 }
 
 // SAFETY: the reservation is plain memory owned by GuestSpace for its whole
@@ -105,6 +107,7 @@ impl GuestSpace {
             brk: std::sync::Mutex::new(0),
             mmap_top: 0xb700_0000,
             mmap_floor: 0x0001_0000,
+            stack_size: crate::load::STACK_SIZE,
         })
     }
 

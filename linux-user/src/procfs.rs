@@ -56,7 +56,7 @@ pub fn maps(p: &Process) -> String {
     let brk = *p.space.brk.lock().unwrap_or_else(|e| e.into_inner());
     let heap = (p.space.brk_start, brk.max(p.space.brk_start));
     let stack = (
-        crate::load::STACK_TOP - crate::load::STACK_SIZE,
+        crate::load::STACK_TOP - p.space.stack_size,
         crate::load::STACK_TOP,
     );
     let mut out = String::new();

@@ -125,6 +125,7 @@ fn gdb_session() {
             "print counter",
             "print $d0",
             "print $fpscr",
+            "info auxv",
             "stepi",
             "set var counter = 100",
             "delete",
@@ -142,6 +143,8 @@ fn gdb_session() {
         "$1 = 0\n",
         "$2 = {u8 = {",
         "$3 = 0",
+        "AT_PAGESZ            System page size               4096",
+        "AT_PLATFORM          String identifying platform    ",
         "Old value = 100\nNew value = 101\n",
         "exited with code 03",
     ] {

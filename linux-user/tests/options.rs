@@ -1,7 +1,7 @@
 //! qemu-arm's options and their environment variables: `-cpu`/QEMU_CPU
 //! (`-cpu help`; HWCAPs, /proc/cpuinfo and UNDEFINED instructions follow
 //! the model), `-seed`/QEMU_RAND_SEED (AT_RANDOM and getrandom repeat),
-//! `-r`/QEMU_UNAME, `-E`/`-U`/QEMU_SET_ENV/QEMU_UNSET_ENV, `-0`/QEMU_ARGV0,
+//! `-r`/QEMU_UNAME, `-s`/QEMU_STACK_SIZE, `-E`/`-U`/QEMU_SET_ENV/QEMU_UNSET_ENV, `-0`/QEMU_ARGV0,
 //! `-one-insn-per-tb`, `-version`, QEMU_GDB's port checked. The guest is
 //! built here from the source below.
 
@@ -186,8 +186,29 @@ fn qemu_options_and_variables() {
     assert!(t.starts_with("release 1.2.3\n"), "{t}");
     assert!(t.contains("FOO=2 BAR=- argv0=fromenv\n"), "{t}");
 
-    // -one-insn-per-tb: blocks of one instruction, same results.
+    // -s / QEMU_STACK_SIZE: the main stack's size ([stack] in -d page).
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let page_log = dir.join("page.log");
+    for (args, env, range) in [
+        (vec!["-s", "1M"], vec![], "bef00000-bf000000"),
+        (
+            vec![],
+            vec![("QEMU_STACK_SIZE", "64M")],
+            "bb000000-bf000000",
+        ),
+        (vec![], vec![], "be800000-bf000000"),
+    ] {
+        let mut a = args.clone();
+        a.extend(["-d", "page", "-D", page_log.to_str().unwrap()]);
+        assert!(run(&a, &env, &prog, &[]).status.success());
+        let text = std::fs::read_to_string(&page_log).unwrap();
+        let stack = text.lines().find(|l| l.ends_with("[stack]")).unwrap_or("");
+        assert!(stack.starts_with(range), "{args:?} {env:?}: {text}");
+    }
+    let bad = run(&["-s", "1G"], &[], &prog, &[]);
+    assert_eq!(bad.status.code(), Some(1));
+
+    // -one-insn-per-tb: blocks of one instruction, same results.
     let log = dir.join("one-insn.log");
     for accel in ["interp", "jit"] {
         let o = run(
