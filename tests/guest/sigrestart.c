@@ -94,12 +94,14 @@ static void pipe_read(int restart)
 }
 
 static int futex_word;
+static atomic_int futex_returned;
 static void futex_wait(int restart)
 {
     install(restart);
     pthread_t t = start_poker(0);
     long r = syscall(SYS_futex, &futex_word, 0 /* FUTEX_WAIT */, 0, NULL, NULL, 0);
     int e = errno;
+    atomic_store(&futex_returned, 1);
     if (r == 0 || e != EINTR) {
         // Restarted: woken below.
     }
@@ -108,21 +110,26 @@ static void futex_wait(int restart)
 }
 
 // The futex wait restarted after the handler never returns on its own:
-// a second thread wakes it once the handler ran.
+// a second thread wakes it once the handler ran, again and again until
+// the wait has returned (the word stays 0: a wake that comes before the
+// restarted wait sleeps is lost, and it must not make that wait fail
+// with EAGAIN, which a changed word would on a slow run).
 static void *waker(void *arg)
 {
     (void)arg;
     for (int i = 0; i < 2500 && !atomic_load(&done); i++)
         pause_ms(2);
-    pause_ms(10);
-    futex_word = 1;
-    syscall(SYS_futex, &futex_word, 1 /* FUTEX_WAKE */, 1, NULL, NULL, 0);
+    for (int i = 0; i < 5000 && !atomic_load(&futex_returned); i++) {
+        syscall(SYS_futex, &futex_word, 1 /* FUTEX_WAKE */, 1, NULL, NULL, 0);
+        pause_ms(2);
+    }
     return NULL;
 }
 
 static void futex_restart(void)
 {
     futex_word = 0;
+    atomic_store(&futex_returned, 0);
     pthread_t w;
     pthread_create(&w, NULL, waker, NULL);
     futex_wait(1);
