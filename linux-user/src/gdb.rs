@@ -7,7 +7,8 @@
 //! engine stops before the address; software and hardware kinds are the
 //! same), single-steps, continues (system calls and signal handlers run
 //! as usual), sees a signal that would kill the program before it does,
-//! and the exit status, and reads the auxiliary vector (`info auxv`);
+//! and the exit status, and reads the auxiliary vector (`info auxv`) and
+//! the memory map (`info proc mappings`);
 //! Ctrl-C stops the program. Watchpoints are left to
 //! GDB, which emulates them by single-stepping. The session follows the
 //! main thread: other guest threads run on without breakpoints.
@@ -33,6 +34,7 @@ use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::ext::breakpoints::{
     Breakpoints, BreakpointsOps, HwBreakpoint, HwBreakpointOps, SwBreakpoint, SwBreakpointOps,
 };
+use gdbstub::target::ext::host_io;
 use gdbstub::target::{Target, TargetError, TargetResult};
 use rsemu_core::{CpuState, Engine};
 use rsemu_gdb::{ArmBreakpointKind, ArmRegId, ArmRegs, ArmV7};
@@ -62,6 +64,8 @@ struct Session<'a> {
     ended: Option<LoopEnd>,
     /// A signal that kills the program once GDB has seen it.
     fatal: Option<u32>,
+    /// The memory map GDB has open (host I/O).
+    open_maps: Option<Vec<u8>>,
 }
 
 /// How the session ended for the caller.
@@ -101,6 +105,7 @@ pub fn serve(
         running: running.clone(),
         ended: None,
         fatal: None,
+        open_maps: None,
     };
     let conn: Box<dyn ConnectionExt<Error = std::io::Error>> = Box::new(stream);
     let result = GdbStub::new(conn).run_blocking::<EventLoop>(&mut session);
@@ -251,6 +256,68 @@ impl Target for Session<'_> {
 
     fn support_auxv(&mut self) -> Option<gdbstub::target::ext::auxv::AuxvOps<'_, Self>> {
         Some(self)
+    }
+
+    fn support_host_io(&mut self) -> Option<host_io::HostIoOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+/// GDB's file access on the target, for `info proc mappings`: it opens
+/// /proc/PID/maps, which is the guest's memory map; nothing else is
+/// served (GDB reads the program from its own file).
+impl host_io::HostIo for Session<'_> {
+    fn support_open(&mut self) -> Option<host_io::HostIoOpenOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_close(&mut self) -> Option<host_io::HostIoCloseOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_pread(&mut self) -> Option<host_io::HostIoPreadOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl host_io::HostIoOpen for Session<'_> {
+    fn open(
+        &mut self,
+        filename: &[u8],
+        _flags: host_io::HostIoOpenFlags,
+        _mode: host_io::HostIoOpenMode,
+    ) -> host_io::HostIoResult<u32, Self> {
+        let is_maps = filename.starts_with(b"/proc/") && filename.ends_with(b"/maps");
+        if !is_maps {
+            return Err(host_io::HostIoError::Errno(host_io::HostIoErrno::ENOENT));
+        }
+        self.open_maps = Some(crate::procfs::maps(self.proc).into_bytes());
+        Ok(0)
+    }
+}
+
+impl host_io::HostIoClose for Session<'_> {
+    fn close(&mut self, _fd: u32) -> host_io::HostIoResult<(), Self> {
+        self.open_maps = None;
+        Ok(())
+    }
+}
+
+impl host_io::HostIoPread for Session<'_> {
+    fn pread(
+        &mut self,
+        _fd: u32,
+        count: usize,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> host_io::HostIoResult<usize, Self> {
+        let Some(text) = &self.open_maps else {
+            return Err(host_io::HostIoError::Errno(host_io::HostIoErrno::EBADF));
+        };
+        let start = (offset as usize).min(text.len());
+        let n = (text.len() - start).min(count).min(buf.len());
+        buf[..n].copy_from_slice(&text[start..start + n]);
+        Ok(n)
     }
 }
 

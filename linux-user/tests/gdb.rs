@@ -126,6 +126,7 @@ fn gdb_session() {
             "print $d0",
             "print $fpscr",
             "info auxv",
+            "info proc mappings",
             "stepi",
             "set var counter = 100",
             "delete",
@@ -145,6 +146,7 @@ fn gdb_session() {
         "$3 = 0",
         "AT_PAGESZ            System page size               4096",
         "AT_PLATFORM          String identifying platform    ",
+        "[stack]",
         "Old value = 100\nNew value = 101\n",
         "exited with code 03",
     ] {
