@@ -9,8 +9,9 @@
 //! as usual), sees a signal that would kill the program before it does,
 //! and the exit status, and reads the auxiliary vector (`info auxv`) and
 //! the memory map (`info proc mappings`);
-//! Ctrl-C stops the program. Watchpoints are left to
-//! GDB, which emulates them by single-stepping. The session follows the
+//! Ctrl-C stops the program. Write watchpoints are served by running
+//! one instruction at a time and comparing the watched bytes; read and
+//! access watchpoints are refused. The session follows the
 //! main thread: other guest threads run on without breakpoints.
 
 use std::collections::BTreeSet;
@@ -32,7 +33,8 @@ use gdbstub::target::ext::base::singlethread::{
 };
 use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::ext::breakpoints::{
-    Breakpoints, BreakpointsOps, HwBreakpoint, HwBreakpointOps, SwBreakpoint, SwBreakpointOps,
+    Breakpoints, BreakpointsOps, HwBreakpoint, HwBreakpointOps, HwWatchpoint, HwWatchpointOps,
+    SwBreakpoint, SwBreakpointOps, WatchKind,
 };
 use gdbstub::target::ext::host_io;
 use gdbstub::target::{Target, TargetError, TargetResult};
@@ -66,6 +68,8 @@ struct Session<'a> {
     fatal: Option<u32>,
     /// The memory map GDB has open (host I/O).
     open_maps: Option<Vec<u8>>,
+    /// Write watchpoints: address, length, the bytes last seen.
+    watchpoints: Vec<(u32, u32, Vec<u8>)>,
 }
 
 /// How the session ended for the caller.
@@ -106,6 +110,7 @@ pub fn serve(
         ended: None,
         fatal: None,
         open_maps: None,
+        watchpoints: Vec::new(),
     };
     let conn: Box<dyn ConnectionExt<Error = std::io::Error>> = Box::new(stream);
     let result = GdbStub::new(conn).run_blocking::<EventLoop>(&mut session);
@@ -175,26 +180,39 @@ impl<'a> run_blocking::BlockingEventLoop for EventLoop<'a> {
         if target.resume == Resume::Step || target.breakpoints.contains(&target.cpu.r[15]) {
             // One instruction (also the first step off a breakpoint GDB
             // continues from).
-            let exit = {
-                let mut mem = target.proc.space.mem();
-                target.engine.step(target.cpu, &mut mem)
-            };
-            if let Some(exit) = exit {
-                match crate::handle_exit(target.proc, target.cpu, target.engine, exit, true) {
-                    Some(Handled::End(end)) => {
-                        let reason = exit_reason(&end);
-                        target.ended = Some(end);
-                        return Ok(stopped(reason));
-                    }
-                    Some(Handled::Fatal(sig)) => {
-                        target.fatal = Some(sig);
-                        return Ok(stopped(SingleThreadStopReason::Signal(gdb_signal(sig))));
-                    }
-                    Some(Handled::Stop) | None => {}
-                }
+            if let Some(reason) = target.step_once() {
+                return Ok(stopped(reason));
             }
             if target.resume == Resume::Step {
                 return Ok(stopped(SingleThreadStopReason::DoneStep));
+            }
+        }
+        if !target.watchpoints.is_empty() {
+            // Write watchpoints: one instruction at a time, comparing the
+            // watched bytes after each (and breakpoints, and GDB's input
+            // now and then).
+            let mut n = 0u32;
+            loop {
+                if let Some(reason) = target.step_once() {
+                    return Ok(stopped(reason));
+                }
+                if let Some(addr) = target.watch_hit() {
+                    return Ok(stopped(SingleThreadStopReason::Watch {
+                        tid: (),
+                        kind: WatchKind::Write,
+                        addr,
+                    }));
+                }
+                if target.breakpoints.contains(&target.cpu.r[15]) {
+                    return Ok(stopped(SingleThreadStopReason::SwBreak(())));
+                }
+                n = n.wrapping_add(1);
+                if n % 4096 == 0 && conn.peek().map(|b| b.is_some()).unwrap_or(true) {
+                    let byte = conn
+                        .read()
+                        .map_err(run_blocking::WaitForStopReasonError::Connection)?;
+                    return Ok(run_blocking::Event::IncomingData(byte));
+                }
             }
         }
         target.running.store(true, Ordering::SeqCst);
@@ -435,6 +453,48 @@ impl SingleThreadSingleStep for Session<'_> {
 }
 
 impl Session<'_> {
+    /// Executes one instruction (and what it leads to: a system call, a
+    /// signal); the stop reason if the program ended or dies.
+    fn step_once(&mut self) -> Option<SingleThreadStopReason<u32>> {
+        let exit = {
+            let mut mem = self.proc.space.mem();
+            self.engine.step(self.cpu, &mut mem)
+        }?;
+        match crate::handle_exit(self.proc, self.cpu, self.engine, exit, true) {
+            Some(Handled::End(end)) => {
+                let reason = exit_reason(&end);
+                self.ended = Some(end);
+                Some(reason)
+            }
+            Some(Handled::Fatal(sig)) => {
+                self.fatal = Some(sig);
+                Some(SingleThreadStopReason::Signal(gdb_signal(sig)))
+            }
+            Some(Handled::Stop) | None => None,
+        }
+    }
+
+    /// The bytes at `addr`, if all are readable.
+    fn peek(&self, addr: u32, len: u32) -> Option<Vec<u8>> {
+        (0..len)
+            .map(|i| Some(self.proc.space.slice(addr.wrapping_add(i), 1).ok()?[0]))
+            .collect()
+    }
+
+    /// The address of a write watchpoint whose bytes changed (they are
+    /// remembered anew).
+    fn watch_hit(&mut self) -> Option<u32> {
+        for i in 0..self.watchpoints.len() {
+            let (addr, len, ref old) = self.watchpoints[i];
+            let now = self.peek(addr, len);
+            if now.as_ref() != Some(old) {
+                self.watchpoints[i].2 = now.unwrap_or_default();
+                return Some(addr);
+            }
+        }
+        None
+    }
+
     fn breakpoint(&mut self, addr: u32, add: bool) -> bool {
         let changed = if add {
             self.breakpoints.insert(addr)
@@ -453,6 +513,45 @@ impl Breakpoints for Session<'_> {
 
     fn support_hw_breakpoint(&mut self) -> Option<HwBreakpointOps<'_, Self>> {
         Some(self)
+    }
+
+    fn support_hw_watchpoint(&mut self) -> Option<HwWatchpointOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl HwWatchpoint for Session<'_> {
+    /// Write watchpoints only: a change of the watched bytes is seen after
+    /// the instruction that made it (read watchpoints would need every
+    /// access checked; GDB says it cannot set them).
+    fn add_hw_watchpoint(
+        &mut self,
+        addr: u32,
+        len: u32,
+        kind: WatchKind,
+    ) -> TargetResult<bool, Self> {
+        if kind != WatchKind::Write || len == 0 || len > 64 {
+            return Ok(false);
+        }
+        let Some(now) = self.peek(addr, len) else {
+            return Ok(false);
+        };
+        self.watchpoints.push((addr, len, now));
+        Ok(true)
+    }
+
+    fn remove_hw_watchpoint(
+        &mut self,
+        addr: u32,
+        len: u32,
+        kind: WatchKind,
+    ) -> TargetResult<bool, Self> {
+        if kind != WatchKind::Write {
+            return Ok(false);
+        }
+        let before = self.watchpoints.len();
+        self.watchpoints.retain(|w| (w.0, w.1) != (addr, len));
+        Ok(self.watchpoints.len() != before)
     }
 }
 

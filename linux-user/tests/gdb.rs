@@ -130,7 +130,6 @@ fn gdb_session() {
             "stepi",
             "set var counter = 100",
             "delete",
-            "set can-use-hw-watchpoints 0",
             "watch counter",
             "continue",
             "delete",
@@ -147,6 +146,7 @@ fn gdb_session() {
         "AT_PAGESZ            System page size               4096",
         "AT_PLATFORM          String identifying platform    ",
         "[stack]",
+        "Hardware watchpoint 2: counter",
         "Old value = 100\nNew value = 101\n",
         "exited with code 03",
     ] {
