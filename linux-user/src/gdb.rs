@@ -207,7 +207,7 @@ impl<'a> run_blocking::BlockingEventLoop for EventLoop<'a> {
                     return Ok(stopped(SingleThreadStopReason::SwBreak(())));
                 }
                 n = n.wrapping_add(1);
-                if n % 4096 == 0 && conn.peek().map(|b| b.is_some()).unwrap_or(true) {
+                if n.is_multiple_of(4096) && conn.peek().map(|b| b.is_some()).unwrap_or(true) {
                     let byte = conn
                         .read()
                         .map_err(run_blocking::WaitForStopReasonError::Connection)?;
