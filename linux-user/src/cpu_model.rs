@@ -21,23 +21,18 @@ pub struct CpuModel {
     pub revision: u32,
 }
 
-/// ARMv7 with VFPv3-D32 and NEON, no divide, no VFPv4: Cortex-A8/A9.
-const V7_VFP3: u32 = HWCAP_SWP
-    | HWCAP_HALF
-    | HWCAP_THUMB
-    | HWCAP_FAST_MULT
-    | HWCAP_VFP
-    | HWCAP_EDSP
-    | HWCAP_NEON
-    | HWCAP_VFPV3
-    | HWCAP_TLS
-    | HWCAP_VFPD32;
+/// The Cortex-A15's HWCAPs (the loader's, one list for both).
+const A15: u32 = rsemu_loader::cortex_a15_hwcap();
+
+/// ARMv7 with VFPv3-D32 and NEON, no divide, no VFPv4, no LPAE:
+/// Cortex-A8/A9.
+const V7_VFP3: u32 = A15 & !(HWCAP_VFPV4 | HWCAP_IDIVA | HWCAP_IDIVT | HWCAP_LPAE);
 
 /// The models, the default first.
 pub const MODELS: &[CpuModel] = &[
     CpuModel {
         name: "cortex-a15",
-        hwcap: V7_VFP3 | HWCAP_VFPV4 | HWCAP_IDIVA | HWCAP_IDIVT | HWCAP_LPAE,
+        hwcap: A15,
         missing: 0,
         variant: 2,
         part: 0xc0f,
@@ -45,7 +40,7 @@ pub const MODELS: &[CpuModel] = &[
     },
     CpuModel {
         name: "cortex-a7",
-        hwcap: V7_VFP3 | HWCAP_VFPV4 | HWCAP_IDIVA | HWCAP_IDIVT | HWCAP_LPAE,
+        hwcap: A15,
         missing: 0,
         variant: 0,
         part: 0xc07,
@@ -71,7 +66,7 @@ pub const MODELS: &[CpuModel] = &[
     // Cortex-A15's set.
     CpuModel {
         name: "max",
-        hwcap: V7_VFP3 | HWCAP_VFPV4 | HWCAP_IDIVA | HWCAP_IDIVT | HWCAP_LPAE,
+        hwcap: A15,
         missing: 0,
         variant: 2,
         part: 0xc0f,

@@ -130,6 +130,22 @@ fn fork_with_exit_signal(exit_signal: u32) -> Result<i32, i32> {
     Ok(pid)
 }
 
+/// The CPU a clone's child starts with: the parent's, returning 0 from
+/// the call, on `newsp` if given, with CLONE_SETTLS's TLS, and no
+/// exclusive monitor held.
+fn child_cpu(cpu: &CpuState, flags: u32, newsp: u32, tls: u32) -> CpuState {
+    let mut ccpu = cpu.clone();
+    ccpu.r[0] = 0;
+    if newsp != 0 {
+        ccpu.r[13] = newsp;
+    }
+    if flags & CLONE_SETTLS != 0 {
+        ccpu.tpidruro = tls;
+    }
+    ccpu.exclusive = None;
+    ccpu
+}
+
 /// clone with CLONE_VM: a new guest thread on a new host thread, with its
 /// own CPU state and block cache, sharing the address space, signal
 /// actions and the code-invalidation log. ARM argument order: flags, newsp,
@@ -146,15 +162,7 @@ pub fn clone_thread(
     ctid: u32,
 ) -> SysR {
     let mut child = p.thread_copy();
-    let mut ccpu = cpu.clone();
-    ccpu.r[0] = 0;
-    if newsp != 0 {
-        ccpu.r[13] = newsp;
-    }
-    if flags & CLONE_SETTLS != 0 {
-        ccpu.tpidruro = tls;
-    }
-    ccpu.exclusive = None;
+    let mut ccpu = child_cpu(cpu, flags, newsp, tls);
     if flags & CLONE_CHILD_CLEARTID != 0 {
         child.clear_child_tid = ctid;
     }
@@ -295,18 +303,9 @@ pub fn clone_vm_process(
     } else {
         0
     };
-    let mut ccpu = cpu.clone();
-    ccpu.r[0] = 0;
-    if newsp != 0 {
-        ccpu.r[13] = newsp;
-    }
-    if flags & CLONE_SETTLS != 0 {
-        ccpu.tpidruro = tls;
-    }
-    ccpu.exclusive = None;
     let start = Box::new(VmChild {
         proc,
-        cpu: ccpu,
+        cpu: child_cpu(cpu, flags, newsp, tls),
         engine: engine.new_thread(),
         set_child_tid: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
         comm: thread_name(),

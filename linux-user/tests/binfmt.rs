@@ -11,6 +11,8 @@
 //! fails (the entry is removed on drop). Everything runs in one test: the
 //! newest entry for the ARM magic wins, so entries must not overlap.
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -68,31 +70,15 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// An ARM program printing its argv and ids, built static.
-fn build_prog(dir: &Path) -> PathBuf {
-    let src = dir.join("ids.c");
-    std::fs::write(
-        &src,
-        r#"#include <stdio.h>
+/// An ARM program printing its argv and ids.
+const IDS: &str = r#"#include <stdio.h>
 #include <unistd.h>
 int main(int argc, char **argv) {
     for (int i = 0; i < argc; i++) printf("argv[%d]=%s\n", i, argv[i]);
     printf("uid=%d euid=%d\n", (int)getuid(), (int)geteuid());
     return 0;
 }
-"#,
-    )
-    .unwrap();
-    let out = dir.join("ids");
-    let st = Command::new("arm-linux-gnueabihf-gcc")
-        .args(["-static", "-O2", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .status()
-        .expect("run arm-linux-gnueabihf-gcc");
-    assert!(st.success());
-    out
-}
+"#;
 
 fn run_as(prog: &Path, arg0: &str, uid: Option<u32>) -> Output {
     let mut c = Command::new(prog);
@@ -114,7 +100,7 @@ fn binfmt_misc_handler() {
     std::fs::create_dir_all(&dir).unwrap();
     let _cleanup = RemoveOnDrop(dir.clone());
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let prog = build_prog(&dir);
+    let prog = common::build_arm(&dir, "ids", IDS, &["-O2"]);
     let prog_s = prog.to_str().unwrap().to_string();
 
     // Without root: a clear refusal, nothing registered.

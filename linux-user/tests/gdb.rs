@@ -5,6 +5,8 @@
 //! the exit status; a second program's fatal SIGSEGV reaches GDB before it
 //! kills the program. The guests are built here with -g.
 
+mod common;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -30,17 +32,7 @@ int main(void) { *(volatile int *)16 = 1; return 0; }
 
 fn build(name: &str, source: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let src = dir.join(format!("{name}.c"));
-    let out = dir.join(name);
-    std::fs::write(&src, source).unwrap();
-    let st = Command::new("arm-linux-gnueabihf-gcc")
-        .args(["-static", "-O0", "-g", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .status()
-        .expect("run arm-linux-gnueabihf-gcc");
-    assert!(st.success());
-    out
+    common::build_arm(&dir, name, source, &["-O0", "-g"])
 }
 
 fn free_port() -> u16 {

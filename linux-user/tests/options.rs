@@ -5,6 +5,8 @@
 //! `-one-insn-per-tb`, `-version`, QEMU_GDB's port checked. The guest is
 //! built here from the source below.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -47,17 +49,7 @@ int main(int argc, char **argv) {
 
 fn guest() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let src = dir.join("options.c");
-    let out = dir.join("options.arm");
-    std::fs::write(&src, SOURCE).unwrap();
-    let st = Command::new("arm-linux-gnueabihf-gcc")
-        .args(["-static", "-O2", "-mcpu=cortex-a15", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .status()
-        .expect("run arm-linux-gnueabihf-gcc");
-    assert!(st.success());
-    out
+    common::build_arm(&dir, "options.arm", SOURCE, &["-O2", "-mcpu=cortex-a15"])
 }
 
 fn run(args: &[&str], env: &[(&str, &str)], prog: &Path, prog_args: &[&str]) -> Output {

@@ -128,7 +128,7 @@ pub const HWCAP2_CRC32: u32 = 1 << 4;
 ///
 /// A real kernel with the architected timer also sets [`HWCAP_EVTSTRM`]; it is
 /// left out since rsemu has no event stream.
-pub fn cortex_a15_hwcap() -> u32 {
+pub const fn cortex_a15_hwcap() -> u32 {
     HWCAP_SWP
         | HWCAP_HALF
         | HWCAP_THUMB
