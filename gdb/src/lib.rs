@@ -309,6 +309,113 @@ impl RegId for ArmRegId {
     }
 }
 
+/// The `gdbstub` extensions both modes' GDB servers implement alike, for
+/// a single-thread target type that has
+/// `fn gdb_cpu(&mut self) -> &mut rsemu_core::CpuState`,
+/// `fn gdb_resume(&mut self, step: bool)` (what the next stop-reason wait
+/// does) and `fn breakpoint(&mut self, addr: u32, add: bool) -> bool`:
+/// single-register access, resume, single step, and software and
+/// hardware breakpoints (the same thing here: the engine stops before the
+/// address). The caller's crate depends on `gdbstub` 0.7.
+#[macro_export]
+macro_rules! impl_common_target {
+    ($ty:ty) => {
+        impl ::gdbstub::target::ext::base::single_register_access::SingleRegisterAccess<()>
+            for $ty
+        {
+            fn read_register(
+                &mut self,
+                _tid: (),
+                reg: $crate::ArmRegId,
+                buf: &mut [u8],
+            ) -> ::gdbstub::target::TargetResult<usize, Self> {
+                let bytes = $crate::ArmRegs::from_cpu(self.gdb_cpu()).get(reg);
+                let n = bytes.len().min(buf.len());
+                buf[..n].copy_from_slice(&bytes[..n]);
+                Ok(n)
+            }
+
+            fn write_register(
+                &mut self,
+                _tid: (),
+                reg: $crate::ArmRegId,
+                val: &[u8],
+            ) -> ::gdbstub::target::TargetResult<(), Self> {
+                let mut regs = $crate::ArmRegs::from_cpu(self.gdb_cpu());
+                if !regs.set(reg, val) {
+                    return Err(::gdbstub::target::TargetError::Errno(22)); // EINVAL
+                }
+                regs.to_cpu(self.gdb_cpu());
+                Ok(())
+            }
+        }
+
+        impl ::gdbstub::target::ext::base::singlethread::SingleThreadResume for $ty {
+            fn resume(
+                &mut self,
+                _signal: Option<::gdbstub::common::Signal>,
+            ) -> Result<(), Self::Error> {
+                self.gdb_resume(false);
+                Ok(())
+            }
+
+            fn support_single_step(
+                &mut self,
+            ) -> Option<
+                ::gdbstub::target::ext::base::singlethread::SingleThreadSingleStepOps<'_, Self>,
+            > {
+                Some(self)
+            }
+        }
+
+        impl ::gdbstub::target::ext::base::singlethread::SingleThreadSingleStep for $ty {
+            fn step(
+                &mut self,
+                _signal: Option<::gdbstub::common::Signal>,
+            ) -> Result<(), Self::Error> {
+                self.gdb_resume(true);
+                Ok(())
+            }
+        }
+
+        impl ::gdbstub::target::ext::breakpoints::SwBreakpoint for $ty {
+            fn add_sw_breakpoint(
+                &mut self,
+                addr: u32,
+                _kind: $crate::ArmBreakpointKind,
+            ) -> ::gdbstub::target::TargetResult<bool, Self> {
+                Ok(self.breakpoint(addr, true))
+            }
+
+            fn remove_sw_breakpoint(
+                &mut self,
+                addr: u32,
+                _kind: $crate::ArmBreakpointKind,
+            ) -> ::gdbstub::target::TargetResult<bool, Self> {
+                Ok(self.breakpoint(addr, false))
+            }
+        }
+
+        impl ::gdbstub::target::ext::breakpoints::HwBreakpoint for $ty {
+            fn add_hw_breakpoint(
+                &mut self,
+                addr: u32,
+                _kind: $crate::ArmBreakpointKind,
+            ) -> ::gdbstub::target::TargetResult<bool, Self> {
+                Ok(self.breakpoint(addr, true))
+            }
+
+            fn remove_hw_breakpoint(
+                &mut self,
+                addr: u32,
+                _kind: $crate::ArmBreakpointKind,
+            ) -> ::gdbstub::target::TargetResult<bool, Self> {
+                Ok(self.breakpoint(addr, false))
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,22 +24,17 @@ use anyhow::{Context, Result};
 use gdbstub::common::Signal;
 use gdbstub::conn::ConnectionExt;
 use gdbstub::stub::{run_blocking, DisconnectReason, GdbStub, SingleThreadStopReason};
-use gdbstub::target::ext::base::single_register_access::{
-    SingleRegisterAccess, SingleRegisterAccessOps,
-};
-use gdbstub::target::ext::base::singlethread::{
-    SingleThreadBase, SingleThreadResume, SingleThreadResumeOps, SingleThreadSingleStep,
-    SingleThreadSingleStepOps,
-};
+use gdbstub::target::ext::base::single_register_access::SingleRegisterAccessOps;
+use gdbstub::target::ext::base::singlethread::{SingleThreadBase, SingleThreadResumeOps};
 use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::ext::breakpoints::{
-    Breakpoints, BreakpointsOps, HwBreakpoint, HwBreakpointOps, HwWatchpoint, HwWatchpointOps,
-    SwBreakpoint, SwBreakpointOps, WatchKind,
+    Breakpoints, BreakpointsOps, HwBreakpointOps, HwWatchpoint, HwWatchpointOps, SwBreakpointOps,
+    WatchKind,
 };
 use gdbstub::target::ext::host_io;
 use gdbstub::target::{Target, TargetError, TargetResult};
 use rsemu_core::{CpuState, Engine};
-use rsemu_gdb::{ArmBreakpointKind, ArmRegId, ArmRegs, ArmV7};
+use rsemu_gdb::{ArmRegs, ArmV7};
 
 use crate::syscall::Process;
 use crate::{Handled, LoopEnd};
@@ -411,47 +406,6 @@ impl SingleThreadBase for Session<'_> {
     }
 }
 
-impl SingleRegisterAccess<()> for Session<'_> {
-    fn read_register(
-        &mut self,
-        _tid: (),
-        reg: ArmRegId,
-        buf: &mut [u8],
-    ) -> TargetResult<usize, Self> {
-        let bytes = ArmRegs::from_cpu(self.cpu).get(reg);
-        let n = bytes.len().min(buf.len());
-        buf[..n].copy_from_slice(&bytes[..n]);
-        Ok(n)
-    }
-
-    fn write_register(&mut self, _tid: (), reg: ArmRegId, val: &[u8]) -> TargetResult<(), Self> {
-        let mut regs = ArmRegs::from_cpu(self.cpu);
-        if !regs.set(reg, val) {
-            return Err(TargetError::Errno(22)); // EINVAL
-        }
-        regs.to_cpu(self.cpu);
-        Ok(())
-    }
-}
-
-impl SingleThreadResume for Session<'_> {
-    fn resume(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
-        self.resume = Resume::Continue;
-        Ok(())
-    }
-
-    fn support_single_step(&mut self) -> Option<SingleThreadSingleStepOps<'_, Self>> {
-        Some(self)
-    }
-}
-
-impl SingleThreadSingleStep for Session<'_> {
-    fn step(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
-        self.resume = Resume::Step;
-        Ok(())
-    }
-}
-
 impl Session<'_> {
     /// Executes one instruction (and what it leads to: a system call, a
     /// signal); the stop reason if the program ended or dies.
@@ -493,6 +447,14 @@ impl Session<'_> {
             }
         }
         None
+    }
+
+    fn gdb_cpu(&mut self) -> &mut rsemu_core::CpuState {
+        self.cpu
+    }
+
+    fn gdb_resume(&mut self, step: bool) {
+        self.resume = if step { Resume::Step } else { Resume::Continue };
     }
 
     fn breakpoint(&mut self, addr: u32, add: bool) -> bool {
@@ -555,38 +517,4 @@ impl HwWatchpoint for Session<'_> {
     }
 }
 
-impl SwBreakpoint for Session<'_> {
-    fn add_sw_breakpoint(
-        &mut self,
-        addr: u32,
-        _kind: ArmBreakpointKind,
-    ) -> TargetResult<bool, Self> {
-        Ok(self.breakpoint(addr, true))
-    }
-
-    fn remove_sw_breakpoint(
-        &mut self,
-        addr: u32,
-        _kind: ArmBreakpointKind,
-    ) -> TargetResult<bool, Self> {
-        Ok(self.breakpoint(addr, false))
-    }
-}
-
-impl HwBreakpoint for Session<'_> {
-    fn add_hw_breakpoint(
-        &mut self,
-        addr: u32,
-        _kind: ArmBreakpointKind,
-    ) -> TargetResult<bool, Self> {
-        Ok(self.breakpoint(addr, true))
-    }
-
-    fn remove_hw_breakpoint(
-        &mut self,
-        addr: u32,
-        _kind: ArmBreakpointKind,
-    ) -> TargetResult<bool, Self> {
-        Ok(self.breakpoint(addr, false))
-    }
-}
+rsemu_gdb::impl_common_target!(Session<'_>);

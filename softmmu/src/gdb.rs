@@ -20,19 +20,14 @@ use std::time::Duration;
 use gdbstub::common::Signal;
 use gdbstub::conn::ConnectionExt;
 use gdbstub::stub::{run_blocking, DisconnectReason, GdbStub, SingleThreadStopReason};
-use gdbstub::target::ext::base::single_register_access::{
-    SingleRegisterAccess, SingleRegisterAccessOps,
-};
-use gdbstub::target::ext::base::singlethread::{
-    SingleThreadBase, SingleThreadResume, SingleThreadResumeOps, SingleThreadSingleStep,
-    SingleThreadSingleStepOps,
-};
+use gdbstub::target::ext::base::single_register_access::SingleRegisterAccessOps;
+use gdbstub::target::ext::base::singlethread::{SingleThreadBase, SingleThreadResumeOps};
 use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::ext::breakpoints::{
-    Breakpoints, BreakpointsOps, HwBreakpoint, HwBreakpointOps, SwBreakpoint, SwBreakpointOps,
+    Breakpoints, BreakpointsOps, HwBreakpointOps, SwBreakpointOps,
 };
 use gdbstub::target::{Target, TargetError, TargetResult};
-use rsemu_gdb::{ArmBreakpointKind, ArmRegId, ArmRegs, ArmV7};
+use rsemu_gdb::{ArmRegs, ArmV7};
 
 use crate::console::Events;
 use crate::vm::{End, Stop, Vm};
@@ -211,48 +206,15 @@ impl SingleThreadBase for Session {
     }
 }
 
-impl SingleRegisterAccess<()> for Session {
-    fn read_register(
-        &mut self,
-        _tid: (),
-        reg: ArmRegId,
-        buf: &mut [u8],
-    ) -> TargetResult<usize, Self> {
-        let bytes = ArmRegs::from_cpu(self.vm.cpu()).get(reg);
-        let n = bytes.len().min(buf.len());
-        buf[..n].copy_from_slice(&bytes[..n]);
-        Ok(n)
-    }
-
-    fn write_register(&mut self, _tid: (), reg: ArmRegId, val: &[u8]) -> TargetResult<(), Self> {
-        let mut regs = ArmRegs::from_cpu(self.vm.cpu());
-        if !regs.set(reg, val) {
-            return Err(TargetError::Errno(22)); // EINVAL
-        }
-        regs.to_cpu(self.vm.cpu());
-        Ok(())
-    }
-}
-
-impl SingleThreadResume for Session {
-    fn resume(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
-        self.resume = Resume::Continue;
-        Ok(())
-    }
-
-    fn support_single_step(&mut self) -> Option<SingleThreadSingleStepOps<'_, Self>> {
-        Some(self)
-    }
-}
-
-impl SingleThreadSingleStep for Session {
-    fn step(&mut self, _signal: Option<Signal>) -> Result<(), Self::Error> {
-        self.resume = Resume::Step;
-        Ok(())
-    }
-}
-
 impl Session {
+    fn gdb_cpu(&mut self) -> &mut rsemu_core::CpuState {
+        self.vm.cpu()
+    }
+
+    fn gdb_resume(&mut self, step: bool) {
+        self.resume = if step { Resume::Step } else { Resume::Continue };
+    }
+
     fn breakpoint(&mut self, addr: u32, add: bool) -> bool {
         let changed = if add {
             self.breakpoints.insert(addr)
@@ -274,38 +236,4 @@ impl Breakpoints for Session {
     }
 }
 
-impl SwBreakpoint for Session {
-    fn add_sw_breakpoint(
-        &mut self,
-        addr: u32,
-        _kind: ArmBreakpointKind,
-    ) -> TargetResult<bool, Self> {
-        Ok(self.breakpoint(addr, true))
-    }
-
-    fn remove_sw_breakpoint(
-        &mut self,
-        addr: u32,
-        _kind: ArmBreakpointKind,
-    ) -> TargetResult<bool, Self> {
-        Ok(self.breakpoint(addr, false))
-    }
-}
-
-impl HwBreakpoint for Session {
-    fn add_hw_breakpoint(
-        &mut self,
-        addr: u32,
-        _kind: ArmBreakpointKind,
-    ) -> TargetResult<bool, Self> {
-        Ok(self.breakpoint(addr, true))
-    }
-
-    fn remove_hw_breakpoint(
-        &mut self,
-        addr: u32,
-        _kind: ArmBreakpointKind,
-    ) -> TargetResult<bool, Self> {
-        Ok(self.breakpoint(addr, false))
-    }
-}
+rsemu_gdb::impl_common_target!(Session);
