@@ -70,6 +70,13 @@ struct Cli {
     /// Seed for the guest's random numbers (AT_RANDOM, getrandom; also QEMU_RAND_SEED).
     #[arg(long = "seed", value_name = "N")]
     seed: Option<u64>,
+    /// Host address of guest address 0, page-aligned (also QEMU_GUEST_BASE).
+    #[arg(short = 'B', value_name = "ADDRESS")]
+    guest_base: Option<String>,
+    /// Guest address space to reserve (also QEMU_RESERVED_VA): rsemu-arm
+    /// always reserves all 4 GiB, so only that size is taken.
+    #[arg(short = 'R', value_name = "SIZE")]
+    reserved_va: Option<String>,
     /// The main thread's stack size: bytes, or with k/M/G (also QEMU_STACK_SIZE).
     #[arg(short = 's', value_name = "SIZE")]
     stack_size: Option<String>,
@@ -113,9 +120,8 @@ fn set_comm_to(program: &std::path::Path) {
     unsafe { libc::prctl(libc::PR_SET_NAME, comm.as_ptr()) };
 }
 
-/// `-s SIZE`: bytes, or k/M/G (powers of 1024) as qemu-arm reads it,
-/// rounded up to whole pages.
-fn parse_stack_size(text: &str) -> Result<u32> {
+/// A size as qemu-arm's options take it: bytes, or k/M/G (powers of 1024).
+fn parse_size(text: &str) -> Result<u64> {
     let t = text.trim();
     let (num, mult) = match t.chars().last() {
         Some('k' | 'K') => (&t[..t.len() - 1], 1u64 << 10),
@@ -123,10 +129,16 @@ fn parse_stack_size(text: &str) -> Result<u32> {
         Some('g' | 'G') => (&t[..t.len() - 1], 1 << 30),
         _ => (t, 1),
     };
-    let n: u64 = num
-        .parse()
-        .with_context(|| format!("-s {text}: not a size"))?;
-    let bytes = n.saturating_mul(mult).div_ceil(4096) * 4096;
+    let n: u64 = num.parse().context("not a size")?;
+    Ok(n.saturating_mul(mult))
+}
+
+/// `-s SIZE`, rounded up to whole pages.
+fn parse_stack_size(text: &str) -> Result<u32> {
+    let bytes = parse_size(text)
+        .with_context(|| format!("-s {text}"))?
+        .div_ceil(4096)
+        * 4096;
     if bytes == 0 || bytes > u64::from(load::STACK_SIZE_MAX) {
         anyhow::bail!(
             "-s {text}: the stack must be between 4 KiB and {} MiB",
@@ -283,6 +295,8 @@ fn qemu_style_args(args: Vec<OsString>) -> Vec<OsString> {
                 | "-r"
                 | "-g"
                 | "-s"
+                | "-B"
+                | "-R"
                 | "--cpu"
                 | "--accel"
                 | "--seed"
@@ -440,8 +454,37 @@ fn run() -> Result<i32> {
     argv.extend(args.iter().map(|a| a.clone().into_vec()));
     let envp = guest_env(&cli);
 
-    let mut space =
-        memory::GuestSpace::new().context("cannot reserve the 4 GiB guest address space")?;
+    let base = cli
+        .guest_base
+        .clone()
+        .or_else(|| std::env::var("QEMU_GUEST_BASE").ok())
+        .map(|b| {
+            let v = match b.strip_prefix("0x").or_else(|| b.strip_prefix("0X")) {
+                Some(hex) => usize::from_str_radix(hex, 16),
+                None => b.parse(),
+            };
+            match v {
+                Ok(a) if a % 4096 == 0 && a.checked_add(1 << 32).is_some() => Ok(a),
+                _ => Err(anyhow::anyhow!("-B {b}: not a page-aligned host address")),
+            }
+        })
+        .transpose()?;
+    if let Some(r) = cli
+        .reserved_va
+        .clone()
+        .or_else(|| std::env::var("QEMU_RESERVED_VA").ok())
+    {
+        let size = parse_size(&r).with_context(|| format!("-R {r}"))?;
+        if size < 1 << 32 {
+            anyhow::bail!(
+                "-R {r}: rsemu-arm always reserves the whole 4 GiB guest address space; a smaller reservation is not supported"
+            );
+        }
+    }
+    let mut space = memory::GuestSpace::new_at(base).with_context(|| match base {
+        Some(b) => format!("cannot reserve the 4 GiB guest address space at 0x{b:x} (-B)"),
+        None => "cannot reserve the 4 GiB guest address space".into(),
+    })?;
     if let Some(size) = cli
         .stack_size
         .clone()
@@ -511,7 +554,11 @@ fn run() -> Result<i32> {
         .or_else(|| std::env::var("QEMU_UNAME").ok());
     proc.seeded_random = seed_state.map(|s| std::sync::Arc::new(std::sync::Mutex::new(s)));
     if log.page {
-        rsemu_core::log!("guest memory map:\n{}", procfs::maps(&proc));
+        rsemu_core::log!(
+            "guest base 0x{:x}; guest memory map:\n{}",
+            proc.space.base(),
+            procfs::maps(&proc)
+        );
     }
     // What execve handed on first, then the emulator's fault handlers.
     proc.signals.inherit_from_host();

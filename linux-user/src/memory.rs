@@ -81,20 +81,37 @@ unsafe impl Sync for GuestSpace {}
 impl GuestSpace {
     /// Reserves 4 GiB of host address space with nothing accessible.
     pub fn new() -> std::io::Result<GuestSpace> {
-        // SAFETY: a fresh anonymous PROT_NONE reservation; nothing else
-        // refers to the range. MAP_NORESERVE keeps it free of commit charge.
+        Self::new_at(None)
+    }
+
+    /// As [`GuestSpace::new`], at host address `at` if given (`-B`): the
+    /// whole range must be free there.
+    pub fn new_at(at: Option<usize>) -> std::io::Result<GuestSpace> {
+        let (hint, fixed) = match at {
+            Some(a) => (a as *mut libc::c_void, libc::MAP_FIXED_NOREPLACE),
+            None => (std::ptr::null_mut(), 0),
+        };
+        // SAFETY: a fresh anonymous PROT_NONE reservation (never over an
+        // existing mapping: MAP_FIXED_NOREPLACE); nothing else refers to
+        // the range. MAP_NORESERVE keeps it free of commit charge.
         let base = unsafe {
             libc::mmap(
-                std::ptr::null_mut(),
+                hint,
                 1usize << 32,
                 libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | fixed,
                 -1,
                 0,
             )
         };
         if base == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
+        }
+        if at.is_some_and(|a| a != base as usize) {
+            // An old kernel that took the flag as a hint.
+            // SAFETY: unmapping the reservation just made.
+            unsafe { libc::munmap(base, 1usize << 32) };
+            return Err(std::io::Error::from_raw_os_error(libc::EEXIST));
         }
         let pages = (0..PAGES)
             .map(|_| AtomicU8::new(0))
@@ -109,6 +126,11 @@ impl GuestSpace {
             mmap_floor: 0x0001_0000,
             stack_size: crate::load::STACK_SIZE,
         })
+    }
+
+    /// Host address of guest address 0 (`-d page` reports it).
+    pub fn base(&self) -> usize {
+        self.base as usize
     }
 
     /// Host address of guest address `addr`.

@@ -1,7 +1,7 @@
 //! qemu-arm's options and their environment variables: `-cpu`/QEMU_CPU
 //! (`-cpu help`; HWCAPs, /proc/cpuinfo and UNDEFINED instructions follow
 //! the model), `-seed`/QEMU_RAND_SEED (AT_RANDOM and getrandom repeat),
-//! `-r`/QEMU_UNAME, `-s`/QEMU_STACK_SIZE, `-E`/`-U`/QEMU_SET_ENV/QEMU_UNSET_ENV, `-0`/QEMU_ARGV0,
+//! `-r`/QEMU_UNAME, `-s`/QEMU_STACK_SIZE, `-B`/QEMU_GUEST_BASE, `-R`, `-E`/`-U`/QEMU_SET_ENV/QEMU_UNSET_ENV, `-0`/QEMU_ARGV0,
 //! `-one-insn-per-tb`, `-version`, QEMU_GDB's port checked. The guest is
 //! built here from the source below.
 
@@ -199,6 +199,29 @@ fn qemu_options_and_variables() {
     }
     let bad = run(&["-s", "1G"], &[], &prog, &[]);
     assert_eq!(bad.status.code(), Some(1));
+
+    // -B / QEMU_GUEST_BASE place the guest's 4 GiB; -R takes only 4 GiB.
+    for (args, env) in [
+        (vec!["-B", "0x200000000", "-R", "4G"], vec![]),
+        (vec![], vec![("QEMU_GUEST_BASE", "0x200000000")]),
+    ] {
+        let mut a = args.clone();
+        a.extend([
+            "-accel",
+            "jit",
+            "-d",
+            "page",
+            "-D",
+            page_log.to_str().unwrap(),
+        ]);
+        let o = run(&a, &env, &prog, &["div"]);
+        assert!(stdout(&o).ends_with("sdiv 42\n"), "{}", stdout(&o));
+        let text = std::fs::read_to_string(&page_log).unwrap();
+        assert!(text.starts_with("guest base 0x200000000;"), "{text}");
+    }
+    let bad = run(&["-R", "1G"], &[], &prog, &[]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("whole 4 GiB"));
 
     // -one-insn-per-tb: blocks of one instruction, same results.
     let log = dir.join("one-insn.log");
