@@ -1004,6 +1004,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 0,
                 0,
             ),
+            nr::CLONE if !flags::clone::valid(a[0]) => Err(libc::EINVAL),
             nr::CLONE
                 if a[0] & flags::clone::CLONE_VM != 0 && a[0] & flags::clone::CLONE_THREAD != 0 =>
             {
@@ -1548,17 +1549,28 @@ fn mmap(
     // interleave with another thread's.
     let space = p.space.clone();
     let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
+    // Linux's order: the descriptor (ksys_mmap_pgoff), the length, the
+    // place (get_unmapped_area), then the mapping type (do_mmap).
+    if fl & MAP_ANONYMOUS == 0 {
+        // SAFETY: F_GETFD only looks the descriptor up.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+            return Err(libc::EBADF);
+        }
+    }
     if len == 0 {
         return Err(libc::EINVAL);
     }
     let alen = page_align_up(len as u64);
     let fixed = fl & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+    if fixed && addr as u64 + alen > u64::from(flags::mmap::TASK_SIZE) {
+        return Err(libc::ENOMEM);
+    }
+    if !flags::mmap::map_type_valid(fl) {
+        return Err(libc::EINVAL);
+    }
     let target = if fixed {
         if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(libc::EINVAL);
-        }
-        if addr as u64 + alen > 1 << 32 {
-            return Err(libc::ENOMEM);
         }
         if fl & MAP_FIXED_NOREPLACE != 0 && !p.space.is_free(addr, alen) {
             return Err(libc::EEXIST);

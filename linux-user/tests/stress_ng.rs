@@ -100,7 +100,9 @@ fn atomic() {
 
 #[test]
 fn vm() {
-    stress("vm", &[]);
+    // 16 MiB: one bogo op (a pass over all of it) fits in the second even
+    // when the machine is busy with the other stressors.
+    stress("vm", &["--vm-bytes", "16M"]);
 }
 
 #[test]

@@ -396,6 +396,15 @@ pub mod mmap {
         pub unknown: u32,
     }
 
+    /// Whether mmap's flags name a mapping type Linux takes (do_mmap:
+    /// anything but shared, shared-validate or private is EINVAL).
+    pub fn map_type_valid(flags: u32) -> bool {
+        matches!(
+            flags & MAP_TYPE,
+            MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE
+        )
+    }
+
     /// Converts guest `mmap` flags for the host, dropping unknown bits
     /// (notably 0x40, which the host would take as `MAP_32BIT`).
     pub fn flags_to_host(guest: u32) -> MmapFlags {
@@ -700,6 +709,21 @@ pub mod clone {
     pub const CLONE_NEWNET: u32 = 0x4000_0000;
     /// Share the I/O context.
     pub const CLONE_IO: u32 = 0x8000_0000;
+    /// Whether clone's flags are a combination Linux accepts
+    /// (copy_process): new mount or user namespaces cannot share the fs
+    /// struct, a thread shares the signal handlers, shared handlers need a
+    /// shared address space, and a pidfd cannot go where the parent's tid
+    /// does (legacy clone) nor come with CLONE_DETACHED.
+    pub fn valid(flags: u32) -> bool {
+        let both = |a: u32, b: u32| flags & a != 0 && flags & b != 0;
+        !(both(CLONE_NEWNS, CLONE_FS)
+            || both(CLONE_NEWUSER, CLONE_FS)
+            || (flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0)
+            || (flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0)
+            || both(CLONE_PIDFD, CLONE_PARENT_SETTID)
+            || both(CLONE_PIDFD, CLONE_DETACHED))
+    }
+
     /// The flags glibc's `pthread_create` passes.
     pub const PTHREAD_FLAGS: u32 = CLONE_VM
         | CLONE_FS

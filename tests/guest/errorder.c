@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,5 +86,15 @@ int main(void)
     show("socket(AF_UNIX, 99, 0)", socket(AF_UNIX, 99, 0));
     show("socket(AF_UNIX, SOCK_STREAM|0x1000, 0)", socket(AF_UNIX, SOCK_STREAM | 0x1000, 0));
     show("socketpair(AF_UNIX, SOCK_STREAM, 0, bad)", socketpair(AF_UNIX, SOCK_STREAM, 0, bad));
+    // The mapping type is checked before anything is mapped (the fuzzer
+    // found rsemu-arm mapping over the program here).
+    show("mmap(0x20000, MAP_FIXED, no type)",
+         (long)mmap((void *)0x20000, 0x10000, PROT_READ, MAP_FIXED | MAP_ANONYMOUS, -1, 0));
+    show("mmap(NULL, MAP_PRIVATE, fd 99)", (long)mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 99, 0));
+    // clone's flag combinations Linux refuses, before it forks.
+    show("clone(CLONE_THREAD without CLONE_SIGHAND)",
+         syscall(SYS_clone, CLONE_THREAD | SIGCHLD, 0, 0, 0, 0));
+    show("clone(CLONE_SIGHAND without CLONE_VM)", syscall(SYS_clone, CLONE_SIGHAND | SIGCHLD, 0, 0, 0, 0));
+    show("clone(CLONE_NEWNS|CLONE_FS)", syscall(SYS_clone, CLONE_NEWNS | CLONE_FS | SIGCHLD, 0, 0, 0, 0));
     return 0;
 }
