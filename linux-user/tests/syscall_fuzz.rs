@@ -12,20 +12,27 @@ use std::process::Command;
 
 const EMULATOR: &str = env!("CARGO_BIN_EXE_rsemu-arm");
 
+/// The fuzzer, built once for all the tests here (they run in parallel:
+/// one must not run the file while another links it).
 fn fuzzer() -> PathBuf {
-    let src = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fuzz/sysfuzz.c"
-    ));
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sysfuzz");
-    let st = Command::new("arm-linux-gnueabihf-gcc")
-        .args(["-O2", "-static", "-Wall", "-Werror", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .status()
-        .expect("arm-linux-gnueabihf-gcc (scripts/install-deps.sh installs it)");
-    assert!(st.success(), "building {}", src.display());
-    out
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let src = PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../tests/fuzz/sysfuzz.c"
+            ));
+            let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sysfuzz");
+            let st = Command::new("arm-linux-gnueabihf-gcc")
+                .args(["-O2", "-static", "-Wall", "-Werror", "-o"])
+                .arg(&out)
+                .arg(&src)
+                .status()
+                .expect("arm-linux-gnueabihf-gcc (scripts/install-deps.sh installs it)");
+            assert!(st.success(), "building {}", src.display());
+            out
+        })
+        .clone()
 }
 
 /// Runs the fuzzer in a fresh directory, which is removed afterwards.
