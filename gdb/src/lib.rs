@@ -416,9 +416,55 @@ macro_rules! impl_common_target {
     };
 }
 
+/// GDB's own signal numbers for Linux's on ARM 1-31 (index = Linux
+/// number): the remote protocol speaks GDB's numbering (its
+/// `signals.def`), not the target's. 143 is GDB's "unknown" (SIGSTKFLT
+/// has no GDB number).
+const GDB_SIGNAL_OF_LINUX: [u8; 32] = [
+    0, 1, 2, 3, 4, 5, 6, 10, 8, 9, 30, 11, 31, 13, 14, 15, //
+    143, 20, 19, 17, 18, 21, 22, 16, 24, 25, 26, 27, 28, 23, 32, 12,
+];
+
+/// GDB's number for Linux signal `sig` (real-time ones included).
+pub fn gdb_signal(sig: u32) -> u8 {
+    match sig {
+        0..=31 => GDB_SIGNAL_OF_LINUX[sig as usize],
+        32 => 77,
+        33..=63 => (sig - 33 + 45) as u8,
+        64 => 78,
+        _ => 143,
+    }
+}
+
+/// The Linux signal for GDB's number `gdb` (`None`: no such signal).
+pub fn linux_signal(gdb: u8) -> Option<u32> {
+    (1..=64).find(|&sig| gdb_signal(sig) == gdb && gdb != 143)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signal_numbers_match_gdbs() {
+        // GDB's signals.def: SIGBUS 10, SIGUSR1 30, SIGCHLD 20, SIGSYS 12,
+        // real-time 33 is 45, 32 is 77, 64 is 78.
+        for (linux, gdb) in [
+            (7, 10),
+            (10, 30),
+            (11, 11),
+            (17, 20),
+            (31, 12),
+            (33, 45),
+            (63, 75),
+            (32, 77),
+            (64, 78),
+        ] {
+            assert_eq!(gdb_signal(linux), gdb, "signal {linux}");
+            assert_eq!(linux_signal(gdb), Some(linux), "GDB signal {gdb}");
+        }
+        assert_eq!(linux_signal(143), None);
+    }
 
     #[test]
     fn registers_round_trip_through_the_g_packet() {

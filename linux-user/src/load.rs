@@ -12,12 +12,14 @@ use crate::memory::{
     page_align_up, GuestSpace, MAPPED, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE,
 };
 
-/// Top of the main thread's stack: the top of user space, as on Linux.
-pub const STACK_TOP: u32 = rsemu_syscalls::flags::mmap::TASK_SIZE;
-/// Size of the stack mapping.
+/// Size of the stack mapping. It ends at the top of user space
+/// (`GuestSpace::task_size`), as on Linux.
 pub const STACK_SIZE: u32 = 8 << 20;
+/// The room kept for the stack below the top of user space: the mmap area
+/// ends this far below it.
+pub const STACK_AREA: u32 = 128 << 20;
 /// The largest `-s`: the stack must stay above the mmap area's top.
-pub const STACK_SIZE_MAX: u32 = STACK_TOP - 0xb700_0000;
+pub const STACK_SIZE_MAX: u32 = STACK_AREA;
 /// Where an `ET_DYN` main program is placed.
 const PIE_BASE: u32 = 0x0040_0000;
 /// The kuser helper page.
@@ -51,6 +53,13 @@ fn map_image(
     for seg in &image.segments {
         let start = (seg.vaddr.wrapping_add(bias)) & !(PAGE_SIZE - 1);
         let end = page_align_up(seg.vaddr.wrapping_add(bias) as u64 + seg.memsz as u64);
+        if end > u64::from(space.task_size) - u64::from(STACK_AREA) {
+            anyhow::bail!(
+                "{}: a segment at 0x{start:08x}-0x{end:08x} does not fit below the stack area (user space ends at 0x{:08x}; see -R)",
+                what.display(),
+                space.task_size
+            );
+        }
         let mut page = start as u64;
         while page < end {
             if space.flags(page as u32) & MAPPED == 0 {
@@ -233,7 +242,7 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
         };
     space
         .map(
-            STACK_TOP - space.stack_size,
+            space.task_size - space.stack_size,
             u64::from(space.stack_size),
             stack_flags,
             false,
@@ -275,7 +284,8 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
         random,
         auxv,
     };
-    let stack = build_initial_stack(STACK_TOP, &info).context("cannot build the initial stack")?;
+    let stack =
+        build_initial_stack(space.task_size, &info).context("cannot build the initial stack")?;
     space
         .poke(stack.sp, &stack.bytes)
         .map_err(|e| anyhow::anyhow!("cannot write the initial stack: errno {e}"))?;

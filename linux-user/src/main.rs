@@ -73,8 +73,8 @@ struct Cli {
     /// Host address of guest address 0, page-aligned (also QEMU_GUEST_BASE).
     #[arg(short = 'B', value_name = "ADDRESS")]
     guest_base: Option<String>,
-    /// Guest address space to reserve (also QEMU_RESERVED_VA): rsemu-arm
-    /// always reserves all 4 GiB, so only that size is taken.
+    /// Guest address space size, at least 256M (also QEMU_RESERVED_VA): user
+    /// space ends there, with the stack below it.
     #[arg(short = 'R', value_name = "SIZE")]
     reserved_va: Option<String>,
     /// The main thread's stack size: bytes, or with k/M/G (also QEMU_STACK_SIZE).
@@ -129,7 +129,11 @@ fn parse_size(text: &str) -> Result<u64> {
         Some('g' | 'G') => (&t[..t.len() - 1], 1 << 30),
         _ => (t, 1),
     };
-    let n: u64 = num.parse().context("not a size")?;
+    let n = match num.strip_prefix("0x").or_else(|| num.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => num.parse(),
+    }
+    .context("not a size")?;
     Ok(n.saturating_mul(mult))
 }
 
@@ -469,22 +473,29 @@ fn run() -> Result<i32> {
             }
         })
         .transpose()?;
-    if let Some(r) = cli
+    let reserved_va = cli
         .reserved_va
         .clone()
         .or_else(|| std::env::var("QEMU_RESERVED_VA").ok())
-    {
-        let size = parse_size(&r).with_context(|| format!("-R {r}"))?;
-        if size < 1 << 32 {
-            anyhow::bail!(
-                "-R {r}: rsemu-arm always reserves the whole 4 GiB guest address space; a smaller reservation is not supported"
-            );
-        }
-    }
+        .map(|r| -> Result<u64> {
+            let size = parse_size(&r).with_context(|| format!("-R {r}"))?;
+            if size < MIN_RESERVED_VA {
+                anyhow::bail!("-R {r}: the guest needs at least 256 MiB of address space");
+            }
+            Ok(size)
+        })
+        .transpose()?;
     let mut space = memory::GuestSpace::new_at(base).with_context(|| match base {
         Some(b) => format!("cannot reserve the 4 GiB guest address space at 0x{b:x} (-B)"),
         None => "cannot reserve the 4 GiB guest address space".into(),
     })?;
+    if let Some(size) = reserved_va {
+        // The whole 4 GiB stay reserved on the host (it costs nothing);
+        // the guest sees user space end at `size`.
+        if size < u64::from(rsemu_syscalls::flags::mmap::TASK_SIZE) {
+            space.limit_to(size as u32);
+        }
+    }
     if let Some(size) = cli
         .stack_size
         .clone()
@@ -566,14 +577,9 @@ fn run() -> Result<i32> {
         accel == Accel::Jit && std::env::var_os("RSEMU_JIT_CHECKED_MEMORY").is_none(),
     );
     if let Some(port) = gdb_port {
-        // Stopped before the first instruction until GDB connects.
-        match gdb::serve(&port, &mut proc, &mut cpu, &mut engine)? {
-            gdb::Outcome::Ended(LoopEnd::Group(code)) => std::process::exit(code),
-            gdb::Outcome::Ended(LoopEnd::Thread(code)) => {
-                std::process::exit(process::main_thread_exit(&proc, code))
-            }
-            gdb::Outcome::Detached => {}
-        }
+        // The run loop waits before the first instruction until GDB
+        // connects and continues.
+        gdb::start(&port, &proc, engine.interrupt.clone())?;
     }
     let code = match run_loop(&mut proc, &mut cpu, &mut engine) {
         LoopEnd::Group(code) => code,
@@ -587,6 +593,10 @@ fn run() -> Result<i32> {
     std::process::exit(code)
 }
 
+/// The smallest `-R`: room for a program, its heap, the mmap area and the
+/// stack area.
+const MIN_RESERVED_VA: u64 = 256 << 20;
+
 /// How a guest thread's run loop ended.
 pub enum LoopEnd {
     /// `exit`: this thread ends.
@@ -595,8 +605,21 @@ pub enum LoopEnd {
     Group(i32),
 }
 
-/// Runs a guest thread until it exits.
+/// Runs a guest thread until it exits (under the debugger if `-g` is
+/// serving this process).
 pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut Engine) -> LoopEnd {
+    match gdb::hub() {
+        Some(hub) => gdb::run_debugged(hub, proc, cpu, engine),
+        None => run_plain(proc, cpu, engine),
+    }
+}
+
+/// Runs a guest thread until it exits, without a debugger.
+pub fn run_plain(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut Engine) -> LoopEnd {
+    // (A thread, fork or CLONE_VM child of a debugged program, or one GDB
+    // left: signals go straight to the guest.)
+    proc.signals.debugger = false;
+    proc.signals.requeue_held();
     loop {
         let exit = {
             let mut mem = proc.space.mem();
@@ -606,7 +629,7 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
             match end {
                 Handled::End(end) => return end,
                 // (Only under a debugger.)
-                Handled::Stop | Handled::Fatal(_) => {}
+                Handled::Stop | Handled::Fatal(_) | Handled::Signal(_) => {}
             }
         }
     }
@@ -616,8 +639,11 @@ pub fn run_loop(proc: &mut syscall::Process, cpu: &mut CpuState, engine: &mut En
 pub enum Handled {
     /// The thread or process ended.
     End(LoopEnd),
-    /// A debugger's breakpoint, or the engine was interrupted (debugger only).
+    /// A debugger's breakpoint (debugger only).
     Stop,
+    /// A signal about to be delivered, held for the debugger (debugger
+    /// only: `Signals::debugger`).
+    Signal(u32),
     /// A signal that would kill the process (debugger only: the debugger
     /// sees it first, then [`signal::die`]).
     Fatal(u32),
@@ -669,13 +695,12 @@ pub fn handle_exit(
             | Exit::Debug { .. }
             | Exit::Hvc { .. }
             | Exit::Smc { .. } => {}
+            // A signal came in, or the debugger stops the program (its
+            // run loop looks): deliver what is pending.
             Exit::Interrupted => {
                 engine
                     .interrupt
                     .store(false, std::sync::atomic::Ordering::SeqCst);
-                if under_gdb {
-                    return Some(Handled::Stop);
-                }
             }
             Exit::Undefined { pc, raw, thumb } => {
                 let info = signal::Info {
@@ -746,8 +771,12 @@ pub fn handle_exit(
         // the host meanwhile, run now.
         proc.signals.take_host_pending();
         if proc.signals.deliverable() {
-            if let signal::Outcome::Die(sig) = proc.signals.deliver(cpu, &proc.space) {
-                return die(sig);
+            match proc.signals.deliver(cpu, &proc.space) {
+                signal::Outcome::Continue => {}
+                signal::Outcome::Die(sig) => return die(sig),
+                // The debugger sees it first (the rest of the delivery
+                // follows its answer).
+                signal::Outcome::Held(sig) => return Some(Handled::Signal(sig)),
             }
         }
         // An interrupted call that Linux would restart and no handler ran.

@@ -67,8 +67,12 @@ pub struct GuestSpace {
     pub mmap_top: u32,
     /// Lowest address mmap without a hint may hand out.
     pub mmap_floor: u32,
-    /// Size of the main thread's stack, below `load::STACK_TOP` (`-s`).
+    /// Size of the main thread's stack, below `task_size` (`-s`).
     pub stack_size: u32,
+    /// The top of user space (exclusive): Linux's TASK_SIZE, or lower
+    /// with `-R`. Nothing of the guest's is mapped above it but the kuser
+    /// helper page; the main thread's stack ends there.
+    pub task_size: u32,
 }
 
 // SAFETY: the reservation is plain memory owned by GuestSpace for its whole
@@ -122,10 +126,19 @@ impl GuestSpace {
             pages,
             brk_start: 0,
             brk: std::sync::Mutex::new(0),
-            mmap_top: 0xb700_0000,
+            mmap_top: rsemu_syscalls::flags::mmap::TASK_SIZE - crate::load::STACK_AREA,
             mmap_floor: 0x0001_0000,
             stack_size: crate::load::STACK_SIZE,
+            task_size: rsemu_syscalls::flags::mmap::TASK_SIZE,
         })
+    }
+
+    /// Limits the guest to the lowest `size` bytes of its address space
+    /// (`-R`, QEMU's reserved_va): user space ends there, the stack
+    /// below it and the mmap area below the stack.
+    pub fn limit_to(&mut self, size: u32) {
+        self.task_size = size.min(rsemu_syscalls::flags::mmap::TASK_SIZE) & !(PAGE_SIZE - 1);
+        self.mmap_top = self.task_size - crate::load::STACK_AREA;
     }
 
     /// Host address of guest address 0 (`-d page` reports it).

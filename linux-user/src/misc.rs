@@ -134,7 +134,7 @@ fn settimeofday(p: &Process, a: [u32; 6]) -> SysR {
 /// Whether every page of `[addr, addr + len)` is a guest mapping below
 /// the top of user space.
 fn all_mapped(p: &Process, addr: u32, len: u32) -> bool {
-    (addr as u64 + len as u64) <= rsemu_syscalls::flags::mmap::TASK_SIZE as u64
+    (addr as u64 + len as u64) <= p.space.task_size as u64
         && p.space.check(addr, len as u64, crate::memory::MAPPED)
 }
 
@@ -162,7 +162,7 @@ fn mincore(p: &Process, a: [u32; 6]) -> SysR {
         return Err(libc::EINVAL);
     }
     let pages = (len as u64).div_ceil(4096) as u32;
-    if (start as u64 + len as u64) > rsemu_syscalls::flags::mmap::TASK_SIZE as u64 {
+    if (start as u64 + len as u64) > p.space.task_size as u64 {
         return Err(libc::ENOMEM);
     }
     let out = p.ptr(vec, pages, PROT_WRITE)?;

@@ -1007,6 +1007,10 @@ fn exec_path(p: &Process, raw_path: Vec<u8>, argv_addr: u32, envp_addr: u32) -> 
         }
         args.push(cstr(b"-cpu")?);
         args.push(cstr(p.cpu_model.name.as_bytes())?);
+        if p.space.task_size != rsemu_syscalls::flags::mmap::TASK_SIZE {
+            args.push(cstr(b"-R")?);
+            args.push(cstr(p.space.task_size.to_string().as_bytes())?);
+        }
         if let Some(r) = &p.uname_release {
             args.push(cstr(b"-r")?);
             args.push(cstr(r.as_bytes())?);

@@ -53,23 +53,25 @@ pub fn synthesize(p: &Process, path: &[u8]) -> Option<Vec<u8>> {
 /// /proc/self/maps in guest addresses: runs of pages with the same
 /// protection, the heap and stack labelled.
 pub fn maps(p: &Process) -> String {
-    let brk = *p.space.brk.lock().unwrap_or_else(|e| e.into_inner());
-    let heap = (p.space.brk_start, brk.max(p.space.brk_start));
-    let stack = (
-        crate::load::STACK_TOP - p.space.stack_size,
-        crate::load::STACK_TOP,
-    );
+    maps_of(&p.space)
+}
+
+/// The memory map of an address space, as /proc/PID/maps shows it.
+pub fn maps_of(space: &crate::memory::GuestSpace) -> String {
+    let brk = *space.brk.lock().unwrap_or_else(|e| e.into_inner());
+    let heap = (space.brk_start, brk.max(space.brk_start));
+    let stack = (space.task_size - space.stack_size, space.task_size);
     let mut out = String::new();
     let mut page: u64 = 0;
     while page < 1 << 20 {
         let addr = (page as u32) << 12;
-        let f = p.space.flags(addr);
+        let f = space.flags(addr);
         if f & MAPPED == 0 {
             page += 1;
             continue;
         }
         let start = page;
-        while page < 1 << 20 && p.space.flags((page as u32) << 12) == f {
+        while page < 1 << 20 && space.flags((page as u32) << 12) == f {
             page += 1;
         }
         let (lo, hi) = ((start as u32) << 12, page << 12);

@@ -722,6 +722,11 @@ pub struct Signals {
     pub strace: bool,
     /// Log each signal delivered, with the interrupted pc (`-d int`).
     pub log_int: bool,
+    /// A debugger (`-g`) sees each signal before it is delivered: it is
+    /// held here ([`Outcome::Held`]) until the debugger passes or drops
+    /// it ([`Signals::release_held`]).
+    pub debugger: bool,
+    held: Option<(u32, SigInfo)>,
 }
 
 impl Default for Signals {
@@ -737,6 +742,8 @@ impl Default for Signals {
             host_mask: 0,
             strace: false,
             log_int: false,
+            debugger: false,
+            held: None,
         }
     }
 }
@@ -747,6 +754,8 @@ pub enum Outcome {
     Continue,
     /// The process dies by this signal (default action).
     Die(u32),
+    /// This signal waits for the debugger ([`Signals::debugger`]).
+    Held(u32),
 }
 
 impl Signals {
@@ -1106,64 +1115,129 @@ impl Signals {
             let Some(info) = self.take(sig) else {
                 continue;
             };
-            let act = self.action(sig);
-            if self.log_int {
-                rsemu_core::log!(
-                    "int: signal {} (si_code {}) at pc 0x{:08x}: {}",
-                    rsemu_syscalls::flags::signal::name(sig).unwrap_or_default(),
-                    info.code,
-                    cpu.r[15],
-                    match act.handler {
-                        SIG_IGN => "ignored".to_string(),
-                        SIG_DFL => "default action".to_string(),
-                        h => format!("handler 0x{h:08x}"),
-                    }
-                );
+            if self.debugger && self.action(sig).handler != SIG_IGN {
+                self.held = Some((sig, info));
+                return Outcome::Held(sig);
             }
-            match act.handler {
-                SIG_IGN => continue,
-                SIG_DFL if ignored_by_default(sig) => continue,
-                SIG_DFL => return Outcome::Die(sig),
-                _ => {}
+            if let Some(die) = self.deliver_one(sig, info, cpu, space) {
+                return die;
             }
-            if let Some(r) = self.restart.take() {
-                if act.flags & SA_RESTART != 0 {
-                    cpu.r[0] = r.r0;
-                    cpu.r[15] = cpu.r[15].wrapping_sub(r.svc_len);
+        }
+        self.finish_delivery(cpu);
+        Outcome::Continue
+    }
+
+    /// The debugger's answer for the held signal: `pass` is delivered (the
+    /// held signal with its siginfo, or another one the debugger chose, as
+    /// sent by the kernel), `None` drops it.
+    pub fn release_held(
+        &mut self,
+        pass: Option<u32>,
+        cpu: &mut CpuState,
+        space: &GuestSpace,
+    ) -> Outcome {
+        let Some((held, info)) = self.held.take() else {
+            return Outcome::Continue;
+        };
+        if let Some(sig) = pass.filter(|s| (1..=sigmap::NSIG).contains(s)) {
+            let info = if sig == held {
+                info
+            } else {
+                SigInfo {
+                    code: siginfo::SI_KERNEL,
+                    words: Default::default(),
+                }
+            };
+            if self.action(sig).handler != SIG_IGN {
+                if let Some(die) = self.deliver_one(sig, info, cpu, space) {
+                    return die;
                 }
             }
-            if self.strace {
-                // As strace shows a signal: its name, code and sender.
-                // SAFETY: getpid cannot fail.
-                let pid = unsafe { libc::getpid() };
-                let name = rsemu_syscalls::flags::signal::name(sig).unwrap_or_default();
-                rsemu_core::log!(
-                    "{pid} --- {name} {{si_signo={name}, si_code={}, si_pid={}}} ---",
-                    rsemu_syscalls::strace::si_code(info.code),
-                    info.words[0]
-                );
-            }
-            if setup_frame(self, cpu, space, sig, &act, &info).is_err() {
-                // No room for the frame: the kernel kills with SIGSEGV.
-                return Outcome::Die(SIGSEGV);
-            }
-            if act.flags & SA_RESETHAND != 0 {
-                self.set_action(sig, KSigaction::default());
-            }
-            let mut block = act.mask;
-            if act.flags & SA_NODEFER == 0 {
-                block |= bit(sig);
-            }
-            self.mask |= block & !UNBLOCKABLE;
         }
-        // A temporary mask (sigsuspend, ppoll...) whose signal ran no
-        // handler is dropped now, as the kernel's restore_saved_sigmask.
+        self.finish_delivery(cpu);
+        Outcome::Continue
+    }
+
+    /// Puts the held signal back in front of its queue (the debugger
+    /// reported another thread's stop first, or went away).
+    pub fn requeue_held(&mut self) {
+        if let Some((sig, info)) = self.held.take() {
+            self.queued[sig as usize].push_front(info);
+            self.pending |= bit(sig);
+        }
+    }
+
+    /// Delivers one signal taken from the queue: a handler's frame, or the
+    /// default action (`Some` if it kills).
+    fn deliver_one(
+        &mut self,
+        sig: u32,
+        info: SigInfo,
+        cpu: &mut CpuState,
+        space: &GuestSpace,
+    ) -> Option<Outcome> {
+        let act = self.action(sig);
+        if self.log_int {
+            rsemu_core::log!(
+                "int: signal {} (si_code {}) at pc 0x{:08x}: {}",
+                rsemu_syscalls::flags::signal::name(sig).unwrap_or_default(),
+                info.code,
+                cpu.r[15],
+                match act.handler {
+                    SIG_IGN => "ignored".to_string(),
+                    SIG_DFL => "default action".to_string(),
+                    h => format!("handler 0x{h:08x}"),
+                }
+            );
+        }
+        match act.handler {
+            SIG_IGN => return None,
+            SIG_DFL if ignored_by_default(sig) => return None,
+            SIG_DFL => return Some(Outcome::Die(sig)),
+            _ => {}
+        }
+        if let Some(r) = self.restart.take() {
+            if act.flags & SA_RESTART != 0 {
+                cpu.r[0] = r.r0;
+                cpu.r[15] = cpu.r[15].wrapping_sub(r.svc_len);
+            }
+        }
+        if self.strace {
+            // As strace shows a signal: its name, code and sender.
+            // SAFETY: getpid cannot fail.
+            let pid = unsafe { libc::getpid() };
+            let name = rsemu_syscalls::flags::signal::name(sig).unwrap_or_default();
+            rsemu_core::log!(
+                "{pid} --- {name} {{si_signo={name}, si_code={}, si_pid={}}} ---",
+                rsemu_syscalls::strace::si_code(info.code),
+                info.words[0]
+            );
+        }
+        if setup_frame(self, cpu, space, sig, &act, &info).is_err() {
+            // No room for the frame: the kernel kills with SIGSEGV.
+            return Some(Outcome::Die(SIGSEGV));
+        }
+        if act.flags & SA_RESETHAND != 0 {
+            self.set_action(sig, KSigaction::default());
+        }
+        let mut block = act.mask;
+        if act.flags & SA_NODEFER == 0 {
+            block |= bit(sig);
+        }
+        self.mask |= block & !UNBLOCKABLE;
+        None
+    }
+
+    /// After delivery: a temporary mask (sigsuspend, ppoll...) whose
+    /// signal ran no handler is dropped, as the kernel's
+    /// restore_saved_sigmask; an interrupted call no handler ran for
+    /// restarts.
+    fn finish_delivery(&mut self, cpu: &mut CpuState) {
         if let Some(old) = self.saved_mask.take() {
             self.mask = old;
         }
         self.finish_restart(cpu);
         self.sync_host_mask();
-        Outcome::Continue
     }
 
     /// A call interrupted where Linux would restart it, and no handler ran

@@ -852,7 +852,7 @@ fn call(p: &mut Process, cpu: &mut CpuState, engine: &mut Engine, num: u32, a: [
                 let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
                 // Linux's order: alignment and range, then the length.
                 let (start, len) = (a[0], a[1]);
-                let task_size = flags::mmap::TASK_SIZE;
+                let task_size = p.space.task_size;
                 if !start.is_multiple_of(PAGE_SIZE)
                     || start > task_size
                     || len > task_size - start
@@ -1343,7 +1343,8 @@ fn prctl(p: &mut Process, a: [u32; 6]) -> SysR {
 /// directions, alignment, an empty range (success), wrap-around, unknown
 /// protection bits, then the mapping itself (`ENOMEM` for a hole).
 fn mprotect(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
-    use flags::mmap::{PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_SEM, TASK_SIZE};
+    use flags::mmap::{PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_SEM};
+    let task_size = p.space.task_size;
     let (start, len, prot) = (a[0], a[1], a[2]);
     let space = p.space.clone();
     let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
@@ -1368,7 +1369,7 @@ fn mprotect(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
     if grows == PROT_GROWSUP {
         return Err(libc::EINVAL);
     }
-    if end > TASK_SIZE as u64 {
+    if end > task_size as u64 {
         return Err(libc::ENOMEM);
     }
     engine.invalidate_range(start, len);
@@ -1385,7 +1386,7 @@ fn mprotect(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
 /// the advice, as in Linux.
 fn madvise(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
     use flags::mmap::advice::{handling, Handling};
-    use flags::mmap::TASK_SIZE;
+    let task_size = p.space.task_size;
     let (start, len_in, advice) = (a[0], a[1], a[2]);
     let how = handling(advice);
     if how == Handling::Invalid || !start.is_multiple_of(PAGE_SIZE) {
@@ -1404,7 +1405,7 @@ fn madvise(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
     }
     let space = p.space.clone();
     let _maps = space.brk.lock().unwrap_or_else(|e| e.into_inner());
-    let end = end.min(TASK_SIZE as u64);
+    let end = end.min(task_size as u64);
     let mut hole = end < start as u64 + len;
     let mut page = start as u64;
     while page < end {
@@ -1562,7 +1563,7 @@ fn mmap(
     }
     let alen = page_align_up(len as u64);
     let fixed = fl & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
-    if fixed && addr as u64 + alen > u64::from(flags::mmap::TASK_SIZE) {
+    if fixed && addr as u64 + alen > u64::from(p.space.task_size) {
         return Err(libc::ENOMEM);
     }
     if !flags::mmap::map_type_valid(fl) {
@@ -1605,7 +1606,8 @@ fn mmap(
 /// mremap on the guest's own pages, so file mappings grow with file pages
 /// and MREMAP_DONTUNMAP leaves the old range mapped but emptied.
 fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
-    use flags::mmap::{MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, TASK_SIZE};
+    use flags::mmap::{MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE};
+    let task_size = p.space.task_size;
     let (old, old_len_in, new_len_in, fl, new_addr) = (a[0], a[1], a[2], a[3], a[4]);
     if fl & !(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP) != 0
         || (fl & MREMAP_FIXED != 0 && fl & MREMAP_MAYMOVE == 0)
@@ -1616,7 +1618,7 @@ fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
     }
     let old_len = page_align_up(old_len_in as u64);
     let new_len = page_align_up(new_len_in as u64);
-    if new_len == 0 || new_len > TASK_SIZE as u64 {
+    if new_len == 0 || new_len > task_size as u64 {
         return Err(libc::EINVAL);
     }
     // Duplicating a shared mapping (old_len 0) is not supported: its
@@ -1632,7 +1634,7 @@ fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
         if new_len < old_len {
             let start = old.wrapping_add(new_len as u32);
             let len = (old_len - new_len) as u32;
-            if start > TASK_SIZE || len > TASK_SIZE - start {
+            if start > task_size || len > task_size - start {
                 return Err(libc::EINVAL);
             }
             engine.invalidate_range(start, len);
@@ -1640,7 +1642,7 @@ fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
         }
         return Ok(old);
     }
-    if old as u64 + old_len > TASK_SIZE as u64 || !p.space.check(old, old_len, MAPPED) {
+    if old as u64 + old_len > task_size as u64 || !p.space.check(old, old_len, MAPPED) {
         return Err(libc::EFAULT);
     }
     let flags = p.space.flags(old);
@@ -1671,7 +1673,7 @@ fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
         // the file's next pages, as on Linux).
         let tail = old as u64 + old_len;
         let grow = new_len - old_len;
-        if tail + grow <= TASK_SIZE as u64 && p.space.is_free(tail as u32, grow) {
+        if tail + grow <= task_size as u64 && p.space.is_free(tail as u32, grow) {
             p.space.open_hole(tail as u32, grow)?;
             match host_mremap(None, 0) {
                 Ok(()) => {
@@ -1686,7 +1688,7 @@ fn mremap(p: &mut Process, engine: &mut Engine, a: [u32; 6]) -> SysR {
         }
     }
     let dest = if fl & MREMAP_FIXED != 0 {
-        if !new_addr.is_multiple_of(PAGE_SIZE) || new_addr as u64 + new_len > TASK_SIZE as u64 {
+        if !new_addr.is_multiple_of(PAGE_SIZE) || new_addr as u64 + new_len > task_size as u64 {
             return Err(libc::EINVAL);
         }
         // Overlapping source and destination: EINVAL, as Linux.

@@ -26,6 +26,51 @@ int main(void) {
 }
 "#;
 
+/// Thread 1 spins in guest code (no system call) until GDB sets
+/// `release`; threads 2 and 3, started once it spins, call `hit`: when
+/// they hit their breakpoint, only an interrupt of its engine stops the
+/// spinning thread.
+const THREADS: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+volatile int total, spinning, release;
+void hit(int id) { total += id; }
+void *worker(void *arg) {
+    int id = (int)arg;
+    if (id == 1) {
+        spinning = 1;
+        while (!release) {}
+    } else {
+        hit(id);
+    }
+    return 0;
+}
+int main(void) {
+    pthread_t t[3];
+    pthread_create(&t[0], 0, worker, (void *)1);
+    while (!spinning) {}
+    for (int i = 1; i < 3; i++) pthread_create(&t[i], 0, worker, (void *)(i + 1));
+    for (int i = 0; i < 3; i++) pthread_join(t[i], 0);
+    printf("total %d\n", total);
+    return 0;
+}
+"#;
+
+/// Two SIGUSR1s for a handler: GDB passes the first and drops the second.
+const SIGNALS: &str = r#"
+#include <signal.h>
+#include <stdio.h>
+volatile int got;
+void on_usr1(int s) { got++; }
+int main(void) {
+    signal(SIGUSR1, on_usr1);
+    raise(SIGUSR1);
+    raise(SIGUSR1);
+    printf("got %d\n", got);
+    return 0;
+}
+"#;
+
 const CRASH: &str = r#"
 int main(void) { *(volatile int *)16 = 1; return 0; }
 "#;
@@ -125,6 +170,12 @@ fn gdb_session() {
             "watch counter",
             "continue",
             "delete",
+            "rwatch counter",
+            "continue",
+            "delete",
+            "awatch counter",
+            "continue",
+            "delete",
             "continue",
         ],
     );
@@ -140,6 +191,11 @@ fn gdb_session() {
         "[stack]",
         "Hardware watchpoint 2: counter",
         "Old value = 100\nNew value = 101\n",
+        // The second call of add reads counter (the read watchpoint),
+        // then writes it (the access watchpoint).
+        "Hardware read watchpoint 3: counter\n\nValue = 101\n0x",
+        " in add (a=0, b=1) at ",
+        "Hardware access (read/write) watchpoint 4: counter\n\nOld value = 101\nNew value = 102\n",
         "exited with code 03",
     ] {
         assert!(log.contains(want), "no {want:?} in the GDB session:\n{log}");
@@ -159,4 +215,70 @@ fn gdb_session() {
     );
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+
+    // Every signal stops the program before it is delivered; GDB passes
+    // it (continue) or drops it (signal 0).
+    let sigs = build("gdb-signals", SIGNALS);
+    let (child, port) = start(&sigs);
+    let log = gdb(&sigs, port, &["continue", "continue", "signal 0"]);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        log.matches("received signal SIGUSR1, User defined signal 1.")
+            .count(),
+        2,
+        "{log}"
+    );
+    assert!(log.contains("exited normally"), "{log}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "got 1\n");
+}
+
+/// Every guest thread is a GDB thread, all-stop: each thread's breakpoint
+/// hit stops the others (the spinning one included, whose registers GDB
+/// then reads), a thread single-steps, and the program runs on to its
+/// exit.
+#[test]
+fn gdb_threads() {
+    let prog = build_threaded("gdb-threads", THREADS);
+    let (child, port) = start(&prog);
+    let log = gdb(
+        &prog,
+        port,
+        &[
+            "break hit",
+            "continue",
+            "stepi",
+            "continue",
+            "info threads",
+            "thread apply all print $pc",
+            "delete",
+            "set var release = 1",
+            "continue",
+        ],
+    );
+    let out = child.wait_with_output().unwrap();
+    let hits: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("hit Breakpoint 1, hit (id="))
+        .collect();
+    assert_eq!(hits.len(), 2, "two breakpoint hits:\n{log}");
+    let mut ids: Vec<&str> = hits
+        .iter()
+        .map(|l| &l[l.find("(id=").unwrap() + 4..][..1])
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["2", "3"], "each thread once:\n{log}");
+    // Main, the spinning thread and the thread that hit last: each
+    // one's registers read, the spinning one stopped in worker.
+    let pcs: Vec<&str> = log.lines().filter(|l| l.starts_with('$')).collect();
+    assert!(pcs.len() >= 3, "every thread's pc:\n{log}");
+    assert!(pcs.iter().any(|l| l.contains("<worker+")), "{log}");
+    assert!(!log.contains("Cannot"), "{log}");
+    assert!(log.contains("exited normally"), "{log}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "total 5\n");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+fn build_threaded(name: &str, source: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    common::build_arm(&dir, name, source, &["-O0", "-g", "-pthread"])
 }

@@ -47,6 +47,78 @@ int main(int argc, char **argv) {
 }
 "#;
 
+/// Checks that user space ends at argv[1] (hex): the stack just below it,
+/// every mmap below it until ENOMEM, MAP_FIXED at it refused with ENOMEM
+/// as Linux refuses one past TASK_SIZE; then execs itself to check the
+/// same in the new program.
+const RESERVED_VA: &str = r#"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    unsigned long limit = strtoul(argv[1], 0, 16), hi = 0;
+    int local, n = 0;
+    if ((unsigned long)&local >= limit || (unsigned long)&local < limit - (128 << 20)) {
+        printf("stack at %p\n", (void *)&local);
+        return 1;
+    }
+    for (;;) {
+        void *p = mmap(0, 16 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) {
+            if (errno != ENOMEM) return 2;
+            break;
+        }
+        if ((unsigned long)p + (16 << 20) > hi) hi = (unsigned long)p + (16 << 20);
+        if (++n > 1000) return 3;
+    }
+    if (n == 0 || hi > limit) {
+        printf("%d mappings, the highest ending at 0x%lx\n", n, hi);
+        return 4;
+    }
+    void *f = mmap((void *)limit, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (f != MAP_FAILED || errno != ENOMEM) return 5;
+    printf("%s: user space ends at 0x%lx\n", argc > 2 ? "exec'd" : "first", limit);
+    fflush(stdout);
+    if (argc == 2) {
+        execl(argv[0], argv[0], argv[1], "again", (char *)0);
+        return 6;
+    }
+    return 0;
+}
+"#;
+
+/// `-R SIZE` / QEMU_RESERVED_VA below 4 GiB: the guest's user space ends
+/// there (passed on to programs it execs); 4G or more is the default.
+#[test]
+fn reserved_va_limits_user_space() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let prog = common::build_arm(&dir, "reserved_va.arm", RESERVED_VA, &["-O2"]);
+    for (args, env, limit) in [
+        (vec![], vec![], "bf000000"),
+        (vec!["-R", "4G"], vec![], "bf000000"),
+        (vec!["-R", "256M"], vec![], "10000000"),
+        (vec!["-R", "0x30000000"], vec![], "30000000"),
+        (vec![], vec![("QEMU_RESERVED_VA", "512M")], "20000000"),
+    ] {
+        for accel in ["interp", "jit"] {
+            let mut a = args.clone();
+            a.extend(["-accel", accel]);
+            let o = run(&a, &env, &prog, &[limit]);
+            assert_eq!(
+                stdout(&o),
+                format!(
+                    "first: user space ends at 0x{limit}\nexec'd: user space ends at 0x{limit}\n"
+                ),
+                "{a:?} {env:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert_eq!(o.status.code(), Some(0), "{a:?} {env:?}");
+        }
+    }
+}
+
 fn guest() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     common::build_arm(&dir, "options.arm", SOURCE, &["-O2", "-mcpu=cortex-a15"])
@@ -62,6 +134,7 @@ fn run(args: &[&str], env: &[(&str, &str)], prog: &Path, prog_args: &[&str]) -> 
         "QEMU_UNSET_ENV",
         "QEMU_ARGV0",
         "QEMU_GDB",
+        "QEMU_RESERVED_VA",
         "FOO",
         "BAR",
     ] {
@@ -219,9 +292,9 @@ fn qemu_options_and_variables() {
         let text = std::fs::read_to_string(&page_log).unwrap();
         assert!(text.starts_with("guest base 0x200000000;"), "{text}");
     }
-    let bad = run(&["-R", "1G"], &[], &prog, &[]);
+    let bad = run(&["-R", "1M"], &[], &prog, &[]);
     assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("whole 4 GiB"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("at least 256 MiB"));
 
     // -one-insn-per-tb: blocks of one instruction, same results.
     let log = dir.join("one-insn.log");
