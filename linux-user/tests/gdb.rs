@@ -282,3 +282,77 @@ fn build_threaded(name: &str, source: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     common::build_arm(&dir, name, source, &["-O0", "-g", "-pthread"])
 }
+
+/// A Thumb function with an IT block that calls an ARM function.
+const INTERWORK: &str = r#"
+__attribute__((naked, target("arm"))) int arm_part(int x) {
+    __asm__("add r0, r0, #1\n\tbx lr");
+}
+__attribute__((naked, target("thumb"))) int thumb_it(int x) {
+    __asm__("cmp r0, #5\n\t"
+            "ite eq\n\t"
+            "moveq r0, #10\n\t"
+            "movne r0, #20\n\t"
+            "push {r4, lr}\n\t"
+            "blx arm_part\n\t"
+            "pop {r4, pc}");
+}
+int main(void) { return thumb_it(5); }
+"#;
+
+/// Single steps go one instruction at a time through an IT block (the
+/// instruction whose condition fails included), into ARM code and back
+/// to Thumb; registers GDB writes (core and NEON) stay written.
+#[test]
+fn gdb_steps_through_it_blocks_and_interworking() {
+    let prog = build("gdb-interwork", INTERWORK);
+    let (child, port) = start(&prog);
+    let mut cmds = vec![
+        "break *thumb_it",
+        "continue",
+        "set $r10 = 0x1234",
+        "set $d7.u64 = 0x1122334455667788",
+    ];
+    for _ in 0..9 {
+        cmds.push("stepi");
+        cmds.push("printf \"at %#x thumb %d r0 %d\\n\", $pc, ($cpsr >> 5) & 1, $r0");
+    }
+    cmds.extend(["printf \"r10 %#x d7 %#llx\\n\", $r10, $d7.u64", "continue"]);
+    let log = gdb(&prog, port, &cmds);
+    let out = child.wait_with_output().unwrap();
+    let steps: Vec<&str> = log.lines().filter(|l| l.starts_with("at 0x")).collect();
+    let addr = |sym: &str| -> u32 {
+        let nm = Command::new("arm-linux-gnueabihf-nm")
+            .arg(&prog)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&nm.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.ends_with(&format!(" {sym}")))
+            .unwrap();
+        u32::from_str_radix(&line[..8], 16).unwrap() & !1
+    };
+    let (t, a) = (addr("thumb_it"), addr("arm_part"));
+    let want = [
+        (t + 2, 1, 5),  // after cmp
+        (t + 4, 1, 5),  // after ite eq
+        (t + 6, 1, 10), // moveq ran
+        (t + 8, 1, 10), // movne did not
+        (t + 10, 1, 10),
+        (a, 0, 10), // blx: in ARM code
+        (a + 4, 0, 11),
+        (t + 14, 1, 11), // bx lr: back in Thumb
+    ];
+    for (i, (pc, thumb, r0)) in want.iter().enumerate() {
+        assert_eq!(
+            steps.get(i).copied(),
+            Some(format!("at {pc:#x} thumb {thumb} r0 {r0}").as_str()),
+            "step {}:\n{log}",
+            i + 1
+        );
+    }
+    assert!(log.contains("r10 0x1234 d7 0x1122334455667788"), "{log}");
+    assert!(log.contains("exited with code 013"), "{log}");
+    assert_eq!(out.status.code(), Some(11));
+}
