@@ -83,7 +83,8 @@ unsafe impl Send for GuestSpace {}
 unsafe impl Sync for GuestSpace {}
 
 impl GuestSpace {
-    /// Reserves 4 GiB of host address space with nothing accessible.
+    /// Reserves 4 GiB of host address space with nothing accessible (and
+    /// the JIT's guard bands on each side, `RESERVATION_GUARD`).
     pub fn new() -> std::io::Result<GuestSpace> {
         Self::new_at(None)
     }
@@ -92,37 +93,40 @@ impl GuestSpace {
     /// whole range must be free there.
     pub fn new_at(at: Option<usize>) -> std::io::Result<GuestSpace> {
         let (hint, fixed) = match at {
-            Some(a) => (a as *mut libc::c_void, libc::MAP_FIXED_NOREPLACE),
+            Some(a) if a < GUARD => return Err(std::io::Error::from_raw_os_error(libc::EINVAL)),
+            Some(a) => ((a - GUARD) as *mut libc::c_void, libc::MAP_FIXED_NOREPLACE),
             None => (std::ptr::null_mut(), 0),
         };
         // SAFETY: a fresh anonymous PROT_NONE reservation (never over an
         // existing mapping: MAP_FIXED_NOREPLACE); nothing else refers to
         // the range. MAP_NORESERVE keeps it free of commit charge.
-        let base = unsafe {
+        let start = unsafe {
             libc::mmap(
                 hint,
-                1usize << 32,
+                RESERVATION,
                 libc::PROT_NONE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | fixed,
                 -1,
                 0,
             )
         };
-        if base == libc::MAP_FAILED {
+        if start == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
-        if at.is_some_and(|a| a != base as usize) {
+        if at.is_some_and(|a| a - GUARD != start as usize) {
             // An old kernel that took the flag as a hint.
             // SAFETY: unmapping the reservation just made.
-            unsafe { libc::munmap(base, 1usize << 32) };
+            unsafe { libc::munmap(start, RESERVATION) };
             return Err(std::io::Error::from_raw_os_error(libc::EEXIST));
         }
+        // SAFETY: inside the reservation (GUARD < RESERVATION).
+        let base = unsafe { (start as *mut u8).add(GUARD) };
         let pages = (0..PAGES)
             .map(|_| AtomicU8::new(0))
             .collect::<Vec<_>>()
             .into_boxed_slice();
         Ok(GuestSpace {
-            base: base as *mut u8,
+            base,
             pages,
             brk_start: 0,
             brk: std::sync::Mutex::new(0),
@@ -466,7 +470,13 @@ impl GuestSpace {
 
 impl Drop for GuestSpace {
     fn drop(&mut self) {
-        // SAFETY: unmaps exactly the reservation made in `new`.
-        unsafe { libc::munmap(self.base as *mut libc::c_void, 1usize << 32) };
+        // SAFETY: unmaps exactly the reservation made in `new`, guards
+        // included.
+        unsafe { libc::munmap(self.base.sub(GUARD) as *mut libc::c_void, RESERVATION) };
     }
 }
+
+/// The JIT's guard band on each side of the guest's 4 GiB.
+const GUARD: usize = rsemu_core::mem::RESERVATION_GUARD;
+/// The whole host reservation: the 4 GiB and both guards.
+const RESERVATION: usize = (1usize << 32) + 2 * GUARD;

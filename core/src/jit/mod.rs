@@ -79,6 +79,9 @@ pub struct JitCtx {
     /// Host flags of the last flag-setting instruction whose packing into
     /// NZCV is deferred (see the code generator).
     raw_flags: u32,
+    /// A later instruction's condition, computed (`setcc`) from the host
+    /// flags of the instruction that set them (see the code generator).
+    cond_byte: u32,
 }
 
 /// One slot of the indirect-branch table: `tag` is `pc | key << 32` (key as
@@ -392,6 +395,7 @@ impl Jit {
             mxcsr: 0,
             mxcsr_clean: 0x1f80,
             raw_flags: 0,
+            cond_byte: 0,
         };
         RUNNING_SITES.with(|c| c.set((self.fault_sites.as_ptr(), self.fault_sites.len())));
         // SAFETY: `enter` is the stub emitted by `emit_stubs` with this
@@ -408,5 +412,7 @@ impl Jit {
     }
 }
 
+#[cfg(test)]
+mod icount;
 #[cfg(test)]
 mod tests;

@@ -14,34 +14,36 @@ use crate::arm::{cpu::CpuState, translate};
 use crate::exit::Exit;
 use crate::interp;
 use crate::mem::paged::{PagedMem, MAPPED, PAGES, PROT_EXEC, PROT_READ, PROT_WRITE};
-use crate::mem::GuestMemory;
+use crate::mem::{GuestMemory, RESERVATION_GUARD};
 
 /// Code page, data pages, a read-only page and an unmapped page.
-const CODE: u32 = 0x1_0000;
+pub(super) const CODE: u32 = 0x1_0000;
 const DATA: u32 = 0x2_0000;
 const DATA_PAGES: u32 = 4;
 const RO: u32 = DATA + DATA_PAGES * 0x1000;
 
-struct Space {
+pub(super) struct Space {
     base: *mut u8,
     pages: Vec<AtomicU8>,
 }
 
 impl Space {
-    fn new() -> Space {
+    pub(super) fn new() -> Space {
         // SAFETY: a fresh private reservation, unmapped in Drop.
-        let base = unsafe {
+        let start = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                1 << 32,
+                (1 << 32) + 2 * RESERVATION_GUARD,
                 libc::PROT_NONE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
                 -1,
                 0,
             )
         };
-        assert_ne!(base, libc::MAP_FAILED);
-        let base = base as *mut u8;
+        assert_ne!(start, libc::MAP_FAILED);
+        // Guard bands on each side, as `DirectMap::host_faults` requires.
+        // SAFETY: inside the reservation.
+        let base = unsafe { (start as *mut u8).add(RESERVATION_GUARD) };
         let pages: Vec<AtomicU8> = (0..PAGES).map(|_| AtomicU8::new(0)).collect();
         let map = |addr: u32, len: u32, flags: u8| {
             // Host protections mirror the flags, as user mode keeps them.
@@ -68,14 +70,14 @@ impl Space {
         Space { base, pages }
     }
 
-    fn mem(&self, host_faults: bool) -> PagedMem<'_> {
+    pub(super) fn mem(&self, host_faults: bool) -> PagedMem<'_> {
         // SAFETY: 4 GiB reservation alive as long as self; host
         // protections mirror the page flags.
         unsafe { PagedMem::new(self.base, &self.pages) }.with_host_faults(host_faults)
     }
 
     #[allow(clippy::mut_from_ref)]
-    fn bytes(&self, addr: u32, len: u32) -> &mut [u8] {
+    pub(super) fn bytes(&self, addr: u32, len: u32) -> &mut [u8] {
         // SAFETY: callers pass ranges mapped read-write in `new` (the code
         // page is host-writable too).
         unsafe { std::slice::from_raw_parts_mut(self.base.add(addr as usize), len as usize) }
@@ -84,8 +86,13 @@ impl Space {
 
 impl Drop for Space {
     fn drop(&mut self) {
-        // SAFETY: unmaps the reservation made in `new`.
-        unsafe { libc::munmap(self.base as *mut libc::c_void, 1 << 32) };
+        // SAFETY: unmaps the reservation made in `new`, guards included.
+        unsafe {
+            libc::munmap(
+                self.base.sub(RESERVATION_GUARD) as *mut libc::c_void,
+                (1 << 32) + 2 * RESERVATION_GUARD,
+            )
+        };
     }
 }
 
@@ -418,5 +425,72 @@ fn many_code_pages_match_the_interpreter() {
         let s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
         compare(false, s, 4000, seed % 2 == 0);
         compare(true, s ^ 0x5555, 4000, seed % 2 == 1);
+    }
+}
+
+/// Loads and stores whose base plus immediate offset wraps around 4 GiB
+/// (up from near the top, down from near 0): compiled code folds the
+/// offset into the host address, lands in a guard band of the
+/// reservation, and its slow path must make the guest access at the
+/// wrapped address, exactly as the interpreter does.
+#[test]
+fn folded_offsets_that_wrap_match_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    jit.log_out_asm = std::env::var_os("JIT_TEST_LOG").is_some();
+    let cases: [(u32, u32, u32); 6] = [
+        // ldr r0, [r1, #8] with r1 = 0xfffffffc: address 4 (unmapped).
+        (0xe591_0008, 0xffff_fffc, 4),
+        // ldr r0, [r1, #-8] with r1 = 4: address 0xfffffffc (unmapped).
+        (0xe511_0008, 4, 0xffff_fffc),
+        // str r0, [r1, #0xfff] with r1 = 0xffffff00: address 0xeff.
+        (0xe581_0fff, 0xffff_ff00, 0xeff),
+        // ldrb r0, [r1, #-1] with r1 = 0: address 0xffffffff.
+        (0xe551_0001, 0, 0xffff_ffff),
+        // ldr r0, [r1, #4] landing in the data page (no wrap, no fault).
+        (0xe591_0004, DATA - 4, DATA),
+        // ldrh r0, [r1, #-2] with r1 = DATA + 2 (no fault).
+        (0xe151_00b2, DATA + 2, DATA),
+    ];
+    for (word, base, addr) in cases {
+        // The access, a read of r1 (so that it lives in a host register
+        // and is folded from there), then a branch to itself that ends the
+        // block.
+        let code_words = [word, 0xe1a0_2001, 0xeaff_fffe]; // mov r2, r1; b .
+        let bytes: Vec<u8> = code_words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        space.bytes(CODE, 12).copy_from_slice(&bytes);
+        let mut mem = space.mem(true);
+        let block = translate(&mut mem, CODE, false, 0).expect("translates");
+        let mut init = CpuState::default();
+        init.r[0] = 0x1234_5678;
+        init.r[1] = base;
+        init.r[15] = CODE;
+        let code = interp::fast::compile(block);
+        let mut c1 = init.clone();
+        let e1 = interp::fast::run(&mut c1, &mut mem, &code, &AtomicBool::new(false));
+        jit.flush();
+        let entry = jit
+            .compile(&code.block, 0, CODE as u64, &mem)
+            .expect("room")
+            .expect("compiles")
+            .entry;
+        let mut c2 = init.clone();
+        let (status, _, e2) = jit.run(&mut c2, &mut mem, &AtomicBool::new(false), entry);
+        let e2 = if status == STATUS_EXIT { e2 } else { None };
+        assert_eq!(e1, e2, "{word:#010x} at base {base:#x}");
+        assert_eq!(
+            state_of(&c1),
+            state_of(&c2),
+            "{word:#010x} at base {base:#x}"
+        );
+        if (DATA..RO).contains(&addr) {
+            assert!(e1.is_none(), "{word:#010x}: {e1:?}");
+        } else {
+            match e1 {
+                Some(Exit::MemFault { fault, .. }) => assert_eq!(fault.addr, addr, "{word:#010x}"),
+                other => panic!("{word:#010x}: expected a fault at {addr:#x}, got {other:?}"),
+            }
+        }
     }
 }

@@ -48,6 +48,7 @@ use crate::ir::*;
 use crate::mem::tlb::{
     OFFSET_ADDEND, OFFSET_EXEC, OFFSET_PHYS, OFFSET_READ, OFFSET_WRITE, TLB_SIZE,
 };
+use crate::mem::RESERVATION_GUARD;
 use crate::mem::{DirectMap, GuestMemory};
 
 type R = Result<(), IcedError>;
@@ -80,6 +81,7 @@ const CTX_TABLE: i32 = offset_of!(JitCtx, table) as i32;
 const CTX_PATCH: i32 = offset_of!(JitCtx, patch_site) as i32;
 const CTX_MXCSR: i32 = offset_of!(JitCtx, mxcsr) as i32;
 const CTX_RAW_FLAGS: i32 = offset_of!(JitCtx, raw_flags) as i32;
+const CTX_COND_BYTE: i32 = offset_of!(JitCtx, cond_byte) as i32;
 const CTX_MXCSR_CLEAN: i32 = offset_of!(JitCtx, mxcsr_clean) as i32;
 const FPSCR: i32 = offset_of!(CpuState, fpscr) as i32;
 /// FPSCR.RMode, FZ and DN: native VFP code runs only when all are 0.
@@ -287,11 +289,23 @@ pub(super) fn compile_block<M: GuestMemory>(
         }),
         fp_dirty: false,
         cur_cond: Cond::Al,
+        main_len: 0,
     };
     e.entry = e.a.create_label();
     e.loop_head = e.a.create_label();
     e.allocate();
     e.emit_block()?;
+    #[cfg(test)]
+    MAIN_LINE.with(|m| {
+        let insns = &e.a.instructions()[..e.main_len];
+        let real = insns
+            .iter()
+            .filter(|i| {
+                i.code() != iced_x86::Code::DeclareByte && i.code() != iced_x86::Code::INVALID
+            })
+            .count();
+        m.set(real);
+    });
     if e.sites.is_empty() {
         return Ok(BlockCode {
             bytes: e.a.assemble(ip)?,
@@ -311,6 +325,14 @@ pub(super) fn compile_block<M: GuestMemory>(
         bytes: res.inner.code_buffer,
         sites,
     })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The number of host instructions on the main line (entry to exits,
+    /// not the slow paths) of the block compiled last on this thread: the
+    /// instruction-count tests pin it.
+    pub(super) static MAIN_LINE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Host code as GNU assembler text, one instruction a line.
@@ -497,6 +519,74 @@ fn reg_uses(op: &Op) -> Vec<Reg> {
     }
 }
 
+/// The guest registers an unconditional instruction's native template
+/// writes without reading them first (their old value is dead there).
+/// Conservative: an operand field that a form ignores still counts as
+/// read (as in [`reg_uses`]).
+fn reg_kills(op: &Op) -> u16 {
+    let bit = |r: Reg| 1u16 << r;
+    let unless_read = |rd: Reg, reads: &[Reg]| {
+        if rd == PC || reads.contains(&rd) {
+            0
+        } else {
+            bit(rd)
+        }
+    };
+    let addr_regs = |a: &Addr| {
+        let mut v = vec![a.rn];
+        if let Offset::Reg { rm, .. } = a.offset {
+            v.push(rm);
+        }
+        v
+    };
+    match *op {
+        Op::Alu {
+            op, rd, rn, op2, ..
+        } if !op.is_test() => match op2 {
+            Operand::Reg { rm, .. } => unless_read(rd, &[rn, rm]),
+            Operand::RegShift { rm, rs, .. } => unless_read(rd, &[rn, rm, rs]),
+            Operand::Imm { .. } => unless_read(rd, &[rn]),
+        },
+        Op::Mul { rd, rn, rm, ra, .. } => unless_read(rd, &[rn, rm, ra]),
+        Op::Div { rd, rn, rm, .. } => unless_read(rd, &[rn, rm]),
+        Op::Unary { rd, rm, .. } => unless_read(rd, &[rm]),
+        Op::Bfx { rd, rn, .. } => unless_read(rd, &[rn]),
+        Op::Extend { rd, rn, rm, .. } => match rn {
+            Some(rn) => unless_read(rd, &[rn, rm]),
+            None => unless_read(rd, &[rm]),
+        },
+        Op::Load { rt, ref addr, .. } => unless_read(rt, &addr_regs(addr)),
+        Op::LoadDual { rt, rt2, ref addr } => {
+            let reads = addr_regs(addr);
+            unless_read(rt, &reads) | unless_read(rt2, &reads)
+        }
+        Op::BranchLink { .. } => bit(LR),
+        _ => 0,
+    }
+}
+
+/// The guest registers a block may read before writing them: the cached
+/// ones among them are loaded at its entry, the others are written first
+/// (their host registers start as garbage, which nothing sees: they are
+/// not dirty until written).
+fn live_in_regs(block: &Block) -> u16 {
+    let (mut live, mut killed) = (0u16, 0u16);
+    for insn in &block.insns {
+        let kills = if insn.cond == Cond::Al {
+            reg_kills(&insn.op)
+        } else {
+            0
+        };
+        for r in reg_uses(&insn.op) {
+            if (killed | kills) & (1 << r) == 0 {
+                live |= 1 << r;
+            }
+        }
+        killed |= kills;
+    }
+    live
+}
+
 struct Emitter<'a> {
     a: CodeAssembler,
     block: &'a Block,
@@ -529,8 +619,10 @@ struct Emitter<'a> {
     dirty: u16,
     /// Where a branch back to the block start re-enters, registers loaded.
     loop_head: CodeLabel,
-    /// A condition of instruction `.0` already computed into `r9b`.
-    pending: Option<(usize, Cond)>,
+    /// A condition of instruction `.0` already computed: into `r9b` for
+    /// the next instruction, into `JitCtx::cond_byte` (`.2`) for a later
+    /// one.
+    pending: Option<(usize, Cond, bool)>,
     /// Flags each instruction leaves live for later instructions.
     live_out: Vec<u8>,
     /// `Some(kind)`: NZCV in `CpuState` is stale; the flags are the host
@@ -554,6 +646,33 @@ struct Emitter<'a> {
     fp_dirty: bool,
     /// The condition of the instruction being emitted.
     cur_cond: Cond,
+    /// Instructions emitted before the out-of-line code (slow paths,
+    /// constants): the block's main line, entry to exits.
+    main_len: usize,
+}
+
+/// Where a `setcc` puts its byte.
+enum SetccDst {
+    Reg(AsmRegister8),
+    Mem(AsmMemoryOperand),
+}
+
+/// The 64-bit register of a caching register (its upper half is zero:
+/// only 32-bit operations write it).
+fn full64(r: AsmRegister32) -> AsmRegister64 {
+    const PAIRS: [(AsmRegister32, AsmRegister64); 6] = [
+        (esi, rsi),
+        (edi, rdi),
+        (r10d, r10),
+        (r11d, r11),
+        (r14d, r14),
+        (r15d, r15),
+    ];
+    PAIRS
+        .iter()
+        .find(|p| p.0 == r)
+        .map(|p| p.1)
+        .expect("a caching register")
 }
 
 /// Host registers that cache guest registers.
@@ -608,8 +727,13 @@ impl Emitter<'_> {
 
     /// Loads every cached register from `CpuState`.
     fn load_regs(&mut self) -> R {
+        self.load_regs_in(0xffff)
+    }
+
+    /// Loads the cached registers in `mask` from `CpuState`.
+    fn load_regs_in(&mut self, mask: u16) -> R {
         for r in 0..16u8 {
-            if let Some(h) = self.cache[r as usize] {
+            if let (Some(h), true) = (self.cache[r as usize], mask & (1 << r) != 0) {
                 self.a.mov(h, reg(r))?;
             }
         }
@@ -634,7 +758,13 @@ impl Emitter<'_> {
         self.a.mov(rax, qword_ptr(rbp + CTX_INTERRUPT))?;
         self.a.cmp(byte_ptr(rax), 0)?;
         self.a.jne(self.stubs.interrupted)?;
-        self.load_regs()?;
+        // A block that loops to its start marks every cached register
+        // dirty at its head (see below), so it must load them all.
+        if self.loops_to_start() {
+            self.load_regs()?;
+        } else {
+            self.load_regs_in(live_in_regs(self.block))?;
+        }
         if self.has_fp {
             // Native VFP code collects its exception flags in MXCSR.
             self.a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR_CLEAN))?;
@@ -654,11 +784,14 @@ impl Emitter<'_> {
             if insn.cond != Cond::Al {
                 self.cond_skip(k, insn.cond, end)?;
             }
-            self.pending = None;
+            if self.pending.is_some_and(|p| p.0 <= k) {
+                self.pending = None;
+            }
             self.insn(k, insn, end)?;
             self.bind(&mut end)?;
         }
         self.exit_to(block.end, self.thumb, block.end_it)?;
+        self.main_len = self.a.instructions().len();
         for mut slow in std::mem::take(&mut self.slow) {
             self.bind(&mut slow.label)?;
             // Sites hold copies of the label made before it was bound.
@@ -704,9 +837,16 @@ impl Emitter<'_> {
 
     /// Skips to `end` unless `cond` passes.
     fn cond_skip(&mut self, k: usize, cond: Cond, end: CodeLabel) -> R {
-        if self.pending == Some((k, cond)) {
-            self.a.test(r9b, r9b)?;
-            return self.a.je(end);
+        match self.pending {
+            Some((at, c, false)) if (at, c) == (k, cond) => {
+                self.a.test(r9b, r9b)?;
+                return self.a.je(end);
+            }
+            Some((at, c, true)) if (at, c) == (k, cond) => {
+                self.a.cmp(byte_ptr(rbp + CTX_COND_BYTE), 0)?;
+                return self.a.je(end);
+            }
+            _ => {}
         }
         self.a.mov(eax, dword_ptr(rbx + NZCV))?;
         self.a.mov(edx, cond_mask(cond) as u32)?;
@@ -2288,9 +2428,12 @@ impl Emitter<'_> {
     }
 
     /// With the host flags of instruction `k` just computed: if the next
-    /// instruction is conditional and its condition can be read off the
-    /// host flags, computes it into `r9b` for it. Returns the flags still
-    /// to be packed (those something other than that condition reads).
+    /// instruction that uses flags is conditional and its condition can be
+    /// read off the host flags, computes it for it: into `r9b` if it is
+    /// the next instruction, else into `JitCtx::cond_byte` (the ones in
+    /// between neither compute with nor write flags: a compare, some
+    /// arithmetic, then the branch). Returns the flags still to be packed
+    /// (those something other than that condition reads).
     fn after_next_cond(
         &mut self,
         k: usize,
@@ -2300,44 +2443,75 @@ impl Emitter<'_> {
     ) -> Result<(u8, u8), IcedError> {
         let computed = self.live_real.0[k];
         let insns = &self.block.insns;
-        let (Some(this), Some(next)) = (insns.get(k), insns.get(k + 1)) else {
+        let Some(this) = insns.get(k) else {
+            return Ok((live, computed));
+        };
+        let mut j = k + 1;
+        while let Some(mid) = insns.get(j) {
+            let quiet = mid.cond == Cond::Al
+                && flags::op_reads_computed(&mid.op) == 0
+                && flags::op_writes(&mid.op) == 0;
+            if !quiet {
+                break;
+            }
+            j += 1;
+        }
+        let Some(next) = insns.get(j) else {
             return Ok((live, computed));
         };
         if this.cond != Cond::Al || next.cond == Cond::Al {
             return Ok((live, computed));
         }
+        let c = next.cond;
+        let Some(setcc) = Self::setcc_for(kind, c) else {
+            return Ok((live, computed));
+        };
         if kind == FlagKind::Logic {
             self.a.test(res, res)?;
         }
-        let c = next.cond;
-        let a = &mut self.a;
-        let done = match (kind, c) {
-            (_, Cond::Eq) => a.sete(r9b).map(|_| true),
-            (_, Cond::Ne) => a.setne(r9b).map(|_| true),
-            (_, Cond::Mi) => a.sets(r9b).map(|_| true),
-            (_, Cond::Pl) => a.setns(r9b).map(|_| true),
-            (FlagKind::Logic, _) => Ok(false),
-            (_, Cond::Vs) => a.seto(r9b).map(|_| true),
-            (_, Cond::Vc) => a.setno(r9b).map(|_| true),
-            (_, Cond::Ge) => a.setge(r9b).map(|_| true),
-            (_, Cond::Lt) => a.setl(r9b).map(|_| true),
-            (_, Cond::Gt) => a.setg(r9b).map(|_| true),
-            (_, Cond::Le) => a.setle(r9b).map(|_| true),
+        let in_memory = j > k + 1;
+        if in_memory {
+            setcc(&mut self.a, SetccDst::Mem(byte_ptr(rbp + CTX_COND_BYTE)))?;
+        } else {
+            setcc(&mut self.a, SetccDst::Reg(r9b))?;
+        }
+        self.pending = Some((j, c, in_memory));
+        let later = self.live_out[j] | flags::op_reads(&next.op);
+        let later_computed = self.live_real.1[j] | flags::op_reads_computed(&next.op);
+        Ok((live & later, computed & later_computed))
+    }
+
+    /// The `setcc` that computes condition `c` from the host flags of an
+    /// instruction of `kind`, if one does.
+    fn setcc_for(kind: FlagKind, c: Cond) -> Option<fn(&mut CodeAssembler, SetccDst) -> R> {
+        macro_rules! setcc {
+            ($m:ident) => {
+                Some(|a: &mut CodeAssembler, dst: SetccDst| match dst {
+                    SetccDst::Reg(r) => a.$m(r),
+                    SetccDst::Mem(m) => a.$m(m),
+                })
+            };
+        }
+        match (kind, c) {
+            (_, Cond::Eq) => setcc!(sete),
+            (_, Cond::Ne) => setcc!(setne),
+            (_, Cond::Mi) => setcc!(sets),
+            (_, Cond::Pl) => setcc!(setns),
+            (FlagKind::Logic, _) => None,
+            (_, Cond::Vs) => setcc!(seto),
+            (_, Cond::Vc) => setcc!(setno),
+            (_, Cond::Ge) => setcc!(setge),
+            (_, Cond::Lt) => setcc!(setl),
+            (_, Cond::Gt) => setcc!(setg),
+            (_, Cond::Le) => setcc!(setle),
             // ARM's C is the host carry after an add, its inverse after a
             // subtract.
-            (FlagKind::Add, Cond::Cs) | (FlagKind::Sub, Cond::Cc) => a.setb(r9b).map(|_| true),
-            (FlagKind::Add, Cond::Cc) | (FlagKind::Sub, Cond::Cs) => a.setae(r9b).map(|_| true),
-            (FlagKind::Sub, Cond::Hi) => a.seta(r9b).map(|_| true),
-            (FlagKind::Sub, Cond::Ls) => a.setbe(r9b).map(|_| true),
-            _ => Ok(false),
-        }?;
-        if !done {
-            return Ok((live, computed));
+            (FlagKind::Add, Cond::Cs) | (FlagKind::Sub, Cond::Cc) => setcc!(setb),
+            (FlagKind::Add, Cond::Cc) | (FlagKind::Sub, Cond::Cs) => setcc!(setae),
+            (FlagKind::Sub, Cond::Hi) => setcc!(seta),
+            (FlagKind::Sub, Cond::Ls) => setcc!(setbe),
+            _ => None,
         }
-        self.pending = Some((k + 1, c));
-        let later = self.live_out[k + 1] | flags::op_reads(&next.op);
-        let later_computed = self.live_real.1[k + 1] | flags::op_reads_computed(&next.op);
-        Ok((live & later, computed & later_computed))
     }
 
     /// Packs N, Z from `res`, C from `carry`, V unchanged.
@@ -2445,7 +2619,8 @@ impl Emitter<'_> {
         if self.raw.is_none() {
             return Ok(());
         }
-        let cond_reads = insn.cond != Cond::Al && self.pending != Some((k, insn.cond));
+        let cond_reads =
+            insn.cond != Cond::Al && self.pending.map(|p| (p.0, p.1)) != Some((k, insn.cond));
         let reads = flags::op_reads_computed(&insn.op);
         let writes = flags::op_writes(&insn.op);
         if cond_reads || reads != 0 || (insn.cond != Cond::Al && writes != 0) {
@@ -2492,6 +2667,32 @@ impl Emitter<'_> {
     /// Computes a single load/store's address into `ecx` (and a register
     /// offset into `edx`).
     fn address(&mut self, insn: &Insn, a: &Addr) -> R {
+        if let Offset::Reg {
+            rm,
+            shift: Shift::Lsl,
+            amount: amount @ 0..=3,
+        } = a.offset
+        {
+            if a.add && a.index && a.rn != PC && rm != PC {
+                // rn + (rm << amount) in one 32-bit lea (it wraps as the
+                // guest's address arithmetic does).
+                let base = match self.cache[a.rn as usize] {
+                    Some(h) => full64(h),
+                    None => {
+                        self.get(ecx, a.rn, insn)?;
+                        rcx
+                    }
+                };
+                let index = match self.cache[rm as usize] {
+                    Some(h) => full64(h),
+                    None => {
+                        self.get(edx, rm, insn)?;
+                        rdx
+                    }
+                };
+                return self.a.lea(ecx, ptr(base + index * (1 << amount)));
+            }
+        }
         self.get(ecx, a.rn, insn)?;
         match a.offset {
             Offset::Imm(i) => {
@@ -2516,6 +2717,39 @@ impl Emitter<'_> {
             }
         }
         Ok(())
+    }
+
+    /// For a plain immediate-offset access (no writeback) with host faults
+    /// and guard bands (`DirectMap::host_faults`): the 64-bit host register
+    /// holding the base and the displacement to fold into the access,
+    /// `[r12 + reg + disp]`, without computing the address first. A sum
+    /// that would wrap in 32 bits lands in a guard band and faults; the
+    /// slow path then does the access with the wrapped address.
+    fn folded_address(
+        &mut self,
+        insn: &Insn,
+        a: &Addr,
+    ) -> Result<Option<(AsmRegister64, i32)>, IcedError> {
+        let Offset::Imm(i) = a.offset else {
+            return Ok(None);
+        };
+        let host_faults = self.direct.is_some_and(|d| d.host_faults);
+        if !host_faults || self.tlb || a.wback || !a.index || i as usize >= RESERVATION_GUARD {
+            return Ok(None);
+        }
+        let disp = if a.add { i as i32 } else { -(i as i32) };
+        if a.rn == PC {
+            // A literal: the address is known.
+            self.address(insn, a)?;
+            return Ok(Some((rcx, 0)));
+        }
+        match self.cache[a.rn as usize] {
+            Some(h) => Ok(Some((full64(h), disp))),
+            None => {
+                self.get(ecx, a.rn, insn)?;
+                Ok(Some((rcx, disp)))
+            }
+        }
     }
 
     /// Writes back the base after an access at `ecx` (offset in `edx`).
@@ -2636,6 +2870,19 @@ impl Emitter<'_> {
             return self.generic(insn);
         }
         let slow = self.slow_path(insn, end);
+        if let Some((r, disp)) = self.folded_address(insn, a)? {
+            self.access(slow, |a| match size {
+                MemSize::U8 => a.movzx(eax, byte_ptr(r12 + r + disp)),
+                MemSize::S8 => a.movsx(eax, byte_ptr(r12 + r + disp)),
+                MemSize::U16 => a.movzx(eax, word_ptr(r12 + r + disp)),
+                MemSize::S16 => a.movsx(eax, word_ptr(r12 + r + disp)),
+                MemSize::U32 => a.mov(eax, dword_ptr(r12 + r + disp)),
+            })?;
+            if rt == PC {
+                return self.bx_exit();
+            }
+            return self.set(rt, eax);
+        }
         self.address(insn, a)?;
         let bytes = match size {
             MemSize::U8 | MemSize::S8 => 1,
@@ -2663,12 +2910,20 @@ impl Emitter<'_> {
             return self.generic(insn);
         }
         let slow = self.slow_path(insn, end);
-        self.address(insn, a)?;
         let bytes = match size {
             MemSize::U8 | MemSize::S8 => 1,
             MemSize::U16 | MemSize::S16 => 2,
             MemSize::U32 => 4,
         };
+        if let Some((r, disp)) = self.folded_address(insn, a)? {
+            self.get(r8d, rt, insn)?;
+            return self.access(slow, |a| match bytes {
+                1 => a.mov(byte_ptr(r12 + r + disp), r8b),
+                2 => a.mov(word_ptr(r12 + r + disp), r8w),
+                _ => a.mov(dword_ptr(r12 + r + disp), r8d),
+            });
+        }
+        self.address(insn, a)?;
         self.check(bytes, true, slow)?;
         self.get(r8d, rt, insn)?;
         self.access(slow, |a| match bytes {

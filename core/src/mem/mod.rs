@@ -143,9 +143,18 @@ pub struct DirectMap {
     /// Host protections match the page flags and a host fault in compiled
     /// code is turned into a guest fault (the mode installed
     /// `jit::handle_host_fault` in its SIGSEGV and SIGBUS handlers): compiled
-    /// code may then skip the inline check.
+    /// code may then skip the inline check. The reservation then also has
+    /// [`RESERVATION_GUARD`] inaccessible bytes below `base` and above
+    /// `base + 4 GiB`, so compiled code may add a displacement to a guest
+    /// address in the host addressing mode (`[base + reg + disp]`): where
+    /// the 32-bit sum would wrap, the host access faults instead, and the
+    /// slow path computes the wrapped address.
     pub host_faults: bool,
 }
+
+/// Inaccessible host bytes a [`DirectMap`] with `host_faults` keeps on each
+/// side of its 4 GiB (more than any displacement compiled code folds).
+pub const RESERVATION_GUARD: usize = 64 << 10;
 
 /// Guest memory as the CPU sees it (little-endian, unaligned accesses
 /// allowed for the plain loads and stores as with SCTLR.A clear).

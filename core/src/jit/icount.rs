@@ -1,0 +1,148 @@
+//! Instruction-count tests, in the spirit of FEX's InstructionCountCI: for
+//! guest sequences that matter to real programs (a loop closed by a
+//! compare and branch, a load-modify-store, VFP arithmetic, an
+//! interpreter's dispatch), the number of host instructions the JIT emits
+//! on the block's main line (entry to exits, not the out-of-line slow
+//! paths) is pinned. A change that makes the code worse fails here,
+//! without timing anything; one that makes it better updates the pin.
+//!
+//! `ICOUNT_SHOW=1` prints each block's host code.
+
+use super::tests::{Space, CODE};
+use super::x86_64::MAIN_LINE;
+use super::Jit;
+use crate::arm::translate;
+
+/// A guest sequence (at `CODE`; branches are relative, so those back to
+/// its start loop), its encoding as 32-bit A32 words or T32 halfwords,
+/// and the host instructions expected on its main line, with why.
+struct Case {
+    name: &'static str,
+    thumb: bool,
+    code: &'static [u32],
+    host_insns: usize,
+}
+
+const CASES: &[Case] = &[
+    // cmp r0, r1; addne r2, r2, #1; bx lr. The condition of ADDNE is
+    // `setne` from the compare's host flags (no NZCV packing in line);
+    // NZCV is packed from the raw flags at the exit.
+    Case {
+        name: "A32 compare, conditional add, return",
+        thumb: false,
+        code: &[0xe150_0001, 0x1282_2001, 0xe12f_ff1e],
+        host_insns: 67,
+    },
+    // cmp r0, #0; add r2, r2, r3; ldr r4, [r5, #8]; bgt start. The
+    // branch's condition is computed at the compare (`setg` to memory)
+    // across the add and the load; the loop back keeps the registers.
+    Case {
+        name: "A32 loop: compare, work, load, bgt back",
+        thumb: false,
+        code: &[0xe350_0000, 0xe082_2003, 0xe595_4008, 0xcaff_fffb],
+        host_insns: 46,
+    },
+    // ldr r3, [r0, #4]; add r3, r3, r1; str r3, [r0, #4]; b start:
+    // guest memory accessed directly (host faults catch the bad ones),
+    // the offset folded into the host address (`[r12 + rsi + 4]`).
+    Case {
+        name: "A32 loop: load, add, store",
+        thumb: false,
+        code: &[0xe590_3004, 0xe083_3001, 0xe580_3004, 0xeaff_fffb],
+        host_insns: 29,
+    },
+    // vldr d0, [r0]; vldr d1, [r0, #8]; vadd.f64 d0, d0, d1;
+    // vmul.f64 d2, d0, d1; vstr d2, [r0, #16]; bx lr: SSE arithmetic
+    // with the NaN/denormal check of each result.
+    Case {
+        name: "A32 VFP double: load, add, multiply, store",
+        thumb: false,
+        code: &[
+            0xed90_0b00,
+            0xed90_1b02,
+            0xee30_0b01,
+            0xee20_2b01,
+            0xed80_2b04,
+            0xe12f_ff1e,
+        ],
+        host_insns: 107,
+    },
+    // sbfx r3, r1, #0, #1; subs r2, #1; and.w r3, r3, r0;
+    // eor.w r1, r3, r1, lsr #1; bne start (crc32's inner loop): the
+    // subtract's NE goes to memory with `setne`, its flags stay raw and
+    // are not packed on the loop's back edge (the block sets them before
+    // reading them).
+    Case {
+        name: "T32 crc32 inner loop",
+        thumb: true,
+        code: &[
+            0xf341, 0x0300, 0x3a01, 0xea03, 0x0300, 0xea83, 0x0151, 0xd1f7,
+        ],
+        host_insns: 56,
+    },
+    // Lua's instruction dispatch: decode fields, load the handler's
+    // address from a table (the address in one `lea`), bx to it through
+    // the inline lookup of the indirect-branch table. Registers written before being read (r2, r4,
+    // r8, r9, r10) are not loaded at entry.
+    Case {
+        name: "T32 bytecode dispatch through bx",
+        thumb: true,
+        code: &[
+            0xf007, 0x027f, 0xea4f, 0x18d7, 0xfa5f, 0xf488, 0xf853, 0x3022, 0xeb06, 0x1404, 0xf043,
+            0x0301, 0xf104, 0x0a30, 0xf104, 0x0940, 0x4718,
+        ],
+        host_insns: 72,
+    },
+];
+
+/// The main-line host instruction count of `case` compiled, and its host
+/// code as text.
+fn compile(space: &Space, jit: &mut Jit, case: &Case) -> (usize, String) {
+    let bytes: Vec<u8> = if case.thumb {
+        case.code
+            .iter()
+            .flat_map(|&h| (h as u16).to_le_bytes())
+            .collect()
+    } else {
+        case.code.iter().flat_map(|w| w.to_le_bytes()).collect()
+    };
+    space.bytes(CODE, 0x1000)[..bytes.len()].copy_from_slice(&bytes);
+    let mut mem = space.mem(true);
+    let block = translate(&mut mem, CODE, case.thumb, 0).expect("translates");
+    jit.flush();
+    jit.log_out_asm = false;
+    let code = crate::interp::fast::compile(block);
+    let compiled = jit
+        .compile(&code.block, case.thumb as u32, CODE as u64, &mem)
+        .expect("room")
+        .expect("compiles");
+    let count = MAIN_LINE.with(|m| m.get());
+    let len = jit.arena.next_addr() - compiled.entry;
+    // SAFETY: the block's code was just written at `entry`, `len` bytes.
+    let host = unsafe { std::slice::from_raw_parts(compiled.entry as *const u8, len as usize) };
+    // (The arena is zero beyond the block.)
+    let end = host.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let host = &host[..end];
+    (count, super::x86_64::disassemble(host, compiled.entry))
+}
+
+#[test]
+fn host_instruction_counts_are_pinned() {
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    let show = std::env::var_os("ICOUNT_SHOW").is_some();
+    let mut wrong = Vec::new();
+    for case in CASES {
+        let (count, text) = compile(&space, &mut jit, case);
+        if show {
+            println!("== {}: {count} host instructions\n{text}", case.name);
+        }
+        if count != case.host_insns {
+            wrong.push(format!(
+                "{}: {count} host instructions on the main line, pinned at {}:\n{text}",
+                case.name, case.host_insns
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
