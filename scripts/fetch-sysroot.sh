@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build an armhf sysroot from Debian's packages in build/sysroot: python3.11,
-# perl, lua, sqlite3, bash, coreutils, stress-ng and their libraries, for
-# running real dynamically linked programs under rsemu-arm -L build/sysroot.
+# perl, lua, sqlite3, bash, coreutils, stress-ng, xz, gzip and their libraries,
+# for running real dynamically linked programs under rsemu-arm -L build/sysroot
+# (scripts/bench.sh uses xz, gzip, lua, python and sqlite3).
 # Idempotent; pass --python-tests to add Python's regression test suite.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +13,8 @@ PKGS="libc6 libgcc-s1 libstdc++6 zlib1g libexpat1 libffi8 libbz2-1.0 liblzma5 li
       python3.11-minimal libpython3.11-minimal libpython3.11-stdlib
       perl-base lua5.4 liblua5.4-0 sqlite3 bash coreutils
       stress-ng libegl1 libglvnd0 libgles2 libgbm1 libdrm2 libwayland-server0 libjudydebian1
-      libapparmor1 libbsd0 libmd0 libjpeg62-turbo libkmod2 libzstd1 libsctp1 libxxhash0"
+      libapparmor1 libbsd0 libmd0 libjpeg62-turbo libkmod2 libzstd1 libsctp1 libxxhash0
+      xz-utils gzip"
 [ "${1:-}" = "--python-tests" ] && PKGS="$PKGS libpython3.11-testsuite"
 marker="$OUT/.packages"
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$(echo $PKGS)" ]; then

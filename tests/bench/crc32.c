@@ -6,7 +6,7 @@ int main(void)
 {
     for (unsigned i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 31 + 7);
     uint32_t crc = 0;
-    for (int rep = 0; rep < 40; rep++) {
+    for (int rep = 0; rep < 400; rep++) {
         crc = ~crc;
         for (unsigned i = 0; i < sizeof buf; i++) {
             crc ^= buf[i];

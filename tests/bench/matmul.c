@@ -1,6 +1,6 @@
 // CPU-bound benchmark: double-precision matrix multiply (VFP).
 #include <stdio.h>
-#define N 160
+#define N 360
 static double a[N][N], b[N][N], c[N][N];
 int main(void)
 {
@@ -12,8 +12,10 @@ int main(void)
             for (int k = 0; k < N; k++) s += a[i][k] * b[k][j];
             c[i][j] = s;
         }
-    double t = 0;
+    double t = 0, s = 0;
     for (int i = 0; i < N; i++) t += c[i][i];
-    printf("trace %.1f\n", t);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) s += c[i][j] * ((i ^ j) & 3);
+    printf("trace %.1f weighted sum %.1f\n", t, s);
     return 0;
 }

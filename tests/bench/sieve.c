@@ -5,7 +5,7 @@ static unsigned char flags[1 << 20];
 int main(void)
 {
     int count = 0;
-    for (int rep = 0; rep < 20; rep++) {
+    for (int rep = 0; rep < 80; rep++) {
         memset(flags, 1, sizeof flags);
         count = 0;
         for (int i = 2; i < (int)sizeof flags; i++) {
