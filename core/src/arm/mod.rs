@@ -16,6 +16,10 @@ use crate::mem::{GuestMemory, MemFault};
 /// Most instructions in one block: bounds translation latency and the work
 /// thrown away when a block is invalidated.
 pub const MAX_BLOCK_INSNS: usize = 64;
+/// Most conditional branches a block goes on past ([`Limits::side_exits`]):
+/// the code right after a branch is what pays (an if-then, a loop's exit
+/// path); more costs compilation time in start-up code for little.
+pub const MAX_SIDE_EXITS: usize = 1;
 
 /// Whether a T32 halfword starts a 32-bit encoding.
 pub fn t32_is_wide(first: u16) -> bool {
@@ -247,6 +251,12 @@ pub struct Limits<'a> {
     pub breakpoints: Option<&'a std::collections::BTreeSet<u32>>,
     /// [`feature`] bits the CPU model lacks.
     pub missing: u32,
+    /// Go on past a conditional direct branch along its fall-through path
+    /// (the branch becomes a side exit): longer blocks for compiled code.
+    /// The engine interprets cold code in blocks that stop at every
+    /// branch, and translates a block again with side exits when it
+    /// compiles it.
+    pub side_exits: bool,
 }
 
 impl Default for Limits<'_> {
@@ -256,6 +266,7 @@ impl Default for Limits<'_> {
             max_insns: MAX_BLOCK_INSNS,
             breakpoints: None,
             missing: 0,
+            side_exits: true,
         }
     }
 }
@@ -289,13 +300,27 @@ pub fn translate_with<M: GuestMemory>(
     let mut cur = pc;
     let mut it = it;
     let page = pc & !0xfff;
+    let mut side_exits = 0;
     loop {
         let (insn, next_it) = match decode_gated(mem, cur, thumb, it, fp_enabled, limits.missing) {
             Ok(x) => x,
             Err(fault) if insns.is_empty() => return Err(fault),
             Err(_) => break,
         };
-        let end = ends_block(&insn.op);
+        // A conditional direct branch is a side exit: the block goes on
+        // along its fall-through path (the backends leave at the branch
+        // when it is taken), so that code between branches stays in one
+        // block, with its registers in host registers and its flags in
+        // host flags.
+        let side_exit = limits.side_exits
+            && side_exits < MAX_SIDE_EXITS
+            && match insn.op {
+                Op::Branch { .. } => insn.cond != Cond::Al,
+                Op::CompareBranch { .. } => true,
+                _ => false,
+            };
+        side_exits += side_exit as usize;
+        let end = ends_block(&insn.op) && !side_exit;
         cur = insn.next_pc();
         it = next_it;
         insns.push(insn);

@@ -497,6 +497,9 @@ impl Engine {
             } else {
                 arm::Limits::default().max_insns
             },
+            // Cold code is interpreted in short blocks; `extend` makes
+            // the longer one when the block gets compiled.
+            side_exits: false,
         };
         let block = arm::translate_with(mem, pc, cpu.thumb, cpu.itstate, &limits)?;
         if self.log_in_asm.is_some() || self.log_op {
@@ -597,6 +600,7 @@ impl Engine {
             max_insns: 1,
             breakpoints: None,
             missing: self.missing_features,
+            side_exits: false,
         };
         let exit = match arm::translate_with(mem, cpu.r[15], cpu.thumb, cpu.itstate, &limits) {
             Ok(block) => {
@@ -783,13 +787,48 @@ impl Engine {
         }
     }
 
+    /// Before block `id` is compiled: translates it again with side exits
+    /// (on past its conditional branches, see [`arm::Limits::side_exits`])
+    /// and keeps the longer block if it lies on the same pages.
+    fn extend<M: GuestMemory>(&mut self, id: u32, cpu: &CpuState, mem: &mut M) {
+        let slot = &self.slab[id as usize];
+        let old = &slot.code.block;
+        let side_exit_last = old.insns.last().is_some_and(|i| match i.op {
+            crate::ir::Op::Branch { .. } => i.cond != crate::ir::Cond::Al,
+            crate::ir::Op::CompareBranch { .. } => true,
+            _ => false,
+        });
+        if self.one_insn_per_block || !side_exit_last || old.start >> 12 != old.end >> 12 {
+            return;
+        }
+        let limits = arm::Limits {
+            key_bits: cpu.sys.key_bits,
+            breakpoints: (!self.breakpoints.is_empty()).then_some(&self.breakpoints),
+            missing: self.missing_features,
+            ..arm::Limits::default()
+        };
+        let Ok(block) = arm::translate_with(mem, old.start, old.thumb, cpu.itstate, &limits) else {
+            return;
+        };
+        // Past the old end, on the first page only (the page index and
+        // invalidation know the block by its pages).
+        let last = block.end.wrapping_sub(1);
+        if block.insns.len() <= old.insns.len() || last >> 12 != old.start >> 12 {
+            return;
+        }
+        if self.log_in_asm.is_some() || self.log_op {
+            self.log_block(&block, mem);
+        }
+        self.slab[id as usize].code = interp::fast::compile(block);
+    }
+
     /// The compiled entry of block `id`, compiling it if it is hot now; 0
     /// to interpret it.
     fn native_entry<M: GuestMemory>(
         &mut self,
         id: u32,
         cpu: &CpuState,
-        mem: &M,
+        mem: &mut M,
         patch_site: &mut u64,
     ) -> u64 {
         let slot = &mut self.slab[id as usize];
@@ -800,6 +839,7 @@ impl Engine {
         if slot.hits < self.jit_threshold && !slot.self_loop {
             return 0;
         }
+        self.extend(id, cpu, mem);
         let key = state_key(cpu);
         for _ in 0..2 {
             let jit = self.jit.as_mut().expect("jit");

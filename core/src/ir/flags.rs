@@ -92,7 +92,11 @@ fn op_use(op: &Op) -> FlagUse {
         writes: 0,
     };
     match op {
-        Op::Nop | Op::Barrier | Op::Movt { .. } | Op::Branch { .. } | Op::BranchLink { .. } => none,
+        Op::Nop | Op::Barrier | Op::Movt { .. } => none,
+        // Leaves the block: the state must be exact there (a branch can
+        // be a side exit in the middle of a block). Like memory accesses,
+        // they read the flags only to expose them (`access_only`).
+        Op::Branch { .. } | Op::BranchLink { .. } => all,
         Op::Alu { op, s, op2, .. } => {
             let c_in = match op {
                 AluOp::Adc | AluOp::Sbc | AluOp::Rsc => C,
@@ -128,8 +132,8 @@ fn op_use(op: &Op) -> FlagUse {
         | Op::Bfx { .. }
         | Op::Extend { .. }
         | Op::Pkh { .. }
-        | Op::CompareBranch { .. }
         | Op::BranchExchange { .. } => none,
+        Op::CompareBranch { .. } => all,
         // Everything else may fault, exit or run through the reference
         // interpreter (loads and stores included): the state must be exact.
         _ => all,
@@ -137,7 +141,8 @@ fn op_use(op: &Op) -> FlagUse {
 }
 
 /// Whether `op` is a memory access that reads the flags only to make the
-/// state exact if it faults (it computes nothing from them).
+/// state exact if it faults, or a branch that reads them only to leave
+/// them exact (it computes nothing from them).
 fn access_only(op: &Op) -> bool {
     use super::Offset;
     match op {
@@ -152,6 +157,8 @@ fn access_only(op: &Op) -> bool {
             }
         ),
         Op::LoadMultiple { .. } | Op::StoreMultiple { .. } => true,
+        // Exits (see `op_use`).
+        Op::Branch { .. } | Op::BranchLink { .. } | Op::CompareBranch { .. } => true,
         Op::Vfp(v) => matches!(
             **v,
             super::vfp::VfpInsn::LoadStore { .. } | super::vfp::VfpInsn::Multiple { .. }

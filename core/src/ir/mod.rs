@@ -1016,11 +1016,14 @@ pub struct Block {
 }
 
 impl Block {
-    /// Whether a direct branch of the block targets its own start (a loop
-    /// that stays in the block).
+    /// Whether a direct branch of the block targets its own start in its
+    /// own instruction set (a loop that stays in the block; a BL to its
+    /// own start is a recursive call, which stays in the block too).
+    /// Backends that run such a branch in place rely on this.
     pub fn branches_to_start(&self) -> bool {
         self.insns.iter().any(|i| match i.op {
             Op::Branch { target } | Op::CompareBranch { target, .. } => target == self.start,
+            Op::BranchLink { target, to_thumb } => target == self.start && to_thumb == self.thumb,
             _ => false,
         })
     }

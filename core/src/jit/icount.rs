@@ -2,8 +2,9 @@
 //! guest sequences that matter to real programs (a loop closed by a
 //! compare and branch, a load-modify-store, VFP arithmetic, an
 //! interpreter's dispatch), the number of host instructions the JIT emits
-//! on the block's main line (entry to exits, not the out-of-line slow
-//! paths) is pinned. A change that makes the code worse fails here,
+//! on the block's main line (entry, body, and every exit's code, not the
+//! out-of-line slow paths) is pinned. A loop's closing branch is a side
+//! exit: the block goes on with the loop's exit path (here `bx lr`). A change that makes the code worse fails here,
 //! without timing anything; one that makes it better updates the pin.
 //!
 //! `ICOUNT_SHOW=1` prints each block's host code.
@@ -33,14 +34,21 @@ const CASES: &[Case] = &[
         code: &[0xe150_0001, 0x1282_2001, 0xe12f_ff1e],
         host_insns: 67,
     },
-    // cmp r0, #0; add r2, r2, r3; ldr r4, [r5, #8]; bgt start. The
+    // cmp r0, #0; add r2, r2, r3; ldr r4, [r5, #8]; bgt start; bx lr
+    // (the loop's exit path is a side exit's fall-through). The
     // branch's condition is computed at the compare (`setg` to memory)
     // across the add and the load; the loop back keeps the registers.
     Case {
         name: "A32 loop: compare, work, load, bgt back",
         thumb: false,
-        code: &[0xe350_0000, 0xe082_2003, 0xe595_4008, 0xcaff_fffb],
-        host_insns: 46,
+        code: &[
+            0xe350_0000,
+            0xe082_2003,
+            0xe595_4008,
+            0xcaff_fffb,
+            0xe12f_ff1e,
+        ],
+        host_insns: 99,
     },
     // ldr r3, [r0, #4]; add r3, r3, r1; str r3, [r0, #4]; b start:
     // guest memory accessed directly (host faults catch the bad ones),
@@ -49,7 +57,7 @@ const CASES: &[Case] = &[
         name: "A32 loop: load, add, store",
         thumb: false,
         code: &[0xe590_3004, 0xe083_3001, 0xe580_3004, 0xeaff_fffb],
-        host_insns: 29,
+        host_insns: 31,
     },
     // vldr d0, [r0]; vldr d1, [r0, #8]; vadd.f64 d0, d0, d1;
     // vmul.f64 d2, d0, d1; vstr d2, [r0, #16]; bx lr: SSE arithmetic
@@ -68,7 +76,7 @@ const CASES: &[Case] = &[
         host_insns: 107,
     },
     // sbfx r3, r1, #0, #1; subs r2, #1; and.w r3, r3, r0;
-    // eor.w r1, r3, r1, lsr #1; bne start (crc32's inner loop): the
+    // eor.w r1, r3, r1, lsr #1; bne start; bx lr (crc32's inner loop): the
     // subtract's NE goes to memory with `setne`, its flags stay raw and
     // are not packed on the loop's back edge (the block sets them before
     // reading them).
@@ -76,9 +84,9 @@ const CASES: &[Case] = &[
         name: "T32 crc32 inner loop",
         thumb: true,
         code: &[
-            0xf341, 0x0300, 0x3a01, 0xea03, 0x0300, 0xea83, 0x0151, 0xd1f7,
+            0xf341, 0x0300, 0x3a01, 0xea03, 0x0300, 0xea83, 0x0151, 0xd1f7, 0x4770,
         ],
-        host_insns: 56,
+        host_insns: 100,
     },
     // Lua's instruction dispatch: decode fields, load the handler's
     // address from a table (the address in one `lea`), bx to it through

@@ -494,3 +494,78 @@ fn folded_offsets_that_wrap_match_the_interpreter() {
         }
     }
 }
+
+/// TBB and TBH (a switch's dispatch, compiled natively): tables in the data
+/// page and inline after the instruction (PC-relative), every index of a
+/// small table, and a table on an unmapped page (the fault is the
+/// interpreter's).
+#[test]
+fn table_branches_match_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    // Entries (halfwords, also read as bytes): small even and odd values.
+    let table: Vec<u8> = (0u16..16).flat_map(|i| (i * 3 + 1).to_le_bytes()).collect();
+    space
+        .bytes(DATA, table.len() as u32)
+        .copy_from_slice(&table);
+    // (halfwords, base register, index, expected fault address)
+    let cases: [(&[u16], u32, u32, Option<u32>); 4] = [
+        (&[0xe8d0, 0xf001], DATA, 0, None),         // tbb [r0, r1]
+        (&[0xe8d0, 0xf011], DATA, 0, None),         // tbh [r0, r1, lsl #1]
+        (&[0xe8df, 0xf001], 0, 0, None),            // tbb [pc, r1]: the table inline
+        (&[0xe8d0, 0xf011], 0x100, 0, Some(0x100)), // tbh from unmapped memory
+    ];
+    for (code, base, _, fault) in cases {
+        for index in 0..8u32 {
+            let mut bytes: Vec<u8> = code.iter().flat_map(|h| h.to_le_bytes()).collect();
+            // An inline table right after the instruction (for [pc, ...]).
+            bytes.extend((0u8..16).map(|i| i * 2 + 3));
+            space
+                .bytes(CODE, bytes.len() as u32)
+                .copy_from_slice(&bytes);
+            let mut mem = space.mem(true);
+            let block = translate(&mut mem, CODE, true, 0).expect("translates");
+            let mut init = CpuState {
+                thumb: true,
+                ..CpuState::default()
+            };
+            init.r[0] = base;
+            init.r[1] = index;
+            init.r[15] = CODE;
+            let code = interp::fast::compile(block);
+            let mut c1 = init.clone();
+            let e1 = interp::fast::run(&mut c1, &mut mem, &code, &AtomicBool::new(false));
+            jit.flush();
+            let entry = jit
+                .compile(&code.block, 1, CODE as u64, &mem)
+                .expect("room")
+                .expect("compiles")
+                .entry;
+            jit.table.iter_mut().for_each(|e| *e = super::EMPTY);
+            let mut c2 = init.clone();
+            let (status, _, e2) = jit.run(&mut c2, &mut mem, &AtomicBool::new(false), entry);
+            let e2 = if status == STATUS_EXIT { e2 } else { None };
+            let what = format!(
+                "{code:04x?} base {base:#x} index {index}",
+                code = &bytes[..4]
+            );
+            assert_eq!(e1, e2, "{what}");
+            assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+            match fault {
+                Some(addr) => match e1 {
+                    Some(Exit::MemFault { fault, .. }) => assert!(fault.addr >= addr, "{what}"),
+                    other => panic!("{what}: expected a fault, got {other:?}"),
+                },
+                None => {
+                    assert!(e1.is_none(), "{what}: {e1:?}");
+                    assert!(
+                        c1.thumb && c1.r[15] >= CODE + 4,
+                        "{what}: pc {:#x}",
+                        c1.r[15]
+                    );
+                }
+            }
+        }
+    }
+}

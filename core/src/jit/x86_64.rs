@@ -499,6 +499,7 @@ fn reg_uses(op: &Op) -> Vec<Reg> {
             }
         }
         Op::CompareBranch { rn, .. } => vec![rn],
+        Op::TableBranch { rn, rm, .. } => vec![rn, rm],
         Op::Neon(ref n) => match **n {
             NeonInsn::Multi { rn, wb, .. } => match wb {
                 crate::ir::neon::Writeback::Reg(m) => vec![rn, rn, m],
@@ -694,10 +695,22 @@ impl Emitter<'_> {
     /// Picks the guest registers to keep in host registers: the most used,
     /// if used at least twice.
     fn allocate(&mut self) {
+        // A loop's body (up to its last branch back to the block start)
+        // runs many times for each run of what follows it (its exit path,
+        // reached by falling through the branch): its uses weigh more.
+        let start = self.block.start;
+        let loop_end = self.block.insns.iter().rposition(|i| {
+            matches!(i.op, Op::Branch { target } | Op::CompareBranch { target, .. } if target == start)
+        });
         let mut count = [0u32; 16];
-        for insn in &self.block.insns {
+        for (k, insn) in self.block.insns.iter().enumerate() {
+            let weight = if loop_end.is_some_and(|e| k <= e) {
+                8
+            } else {
+                1
+            };
             for r in reg_uses(&insn.op) {
-                count[r as usize] += 1;
+                count[r as usize] += weight;
             }
         }
         count[PC as usize] = 0;
@@ -1311,6 +1324,9 @@ impl Emitter<'_> {
                     self.a.jne(end)?;
                 }
                 self.exit_to(target, self.thumb, 0)
+            }
+            &Op::TableBranch { rn, rm, half } if rm != PC => {
+                self.table_branch(insn, end, rn, rm, half)
             }
             Op::Vfp(v) => self.vfp(insn, end, v),
             Op::Neon(n) => self.neon(insn, end, n),
@@ -2476,7 +2492,13 @@ impl Emitter<'_> {
             setcc(&mut self.a, SetccDst::Reg(r9b))?;
         }
         self.pending = Some((j, c, in_memory));
-        let later = self.live_out[j] | flags::op_reads(&next.op);
+        // What still needs the flags: anything after `next`, `next`'s
+        // operation, and the instructions in between (a fault there must
+        // see them exact: they read them, if not to compute).
+        let mut later = self.live_out[j] | flags::op_reads(&next.op);
+        for mid in &insns[k + 1..j] {
+            later |= flags::op_reads(&mid.op);
+        }
         let later_computed = self.live_real.1[j] | flags::op_reads_computed(&next.op);
         Ok((live & later, computed & later_computed))
     }
@@ -2902,6 +2924,42 @@ impl Emitter<'_> {
             return self.bx_exit();
         }
         self.set(rt, eax)
+    }
+
+    /// TBB/TBH (a switch's dispatch): loads the table entry, then leaves
+    /// through the indirect-branch lookup for PC + 2 * entry (in Thumb).
+    fn table_branch(&mut self, insn: &Insn, end: CodeLabel, rn: Reg, rm: Reg, half: bool) -> R {
+        if !self.fast_mem() {
+            return self.generic(insn);
+        }
+        let slow = self.slow_path(insn, end);
+        let a = Addr {
+            rn,
+            offset: Offset::Reg {
+                rm,
+                shift: Shift::Lsl,
+                amount: half as u8,
+            },
+            add: true,
+            index: true,
+            wback: false,
+        };
+        self.address(insn, &a)?;
+        self.check(if half { 2 } else { 1 }, false, slow)?;
+        let b = self.base();
+        self.access(slow, |a| {
+            if half {
+                a.movzx(eax, word_ptr(b + rcx))
+            } else {
+                a.movzx(eax, byte_ptr(b + rcx))
+            }
+        })?;
+        // PC reads as this instruction + 4; the target stays in Thumb
+        // (bit 0 set for the BX-style exit). 32-bit lea wraps as the
+        // guest's arithmetic does.
+        let base = insn.pc_read(self.thumb) | 1;
+        self.a.lea(eax, ptr(rax * 2 + base as i32))?;
+        self.bx_exit()
     }
 
     fn store(&mut self, insn: &Insn, end: CodeLabel, size: MemSize, rt: Reg, a: &Addr) -> R {
