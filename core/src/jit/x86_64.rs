@@ -661,13 +661,14 @@ enum SetccDst {
 /// The 64-bit register of a caching register (its upper half is zero:
 /// only 32-bit operations write it).
 fn full64(r: AsmRegister32) -> AsmRegister64 {
-    const PAIRS: [(AsmRegister32, AsmRegister64); 6] = [
+    const PAIRS: [(AsmRegister32, AsmRegister64); 7] = [
         (esi, rsi),
         (edi, rdi),
         (r10d, r10),
         (r11d, r11),
         (r14d, r14),
         (r15d, r15),
+        (r13d, r13),
     ];
     PAIRS
         .iter()
@@ -678,6 +679,9 @@ fn full64(r: AsmRegister32) -> AsmRegister64 {
 
 /// Host registers that cache guest registers.
 const CACHE_REGS: [AsmRegister32; 6] = [esi, edi, r10d, r11d, r14d, r15d];
+/// With host faults (no inline permission checks) `r13`, the page-flag
+/// table otherwise, caches a seventh guest register.
+const CACHE_REGS_HOST_FAULTS: [AsmRegister32; 7] = [esi, edi, r10d, r11d, r14d, r15d, r13d];
 /// The same, as 64-bit registers, for those a call clobbers.
 const CALLER_SAVED_CACHE: [(AsmRegister32, AsmRegister64); 4] =
     [(esi, rsi), (edi, rdi), (r10d, r10), (r11d, r11)];
@@ -716,7 +720,13 @@ impl Emitter<'_> {
         count[PC as usize] = 0;
         let mut order: Vec<usize> = (0..16).filter(|&r| count[r] >= 2).collect();
         order.sort_by_key(|&r| (std::cmp::Reverse(count[r]), r));
-        for (&r, &host) in order.iter().zip(CACHE_REGS.iter()) {
+        let host_faults = !self.tlb && self.direct.is_some_and(|d| d.host_faults);
+        let hosts: &[AsmRegister32] = if host_faults {
+            &CACHE_REGS_HOST_FAULTS
+        } else {
+            &CACHE_REGS
+        };
+        for (&r, &host) in order.iter().zip(hosts.iter()) {
             self.cache[r] = Some(host);
         }
     }
@@ -2271,6 +2281,13 @@ impl Emitter<'_> {
             (true, Some(h)) => h,
             _ => ecx,
         };
+        if op == AluOp::Mov && write && live == 0 && dst == ecx {
+            // A register or constant into an uncached register: one store.
+            return match src {
+                Src::Reg(r) => self.set(rd, r),
+                Src::Imm(v) => self.set_imm(rd, v),
+            };
+        }
         let uses_rn = !matches!(op, AluOp::Mov | AluOp::Mvn);
         if uses_rn && src == Src::Reg(dst) && self.cache[rn as usize] != Some(dst) {
             // Loading rn into dst would clobber operand 2.
