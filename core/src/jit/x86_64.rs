@@ -121,9 +121,15 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
     a.mov(rbx, qword_ptr(rbp + CTX_CPU))?;
     a.mov(r12, qword_ptr(rbp + CTX_MEM_BASE))?;
     a.mov(r13, qword_ptr(rbp + CTX_PAGE_FLAGS))?;
+    // While compiled code runs, MXCSR's exception flags are guest flags
+    // not yet in FPSCR (see `Emitter::fp_merge`): none yet.
+    a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR_CLEAN))?;
     a.jmp(rsi)?;
 
     a.set_label(&mut epilogue)?;
+    // Back to the engine: FPSCR gets the pending flags (eax, the status,
+    // is kept).
+    emit_fp_merge(&mut a)?;
     a.add(rsp, 8)?;
     for r in [r15, r14, r13, r12, rbp, rbx] {
         a.pop(r)?;
@@ -175,6 +181,9 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
         (&mut helper_status_tlb, lookup_tlb),
     ] {
         a.set_label(label)?;
+        // The call site merged the guest's flags before the call; what
+        // MXCSR holds now is the helper's own.
+        a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR_CLEAN))?;
         a.cmp(eax, helpers::JUMP)?;
         a.je(target)?;
         a.mov(eax, STATUS_EXIT)?;
@@ -206,6 +215,21 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
         return Ok(Err("no room for the JIT stubs".into()));
     }
     Ok(Ok(stubs))
+}
+
+/// Merges MXCSR's exception flags into FPSCR's cumulative bits: IE -> IOC,
+/// ZE -> DZC, OE -> OFC, UE -> UFC, PE -> IXC (DE has no ARM counterpart
+/// with FZ off). Uses `ecx` and `r9d` only (an indirect exit has its
+/// target in `eax`, the epilogue its status).
+fn emit_fp_merge(a: &mut CodeAssembler) -> R {
+    a.stmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
+    a.mov(ecx, dword_ptr(rbp + CTX_MXCSR))?;
+    a.mov(r9d, ecx)?;
+    a.and(r9d, 1)?;
+    a.shr(ecx, 1)?;
+    a.and(ecx, 0x1e)?;
+    a.or(ecx, r9d)?;
+    a.or(dword_ptr(rbx + FPSCR), ecx)
 }
 
 /// After an indirect-branch table hit (`rdx` = the entry, `eax` = pc) in
@@ -283,10 +307,6 @@ pub(super) fn compile_block<M: GuestMemory>(
         sites: Vec::new(),
         consts: Vec::new(),
         ssse3: std::arch::is_x86_feature_detected!("ssse3"),
-        has_fp: block.insns.iter().any(|i| match &i.op {
-            Op::Vfp(v) => vfp_may_be_native(v),
-            _ => false,
-        }),
         fp_dirty: false,
         cur_cond: Cond::Al,
         main_len: 0,
@@ -426,6 +446,14 @@ struct SlowPath {
     /// Run a VFP instruction with `helpers::vfp_pure` (core registers
     /// untouched) rather than the whole interpreter.
     vfp: Option<*const VfpInsn>,
+    /// The interpreter's path may do host floating point.
+    host_fp: bool,
+}
+
+/// Whether running `op` in the interpreter may do host floating point
+/// (and leave exception flags in MXCSR): VFP and NEON instructions.
+fn may_use_host_fp(op: &Op) -> bool {
+    matches!(op, Op::Vfp(_) | Op::Neon(_))
 }
 
 /// The guest registers an instruction reads or writes in its native
@@ -641,8 +669,6 @@ struct Emitter<'a> {
     consts: Vec<(CodeLabel, [u8; 16])>,
     /// The host has SSSE3 (pshufb).
     ssse3: bool,
-    /// The block has VFP arithmetic that may run as SSE code.
-    has_fp: bool,
     /// MXCSR may hold exception flags not yet merged into FPSCR.
     fp_dirty: bool,
     /// The condition of the instruction being emitted.
@@ -788,16 +814,16 @@ impl Emitter<'_> {
         } else {
             self.load_regs_in(live_in_regs(self.block))?;
         }
-        if self.has_fp {
-            // Native VFP code collects its exception flags in MXCSR.
-            self.a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR_CLEAN))?;
-        }
+        // Flags of native VFP code in earlier blocks may be pending in
+        // MXCSR (they are merged into FPSCR before a helper call and when
+        // compiled code returns to the engine, not at block exits).
+        self.fp_dirty = true;
         let mut head = self.loop_head;
         self.bind(&mut head)?;
         // A branch back here comes with whatever the block wrote unstored.
         if self.loops_to_start() {
             self.dirty = self.cached();
-            self.fp_dirty = self.has_fp;
+            self.fp_dirty = true;
         }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
@@ -839,9 +865,9 @@ impl Emitter<'_> {
                     self.store_regs(slow.dirty)?;
                     self.call_generic(slow.insn)?;
                     self.load_regs()?;
+                    self.fp_after_call(slow.host_fp)?;
                 }
             }
-            self.fp_after_call()?;
             self.a.jmp(slow.resume)?;
         }
         for (mut label, bytes) in std::mem::take(&mut self.consts) {
@@ -935,7 +961,7 @@ impl Emitter<'_> {
         self.fp_sync()?;
         self.flush_raw()?;
         self.call_generic(insn as *const Insn)?;
-        self.fp_after_call()?;
+        self.fp_after_call(may_use_host_fp(&insn.op))?;
         self.load_regs()?;
         if insn.cond == Cond::Al {
             self.dirty = 0;
@@ -955,6 +981,7 @@ impl Emitter<'_> {
             fp_dirty: self.fp_dirty,
             raw: self.raw,
             vfp: None,
+            host_fp: may_use_host_fp(&insn.op),
         });
         label
     }
@@ -971,6 +998,7 @@ impl Emitter<'_> {
             fp_dirty: self.fp_dirty,
             raw: self.raw,
             vfp: Some(v as *const VfpInsn),
+            host_fp: true,
         });
         label
     }
@@ -980,15 +1008,7 @@ impl Emitter<'_> {
     /// ZE -> DZC, OE -> OFC, UE -> UFC, PE -> IXC (DE has no ARM
     /// counterpart with FZ off).
     fn fp_merge(&mut self) -> R {
-        // (ecx and r9d: an indirect exit has its target in eax here)
-        self.a.stmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
-        self.a.mov(ecx, dword_ptr(rbp + CTX_MXCSR))?;
-        self.a.mov(r9d, ecx)?;
-        self.a.and(r9d, 1)?;
-        self.a.shr(ecx, 1)?;
-        self.a.and(ecx, 0x1e)?;
-        self.a.or(ecx, r9d)?;
-        self.a.or(dword_ptr(rbx + FPSCR), ecx)?;
+        emit_fp_merge(&mut self.a)?;
         self.a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR_CLEAN))?;
         if self.cur_cond == Cond::Al {
             self.fp_dirty = false;
@@ -1004,20 +1024,11 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// At an exit (a path that leaves the block): merges pending host FP
-    /// flags without changing what the following code assumes.
-    fn fp_sync_exit(&mut self) -> R {
-        let dirty = self.fp_dirty;
-        self.fp_sync()?;
-        self.fp_dirty = dirty;
-        Ok(())
-    }
-
-    /// After a helper call in a block with native VFP code: drop host FP
-    /// flags the helper's own arithmetic raised (the helper recorded the
-    /// guest's flags in FPSCR itself).
-    fn fp_after_call(&mut self) -> R {
-        if self.has_fp {
+    /// After a helper call that may do host floating point (`host_fp`):
+    /// drop the host FP flags the helper's own arithmetic raised (the
+    /// helper recorded the guest's flags in FPSCR itself).
+    fn fp_after_call(&mut self, host_fp: bool) -> R {
+        if host_fp {
             self.a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR_CLEAN))?;
         }
         Ok(())
@@ -1042,7 +1053,6 @@ impl Emitter<'_> {
             if !edge_pack {
                 self.emit_pack_raw(self.raw)?;
             }
-            self.fp_sync_exit()?;
             self.store_regs(self.dirty)?;
             self.a.mov(reg(PC), target)?;
             self.a.mov(byte_ptr(rbx + IT), 0)?;
@@ -1050,7 +1060,6 @@ impl Emitter<'_> {
         }
         self.sync_out()?;
         self.emit_pack_raw(self.raw)?;
-        self.fp_sync_exit()?;
         self.a.mov(reg(PC), target)?;
         if thumb != self.thumb {
             self.a.mov(byte_ptr(rbx + THUMB), thumb as u32)?;
@@ -1080,7 +1089,6 @@ impl Emitter<'_> {
     /// BXWritePC of `eax`, then an indirect exit.
     fn bx_exit(&mut self) -> R {
         self.sync_out()?;
-        self.fp_sync_exit()?;
         self.emit_pack_raw(self.raw)?;
         self.a.mov(edx, eax)?;
         self.a.and(edx, 1)?;
@@ -1371,7 +1379,7 @@ impl Emitter<'_> {
         for &r in saved.iter().rev() {
             self.a.pop(r)?;
         }
-        self.fp_after_call()
+        self.fp_after_call(true)
     }
 
     fn neon(&mut self, insn: &Insn, end: CodeLabel, n: &NeonInsn) -> R {
