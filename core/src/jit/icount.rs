@@ -50,6 +50,23 @@ const CASES: &[Case] = &[
         ],
         host_insns: 99,
     },
+    // ldr r2, [r1], #4; adds r0, r0, r2; subs r3, r3, #1; bne start;
+    // bx lr: the load at the loop head could fault, so the flags are
+    // live there; the back edge carries the subtract's raw flags (the
+    // head starts from raw flags, the entry converting NZCV by a table),
+    // packing nothing per iteration.
+    Case {
+        name: "A32 loop with flags live at its head",
+        thumb: false,
+        code: &[
+            0xe491_2004,
+            0xe090_0002,
+            0xe253_3001,
+            0x1aff_fffb,
+            0xe12f_ff1e,
+        ],
+        host_insns: 102,
+    },
     // ldr r3, [r0, #4]; add r3, r3, r1; str r3, [r0, #4]; b start:
     // guest memory accessed directly (host faults catch the bad ones),
     // the offset folded into the host address (`[r12 + rsi + 4]`).

@@ -569,3 +569,86 @@ fn table_branches_match_the_interpreter() {
         }
     }
 }
+
+/// Loops whose flags are live at their head (a load there could fault
+/// and must see them exact): the back edge carries the last setter's raw
+/// flags (a subtract's, a logical op's) and the loop head starts from
+/// them, the entry converting NZCV. Each loop runs until it falls out
+/// (the flags go to the engine exact) or its load faults on the page after
+/// the read-only one (the fault sees the previous iteration's flags).
+#[test]
+fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    let subs_loop: &[u32] = &[
+        0xe491_2004,
+        0xe090_0002,
+        0xe253_3001,
+        0x1aff_fffb,
+        0xe12f_ff1e,
+    ];
+    let tst_loop: &[u32] = &[
+        0xe491_2004,
+        0xe212_4003,
+        0xe080_0002,
+        0xe312_0001,
+        0x1aff_fffa,
+        0xe12f_ff1e,
+    ];
+    // Data: odd words (the tst loop goes on while they are odd), with an
+    // even one at DATA + 40.
+    let words: Vec<u8> = (0..1024u32)
+        .flat_map(|i| {
+            (if i == 10 {
+                0x8000_0002u32
+            } else {
+                (i * 0x1111_1111) | 1
+            })
+            .to_le_bytes()
+        })
+        .collect();
+    space.bytes(DATA, 4096).copy_from_slice(&words);
+    let unmapped = RO + 0x1000;
+    // (code, r1: where the loads start, r3: the count, nzcv at entry)
+    let cases: [(&[u32], u32, u32, u8); 6] = [
+        (subs_loop, DATA, 5, 0b0110),           // falls out after 5
+        (subs_loop, unmapped - 8, 100, 0b1001), // faults at the third load
+        (subs_loop, unmapped, 100, 0b0000),     // faults at once
+        (tst_loop, DATA, 0, 0b1111),            // falls out at the even word
+        (tst_loop, unmapped - 12, 0, 0b0100),   // faults after three
+        (tst_loop, RO, 0, 0b0010),              // RO words are 0: falls out
+    ];
+    for (code, r1, r3, nzcv) in cases {
+        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        space
+            .bytes(CODE, bytes.len() as u32)
+            .copy_from_slice(&bytes);
+        let mut mem = space.mem(true);
+        let block = translate(&mut mem, CODE, false, 0).expect("translates");
+        assert!(block.branches_to_start());
+        let mut init = CpuState::default();
+        init.r[0] = 7;
+        init.r[1] = r1;
+        init.r[3] = r3;
+        init.r[14] = CODE + 0x800;
+        init.nzcv = u32::from(nzcv);
+        init.r[15] = CODE;
+        let code = interp::fast::compile(block);
+        let mut c1 = init.clone();
+        let e1 = interp::fast::run(&mut c1, &mut mem, &code, &AtomicBool::new(false));
+        jit.flush();
+        let entry = jit
+            .compile(&code.block, 0, CODE as u64, &mem)
+            .expect("room")
+            .expect("compiles")
+            .entry;
+        jit.table.iter_mut().for_each(|e| *e = super::EMPTY);
+        let mut c2 = init.clone();
+        let (status, _, e2) = jit.run(&mut c2, &mut mem, &AtomicBool::new(false), entry);
+        let e2 = if status == STATUS_EXIT { e2 } else { None };
+        let what = format!("loop {:#x} from r1 {r1:#x}", code.block.insns.len());
+        assert_eq!(e1, e2, "{what}");
+        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+    }
+}

@@ -276,45 +276,60 @@ pub(super) fn compile_block<M: GuestMemory>(
     mem: &M,
     ip: u64,
 ) -> Result<BlockCode, IcedError> {
-    let mut e = Emitter {
-        a: CodeAssembler::new(64)?,
-        block,
-        thumb: block.thumb,
-        stubs,
-        direct: mem.direct_map(),
-        tlb: mem.soft_tlb().is_some(),
-        tlb_set: if key & crate::arm::cpu::key::PRIVILEGED != 0 {
-            (TLB_SIZE * std::mem::size_of::<crate::mem::tlb::TlbEntry>()) as i32
-        } else {
-            0
-        },
-        align_check: key & crate::arm::cpu::key::ALIGN != 0,
-        mmu: M::MMU,
-        generic: helpers::generic::<M> as *const () as u64,
-        vfp_pure: helpers::vfp_pure as *const () as u64,
-        neon_pure: helpers::neon_pure as *const () as u64,
-        live: live_writes(block),
-        slow: Vec::new(),
-        entry: CodeLabel::default(),
-        labelled_at: usize::MAX,
-        cache: [None; 16],
-        dirty: 0,
-        loop_head: CodeLabel::default(),
-        pending: None,
-        live_out: flags::live_out(block),
-        raw: None,
-        live_real: flags::live_computed(block),
-        sites: Vec::new(),
-        consts: Vec::new(),
-        ssse3: std::arch::is_x86_feature_detected!("ssse3"),
-        fp_dirty: false,
-        cur_cond: Cond::Al,
-        main_len: 0,
+    let new_emitter = |loop_raw: Option<FlagKind>| -> Result<Emitter<'_>, IcedError> {
+        Ok(Emitter {
+            a: CodeAssembler::new(64)?,
+            block,
+            thumb: block.thumb,
+            stubs,
+            direct: mem.direct_map(),
+            tlb: mem.soft_tlb().is_some(),
+            tlb_set: if key & crate::arm::cpu::key::PRIVILEGED != 0 {
+                (TLB_SIZE * std::mem::size_of::<crate::mem::tlb::TlbEntry>()) as i32
+            } else {
+                0
+            },
+            align_check: key & crate::arm::cpu::key::ALIGN != 0,
+            mmu: M::MMU,
+            generic: helpers::generic::<M> as *const () as u64,
+            vfp_pure: helpers::vfp_pure as *const () as u64,
+            neon_pure: helpers::neon_pure as *const () as u64,
+            live: live_writes(block),
+            slow: Vec::new(),
+            entry: CodeLabel::default(),
+            labelled_at: usize::MAX,
+            cache: [None; 16],
+            dirty: 0,
+            loop_head: CodeLabel::default(),
+            pending: None,
+            live_out: flags::live_out(block),
+            raw: None,
+            live_real: flags::live_computed(block),
+            sites: Vec::new(),
+            consts: Vec::new(),
+            ssse3: std::arch::is_x86_feature_detected!("ssse3"),
+            fp_dirty: false,
+            cur_cond: Cond::Al,
+            main_len: 0,
+            loop_raw,
+            edge_raw: None,
+        })
     };
-    e.entry = e.a.create_label();
-    e.loop_head = e.a.create_label();
-    e.allocate();
-    e.emit_block()?;
+    let emit = |loop_raw: Option<FlagKind>| -> Result<Emitter<'_>, IcedError> {
+        let mut e = new_emitter(loop_raw)?;
+        e.entry = e.a.create_label();
+        e.loop_head = e.a.create_label();
+        e.allocate();
+        e.emit_block()?;
+        Ok(e)
+    };
+    let mut e = emit(None)?;
+    if let Some(Some(kind)) = e.edge_raw {
+        // A loop whose back edge carries raw flags of one kind: compiled
+        // again with that state at the loop head (entry converts NZCV to
+        // it), so that the edge packs nothing.
+        e = emit(Some(kind))?;
+    }
     #[cfg(test)]
     MAIN_LINE.with(|m| {
         let insns = &e.a.instructions()[..e.main_len];
@@ -676,6 +691,14 @@ struct Emitter<'a> {
     /// Instructions emitted before the out-of-line code (slow paths,
     /// constants): the block's main line, entry to exits.
     main_len: usize,
+    /// The flag state at the loop head of a block that loops to its start
+    /// with flags live there: `Some(kind)` is raw flags of that kind (the
+    /// entry converts the exact NZCV to them), so that the back edge
+    /// needs no packing.
+    loop_raw: Option<FlagKind>,
+    /// The raw state at the back edge (`None`: no back edge needing exact
+    /// flags), for the first emission to tell the second.
+    edge_raw: Option<Option<FlagKind>>,
 }
 
 /// Where a `setcc` puts its byte.
@@ -818,12 +841,16 @@ impl Emitter<'_> {
         // MXCSR (they are merged into FPSCR before a helper call and when
         // compiled code returns to the engine, not at block exits).
         self.fp_dirty = true;
+        if let Some(kind) = self.loop_raw {
+            self.emit_unpack(kind)?;
+        }
         let mut head = self.loop_head;
         self.bind(&mut head)?;
         // A branch back here comes with whatever the block wrote unstored.
         if self.loops_to_start() {
             self.dirty = self.cached();
             self.fp_dirty = true;
+            self.raw = self.loop_raw;
         }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
@@ -896,6 +923,22 @@ impl Emitter<'_> {
                 return self.a.je(end);
             }
             _ => {}
+        }
+        // One flag: test its bit in place.
+        let single = match cond {
+            Cond::Eq => Some((flags::Z, true)),
+            Cond::Ne => Some((flags::Z, false)),
+            Cond::Cs => Some((flags::C, true)),
+            Cond::Cc => Some((flags::C, false)),
+            Cond::Mi => Some((flags::N, true)),
+            Cond::Pl => Some((flags::N, false)),
+            Cond::Vs => Some((flags::V, true)),
+            Cond::Vc => Some((flags::V, false)),
+            _ => None,
+        };
+        if let Some((bit, set)) = single {
+            self.a.test(byte_ptr(rbx + NZCV), bit as u32)?;
+            return if set { self.a.je(end) } else { self.a.jne(end) };
         }
         self.a.mov(eax, dword_ptr(rbx + NZCV))?;
         self.a.mov(edx, cond_mask(cond) as u32)?;
@@ -1041,17 +1084,27 @@ impl Emitter<'_> {
             // Loop in place with registers kept; leave (state stored) only
             // when interrupted.
             let mut out = self.a.create_label();
-            // The loop head expects exact flags unless the block overwrites
-            // them before anything (a fault included) can read them.
+            // The loop head expects its flag state (exact flags, or raw
+            // ones of `loop_raw`'s kind) unless the block overwrites them
+            // before anything (a fault included) can read them.
             let edge_pack = flags::live_in(self.block) != 0;
             if edge_pack {
-                self.emit_pack_raw(self.raw)?;
+                self.edge_raw = Some(self.raw);
+                if self.raw != self.loop_raw {
+                    self.emit_pack_raw(self.raw)?;
+                    if let Some(kind) = self.loop_raw {
+                        self.emit_unpack(kind)?;
+                    }
+                }
             }
             self.check_interrupt(out)?;
             self.a.jmp(self.loop_head)?;
             self.bind(&mut out)?;
             if !edge_pack {
                 self.emit_pack_raw(self.raw)?;
+            } else if let Some(kind) = self.loop_raw {
+                // The flags go to the engine exact.
+                self.emit_pack_raw(Some(kind))?;
             }
             self.store_regs(self.dirty)?;
             self.a.mov(reg(PC), target)?;
@@ -2631,6 +2684,31 @@ impl Emitter<'_> {
         } else {
             self.pack_flags(ecx, kind == FlagKind::Sub)
         }
+    }
+
+    /// Converts the exact NZCV in `CpuState` into raw flags of `kind` in
+    /// `JitCtx::raw_flags` (the inverse of packing: SF, ZF, CF, OF at
+    /// bits 15, 14, 8, 0, CF inverted after a subtract; a logical kind
+    /// keeps only N and Z there, C and V staying in NZCV). Uses `eax` and
+    /// `ecx`.
+    fn emit_unpack(&mut self, kind: FlagKind) -> R {
+        let mut table = [0u8; 32];
+        for nzcv in 0..16u16 {
+            let (n, z, c, v) = (nzcv >> 3 & 1, nzcv >> 2 & 1, nzcv >> 1 & 1, nzcv & 1);
+            let raw = match kind {
+                FlagKind::Logic => n << 15 | z << 14,
+                FlagKind::Add => n << 15 | z << 14 | c << 8 | v,
+                FlagKind::Sub => n << 15 | z << 14 | (c ^ 1) << 8 | v,
+            };
+            table[2 * nzcv as usize..2 * nzcv as usize + 2].copy_from_slice(&raw.to_le_bytes());
+        }
+        let lo = self.constant(table[..16].try_into().expect("16 bytes"));
+        self.constant(table[16..].try_into().expect("16 bytes"));
+        self.a.mov(eax, dword_ptr(rbx + NZCV))?;
+        self.a.and(eax, 15)?;
+        self.a.lea(rcx, ptr(lo))?;
+        self.a.movzx(eax, word_ptr(rcx + rax * 2))?;
+        self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)
     }
 
     /// [`emit_pack_raw_with`](Self::emit_pack_raw_with) at an exit.
