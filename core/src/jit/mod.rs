@@ -82,6 +82,12 @@ pub struct JitCtx {
     /// A later instruction's condition, computed (`setcc`) from the host
     /// flags of the instruction that set them (see the code generator).
     cond_byte: u32,
+    /// Non-zero while NZCV in `CpuState` is stale across blocks: the flags
+    /// are `raw_flags` of this kind (1 an add's, 2 a subtract's, 3 a
+    /// logical op's), packed by whoever needs them (see the code
+    /// generator's `raw_dynamic`) and always before returning to the
+    /// engine.
+    raw_kind: u32,
 }
 
 /// One slot of the indirect-branch table: `tag` is `pc | key << 32` (key as
@@ -142,6 +148,9 @@ struct Stubs {
     helper_status_tlb: u64,
     /// Leaves with [`STATUS_INTERRUPTED`].
     interrupted: u64,
+    /// Called (`call`): packs pending raw flags of `JitCtx::raw_kind` into
+    /// NZCV and clears the kind. Uses `eax`, `ecx`, `edx`.
+    normalize_flags: u64,
 }
 
 /// A compiled-code cache for one engine (one guest thread).
@@ -396,6 +405,7 @@ impl Jit {
             mxcsr_clean: 0x1f80,
             raw_flags: 0,
             cond_byte: 0,
+            raw_kind: 0,
         };
         RUNNING_SITES.with(|c| c.set((self.fault_sites.as_ptr(), self.fault_sites.len())));
         // SAFETY: `enter` is the stub emitted by `emit_stubs` with this

@@ -82,6 +82,7 @@ const CTX_PATCH: i32 = offset_of!(JitCtx, patch_site) as i32;
 const CTX_MXCSR: i32 = offset_of!(JitCtx, mxcsr) as i32;
 const CTX_RAW_FLAGS: i32 = offset_of!(JitCtx, raw_flags) as i32;
 const CTX_COND_BYTE: i32 = offset_of!(JitCtx, cond_byte) as i32;
+const CTX_RAW_KIND: i32 = offset_of!(JitCtx, raw_kind) as i32;
 const CTX_MXCSR_CLEAN: i32 = offset_of!(JitCtx, mxcsr_clean) as i32;
 const FPSCR: i32 = offset_of!(CpuState, fpscr) as i32;
 /// FPSCR.RMode, FZ and DN: native VFP code runs only when all are 0.
@@ -108,6 +109,7 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
     let mut helper_status = a.create_label();
     let mut helper_status_tlb = a.create_label();
     let mut interrupted = a.create_label();
+    let mut normalize = a.create_label();
 
     // enter(ctx = rdi, code = rsi)
     a.set_label(&mut enter)?;
@@ -127,9 +129,12 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
     a.jmp(rsi)?;
 
     a.set_label(&mut epilogue)?;
-    // Back to the engine: FPSCR gets the pending flags (eax, the status,
-    // is kept).
+    // Back to the engine: FPSCR gets the pending flags, NZCV the pending
+    // raw flags (eax, the status, is kept).
     emit_fp_merge(&mut a)?;
+    a.push(rax)?;
+    a.call(normalize)?;
+    a.pop(rax)?;
     a.add(rsp, 8)?;
     for r in [r15, r14, r13, r12, rbp, rbx] {
         a.pop(r)?;
@@ -194,6 +199,42 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
     a.mov(eax, STATUS_INTERRUPTED)?;
     a.jmp(epilogue)?;
 
+    // Packs the raw flags a block left pending (JitCtx::raw_kind).
+    {
+        let mut logic = a.create_label();
+        let mut store = a.create_label();
+        let mut clear = a.create_label();
+        let mut done = a.create_label();
+        a.set_label(&mut normalize)?;
+        a.mov(eax, dword_ptr(rbp + CTX_RAW_KIND))?;
+        a.test(eax, eax)?;
+        a.je(done)?;
+        a.mov(ecx, dword_ptr(rbp + CTX_RAW_FLAGS))?;
+        a.cmp(eax, RAW_KIND_LOGIC)?;
+        a.je(logic)?;
+        a.and(ecx, 0xc101)?;
+        a.imul_3(ecx, ecx, 0x1021)?;
+        a.shr(ecx, 12)?;
+        a.and(ecx, 15)?;
+        a.cmp(eax, RAW_KIND_SUB)?;
+        a.jne(store)?;
+        a.xor(ecx, flags::C as u32)?;
+        a.set_label(&mut store)?;
+        a.mov(dword_ptr(rbx + NZCV), ecx)?;
+        a.jmp(clear)?;
+        a.set_label(&mut logic)?;
+        a.shr(ecx, 12)?;
+        a.and(ecx, 0xc)?;
+        a.mov(edx, dword_ptr(rbx + NZCV))?;
+        a.and(edx, (flags::C | flags::V) as u32)?;
+        a.or(ecx, edx)?;
+        a.mov(dword_ptr(rbx + NZCV), ecx)?;
+        a.set_label(&mut clear)?;
+        a.mov(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
+        a.set_label(&mut done)?;
+        a.ret()?;
+    }
+
     let ip = arena.next_addr();
     let res = a.assemble_options(
         ip,
@@ -209,6 +250,7 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
         helper_status: at(&helper_status)?,
         helper_status_tlb: at(&helper_status_tlb)?,
         interrupted: at(&interrupted)?,
+        normalize_flags: at(&normalize)?,
     };
     let bytes = res.inner.code_buffer;
     if arena.push(&bytes) != Some(ip) {
@@ -313,6 +355,7 @@ pub(super) fn compile_block<M: GuestMemory>(
             main_len: 0,
             loop_raw,
             edge_raw: None,
+            raw_dynamic: false,
         })
     };
     let emit = |loop_raw: Option<FlagKind>| -> Result<Emitter<'_>, IcedError> {
@@ -383,6 +426,11 @@ pub(super) fn disassemble(code: &[u8], ip: u64) -> String {
     }
     out
 }
+
+/// `JitCtx::raw_kind` values.
+const RAW_KIND_ADD: u32 = 1;
+const RAW_KIND_SUB: u32 = 2;
+const RAW_KIND_LOGIC: u32 = 3;
 
 /// How the host flags of a flag-setting instruction relate to ARM's.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -463,6 +511,8 @@ struct SlowPath {
     vfp: Option<*const VfpInsn>,
     /// The interpreter's path may do host floating point.
     host_fp: bool,
+    /// The previous block's raw flags may be pending (pack them first).
+    raw_dynamic: bool,
 }
 
 /// Whether running `op` in the interpreter may do host floating point
@@ -699,6 +749,13 @@ struct Emitter<'a> {
     /// The raw state at the back edge (`None`: no back edge needing exact
     /// flags), for the first emission to tell the second.
     edge_raw: Option<Option<FlagKind>>,
+    /// NZCV may be stale with raw flags of the previous block pending
+    /// (`JitCtx::raw_kind` says): from the entry of a block until it
+    /// overwrites all four flags or something needs them exact, which
+    /// then calls the normalizing stub. Exits with raw flags of their own
+    /// set the kind instead of packing: the next block packs them only if
+    /// it reads them before overwriting them.
+    raw_dynamic: bool,
 }
 
 /// Where a `setcc` puts its byte.
@@ -841,6 +898,12 @@ impl Emitter<'_> {
         // MXCSR (they are merged into FPSCR before a helper call and when
         // compiled code returns to the engine, not at block exits).
         self.fp_dirty = true;
+        // The previous block's raw flags may be pending too. A loop's head
+        // needs one known state: packed now.
+        self.raw_dynamic = true;
+        if self.loops_to_start() {
+            self.normalize_dynamic()?;
+        }
         if let Some(kind) = self.loop_raw {
             self.emit_unpack(kind)?;
         }
@@ -889,6 +952,9 @@ impl Emitter<'_> {
                 }
                 None => {
                     self.emit_pack_raw(slow.raw)?;
+                    if slow.raw_dynamic {
+                        self.emit_normalize_call()?;
+                    }
                     self.store_regs(slow.dirty)?;
                     self.call_generic(slow.insn)?;
                     self.load_regs()?;
@@ -1025,6 +1091,7 @@ impl Emitter<'_> {
             raw: self.raw,
             vfp: None,
             host_fp: may_use_host_fp(&insn.op),
+            raw_dynamic: self.raw_dynamic,
         });
         label
     }
@@ -1042,6 +1109,7 @@ impl Emitter<'_> {
             raw: self.raw,
             vfp: Some(v as *const VfpInsn),
             host_fp: true,
+            raw_dynamic: self.raw_dynamic,
         });
         label
     }
@@ -1101,10 +1169,9 @@ impl Emitter<'_> {
             self.a.jmp(self.loop_head)?;
             self.bind(&mut out)?;
             if !edge_pack {
-                self.emit_pack_raw(self.raw)?;
+                self.leave_raw(self.raw)?;
             } else if let Some(kind) = self.loop_raw {
-                // The flags go to the engine exact.
-                self.emit_pack_raw(Some(kind))?;
+                self.leave_raw(Some(kind))?;
             }
             self.store_regs(self.dirty)?;
             self.a.mov(reg(PC), target)?;
@@ -1112,7 +1179,7 @@ impl Emitter<'_> {
             return self.a.jmp(self.stubs.interrupted);
         }
         self.sync_out()?;
-        self.emit_pack_raw(self.raw)?;
+        self.leave_raw(self.raw)?;
         self.a.mov(reg(PC), target)?;
         if thumb != self.thumb {
             self.a.mov(byte_ptr(rbx + THUMB), thumb as u32)?;
@@ -1142,7 +1209,7 @@ impl Emitter<'_> {
     /// BXWritePC of `eax`, then an indirect exit.
     fn bx_exit(&mut self) -> R {
         self.sync_out()?;
-        self.emit_pack_raw(self.raw)?;
+        self.leave_raw(self.raw)?;
         self.a.mov(edx, eax)?;
         self.a.and(edx, 1)?;
         self.a.mov(byte_ptr(rbx + THUMB), dl)?;
@@ -2721,7 +2788,40 @@ impl Emitter<'_> {
     fn flush_raw_at_start(&mut self) -> R {
         self.emit_pack_raw_with(self.raw, edx)?;
         self.raw = None;
+        self.normalize_dynamic()
+    }
+
+    /// At an exit: leaves this block's raw flags of `kind` (if any)
+    /// pending for the next block (`JitCtx::raw_kind`) instead of packing
+    /// them. Flags pending from the previous block stay pending.
+    fn leave_raw(&mut self, kind: Option<FlagKind>) -> R {
+        let code = match kind {
+            None => return Ok(()),
+            Some(FlagKind::Add) => RAW_KIND_ADD,
+            Some(FlagKind::Sub) => RAW_KIND_SUB,
+            Some(FlagKind::Logic) => RAW_KIND_LOGIC,
+        };
+        self.a.mov(dword_ptr(rbp + CTX_RAW_KIND), code)
+    }
+
+    /// Packs the previous block's raw flags if they may be pending (on
+    /// every path from here): NZCV is exact from here on.
+    fn normalize_dynamic(&mut self) -> R {
+        if self.raw_dynamic {
+            self.emit_normalize_call()?;
+            self.raw_dynamic = false;
+        }
         Ok(())
+    }
+
+    /// `call` of the normalizing stub if a kind is pending (clobbers
+    /// `eax`, `ecx`, `edx`).
+    fn emit_normalize_call(&mut self) -> R {
+        let mut done = self.a.create_label();
+        self.a.cmp(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
+        self.a.je(done)?;
+        self.a.call(self.stubs.normalize_flags)?;
+        self.bind(&mut done)
     }
 
     /// Packs pending raw flags inside an instruction's template. In a
@@ -2731,8 +2831,12 @@ impl Emitter<'_> {
     /// would have packed already).
     fn flush_raw(&mut self) -> R {
         self.emit_pack_raw_with(self.raw, edx)?;
+        if self.raw_dynamic {
+            self.emit_normalize_call()?;
+        }
         if self.cur_cond == Cond::Al {
             self.raw = None;
+            self.raw_dynamic = false;
         }
         Ok(())
     }
@@ -2741,6 +2845,21 @@ impl Emitter<'_> {
     /// (its condition, unless computed ahead into `r9b`; its operation)
     /// or writes only part of it; forgets them if it overwrites all four.
     fn raw_before(&mut self, k: usize, insn: &Insn) -> R {
+        if self.raw_dynamic {
+            // Flags the previous block left raw: packed if this
+            // instruction reads them or writes only some; forgotten if it
+            // overwrites all four.
+            let reads = insn.cond != Cond::Al || flags::op_reads_computed(&insn.op) != 0;
+            let writes = flags::op_writes(&insn.op);
+            if reads || (writes != 0 && writes != flags::NZCV) {
+                return self.normalize_dynamic();
+            }
+            if writes == flags::NZCV {
+                self.a.mov(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
+                self.raw_dynamic = false;
+            }
+            return Ok(());
+        }
         if self.raw.is_none() {
             return Ok(());
         }
