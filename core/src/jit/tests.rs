@@ -603,7 +603,7 @@ fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
             (if i == 10 {
                 0x8000_0002u32
             } else {
-                (i * 0x1111_1111) | 1
+                i.wrapping_mul(0x1111_1111) | 1
             })
             .to_le_bytes()
         })
