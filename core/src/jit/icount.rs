@@ -49,7 +49,7 @@ const CASES: &[Case] = &[
             0xcaff_fffb,
             0xe12f_ff1e,
         ],
-        host_insns: 85,
+        host_insns: 82,
     },
     // ldr r2, [r1], #4; adds r0, r0, r2; subs r3, r3, #1; bne start;
     // bx lr: the load at the loop head could fault, so the flags are
@@ -106,7 +106,7 @@ const CASES: &[Case] = &[
         code: &[
             0xf341, 0x0300, 0x3a01, 0xea03, 0x0300, 0xea83, 0x0151, 0xd1f7, 0x4770,
         ],
-        host_insns: 86,
+        host_insns: 83,
     },
     // Lua's instruction dispatch: decode fields, load the handler's
     // address from a table (the address in one `lea`), bx to it through

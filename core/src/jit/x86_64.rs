@@ -899,9 +899,13 @@ impl Emitter<'_> {
         // compiled code returns to the engine, not at block exits).
         self.fp_dirty = true;
         // The previous block's raw flags may be pending too. A loop's head
-        // needs one known state: packed now.
+        // is also reached from its back edge: if something there may read
+        // the flags before the block overwrites them, it needs one known
+        // state, packed now; if not, it stays dynamic (the back edge comes
+        // with nothing pending: the block overwrote them since).
         self.raw_dynamic = true;
-        if self.loops_to_start() {
+        let head_reads_flags = flags::live_in(self.block) != 0;
+        if self.loops_to_start() && head_reads_flags {
             self.normalize_dynamic()?;
         }
         if let Some(kind) = self.loop_raw {
@@ -914,6 +918,7 @@ impl Emitter<'_> {
             self.dirty = self.cached();
             self.fp_dirty = true;
             self.raw = self.loop_raw;
+            self.raw_dynamic = !head_reads_flags;
         }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
@@ -2847,14 +2852,15 @@ impl Emitter<'_> {
     fn raw_before(&mut self, k: usize, insn: &Insn) -> R {
         if self.raw_dynamic {
             // Flags the previous block left raw: packed if this
-            // instruction reads them or writes only some; forgotten if it
-            // overwrites all four.
+            // instruction reads them or writes some while the others are
+            // still live; forgotten if it overwrites all that matter.
             let reads = insn.cond != Cond::Al || flags::op_reads_computed(&insn.op) != 0;
             let writes = flags::op_writes(&insn.op);
-            if reads || (writes != 0 && writes != flags::NZCV) {
+            let others_live = flags::NZCV & !writes & self.live_out[k];
+            if reads || (writes != 0 && others_live != 0) {
                 return self.normalize_dynamic();
             }
-            if writes == flags::NZCV {
+            if writes != 0 {
                 self.a.mov(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
                 self.raw_dynamic = false;
             }
@@ -2870,8 +2876,10 @@ impl Emitter<'_> {
         if cond_reads || reads != 0 || (insn.cond != Cond::Al && writes != 0) {
             return self.flush_raw_at_start();
         }
-        if writes == flags::NZCV {
-            // All four are overwritten before anything sees the old ones.
+        let others_live = flags::NZCV & !writes & self.live_out[k];
+        if writes != 0 && others_live == 0 {
+            // All that matter are overwritten before anything sees the old
+            // ones (the others are dead: overwritten later, unobserved).
             self.raw = None;
         } else if writes != 0 {
             // A partial write keeps the others: they must be exact.
