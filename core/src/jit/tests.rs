@@ -428,6 +428,35 @@ fn many_code_pages_match_the_interpreter() {
     }
 }
 
+/// Writes `code` at `CODE`, translates the block there and runs it from
+/// `init` with the interpreter and with the JIT (compiled alone, the
+/// indirect-branch table empty); returns (exit, state) of each.
+/// Compiled code relies on host faults.
+fn run_both_at_code(
+    space: &Space,
+    jit: &mut Jit,
+    code: &[u8],
+    init: &CpuState,
+) -> ((Option<Exit>, CpuState), (Option<Exit>, CpuState)) {
+    space.bytes(CODE, code.len() as u32).copy_from_slice(code);
+    let mut mem = space.mem(true);
+    let block = translate(&mut mem, CODE, init.thumb, 0).expect("translates");
+    let compiled = interp::fast::compile(block);
+    let mut c1 = init.clone();
+    let e1 = interp::fast::run(&mut c1, &mut mem, &compiled, &AtomicBool::new(false));
+    jit.flush();
+    let entry = jit
+        .compile(&compiled.block, init.thumb as u32, CODE as u64, &mem)
+        .expect("room")
+        .expect("compiles")
+        .entry;
+    jit.table.iter_mut().for_each(|e| *e = super::EMPTY);
+    let mut c2 = init.clone();
+    let (status, _, e2) = jit.run(&mut c2, &mut mem, &AtomicBool::new(false), entry);
+    let e2 = if status == STATUS_EXIT { e2 } else { None };
+    ((e1, c1), (e2, c2))
+}
+
 /// Loads and stores whose base plus immediate offset wraps around 4 GiB
 /// (up from near the top, down from near 0): compiled code folds the
 /// offset into the host address, lands in a guard band of the
@@ -459,25 +488,11 @@ fn folded_offsets_that_wrap_match_the_interpreter() {
         // block.
         let code_words = [word, 0xe1a0_2001, 0xeaff_fffe]; // mov r2, r1; b .
         let bytes: Vec<u8> = code_words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        space.bytes(CODE, 12).copy_from_slice(&bytes);
-        let mut mem = space.mem(true);
-        let block = translate(&mut mem, CODE, false, 0).expect("translates");
         let mut init = CpuState::default();
         init.r[0] = 0x1234_5678;
         init.r[1] = base;
         init.r[15] = CODE;
-        let code = interp::fast::compile(block);
-        let mut c1 = init.clone();
-        let e1 = interp::fast::run(&mut c1, &mut mem, &code, &AtomicBool::new(false));
-        jit.flush();
-        let entry = jit
-            .compile(&code.block, 0, CODE as u64, &mem)
-            .expect("room")
-            .expect("compiles")
-            .entry;
-        let mut c2 = init.clone();
-        let (status, _, e2) = jit.run(&mut c2, &mut mem, &AtomicBool::new(false), entry);
-        let e2 = if status == STATUS_EXIT { e2 } else { None };
+        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
         assert_eq!(e1, e2, "{word:#010x} at base {base:#x}");
         assert_eq!(
             state_of(&c1),
@@ -509,23 +524,18 @@ fn table_branches_match_the_interpreter() {
     space
         .bytes(DATA, table.len() as u32)
         .copy_from_slice(&table);
-    // (halfwords, base register, index, expected fault address)
-    let cases: [(&[u16], u32, u32, Option<u32>); 4] = [
-        (&[0xe8d0, 0xf001], DATA, 0, None),         // tbb [r0, r1]
-        (&[0xe8d0, 0xf011], DATA, 0, None),         // tbh [r0, r1, lsl #1]
-        (&[0xe8df, 0xf001], 0, 0, None),            // tbb [pc, r1]: the table inline
-        (&[0xe8d0, 0xf011], 0x100, 0, Some(0x100)), // tbh from unmapped memory
+    // (halfwords, base register, expected fault address)
+    let cases: [(&[u16], u32, Option<u32>); 4] = [
+        (&[0xe8d0, 0xf001], DATA, None),         // tbb [r0, r1]
+        (&[0xe8d0, 0xf011], DATA, None),         // tbh [r0, r1, lsl #1]
+        (&[0xe8df, 0xf001], 0, None),            // tbb [pc, r1]: the table inline
+        (&[0xe8d0, 0xf011], 0x100, Some(0x100)), // tbh from unmapped memory
     ];
-    for (code, base, _, fault) in cases {
+    for (code, base, fault) in cases {
         for index in 0..8u32 {
             let mut bytes: Vec<u8> = code.iter().flat_map(|h| h.to_le_bytes()).collect();
             // An inline table right after the instruction (for [pc, ...]).
             bytes.extend((0u8..16).map(|i| i * 2 + 3));
-            space
-                .bytes(CODE, bytes.len() as u32)
-                .copy_from_slice(&bytes);
-            let mut mem = space.mem(true);
-            let block = translate(&mut mem, CODE, true, 0).expect("translates");
             let mut init = CpuState {
                 thumb: true,
                 ..CpuState::default()
@@ -533,19 +543,7 @@ fn table_branches_match_the_interpreter() {
             init.r[0] = base;
             init.r[1] = index;
             init.r[15] = CODE;
-            let code = interp::fast::compile(block);
-            let mut c1 = init.clone();
-            let e1 = interp::fast::run(&mut c1, &mut mem, &code, &AtomicBool::new(false));
-            jit.flush();
-            let entry = jit
-                .compile(&code.block, 1, CODE as u64, &mem)
-                .expect("room")
-                .expect("compiles")
-                .entry;
-            jit.table.iter_mut().for_each(|e| *e = super::EMPTY);
-            let mut c2 = init.clone();
-            let (status, _, e2) = jit.run(&mut c2, &mut mem, &AtomicBool::new(false), entry);
-            let e2 = if status == STATUS_EXIT { e2 } else { None };
+            let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
             let what = format!(
                 "{code:04x?} base {base:#x} index {index}",
                 code = &bytes[..4]
@@ -621,12 +619,6 @@ fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
     ];
     for (code, r1, r3, nzcv) in cases {
         let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
-        space
-            .bytes(CODE, bytes.len() as u32)
-            .copy_from_slice(&bytes);
-        let mut mem = space.mem(true);
-        let block = translate(&mut mem, CODE, false, 0).expect("translates");
-        assert!(block.branches_to_start());
         let mut init = CpuState::default();
         init.r[0] = 7;
         init.r[1] = r1;
@@ -634,20 +626,10 @@ fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
         init.r[14] = CODE + 0x800;
         init.nzcv = u32::from(nzcv);
         init.r[15] = CODE;
-        let code = interp::fast::compile(block);
-        let mut c1 = init.clone();
-        let e1 = interp::fast::run(&mut c1, &mut mem, &code, &AtomicBool::new(false));
-        jit.flush();
-        let entry = jit
-            .compile(&code.block, 0, CODE as u64, &mem)
-            .expect("room")
-            .expect("compiles")
-            .entry;
-        jit.table.iter_mut().for_each(|e| *e = super::EMPTY);
-        let mut c2 = init.clone();
-        let (status, _, e2) = jit.run(&mut c2, &mut mem, &AtomicBool::new(false), entry);
-        let e2 = if status == STATUS_EXIT { e2 } else { None };
-        let what = format!("loop {:#x} from r1 {r1:#x}", code.block.insns.len());
+        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+        let looping = translate(&mut space.mem(true), CODE, false, 0).expect("translates");
+        assert!(looping.branches_to_start(), "the block loops to its start");
+        let what = format!("loop of {} words from r1 {r1:#x}", code.len());
         assert_eq!(e1, e2, "{what}");
         assert_eq!(state_of(&c1), state_of(&c2), "{what}");
     }
