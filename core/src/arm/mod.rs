@@ -271,6 +271,16 @@ impl Default for Limits<'_> {
     }
 }
 
+/// Whether `insn` is a conditional direct branch, which a block translated
+/// with [`Limits::side_exits`] goes on past (it becomes a side exit).
+pub fn is_side_exit(insn: &Insn) -> bool {
+    match insn.op {
+        Op::Branch { .. } => insn.cond != Cond::Al,
+        Op::CompareBranch { .. } => true,
+        _ => false,
+    }
+}
+
 /// Translates a block within `limits`.
 pub fn translate_with<M: GuestMemory>(
     mem: &mut M,
@@ -312,13 +322,7 @@ pub fn translate_with<M: GuestMemory>(
         // when it is taken), so that code between branches stays in one
         // block, with its registers in host registers and its flags in
         // host flags.
-        let side_exit = limits.side_exits
-            && side_exits < MAX_SIDE_EXITS
-            && match insn.op {
-                Op::Branch { .. } => insn.cond != Cond::Al,
-                Op::CompareBranch { .. } => true,
-                _ => false,
-            };
+        let side_exit = limits.side_exits && side_exits < MAX_SIDE_EXITS && is_side_exit(&insn);
         side_exits += side_exit as usize;
         let end = ends_block(&insn.op) && !side_exit;
         cur = insn.next_pc();

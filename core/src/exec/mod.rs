@@ -480,6 +480,23 @@ impl Engine {
         Ok(id)
     }
 
+    /// What a block translated now for `cpu` may contain: up to its
+    /// breakpoints, with its CPU model's features, one instruction with
+    /// `-one-insn-per-tb`, and past a conditional branch with `side_exits`.
+    fn limits(&self, cpu: &CpuState, side_exits: bool) -> arm::Limits<'_> {
+        arm::Limits {
+            key_bits: cpu.sys.key_bits,
+            breakpoints: (!self.breakpoints.is_empty()).then_some(&self.breakpoints),
+            missing: self.missing_features,
+            max_insns: if self.one_insn_per_block {
+                1
+            } else {
+                arm::MAX_BLOCK_INSNS
+            },
+            side_exits,
+        }
+    }
+
     #[cold]
     fn translate<M: GuestMemory>(
         &mut self,
@@ -488,19 +505,9 @@ impl Engine {
         map_key: (u32, u32, u64),
     ) -> Result<u32, MemFault> {
         let (pc, _, ppc) = map_key;
-        let limits = arm::Limits {
-            key_bits: cpu.sys.key_bits,
-            breakpoints: (!self.breakpoints.is_empty()).then_some(&self.breakpoints),
-            missing: self.missing_features,
-            max_insns: if self.one_insn_per_block {
-                1
-            } else {
-                arm::Limits::default().max_insns
-            },
-            // Cold code is interpreted in short blocks; `extend` makes
-            // the longer one when the block gets compiled.
-            side_exits: false,
-        };
+        // Cold code is interpreted in short blocks; `extend` makes the
+        // longer one when the block gets compiled.
+        let limits = self.limits(cpu, false);
         let block = arm::translate_with(mem, pc, cpu.thumb, cpu.itstate, &limits)?;
         if self.log_in_asm.is_some() || self.log_op {
             self.log_block(&block, mem);
@@ -793,20 +800,11 @@ impl Engine {
     fn extend<M: GuestMemory>(&mut self, id: u32, cpu: &CpuState, mem: &mut M) {
         let slot = &self.slab[id as usize];
         let old = &slot.code.block;
-        let side_exit_last = old.insns.last().is_some_and(|i| match i.op {
-            crate::ir::Op::Branch { .. } => i.cond != crate::ir::Cond::Al,
-            crate::ir::Op::CompareBranch { .. } => true,
-            _ => false,
-        });
+        let side_exit_last = old.insns.last().is_some_and(arm::is_side_exit);
         if self.one_insn_per_block || !side_exit_last || old.start >> 12 != old.end >> 12 {
             return;
         }
-        let limits = arm::Limits {
-            key_bits: cpu.sys.key_bits,
-            breakpoints: (!self.breakpoints.is_empty()).then_some(&self.breakpoints),
-            missing: self.missing_features,
-            ..arm::Limits::default()
-        };
+        let limits = self.limits(cpu, true);
         let Ok(block) = arm::translate_with(mem, old.start, old.thumb, cpu.itstate, &limits) else {
             return;
         };

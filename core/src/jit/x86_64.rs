@@ -525,11 +525,9 @@ fn may_use_host_fp(op: &Op) -> bool {
 /// template (instructions run by the interpreter reach the state in
 /// memory and count for nothing), one entry per use.
 fn reg_uses(op: &Op) -> Vec<Reg> {
+    // A written-back base counts twice (read and written).
     let addr_regs = |a: &Addr| {
-        let mut v = vec![a.rn];
-        if let Offset::Reg { rm, .. } = a.offset {
-            v.push(rm);
-        }
+        let mut v = addr_reads(a);
         if a.wback {
             v.push(a.rn);
         }
@@ -613,6 +611,15 @@ fn reg_uses(op: &Op) -> Vec<Reg> {
     }
 }
 
+/// The registers an address reads: the base, and the offset register.
+fn addr_reads(a: &Addr) -> Vec<Reg> {
+    let mut v = vec![a.rn];
+    if let Offset::Reg { rm, .. } = a.offset {
+        v.push(rm);
+    }
+    v
+}
+
 /// The guest registers an unconditional instruction's native template
 /// writes without reading them first (their old value is dead there).
 /// Conservative: an operand field that a form ignores still counts as
@@ -625,13 +632,6 @@ fn reg_kills(op: &Op) -> u16 {
         } else {
             bit(rd)
         }
-    };
-    let addr_regs = |a: &Addr| {
-        let mut v = vec![a.rn];
-        if let Offset::Reg { rm, .. } = a.offset {
-            v.push(rm);
-        }
-        v
     };
     match *op {
         Op::Alu {
@@ -649,9 +649,9 @@ fn reg_kills(op: &Op) -> u16 {
             Some(rn) => unless_read(rd, &[rn, rm]),
             None => unless_read(rd, &[rm]),
         },
-        Op::Load { rt, ref addr, .. } => unless_read(rt, &addr_regs(addr)),
+        Op::Load { rt, ref addr, .. } => unless_read(rt, &addr_reads(addr)),
         Op::LoadDual { rt, rt2, ref addr } => {
-            let reads = addr_regs(addr);
+            let reads = addr_reads(addr);
             unless_read(rt, &reads) | unless_read(rt2, &reads)
         }
         Op::BranchLink { .. } => bit(LR),
@@ -764,33 +764,31 @@ enum SetccDst {
     Mem(AsmMemoryOperand),
 }
 
+/// Host registers that cache guest registers, as 32- and 64-bit
+/// registers, in the order they are handed out: the first four are
+/// caller-saved (a call clobbers them), the last, `r13`, caches only when
+/// host faults replace the inline page checks that use it (user mode).
+const CACHE_REGS: [(AsmRegister32, AsmRegister64); 7] = [
+    (esi, rsi),
+    (edi, rdi),
+    (r10d, r10),
+    (r11d, r11),
+    (r14d, r14),
+    (r15d, r15),
+    (r13d, r13),
+];
+/// The caching registers a call clobbers.
+const CALLER_SAVED_CACHE: &[(AsmRegister32, AsmRegister64)] = CACHE_REGS.split_at(4).0;
+
 /// The 64-bit register of a caching register (its upper half is zero:
 /// only 32-bit operations write it).
 fn full64(r: AsmRegister32) -> AsmRegister64 {
-    const PAIRS: [(AsmRegister32, AsmRegister64); 7] = [
-        (esi, rsi),
-        (edi, rdi),
-        (r10d, r10),
-        (r11d, r11),
-        (r14d, r14),
-        (r15d, r15),
-        (r13d, r13),
-    ];
-    PAIRS
+    CACHE_REGS
         .iter()
         .find(|p| p.0 == r)
         .map(|p| p.1)
         .expect("a caching register")
 }
-
-/// Host registers that cache guest registers.
-const CACHE_REGS: [AsmRegister32; 6] = [esi, edi, r10d, r11d, r14d, r15d];
-/// With host faults (no inline permission checks) `r13`, the page-flag
-/// table otherwise, caches a seventh guest register.
-const CACHE_REGS_HOST_FAULTS: [AsmRegister32; 7] = [esi, edi, r10d, r11d, r14d, r15d, r13d];
-/// The same, as 64-bit registers, for those a call clobbers.
-const CALLER_SAVED_CACHE: [(AsmRegister32, AsmRegister64); 4] =
-    [(esi, rsi), (edi, rdi), (r10d, r10), (r11d, r11)];
 
 impl Emitter<'_> {
     fn bind(&mut self, label: &mut CodeLabel) -> R {
@@ -827,12 +825,12 @@ impl Emitter<'_> {
         let mut order: Vec<usize> = (0..16).filter(|&r| count[r] >= 2).collect();
         order.sort_by_key(|&r| (std::cmp::Reverse(count[r]), r));
         let host_faults = !self.tlb && self.direct.is_some_and(|d| d.host_faults);
-        let hosts: &[AsmRegister32] = if host_faults {
-            &CACHE_REGS_HOST_FAULTS
+        let hosts = if host_faults {
+            &CACHE_REGS[..]
         } else {
-            &CACHE_REGS
+            &CACHE_REGS[..6]
         };
-        for (&r, &host) in order.iter().zip(hosts.iter()) {
+        for (&r, &(host, _)) in order.iter().zip(hosts.iter()) {
             self.cache[r] = Some(host);
         }
     }
