@@ -34,7 +34,7 @@
 //! GDB also gets the exit status, `info auxv`, `info proc mappings`, and
 //! resumption per thread (`scheduler-locking`, `signal 0` to discard a
 //! fatal signal, which then re-runs the faulting instruction as under
-//! ptrace). A forked child runs without the debugger, as under qemu-arm.
+//! ptrace, or `signal SIG` to deliver another in its place). A forked child runs without the debugger, as under qemu-arm.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
@@ -182,7 +182,9 @@ impl Hub {
 
     fn register(&self, tid: u32, interrupt: Arc<AtomicBool>) {
         let mut st = self.lock();
-        let bp_generation = st.bp_generation;
+        // A new engine has no breakpoints yet: one generation behind, its
+        // first sync sets them.
+        let bp_generation = st.bp_generation.wrapping_sub(1);
         st.threads.insert(
             tid,
             Slot {
@@ -194,14 +196,10 @@ impl Hub {
                 signal: None,
                 report: None,
                 chosen: false,
-                bp_generation: 0,
+                bp_generation,
                 invalidate: Vec::new(),
             },
         );
-        // A new engine has no breakpoints yet: the first sync sets them.
-        if let Some(slot) = st.threads.get_mut(&tid) {
-            slot.bp_generation = bp_generation.wrapping_sub(1);
-        }
     }
 
     /// Stops every thread (raising their interrupts), under the lock.
@@ -434,13 +432,25 @@ pub fn run_debugged(
                     break LoopEnd::Group(code)
                 }
                 Some(Stop::Fatal(sig)) if wake.detached => crate::signal::die(sig),
-                Some(Stop::Fatal(_)) if wake.chosen => {
-                    // Continued with the signal, it kills; dropped
-                    // (`signal 0`), the instruction runs again.
-                    if let Some(sig) = wake.signal {
-                        crate::signal::die(sig);
+                Some(Stop::Fatal(fatal)) if wake.chosen => match wake.signal {
+                    // Continued with the signal: it kills.
+                    Some(sig) if sig == fatal => crate::signal::die(sig),
+                    // Another signal instead (`signal SIGUSR1`): it is
+                    // delivered as the kernel's, and the instruction runs
+                    // again after it, as under ptrace.
+                    Some(sig) => {
+                        proc.signals.queue(
+                            sig,
+                            crate::signal::SigInfo {
+                                code: rsemu_syscalls::sigframe::siginfo::SI_KERNEL,
+                                words: Default::default(),
+                            },
+                        );
+                        engine.interrupt.store(true, Ordering::SeqCst);
                     }
-                }
+                    // Dropped (`signal 0`): the instruction runs again.
+                    None => {}
+                },
                 Some(Stop::Signal(_)) => {
                     if wake.chosen && !wake.detached {
                         // Delivered as GDB says: passed, another signal,
@@ -846,32 +856,24 @@ impl Server {
         })
     }
 
-    fn slot(&mut self, tid: Tid) -> Result<MutexGuard<'_, HubState>, TargetError<String>> {
-        let st = self.hub.lock();
-        let has_cpu = st
-            .threads
-            .get(&(tid.get() as u32))
-            .is_some_and(|s| s.cpu.is_some());
-        if !has_cpu {
-            return Err(TargetError::Errno(3)); // ESRCH
-        }
-        Ok(st)
-    }
-
+    /// Runs `f` on the published registers of stopped thread `tid`
+    /// (`write`: it changes them); ESRCH for a thread that is gone.
     fn with_cpu<R>(
         &mut self,
         tid: Tid,
         write: bool,
         f: impl FnOnce(&mut CpuState) -> R,
     ) -> TargetResult<R, Self> {
-        let mut st = self.slot(tid)?;
+        const ESRCH: u8 = 3;
+        let mut st = self.hub.lock();
         let slot = st
             .threads
             .get_mut(&(tid.get() as u32))
-            .ok_or(TargetError::Errno(3))?;
+            .ok_or(TargetError::Errno(ESRCH))?;
+        let cpu = slot.cpu.as_mut().ok_or(TargetError::Errno(ESRCH))?;
+        let result = f(cpu);
         slot.cpu_written |= write;
-        let cpu = slot.cpu.as_mut().ok_or(TargetError::Errno(3))?;
-        Ok(f(cpu))
+        Ok(result)
     }
 
     fn set_breakpoint(&mut self, addr: u32, add: bool) -> bool {
@@ -887,7 +889,7 @@ impl Server {
         changed || add
     }
 
-    /// The bytes at `addr`, if all are readable.
+    /// Whether all `len` bytes at `addr` are readable.
     fn readable(&self, addr: u32, len: u32) -> bool {
         (0..len).all(|i| self.space.slice(addr.wrapping_add(i), 1).is_ok())
     }
@@ -1217,10 +1219,7 @@ impl gdbstub::target::ext::auxv::Auxv for Server {
             bytes.extend_from_slice(&k.to_le_bytes());
             bytes.extend_from_slice(&v.to_le_bytes());
         }
-        let start = (offset as usize).min(bytes.len());
-        let n = (bytes.len() - start).min(length).min(buf.len());
-        buf[..n].copy_from_slice(&bytes[start..start + n]);
-        Ok(n)
+        Ok(copy_window(&bytes, offset, length, buf))
     }
 }
 
@@ -1275,9 +1274,15 @@ impl host_io::HostIoPread for Server {
         let Some(text) = &self.open_maps else {
             return Err(host_io::HostIoError::Errno(host_io::HostIoErrno::EBADF));
         };
-        let start = (offset as usize).min(text.len());
-        let n = (text.len() - start).min(count).min(buf.len());
-        buf[..n].copy_from_slice(&text[start..start + n]);
-        Ok(n)
+        Ok(copy_window(text, offset, count, buf))
     }
+}
+
+/// Copies up to `length` bytes of `data` from `offset` into `buf` (GDB's
+/// windowed reads of a file or an object); returns how many.
+fn copy_window(data: &[u8], offset: u64, length: usize, buf: &mut [u8]) -> usize {
+    let start = usize::try_from(offset).map_or(data.len(), |o| o.min(data.len()));
+    let n = (data.len() - start).min(length).min(buf.len());
+    buf[..n].copy_from_slice(&data[start..start + n]);
+    n
 }

@@ -661,6 +661,16 @@ pub fn handle_exit(
     under_gdb: bool,
 ) -> Option<Handled> {
     use rsemu_syscalls::sigframe::siginfo;
+    // A fault no handler takes: the guest dies of it, with one line saying
+    // why; under the debugger, GDB hears of it first (and may pass another
+    // signal or none), so nothing is printed yet.
+    let fault_kills = |sig: u32, why: std::fmt::Arguments| -> Option<Handled> {
+        if under_gdb {
+            return Some(Handled::Fatal(sig));
+        }
+        eprintln!("rsemu-arm: {why}");
+        signal::die(sig)
+    };
     let die = |sig: u32| -> Option<Handled> {
         if under_gdb {
             return Some(Handled::Fatal(sig));
@@ -719,8 +729,10 @@ pub fn handle_exit(
                     } else {
                         format!("{raw:04x} (T16)")
                     };
-                    eprintln!("rsemu-arm: undefined instruction at pc 0x{pc:08x}: {enc}");
-                    return die(libc::SIGILL as u32);
+                    return fault_kills(
+                        libc::SIGILL as u32,
+                        format_args!("undefined instruction at pc 0x{pc:08x}: {enc}"),
+                    );
                 }
             }
             Exit::Breakpoint { pc, imm } => {
@@ -730,8 +742,10 @@ pub fn handle_exit(
                     uid: 0,
                 };
                 if !proc.signals.force(libc::SIGTRAP as u32, info) {
-                    eprintln!("rsemu-arm: breakpoint (bkpt #{imm}) at pc 0x{pc:08x}");
-                    return die(libc::SIGTRAP as u32);
+                    return fault_kills(
+                        libc::SIGTRAP as u32,
+                        format_args!("breakpoint (bkpt #{imm}) at pc 0x{pc:08x}"),
+                    );
                 }
             }
             Exit::MemFault { pc, fault } => {
@@ -758,12 +772,14 @@ pub fn handle_exit(
                         rsemu_core::mem::Access::Write => "write to",
                         rsemu_core::mem::Access::Exec => "instruction fetch from",
                     };
-                    eprintln!(
-                        "rsemu-arm: {why}: {what} 0x{:08x} at pc 0x{pc:08x}{}",
-                        fault.addr,
-                        if cpu.thumb { " (T32)" } else { " (A32)" }
+                    return fault_kills(
+                        sig as u32,
+                        format_args!(
+                            "{why}: {what} 0x{:08x} at pc 0x{pc:08x}{}",
+                            fault.addr,
+                            if cpu.thumb { " (T32)" } else { " (A32)" }
+                        ),
                     );
-                    return die(sig as u32);
                 }
             }
         }
