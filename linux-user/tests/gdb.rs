@@ -216,6 +216,19 @@ fn gdb_session() {
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
 
+    // Another signal in place of the fatal one: SIGUSR1 is delivered (its
+    // default action kills), and no segmentation fault is reported.
+    let (child, port) = start(&crash);
+    let log = gdb(&crash, port, &["continue", "signal SIGUSR1", "continue"]);
+    let out = child.wait_with_output().unwrap();
+    assert!(log.contains("received signal SIGUSR1"), "{log}");
+    assert_eq!(out.status.signal(), Some(libc::SIGUSR1), "{log}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("segmentation fault"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // Every signal stops the program before it is delivered; GDB passes
     // it (continue) or drops it (signal 0).
     let sigs = build("gdb-signals", SIGNALS);
