@@ -692,6 +692,21 @@ pub fn run<M: GuestMemory>(
     code: &Compiled,
     interrupt: &AtomicBool,
 ) -> Option<Exit> {
+    run_budget(cpu, mem, code, interrupt, u32::MAX)
+}
+
+/// [`run`], going round a block that loops to its own start at most
+/// `loop_budget` more times before returning (with `cpu.r[15]` at the
+/// block's start), so that a JIT can take over a loop that turns out
+/// to be long.
+#[inline(always)]
+pub fn run_budget<M: GuestMemory>(
+    cpu: &mut CpuState,
+    mem: &mut M,
+    code: &Compiled,
+    interrupt: &AtomicBool,
+    mut loop_budget: u32,
+) -> Option<Exit> {
     let block = &code.block;
     let thumb = block.thumb;
     macro_rules! r {
@@ -718,7 +733,12 @@ pub fn run<M: GuestMemory>(
         ($l:lifetime, $target:expr) => {{
             let target = $target;
             cpu.itstate = 0;
-            if target == block.start && code.self_loop && !interrupt.load(Ordering::Relaxed) {
+            if target == block.start
+                && code.self_loop
+                && loop_budget > 0
+                && !interrupt.load(Ordering::Relaxed)
+            {
+                loop_budget -= 1;
                 continue $l;
             }
             cpu.r[15] = target;
@@ -1170,5 +1190,10 @@ mod tests {
         cpu.r[0] = 1000;
         assert_eq!(run(&mut cpu, &mut mem, &code, &AtomicBool::new(true)), None);
         assert_eq!((cpu.r[0], cpu.r[15]), (999, 0x100));
+        // A budget of 10 more rounds: 11 iterations, then back at the start.
+        cpu.r[0] = 1000;
+        let stop = AtomicBool::new(false);
+        assert_eq!(run_budget(&mut cpu, &mut mem, &code, &stop, 10), None);
+        assert_eq!((cpu.r[0], cpu.r[15]), (989, 0x100));
     }
 }
