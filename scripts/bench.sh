@@ -15,7 +15,11 @@
 #
 # Every workload runs once untimed under each emulator (and natively) to check
 # that all outputs agree, then RUNS times each, interleaved (qemu, rsemu,
-# [interp], [native], qemu, ...), wall clock; the table shows the medians.
+# rsemu warm, [interp], [native], qemu, ...), wall clock; the table shows the
+# medians. "rsemu" runs with -tcache off (a first run: everything hot is
+# compiled in the run), "rsemu warm" with the persistent translation cache
+# the check run filled (a repeated run, as CI and test suites run the same
+# binaries again).
 # qemu-arm gets -cpu cortex-a15 (ARMv7-A, VFPv4, NEON: the CPU rsemu models).
 # The table also goes to build/bench/results.md, every run's time to
 # build/bench/runs.tsv. See docs/bench.md.
@@ -152,19 +156,25 @@ define() {
     esac
 }
 
-# The engines of this run: q qemu-arm, r rsemu-arm (JIT), i rsemu-arm -accel
-# interp, n native (only where define set NATIVE).
-ENGINES=(q r)
+# The engines of this run: q qemu-arm, r rsemu-arm (JIT) with an empty
+# translation cache (-tcache off: every run is a first run), w rsemu-arm with
+# its persistent translation cache (build/bench/tcache, emptied here and
+# filled by the check run: every timed run is a repeated run), i rsemu-arm
+# -accel interp, n native (only where define set NATIVE).
+ENGINES=(q r w)
 [ "$INTERP" = 0 ] || ENGINES+=(i)
 ENGINES+=(n)
-engine_name() { case "$1" in q) echo qemu-arm ;; r) echo rsemu-arm ;; i) echo "rsemu-arm -accel interp" ;; n) echo native ;; esac; }
+TCACHE=$ROOT/build/bench/tcache
+rm -rf "$TCACHE"
+engine_name() { case "$1" in q) echo qemu-arm ;; r) echo rsemu-arm ;; w) echo "rsemu-arm (warm -tcache)" ;; i) echo "rsemu-arm -accel interp" ;; n) echo native ;; esac; }
 # command ENGINE: sets CMD to the full command line of the current workload.
 command_for() {
     local sys=()
     [ "$USE_SYSROOT" = 0 ] || sys=(-L "$SYSROOT")
     case "$1" in
         q) CMD=("$QEMU" -cpu "$QEMU_CPU" "${sys[@]}" "${GUEST[@]}") ;;
-        r) CMD=("$RSEMU" "${sys[@]}" "${GUEST[@]}") ;;
+        r) CMD=("$RSEMU" -tcache off "${sys[@]}" "${GUEST[@]}") ;;
+        w) CMD=("$RSEMU" -tcache "$TCACHE" "${sys[@]}" "${GUEST[@]}") ;;
         i) CMD=("$RSEMU" -accel interp "${sys[@]}" "${GUEST[@]}") ;;
         n) CMD=("$NATIVE") ;;
     esac
@@ -279,33 +289,35 @@ ratio() { # A B [DIGITS]: A/B, or - when either is missing
 geomean() { # the ratios given as arguments
     printf '%s\n' "$@" | awk '$1 > 0 { s += log($1); n++ } END { if (n) printf "%.2f", exp(s / n); else print "-" }'
 }
-# row WORKLOAD QEMU RSEMU RSEMU/QEMU INTERP INTERP/QEMU NATIVE RSEMU/NATIVE QEMU/NATIVE
+# row WORKLOAD QEMU RSEMU RSEMU/QEMU WARM WARM/QEMU INTERP INTERP/QEMU NATIVE
+#     RSEMU/NATIVE QEMU/NATIVE
 # (the interpreter's two cells only with --interp)
 row() {
     local cells=("$@")
-    [ "$INTERP" = 1 ] || cells=("${cells[@]:0:4}" "${cells[@]:6}")
+    [ "$INTERP" = 1 ] || cells=("${cells[@]:0:6}" "${cells[@]:8}")
     local c out="|"
     for c in "${cells[@]}"; do if [ -n "$c" ]; then out+=" $c |"; else out+=" |"; fi; done
     echo "$out"
 }
 table() {
-    row workload "qemu-arm (s)" "rsemu-arm (s)" rsemu/qemu "rsemu interp (s)" interp/qemu \
-        "native (s)" rsemu/native qemu/native
-    row --- ---: ---: ---: ---: ---: ---: ---: ---:
-    local rq_all=() rq_c=() rq_p=() rn_c=() qn_c=() worst="" worst_r=0
-    local name q r i n rq label
+    row workload "qemu-arm (s)" "rsemu-arm (s)" rsemu/qemu "rsemu, warm tcache (s)" warm/qemu \
+        "rsemu interp (s)" interp/qemu "native (s)" rsemu/native qemu/native
+    row --- ---: ---: ---: ---: ---: ---: ---: ---: ---: ---:
+    local rq_all=() wq_all=() rq_c=() rq_p=() rn_c=() qn_c=() worst="" worst_r=0
+    local name q r w i n rq label
     for name in "${SELECTED[@]}"; do
-        q=${MED[$name,q]} r=${MED[$name,r]} i=${MED[$name,i]:-} n=${MED[$name,n]:-}
+        q=${MED[$name,q]} r=${MED[$name,r]} w=${MED[$name,w]} i=${MED[$name,i]:-} n=${MED[$name,n]:-}
         rq=$(ratio "$r" "$q")
         label=$name
         if is_in "$name" "${STARTUP[@]}"; then label="$name (start-up, not in geomeans)"; fi
         if is_in "$name" "${EXTRA[@]}"; then label="$name (extra, not in geomeans)"; fi
-        row "$label" "$(secs "$q")" "$(secs "$r")" "$rq" "$(secs "$i")" "$(ratio "$i" "$q")" \
-            "$(secs "$n")" "$(ratio "$r" "$n")" "$(ratio "$q" "$n")"
+        row "$label" "$(secs "$q")" "$(secs "$r")" "$rq" "$(secs "$w")" "$(ratio "$w" "$q")" \
+            "$(secs "$i")" "$(ratio "$i" "$q")" "$(secs "$n")" "$(ratio "$r" "$n")" "$(ratio "$q" "$n")"
         # The geomeans use unrounded ratios.
         rq=$(ratio "$r" "$q" 6)
         if is_in "$name" "${C_KERNELS[@]}" "${PROGRAMS[@]}"; then
             rq_all+=("$rq")
+            wq_all+=("$(ratio "$w" "$q" 6)")
             if awk -v a="$rq" -v b="$worst_r" 'BEGIN { exit !(a > b) }'; then worst=$name worst_r=$rq; fi
         fi
         if is_in "$name" "${C_KERNELS[@]}"; then
@@ -314,16 +326,17 @@ table() {
         if is_in "$name" "${PROGRAMS[@]}"; then rq_p+=("$rq"); fi
     done
     if [ ${#rq_all[@]} -gt 0 ]; then
-        row "**geomean, ${#rq_all[@]} workloads**" "" "" "**$(geomean "${rq_all[@]}")**" "" "" "" "" ""
+        row "**geomean, ${#rq_all[@]} workloads**" "" "" "**$(geomean "${rq_all[@]}")**" "" \
+            "**$(geomean "${wq_all[@]}")**" "" "" "" "" ""
     fi
     if [ ${#rq_c[@]} -gt 0 ]; then
-        row "**geomean, ${#rq_c[@]} C kernels**" "" "" "$(geomean "${rq_c[@]}")" "" "" "" \
+        row "**geomean, ${#rq_c[@]} C kernels**" "" "" "$(geomean "${rq_c[@]}")" "" "" "" "" "" \
             "**$(geomean "${rn_c[@]}")**" "**$(geomean "${qn_c[@]}")**"
     fi
     if [ ${#rq_p[@]} -gt 0 ]; then
-        row "geomean, ${#rq_p[@]} programs" "" "" "$(geomean "${rq_p[@]}")" "" "" "" "" ""
+        row "geomean, ${#rq_p[@]} programs" "" "" "$(geomean "${rq_p[@]}")" "" "" "" "" "" "" ""
     fi
-    if [ -n "$worst" ]; then row "worst rsemu/qemu: $worst" "" "" "$(ratio "$worst_r" 1)" "" "" "" "" ""; fi
+    if [ -n "$worst" ]; then row "worst rsemu/qemu: $worst" "" "" "$(ratio "$worst_r" 1)" "" "" "" "" "" "" ""; fi
 }
 TABLE=$(table)
 {

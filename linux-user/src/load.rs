@@ -39,17 +39,98 @@ pub struct Loaded {
     pub args: (u32, u32),
 }
 
-/// Maps the segments of `image` from `bytes` at `bias`; returns the end of
-/// the highest segment.
+/// A file's bytes mapped read-only (unmapped on drop).
+struct FileBytes {
+    map: *mut libc::c_void,
+    len: usize,
+}
+
+impl FileBytes {
+    fn bytes(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: `map` is a readable mapping of `len` bytes that lives as
+        // long as self. (A file truncated under us faults, as it would
+        // for the kernel's own loader.)
+        unsafe { std::slice::from_raw_parts(self.map as *const u8, self.len) }
+    }
+}
+
+impl Drop for FileBytes {
+    fn drop(&mut self) {
+        if self.len != 0 {
+            // SAFETY: unmapping the mapping made for this FileBytes, used
+            // by no one else.
+            unsafe { libc::munmap(self.map, self.len) };
+        }
+    }
+}
+
+/// An ELF file opened for loading: its descriptor (segments are mapped
+/// from it) and its bytes, mapped read-only for parsing.
+struct ElfFile {
+    file: std::fs::File,
+    bytes: FileBytes,
+    image: ElfImage,
+}
+
+impl ElfFile {
+    /// Maps `file` and validates it as an ARM ELF executable; `path` names
+    /// it in messages.
+    fn new(file: std::fs::File, path: &Path) -> Result<ElfFile> {
+        use std::os::fd::AsRawFd;
+        let len = file
+            .metadata()
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        let len = usize::try_from(len).with_context(|| format!("{}: too big", path.display()))?;
+        let bytes = if len == 0 {
+            FileBytes {
+                map: std::ptr::null_mut(),
+                len: 0,
+            }
+        } else {
+            // SAFETY: a fresh private read-only mapping of the whole file,
+            // owned by the FileBytes and unmapped when it drops.
+            let map = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE,
+                    file.as_raw_fd(),
+                    0,
+                )
+            };
+            if map == libc::MAP_FAILED {
+                return Err(std::io::Error::last_os_error())
+                    .with_context(|| format!("cannot read {}", path.display()));
+            }
+            FileBytes { map, len }
+        };
+        let image = parse_elf(bytes.bytes())
+            .with_context(|| format!("{}: not a loadable ARM executable", path.display()))?;
+        Ok(ElfFile { file, bytes, image })
+    }
+
+    /// The file's bytes.
+    fn bytes(&self) -> &[u8] {
+        self.bytes.bytes()
+    }
+}
+
+/// Maps the segments of `elf` at `bias`; returns the end of the highest
+/// segment.
 fn map_image(
     space: &GuestSpace,
-    image: &ElfImage,
-    bytes: &[u8],
+    elf: &ElfFile,
     bias: u32,
     what: &Path,
+    tcache: Option<&rsemu_core::exec::tcache::TranslationCache>,
 ) -> Result<u32> {
-    // Map every page any segment touches, then copy, then protect: segments
-    // may share a page, so protections are the union over a page.
+    let image = &elf.image;
+    let bytes = elf.bytes();
     for seg in &image.segments {
         let start = (seg.vaddr.wrapping_add(bias)) & !(PAGE_SIZE - 1);
         let end = page_align_up(seg.vaddr.wrapping_add(bias) as u64 + seg.memsz as u64);
@@ -60,26 +141,55 @@ fn map_image(
                 space.task_size
             );
         }
-        let mut page = start as u64;
-        while page < end {
-            if space.flags(page as u32) & MAPPED == 0 {
-                space
-                    .map(
-                        page as u32,
-                        PAGE_SIZE as u64,
-                        MAPPED | PROT_READ | PROT_WRITE,
-                        false,
-                        None,
-                    )
-                    .map_err(|e| {
-                        anyhow::anyhow!(
-                            "{}: cannot map segment at 0x{page:08x}: errno {e}",
-                            what.display()
-                        )
-                    })?;
-            }
-            page += PAGE_SIZE as u64;
+    }
+    // Segments on pages of their own (the usual layout) are mapped from
+    // the file, as the kernel does: nothing is read or copied, and the
+    // pages are shared with every other process using the file.
+    let own_pages = image.segments.windows(2).all(|w| {
+        let end = w[0].vaddr.wrapping_add(bias) as u64 + w[0].memsz as u64;
+        page_align_up(end) <= (w[1].vaddr.wrapping_add(bias) & !(PAGE_SIZE - 1)) as u64
+    });
+    if own_pages {
+        return map_segments_from_file(space, elf, bias, what, tcache);
+    }
+    // Every page a segment touches, with the union of the protections of
+    // the segments on it (segments may share a page).
+    let mut pages: std::collections::BTreeMap<u32, u8> = Default::default();
+    for seg in &image.segments {
+        let start = (seg.vaddr.wrapping_add(bias)) & !(PAGE_SIZE - 1);
+        let end = page_align_up(seg.vaddr.wrapping_add(bias) as u64 + seg.memsz as u64);
+        let flags = segment_flags(seg);
+        for page in (start as u64..end).step_by(PAGE_SIZE as usize) {
+            *pages.entry(page as u32).or_insert(MAPPED) |= flags;
         }
+    }
+    // Map them writable (one call per run of unmapped pages: a page at a
+    // time made start-up of a 1 MiB program a few hundred system calls),
+    // copy the file's bytes, then set the final protections per run of
+    // pages with the same ones.
+    let runs = |keep: &dyn Fn(u32, u8) -> Option<u8>| -> Vec<(u32, u64, u8)> {
+        let mut runs: Vec<(u32, u64, u8)> = Vec::new();
+        for (&page, &flags) in &pages {
+            let Some(v) = keep(page, flags) else { continue };
+            match runs.last_mut() {
+                Some((start, len, f)) if *start as u64 + *len == page as u64 && *f == v => {
+                    *len += PAGE_SIZE as u64
+                }
+                _ => runs.push((page, PAGE_SIZE as u64, v)),
+            }
+        }
+        runs
+    };
+    let unmapped = runs(&|page, _| (space.flags(page) & MAPPED == 0).then_some(0));
+    for (page, len, _) in unmapped {
+        space
+            .map(page, len, MAPPED | PROT_READ | PROT_WRITE, false, None)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: cannot map segment at 0x{page:08x}: errno {e}",
+                    what.display()
+                )
+            })?;
     }
     let mut hi = 0u32;
     for seg in &image.segments {
@@ -94,61 +204,99 @@ fn map_image(
         })?;
         hi = hi.max(addr + seg.memsz);
     }
-    // Final protections, page by page.
-    let mut pages: Vec<(u32, u8)> = Vec::new();
-    for seg in &image.segments {
-        let mut flags = MAPPED;
-        if seg.prot.read {
-            flags |= PROT_READ;
-        }
-        if seg.prot.write {
-            flags |= PROT_WRITE;
-        }
-        if seg.prot.exec {
-            flags |= PROT_EXEC;
-        }
-        let start = seg.vaddr.wrapping_add(bias) & !(PAGE_SIZE - 1);
-        let end = page_align_up(seg.vaddr.wrapping_add(bias) as u64 + seg.memsz as u64);
-        let mut p = start as u64;
-        while p < end {
-            match pages.iter_mut().find(|(a, _)| *a == p as u32) {
-                Some((_, f)) => *f |= flags,
-                None => pages.push((p as u32, flags)),
-            }
-            p += PAGE_SIZE as u64;
-        }
-    }
-    for (page, flags) in pages {
+    for (page, len, flags) in runs(&|_, flags| Some(flags)) {
         space
-            .protect(page, PAGE_SIZE as u64, flags)
+            .protect(page, len, flags)
             .map_err(|e| anyhow::anyhow!("{}: mprotect failed: errno {e}", what.display()))?;
     }
     Ok(hi)
 }
 
-/// Reads and validates an ARM ELF file.
-/// As [`read_elf`], from descriptor `fd` (then closed); `path` names it
-/// in messages.
-fn read_elf_fd(fd: i32, path: &Path) -> Result<(Vec<u8>, ElfImage)> {
-    use std::io::{Read, Seek};
+/// Page flags of a segment's protection.
+fn segment_flags(seg: &rsemu_loader::LoadSegment) -> u8 {
+    MAPPED
+        | if seg.prot.read { PROT_READ } else { 0 }
+        | if seg.prot.write { PROT_WRITE } else { 0 }
+        | if seg.prot.exec { PROT_EXEC } else { 0 }
+}
+
+/// [`map_image`] for segments that share no page: each one's file part
+/// mapped privately from the file, the rest of its last file page zeroed
+/// and anonymous zero pages after it (the bss).
+fn map_segments_from_file(
+    space: &GuestSpace,
+    elf: &ElfFile,
+    bias: u32,
+    what: &Path,
+    tcache: Option<&rsemu_core::exec::tcache::TranslationCache>,
+) -> Result<u32> {
+    use std::os::fd::AsRawFd;
+    let fd = elf.file.as_raw_fd();
+    let fail = |at: u32, e: i32| {
+        anyhow::anyhow!(
+            "{}: cannot map segment at 0x{at:08x}: errno {e}",
+            what.display()
+        )
+    };
+    let mut hi = 0u32;
+    for seg in &elf.image.segments {
+        let addr = seg.vaddr.wrapping_add(bias);
+        let start = addr & !(PAGE_SIZE - 1);
+        let file_end = addr as u64 + seg.filesz as u64;
+        let mem_end = page_align_up(addr as u64 + seg.memsz as u64);
+        let flags = segment_flags(seg);
+        // Zero-filled tail of the last file page (bss starting mid-page):
+        // written, so mapped writable until then.
+        let tail = seg.memsz > seg.filesz && !file_end.is_multiple_of(PAGE_SIZE as u64);
+        let mut anon_from = start as u64;
+        if seg.filesz > 0 {
+            let file_pages = page_align_up(file_end) - start as u64;
+            let first_flags = if tail { flags | PROT_WRITE } else { flags };
+            let offset = seg.file_offset & !(PAGE_SIZE as u64 - 1);
+            space
+                .map(start, file_pages, first_flags, false, Some((fd, offset)))
+                .map_err(|e| fail(addr, e))?;
+            if seg.prot.exec {
+                crate::tcache::file_mapped(tcache, start, file_pages, fd, offset);
+            }
+            if tail {
+                let zeros = vec![0u8; (page_align_up(file_end) - file_end) as usize];
+                space
+                    .poke(file_end as u32, &zeros)
+                    .map_err(|e| fail(addr, e))?;
+                if first_flags != flags {
+                    space
+                        .protect(start, file_pages, flags)
+                        .map_err(|e| fail(addr, e))?;
+                }
+            }
+            anon_from = page_align_up(file_end);
+        }
+        if mem_end > anon_from {
+            space
+                .map(anon_from as u32, mem_end - anon_from, flags, false, None)
+                .map_err(|e| fail(anon_from as u32, e))?;
+        }
+        hi = hi.max(addr + seg.memsz);
+    }
+    Ok(hi)
+}
+
+/// Opens and validates an ARM ELF file from descriptor `fd` (binfmt_misc's
+/// AT_EXECFD, closed when done); `path` names it in messages.
+fn read_elf_fd(fd: i32, path: &Path) -> Result<ElfFile> {
     use std::os::fd::FromRawFd;
     // SAFETY: the kernel handed this descriptor to us alone (AT_EXECFD);
     // the File owns and closes it.
-    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
-    let mut bytes = Vec::new();
-    file.seek(std::io::SeekFrom::Start(0))
-        .and_then(|_| file.read_to_end(&mut bytes))
-        .with_context(|| format!("cannot read {} (AT_EXECFD {fd})", path.display()))?;
-    let image = parse_elf(&bytes)
-        .with_context(|| format!("{}: not a loadable ARM executable", path.display()))?;
-    Ok((bytes, image))
+    let file = unsafe { std::fs::File::from_raw_fd(fd) };
+    ElfFile::new(file, path)
 }
 
-fn read_elf(path: &Path) -> Result<(Vec<u8>, ElfImage)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let image = parse_elf(&bytes)
-        .with_context(|| format!("{}: not a loadable ARM executable", path.display()))?;
-    Ok((bytes, image))
+/// Opens and validates the ARM ELF file at `path`.
+fn read_elf(path: &Path) -> Result<ElfFile> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    ElfFile::new(file, path)
 }
 
 /// Resolves an absolute guest path inside the sysroot first, then on the host.
@@ -188,14 +336,18 @@ pub struct LoadOptions<'a> {
     pub hwcap: u32,
     /// AT_RANDOM's 16 bytes when `-seed` fixes them.
     pub random: Option<[u8; 16]>,
+    /// The persistent translation cache: the program's and interpreter's
+    /// executable segments are regions of it.
+    pub tcache: Option<&'a rsemu_core::exec::tcache::TranslationCache>,
 }
 
 /// Loads the program (and its interpreter) and builds the initial stack.
 pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded> {
-    let (bytes, image) = match opts.exec_fd {
+    let elf = match opts.exec_fd {
         Some(fd) => read_elf_fd(fd, opts.path)?,
         None => read_elf(opts.path)?,
     };
+    let image = &elf.image;
     let bias = if image.is_dyn() {
         let align = image.max_align().max(PAGE_SIZE);
         let (lo, _) = image.span();
@@ -203,7 +355,7 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
     } else {
         0
     };
-    let end = map_image(space, &image, &bytes, bias, opts.path)?;
+    let end = map_image(space, &elf, bias, opts.path, opts.tcache)?;
     space.brk_start = page_align_up(end as u64) as u32;
     *space.brk.lock().unwrap() = space.brk_start;
     // Leave room for the heap to grow before mmap allocations.
@@ -220,15 +372,15 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
                 interp
             );
         }
-        let (ibytes, iimage) = read_elf(&ipath)?;
-        let (lo, hi) = iimage.span();
+        let ielf = read_elf(&ipath)?;
+        let (lo, hi) = ielf.image.span();
         let base = space
             .find_free((hi - lo) as u64)
             .context("no room in the guest address space for the interpreter")?;
         let ibias = base.wrapping_sub(lo);
-        map_image(space, &iimage, &ibytes, ibias, &ipath)?;
+        map_image(space, &ielf, ibias, &ipath, opts.tcache)?;
         interp_base = Some(ibias);
-        entry = iimage.entry.wrapping_add(ibias);
+        entry = ielf.image.entry.wrapping_add(ibias);
     }
 
     // The stack.
@@ -268,7 +420,7 @@ pub fn load_program(space: &mut GuestSpace, opts: &LoadOptions) -> Result<Loaded
         hwcap: opts.hwcap,
         ..AuxvParams::default()
     };
-    let auxv = standard_auxv(&image, &params);
+    let auxv = standard_auxv(image, &params);
     let random = opts.random.unwrap_or_else(|| {
         let mut random = [0u8; 16];
         // SAFETY: getrandom writes at most 16 bytes into the buffer.

@@ -28,6 +28,7 @@ mod safecall;
 mod sigmap;
 mod signal;
 mod syscall;
+mod tcache;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -95,6 +96,10 @@ struct Cli {
     /// Write the log (-d, -strace) to FILE instead of stderr (also QEMU_LOG_FILENAME).
     #[arg(short = 'D', value_name = "FILE")]
     log_file: Option<PathBuf>,
+    /// Keep compiled code on disk for the next run: on (in
+    /// $XDG_CACHE_HOME/rsemu), off, or a directory (also RSEMU_TCACHE).
+    #[arg(long = "tcache", value_name = "on|off|DIR")]
+    tcache: Option<String>,
     /// Execution backend: jit (hot code compiled to x86-64) or interp.
     #[arg(long = "accel", value_name = "NAME", default_value = "jit")]
     accel: String,
@@ -197,6 +202,10 @@ const LOG_ITEMS: &[(&str, &str)] = &[
         "system calls, ioctls and options rsemu does not implement",
     ),
     ("strace", "each system call and its result (as -strace)"),
+    (
+        "tcache",
+        "at exit, what the persistent translation cache read, used and wrote",
+    ),
     ("int", "each signal delivered, with the pc it interrupts"),
     (
         "guest_errors",
@@ -224,6 +233,7 @@ struct LogOptions {
     guest_errors: bool,
     page: bool,
     nochain: bool,
+    tcache: bool,
 }
 
 /// Reads the log options; `None` when `-d help` printed the items.
@@ -243,6 +253,7 @@ fn log_options(cli: &Cli) -> Result<Option<LogOptions>> {
             "guest_errors" => log.guest_errors = true,
             "page" => log.page = true,
             "nochain" => log.nochain = true,
+            "tcache" => log.tcache = true,
             "exec" => log.exec = true,
             "out_asm" => log.out_asm = true,
             "unimp" => log.unimp = true,
@@ -278,6 +289,7 @@ const LONG_OPTS: &[&str] = &[
     "help",
     "seed",
     "one-insn-per-tb",
+    "tcache",
 ];
 
 /// Rewrites `-cpu x` into `--cpu x` up to the program name, leaving the
@@ -304,6 +316,7 @@ fn qemu_style_args(args: Vec<OsString>) -> Vec<OsString> {
                 | "--cpu"
                 | "--accel"
                 | "--seed"
+                | "--tcache"
         )
     };
     while let Some(arg) = iter.next() {
@@ -503,6 +516,20 @@ fn run() -> Result<i32> {
     {
         space.stack_size = parse_stack_size(&size)?;
     }
+    // Guest memory faults are taken on the host (the JIT's code depends
+    // on it, and so the cached code's key).
+    let host_faults = accel == Accel::Jit && std::env::var_os("RSEMU_JIT_CHECKED_MEMORY").is_none();
+    let tcache_setting = cli
+        .tcache
+        .clone()
+        .or_else(|| std::env::var("RSEMU_TCACHE").ok());
+    // (Not under GDB: its watchpoints change how memory is accessed.)
+    let tcache = match accel {
+        Accel::Jit if gdb_port.is_none() => {
+            tcache::open(tcache_setting.as_deref(), model.missing, host_faults)
+        }
+        _ => None,
+    };
     let loaded = load::load_program(
         &mut space,
         &load::LoadOptions {
@@ -515,6 +542,7 @@ fn run() -> Result<i32> {
             sysroot: sysroot.as_deref(),
             hwcap: model.hwcap,
             random: at_random,
+            tcache: tcache.as_deref(),
         },
     )?;
 
@@ -548,12 +576,15 @@ fn run() -> Result<i32> {
         engine.log_in_asm = Some(disassemble);
     }
     engine.set_log_out_asm(log.out_asm);
+    engine.set_translation_cache(tcache.clone());
     let strace = cli.strace || log.strace || std::env::var_os("QEMU_STRACE").is_some();
     signal::init(&engine.interrupt);
     set_comm_to(&program);
     let mut proc = syscall::Process::new(space, loaded.exe, loaded.auxv, sysroot, strace);
     proc.args = loaded.args;
     proc.accel = accel;
+    proc.tcache = tcache;
+    proc.log_tcache = log.tcache;
     proc.log_unimp = log.unimp;
     proc.signals.strace = strace;
     proc.signals.log_int = log.int;
@@ -573,9 +604,7 @@ fn run() -> Result<i32> {
     }
     // What execve handed on first, then the emulator's fault handlers.
     proc.signals.inherit_from_host();
-    hostfault::install(
-        accel == Accel::Jit && std::env::var_os("RSEMU_JIT_CHECKED_MEMORY").is_none(),
-    );
+    hostfault::install(host_faults);
     if let Some(port) = gdb_port {
         // The run loop waits before the first instruction until GDB
         // connects and continues.
@@ -587,6 +616,7 @@ fn run() -> Result<i32> {
         // threads go on, as in Linux; this returns only if it was the last.
         LoopEnd::Thread(code) => process::main_thread_exit(&proc, code),
     };
+    tcache::finish(proc.tcache.as_deref(), proc.log_tcache);
     // Exit now, without dropping the address space, block caches and code
     // memory: unmapping them page by page costs milliseconds (tens after a
     // fork), and the kernel frees them at exit anyway.

@@ -201,7 +201,10 @@ pub fn clone_thread(
             crate::signal::init(&cengine.interrupt);
             child.signals.reset_host_mask();
             match crate::run_loop(&mut child, &mut ccpu, &mut cengine) {
-                crate::LoopEnd::Group(code) => std::process::exit(code),
+                crate::LoopEnd::Group(code) => {
+                    crate::tcache::finish(child.tcache.as_deref(), child.log_tcache);
+                    std::process::exit(code)
+                }
                 crate::LoopEnd::Thread(code) => {
                     crate::signal::fini();
                     thread_exit(&child);
@@ -209,6 +212,7 @@ pub fn clone_thread(
                         // The last guest thread, after the main thread
                         // left: the process ends, with this thread's
                         // status (what the host kernel reports too).
+                        crate::tcache::finish(child.tcache.as_deref(), child.log_tcache);
                         std::process::exit(code);
                     }
                 }
@@ -1004,6 +1008,11 @@ fn exec_path(p: &Process, raw_path: Vec<u8>, argv_addr: u32, envp_addr: u32) -> 
         if p.accel == rsemu_core::Accel::Jit {
             args.push(cstr(b"-accel")?);
             args.push(cstr(b"jit")?);
+            args.push(cstr(b"-tcache")?);
+            match &p.tcache {
+                Some(c) => args.push(cstr(c.dir().as_os_str().as_bytes())?),
+                None => args.push(cstr(b"off")?),
+            }
         }
         args.push(cstr(b"-cpu")?);
         args.push(cstr(p.cpu_model.name.as_bytes())?);
@@ -1047,6 +1056,8 @@ fn exec_path(p: &Process, raw_path: Vec<u8>, argv_addr: u32, envp_addr: u32) -> 
     // The blocked mask survives execve: the host thread carries the
     // guest's (fault signals included for the moment), so the next
     // program (native, or rsemu-arm reading it back) inherits it.
+    // What this program compiled is saved before another replaces it.
+    crate::tcache::finish(p.tcache.as_deref(), false);
     let old = crate::signal::mask_for_exec(p.signals.mask);
     // SAFETY: NULL-terminated arrays of valid C strings that outlive the call.
     unsafe { libc::execve(prog.as_ptr(), arg_ptrs.as_ptr(), env_ptrs.as_ptr()) };

@@ -41,6 +41,10 @@ pub struct Process {
     pub emulator: PathBuf,
     /// The execution backend, passed on to ARM programs this one execs.
     pub accel: rsemu_core::Accel,
+    /// The persistent translation cache (shared with the engines).
+    pub tcache: Option<Arc<rsemu_core::exec::tcache::TranslationCache>>,
+    /// Say what the cache did at exit (`-d tcache`).
+    pub log_tcache: bool,
     /// Note unimplemented calls, ioctls and options in the log (`-d unimp`).
     pub log_unimp: bool,
     /// Log the guest's errors (`-d guest_errors`).
@@ -94,6 +98,8 @@ impl Process {
             clear_child_tid: 0,
             emulator: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
             accel: rsemu_core::Accel::Interp,
+            tcache: None,
+            log_tcache: false,
             log_unimp: false,
             log_guest_errors: false,
             cpu_model: &crate::cpu_model::MODELS[0],
@@ -117,6 +123,8 @@ impl Process {
             clear_child_tid: 0,
             emulator: self.emulator.clone(),
             accel: self.accel,
+            tcache: self.tcache.clone(),
+            log_tcache: self.log_tcache,
             log_unimp: self.log_unimp,
             log_guest_errors: self.log_guest_errors,
             cpu_model: self.cpu_model,
@@ -1599,6 +1607,15 @@ fn mmap(
         fl & MAP_SHARED != 0,
         file,
     )?;
+    if prot & 4 != 0 && fl & MAP_ANONYMOUS == 0 {
+        crate::tcache::file_mapped(
+            engine.translation_cache().map(|c| &**c),
+            target,
+            alen,
+            fd,
+            offset,
+        );
+    }
     Ok(target)
 }
 

@@ -28,6 +28,8 @@ use crate::interp;
 use crate::jit::{self, Jit};
 use crate::mem::{GuestMemory, MemFault};
 
+pub mod tcache;
+
 /// Which backend runs guest code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Accel {
@@ -79,6 +81,10 @@ impl SharedInvalidations {
 }
 
 const FAST_SLOTS: usize = 4096;
+
+/// Rounds a block that loops to its own start makes in the interpreter
+/// (under the JIT) before it is compiled.
+const SELF_LOOP_BUDGET: u32 = 64;
 const NO_BLOCK: u32 = u32::MAX;
 
 /// An entry of the engine's front table: (virtual pc, state key) -> block,
@@ -205,7 +211,15 @@ pub struct Engine {
     pub missing_features: u32,
     shared: Arc<SharedInvalidations>,
     seen: u64,
+    /// The backend chosen.
+    accel: Accel,
+    /// The JIT's code cache, made when the first block is compiled (a
+    /// short run that compiles nothing never assembles anything).
     jit: Option<Box<Jit>>,
+    /// `-d out_asm`, for the JIT once it exists.
+    log_out_asm: bool,
+    /// Compiled code kept on disk between runs (shared by all threads).
+    tcache: Option<Arc<tcache::TranslationCache>>,
     jit_threshold: u32,
     /// System mode: exceptions are taken here, direct branches chain only
     /// within a page.
@@ -253,7 +267,10 @@ impl Engine {
             missing_features: 0,
             shared: Arc::new(SharedInvalidations::default()),
             seen: 0,
+            accel: Accel::Interp,
             jit: None,
+            log_out_asm: false,
+            tcache: None,
             jit_threshold: jit::HOT_THRESHOLD,
             system: false,
             irq_inputs: Arc::default(),
@@ -275,30 +292,67 @@ impl Engine {
         self.jit_threshold = runs.max(1);
     }
 
-    /// Chooses the backend. Fails if the JIT cannot get executable memory.
+    /// Chooses the backend. The JIT gets its code memory when it first
+    /// compiles a block; if it cannot, the engine says so (`-d`) and
+    /// goes on interpreting.
     pub fn set_accel(&mut self, accel: Accel) -> Result<(), String> {
-        self.jit = match accel {
-            Accel::Interp => None,
-            Accel::Jit => Some(Box::new(Jit::new()?)),
-        };
+        self.accel = accel;
+        self.jit = None;
         self.invalidate_local_all();
         Ok(())
     }
 
     /// The backend in use.
     pub fn accel(&self) -> Accel {
-        if self.jit.is_some() {
-            Accel::Jit
-        } else {
-            Accel::Interp
-        }
+        self.accel
     }
 
     /// Logs the host code of every block the JIT compiles (`-d out_asm`).
     pub fn set_log_out_asm(&mut self, on: bool) {
+        self.log_out_asm = on;
         if let Some(jit) = &mut self.jit {
             jit.log_out_asm = on;
         }
+    }
+
+    /// Uses (and adds to) compiled code saved on disk by earlier runs.
+    pub fn set_translation_cache(&mut self, cache: Option<Arc<tcache::TranslationCache>>) {
+        self.tcache = cache;
+    }
+
+    /// The persistent translation cache in use, if any.
+    pub fn translation_cache(&self) -> Option<&Arc<tcache::TranslationCache>> {
+        self.tcache.as_ref()
+    }
+
+    /// Whether blocks may come from (and go to) the persistent cache now:
+    /// not while debugging or cutting blocks to one instruction.
+    fn tcache_usable(&self) -> bool {
+        self.tcache.is_some()
+            && self.accel == Accel::Jit
+            && self.breakpoints.is_empty()
+            && !self.one_insn_per_block
+            && !self.trace_exec
+            && !self.trace_cpu
+    }
+
+    /// The JIT, made now if this is its first use; `None` (and the
+    /// interpreter from now on) if it cannot get executable memory.
+    fn jit_ready(&mut self) -> Option<&mut Jit> {
+        if self.jit.is_none() {
+            match Jit::new() {
+                Ok(mut jit) => {
+                    jit.log_out_asm = self.log_out_asm;
+                    self.jit = Some(Box::new(jit));
+                }
+                Err(e) => {
+                    crate::log!("rsemu: cannot start the JIT ({e}); interpreting");
+                    self.accel = Accel::Interp;
+                    return None;
+                }
+            }
+        }
+        self.jit.as_deref_mut()
     }
 
     /// An engine for another guest thread: its own block cache and
@@ -315,10 +369,9 @@ impl Engine {
         e.one_insn_per_block = self.one_insn_per_block;
         e.missing_features = self.missing_features;
         e.jit_threshold = self.jit_threshold;
-        if self.jit.is_some() {
-            // A thread that cannot get code memory still runs, interpreted.
-            let _ = e.set_accel(Accel::Jit);
-        }
+        e.accel = self.accel;
+        e.log_out_asm = self.log_out_asm;
+        e.tcache = self.tcache.clone();
         e
     }
 
@@ -347,6 +400,9 @@ impl Engine {
     /// Drops translations of code in `[start, start + len)`, in every
     /// guest thread's engine.
     pub fn invalidate_range(&mut self, start: u32, len: u32) {
+        if let Some(tc) = &self.tcache {
+            tc.remove_range(start, len);
+        }
         self.invalidate_local(start, len);
         self.shared.push(start, len);
         self.sync_invalidations();
@@ -539,7 +595,63 @@ impl Engine {
             self.by_page.entry(page).or_default().push(id);
             mem.note_code_page(page);
         }
+        if self.tcache_usable() && tcache_memory(mem) {
+            self.load_saved(id, cpu, mem);
+        }
         Ok(id)
+    }
+
+    /// Gives the new block `id` the code an earlier run compiled for it,
+    /// if the persistent cache has some for exactly these instructions.
+    fn load_saved<M: GuestMemory>(&mut self, id: u32, cpu: &CpuState, mem: &mut M) {
+        let Some(tc) = self.tcache.clone() else {
+            return;
+        };
+        let (pc, key, ppc) = self.slab[id as usize].key;
+        let Some(saved) = tc.lookup(pc, key) else {
+            return;
+        };
+        let reject = || {
+            tc.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        };
+        // The block as it was compiled: with side exits if it was then.
+        let block = if saved.extended {
+            let limits = self.limits(cpu, true);
+            match arm::translate_with(mem, pc, cpu.thumb, cpu.itstate, &limits) {
+                Ok(b) => Some(b),
+                Err(_) => return reject(),
+            }
+        } else {
+            None
+        };
+        let b = block.as_ref().unwrap_or(&self.slab[id as usize].code.block);
+        let same_pages = b.end.wrapping_sub(1) >> 12
+            == self.slab[id as usize].code.block.end.wrapping_sub(1) >> 12;
+        if b.end.wrapping_sub(b.start) as usize != saved.guest.len()
+            || !same_pages
+            || !guest_bytes_are(mem, pc, &saved.guest)
+        {
+            return reject();
+        }
+        if let Some(b) = block {
+            self.slab[id as usize].code = interp::fast::compile(b);
+        }
+        for _ in 0..2 {
+            if self.jit_ready().is_none() {
+                return;
+            }
+            let jit = self.jit.as_mut().expect("jit");
+            let block = &self.slab[id as usize].code.block;
+            match jit.install::<M>(block, key, ppc, &saved.code) {
+                Ok(Some(entry)) => {
+                    self.slab[id as usize].native = entry;
+                    tc.stats.used.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Ok(None) => return reject(),
+                Err(jit::ArenaFull) => self.flush_jit(),
+            }
+        }
     }
 
     /// `-d in_asm` and `-d op`: a new block's guest instructions and IR.
@@ -718,7 +830,7 @@ impl Engine {
                     }
                 }
             };
-            if self.jit.is_some() && !self.trace_exec && !self.trace_cpu {
+            if self.accel == Accel::Jit && !self.trace_exec && !self.trace_cpu {
                 if self.no_chain {
                     patch_site = 0;
                 }
@@ -788,36 +900,51 @@ impl Engine {
                     cpu.fpscr
                 );
             }
-            if let Some(exit) = interp::fast::run(cpu, mem, code, &self.interrupt) {
+            // Under the JIT, a block that loops to itself goes round only
+            // so often in the interpreter: still looping then, it is
+            // compiled (a loop of a few rounds is not worth it).
+            let budget = if self.accel == Accel::Jit && self.slab[id as usize].self_loop {
+                SELF_LOOP_BUDGET
+            } else {
+                u32::MAX
+            };
+            let start = block.start;
+            if let Some(exit) = interp::fast::run_budget(cpu, mem, code, &self.interrupt, budget) {
                 return exit;
+            }
+            if budget != u32::MAX && cpu.r[15] == start {
+                let slot = &mut self.slab[id as usize];
+                slot.hits = slot.hits.max(self.jit_threshold - 1);
             }
         }
     }
 
     /// Before block `id` is compiled: translates it again with side exits
     /// (on past its conditional branches, see [`arm::Limits::side_exits`])
-    /// and keeps the longer block if it lies on the same pages.
-    fn extend<M: GuestMemory>(&mut self, id: u32, cpu: &CpuState, mem: &mut M) {
+    /// and keeps the longer block if it lies on the same pages. Returns
+    /// whether it did.
+    fn extend<M: GuestMemory>(&mut self, id: u32, cpu: &CpuState, mem: &mut M) -> bool {
         let slot = &self.slab[id as usize];
         let old = &slot.code.block;
         let side_exit_last = old.insns.last().is_some_and(arm::is_side_exit);
         if self.one_insn_per_block || !side_exit_last || old.start >> 12 != old.end >> 12 {
-            return;
+            return false;
         }
         let limits = self.limits(cpu, true);
         let Ok(block) = arm::translate_with(mem, old.start, old.thumb, cpu.itstate, &limits) else {
-            return;
+            return false;
         };
         // Past the old end, on the first page only (the page index and
         // invalidation know the block by its pages).
         let last = block.end.wrapping_sub(1);
         if block.insns.len() <= old.insns.len() || last >> 12 != old.start >> 12 {
-            return;
+            return false;
         }
         if self.log_in_asm.is_some() || self.log_op {
             self.log_block(&block, mem);
         }
         self.slab[id as usize].code = interp::fast::compile(block);
+        true
     }
 
     /// The compiled entry of block `id`, compiling it if it is hot now; 0
@@ -834,17 +961,39 @@ impl Engine {
             return slot.native;
         }
         slot.hits += 1;
-        if slot.hits < self.jit_threshold && !slot.self_loop {
+        if slot.hits < self.jit_threshold {
             return 0;
         }
-        self.extend(id, cpu, mem);
+        if self.jit_ready().is_none() {
+            return 0;
+        }
+        let extended = self.extend(id, cpu, mem);
         let key = state_key(cpu);
+        let tcache = (self.tcache_usable() && tcache_memory(mem))
+            .then(|| self.tcache.clone())
+            .flatten();
+        let portable = tcache.as_ref().is_some_and(|tc| {
+            let b = &self.slab[id as usize].code.block;
+            tc.covers(b.start, b.end)
+        });
         for _ in 0..2 {
             let jit = self.jit.as_mut().expect("jit");
             let slot = &self.slab[id as usize];
-            match jit.compile(&slot.code.block, key, slot.key.2, mem) {
+            match jit.compile(&slot.code.block, key, slot.key.2, mem, portable) {
                 Ok(Some(c)) => {
                     self.slab[id as usize].native = c.entry;
+                    if let (Some(tc), Some(code)) = (&tcache, c.portable) {
+                        let b = &self.slab[id as usize].code.block;
+                        if let Some(guest) = guest_bytes(mem, b.start, b.end) {
+                            tc.record(tcache::SavedBlock {
+                                pc: b.start,
+                                key,
+                                extended,
+                                guest,
+                                code,
+                            });
+                        }
+                    }
                     return c.entry;
                 }
                 Ok(None) => {
@@ -860,4 +1009,31 @@ impl Engine {
         }
         0
     }
+}
+
+/// Whether code compiled for `mem` may be saved and loaded: only for the
+/// one kind of memory user mode runs with (flat, faults taken on the
+/// host), not for a debugger's wrapper or the checked-memory mode, whose
+/// code differs.
+fn tcache_memory<M: GuestMemory>(mem: &M) -> bool {
+    !M::MMU && mem.soft_tlb().is_none() && mem.direct_map().is_some_and(|d| d.host_faults)
+}
+
+/// The guest bytes of `[start, end)` as fetched for execution.
+fn guest_bytes<M: GuestMemory>(mem: &mut M, start: u32, end: u32) -> Option<Vec<u8>> {
+    let len = end.wrapping_sub(start);
+    if len == 0 || !len.is_multiple_of(2) || len > 4096 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(len as usize);
+    for k in 0..len / 2 {
+        let half = mem.fetch_u16(start.wrapping_add(2 * k)).ok()?;
+        out.extend_from_slice(&half.to_le_bytes());
+    }
+    Some(out)
+}
+
+/// Whether guest memory from `start` holds exactly `bytes`.
+fn guest_bytes_are<M: GuestMemory>(mem: &mut M, start: u32, bytes: &[u8]) -> bool {
+    guest_bytes(mem, start, start.wrapping_add(bytes.len() as u32)).is_some_and(|b| b == bytes)
 }

@@ -29,6 +29,7 @@
 
 mod arena;
 mod helpers;
+pub mod persist;
 mod x86_64;
 
 use std::cell::Cell;
@@ -153,6 +154,29 @@ struct Stubs {
     normalize_flags: u64,
 }
 
+impl Stubs {
+    /// Every stub, in the order saved code names them by
+    /// ([`persist::Target::Stub`]): append only.
+    fn list(&self) -> [u64; 9] {
+        [
+            self.enter,
+            self.epilogue,
+            self.lookup,
+            self.lookup_tlb,
+            self.lookup_miss,
+            self.helper_status,
+            self.helper_status_tlb,
+            self.interrupted,
+            self.normalize_flags,
+        ]
+    }
+}
+
+/// Bytes left empty between the stubs and the first block, so that no
+/// branch from a block to a stub gets the short (8-bit) form: saved code
+/// must reach the stubs from wherever it is loaded.
+const STUB_GAP: usize = 256;
+
 /// A compiled-code cache for one engine (one guest thread).
 pub struct Jit {
     arena: CodeArena,
@@ -235,6 +259,9 @@ pub struct ArenaFull;
 pub struct Compiled {
     /// Entry address.
     pub entry: u64,
+    /// The code in a form another process can load (when asked for and
+    /// the block allows it).
+    pub portable: Option<persist::PortableCode>,
 }
 
 impl Jit {
@@ -244,6 +271,9 @@ impl Jit {
         let mut arena =
             CodeArena::new(ARENA_SIZE).map_err(|e| format!("mapping JIT code memory: {e}"))?;
         let stubs = x86_64::emit_stubs(&mut arena).map_err(|e| format!("JIT stubs: {e}"))?;
+        arena
+            .push(&[0xcc; STUB_GAP])
+            .ok_or("JIT code memory too small")?;
         let stubs_end = arena.mark();
         Ok(Jit {
             arena,
@@ -282,6 +312,7 @@ impl Jit {
         key: u32,
         phys: u64,
         mem: &M,
+        portable: bool,
     ) -> Result<Option<Compiled>, ArenaFull> {
         let code = match x86_64::compile_block::<M>(
             block,
@@ -289,6 +320,7 @@ impl Jit {
             &self.stubs,
             mem,
             self.arena.next_addr(),
+            portable,
         ) {
             Ok(code) => code,
             Err(e) => {
@@ -315,11 +347,54 @@ impl Jit {
             .is_none_or(|l| code.sites.first().is_none_or(|f| l.0 < f.0)));
         self.fault_sites.extend_from_slice(&code.sites);
         self.remember(block.start, key, entry, phys);
+        self.note_placed(block, entry, &code.bytes);
+        Ok(Some(Compiled {
+            entry,
+            portable: code.portable,
+        }))
+    }
+
+    /// Places saved code (see [`persist`]) for `block` (which must stay
+    /// alive, unmoved, as long as the code), with state key `key`
+    /// (physical address `phys`). `Ok(None)` if the code does not fit the
+    /// block (it is then not used); [`ArenaFull`] if there is no room.
+    pub fn install<M: GuestMemory>(
+        &mut self,
+        block: &Block,
+        key: u32,
+        phys: u64,
+        code: &persist::PortableCode,
+    ) -> Result<Option<u64>, ArenaFull> {
+        let at = self.arena.next_addr();
+        let helpers = [
+            helpers::generic::<M> as *const () as u64,
+            helpers::vfp_pure as *const () as u64,
+            helpers::neon_pure as *const () as u64,
+        ];
+        let Ok(bytes) = persist::relocate(code, at, block, &self.stubs.list(), &helpers) else {
+            return Ok(None);
+        };
+        let Some(entry) = self.arena.push(&bytes) else {
+            return Err(ArenaFull);
+        };
+        debug_assert_eq!(entry, at);
+        self.fault_sites.extend(
+            code.sites
+                .iter()
+                .map(|&(s, r)| (entry + s as u64, entry + r as u64)),
+        );
+        self.remember(block.start, key, entry, phys);
+        self.note_placed(block, entry, &bytes);
+        Ok(Some(entry))
+    }
+
+    /// The perf map line and `-d out_asm` text of code placed at `entry`.
+    fn note_placed(&mut self, block: &Block, entry: u64, bytes: &[u8]) {
         if let Some(f) = &mut self.perf_map {
             use std::io::Write;
             let line = format!(
                 "{entry:x} {:x} guest_{:08x}_{}\n",
-                code.bytes.len(),
+                bytes.len(),
                 block.start,
                 if block.thumb { "t" } else { "a" }
             );
@@ -332,11 +407,10 @@ impl Jit {
                 block.start,
                 if block.thumb { "T32" } else { "A32" },
                 block.insns.len(),
-                code.bytes.len(),
-                x86_64::disassemble(&code.bytes, entry)
+                bytes.len(),
+                x86_64::disassemble(bytes, entry)
             );
         }
-        Ok(Some(Compiled { entry }))
     }
 
     /// Enters compiled code at `entry` for (pc, key) in the indirect-branch

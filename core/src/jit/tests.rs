@@ -305,20 +305,46 @@ fn install_fault_handler() {
 /// With `host_faults`, compiled code accesses memory unchecked and relies
 /// on host faults.
 fn compare(thumb: bool, seed: u64, cases: usize, host_faults: bool) -> usize {
-    compare_code(thumb, seed, cases, host_faults, false)
+    compare_code(thumb, seed, cases, host_faults, false, false)
 }
 
-/// [`compare`] over random code, or (`vfp`) over A32 VFP code only.
-fn compare_code(thumb: bool, seed: u64, cases: usize, host_faults: bool, vfp: bool) -> usize {
+/// Places saved code as [`super::Jit::install`] does, for memory type `M`.
+fn install_for<M: GuestMemory>(
+    jit: &mut Jit,
+    _mem: &M,
+    block: &crate::ir::Block,
+    key: u32,
+    code: &super::persist::PortableCode,
+) -> u64 {
+    jit.flush();
+    jit.install::<M>(block, key, block.start as u64, code)
+        .expect("room")
+        .expect("saved code fits its block")
+}
+
+/// [`compare`] over random code, or (`vfp`) over A32 VFP code only. With
+/// `saved`, the compiled code runs as the persistent cache would load it:
+/// in portable form, placed by another JIT (elsewhere in memory) for a
+/// fresh translation of the block.
+fn compare_code(
+    thumb: bool,
+    seed: u64,
+    cases: usize,
+    host_faults: bool,
+    vfp: bool,
+    saved: bool,
+) -> usize {
     if host_faults {
         install_fault_handler();
     }
     let space = Space::new();
     let mut rng = Rng(seed);
     let mut jit = Jit::new().expect("jit");
+    let mut loader = Jit::new().expect("jit");
     // JIT_TEST_LOG=1 prints the host code of every block compiled.
     jit.log_out_asm = std::env::var_os("JIT_TEST_LOG").is_some();
     let mut compared = 0;
+    let mut unportable = 0;
     for case in 0..cases {
         if case.is_multiple_of(64) {
             fill(&space, &mut rng, thumb);
@@ -342,7 +368,7 @@ fn compare_code(thumb: bool, seed: u64, cases: usize, host_faults: bool, vfp: bo
         cpu.r[15] = start;
         let init = cpu.clone();
 
-        let code = interp::fast::compile(block);
+        let mut code = interp::fast::compile(block);
         let mut c1 = init.clone();
         let e1 = interp::fast::run(&mut c1, &mut mem, &code, &AtomicBool::new(false));
         let data_interp = snapshot(&space);
@@ -353,15 +379,34 @@ fn compare_code(thumb: bool, seed: u64, cases: usize, host_faults: bool, vfp: bo
         restore(&space, &data_before);
         jit.flush();
         let key = thumb as u32;
-        let entry = match jit.compile(&code.block, key, code.block.start as u64, &mem) {
-            Ok(Some(c)) => c.entry,
+        let compiled = match jit.compile(&code.block, key, code.block.start as u64, &mem, saved) {
+            Ok(Some(c)) => c,
             other => panic!("block at {start:#x} not compiled: {:?}", other.is_ok()),
         };
+        // The loaded copy's IR: the code must point at it, not at the
+        // block it was compiled from.
+        let copy = translate(&mut mem, start, thumb, it).expect("translates again");
+        let (runner, entry) = match (&compiled.portable, saved) {
+            (Some(p), true) => {
+                let entry = install_for(&mut loader, &mem, &copy, key, p);
+                // Code still pointing at the block it was compiled from
+                // would run these.
+                for insn in &mut code.block.insns {
+                    insn.op = crate::ir::Op::Undefined { raw: 0xe7f0_00f0 };
+                }
+                (&mut loader, entry)
+            }
+            (None, true) => {
+                unportable += 1;
+                (&mut jit, compiled.entry)
+            }
+            _ => (&mut jit, compiled.entry),
+        };
         // Indirect exits must not find this block again.
-        jit.table.iter_mut().for_each(|e| *e = super::EMPTY);
+        runner.table.iter_mut().for_each(|e| *e = super::EMPTY);
         let mut c2 = init.clone();
         let interrupt = AtomicBool::new(false);
-        let (status, _, e2) = jit.run(&mut c2, &mut mem, &interrupt, entry);
+        let (status, _, e2) = runner.run(&mut c2, &mut mem, &interrupt, entry);
         let e2: Option<Exit> = match status {
             STATUS_LOOKUP => None,
             STATUS_EXIT => e2,
@@ -372,7 +417,7 @@ fn compare_code(thumb: bool, seed: u64, cases: usize, host_faults: bool, vfp: bo
             format!(
                 "{} block at {start:#x}: {:#?}\nfrom {init:?}",
                 if thumb { "T32" } else { "A32" },
-                code.block.insns
+                copy.insns
             )
         };
         assert_eq!(e1, e2, "exit differs in {}", ctx());
@@ -381,6 +426,10 @@ fn compare_code(thumb: bool, seed: u64, cases: usize, host_faults: bool, vfp: bo
         compared += 1;
         let _ = mem.read_u8(DATA);
     }
+    assert!(
+        unportable * 100 <= compared,
+        "{unportable} of {compared} blocks could not be saved"
+    );
     compared
 }
 
@@ -395,8 +444,23 @@ fn a32_blocks_match_the_interpreter() {
 /// saturating conversion raises Invalid Operation only).
 #[test]
 fn vfp_blocks_match_the_interpreter() {
-    let n = compare_code(false, 0x5eed_f10a_7c0d_e5ee, 20000, false, true);
+    let n = compare_code(false, 0x5eed_f10a_7c0d_e5ee, 20000, false, true, false);
     assert!(n > 15000, "only {n} blocks compared");
+}
+
+/// Code as the persistent cache saves and loads it (relocated into
+/// another JIT for another copy of the IR) runs as the interpreter does.
+#[test]
+fn saved_blocks_match_the_interpreter() {
+    for (thumb, host_faults, vfp, seed) in [
+        (false, false, false, 0x5a7e_d000_0000_0001u64),
+        (true, true, false, 0x5a7e_d000_0000_0002),
+        (false, true, false, 0x5a7e_d000_0000_0003),
+        (false, false, true, 0x5a7e_d000_0000_0004),
+    ] {
+        let n = compare_code(thumb, seed, 6000, host_faults, vfp, true);
+        assert!(n > 4000, "only {n} blocks compared");
+    }
 }
 
 #[test]
@@ -446,7 +510,7 @@ fn run_both_at_code(
     let e1 = interp::fast::run(&mut c1, &mut mem, &compiled, &AtomicBool::new(false));
     jit.flush();
     let entry = jit
-        .compile(&compiled.block, init.thumb as u32, CODE as u64, &mem)
+        .compile(&compiled.block, init.thumb as u32, CODE as u64, &mem, false)
         .expect("room")
         .expect("compiles")
         .entry;

@@ -37,6 +37,7 @@ use std::mem::offset_of;
 
 use super::arena::CodeArena;
 use super::helpers;
+use super::persist;
 use super::{
     JitCtx, Stubs, TableEntry, STATUS_EXIT, STATUS_INTERRUPTED, STATUS_LOOKUP, TABLE_SLOTS,
 };
@@ -307,16 +308,21 @@ where
 pub(super) struct BlockCode {
     pub bytes: Vec<u8>,
     pub sites: Vec<(u64, u64)>,
+    /// The code in a form another process can load, when asked for and
+    /// possible.
+    pub portable: Option<persist::PortableCode>,
 }
 
 /// Compiles `block` (state key `key`) for memory type `M`, assembled to
-/// run at `ip`.
+/// run at `ip`; with `portable`, also in the form of
+/// [`persist::PortableCode`].
 pub(super) fn compile_block<M: GuestMemory>(
     block: &Block,
     key: u32,
     stubs: &Stubs,
     mem: &M,
     ip: u64,
+    portable: bool,
 ) -> Result<BlockCode, IcedError> {
     let new_emitter = |loop_raw: Option<FlagKind>| -> Result<Emitter<'_>, IcedError> {
         Ok(Emitter {
@@ -356,6 +362,8 @@ pub(super) fn compile_block<M: GuestMemory>(
             loop_raw,
             edge_raw: None,
             raw_dynamic: false,
+            relocs: Some(Vec::new()),
+            code_instrs: 0,
         })
     };
     let emit = |loop_raw: Option<FlagKind>| -> Result<Emitter<'_>, IcedError> {
@@ -384,10 +392,11 @@ pub(super) fn compile_block<M: GuestMemory>(
             .count();
         m.set(real);
     });
-    if e.sites.is_empty() {
+    if e.sites.is_empty() && !portable {
         return Ok(BlockCode {
             bytes: e.a.assemble(ip)?,
             sites: Vec::new(),
+            portable: None,
         });
     }
     let res = e.a.assemble_options(
@@ -399,9 +408,65 @@ pub(super) fn compile_block<M: GuestMemory>(
         .iter()
         .map(|(site, slow)| Ok((res.label_ip(site)?, res.label_ip(slow)?)))
         .collect::<Result<Vec<_>, IcedError>>()?;
+    let bytes = res.inner.code_buffer;
+    let portable = if portable {
+        let offsets = &res.inner.new_instruction_offsets;
+        let code_end = offsets
+            .get(e.code_instrs)
+            .map_or(bytes.len(), |&o| o as usize)
+            .min(bytes.len());
+        portable_form(
+            &bytes,
+            ip,
+            code_end,
+            &sites,
+            e.relocs.as_deref(),
+            offsets,
+            stubs,
+        )
+    } else {
+        None
+    };
     Ok(BlockCode {
-        bytes: res.inner.code_buffer,
+        bytes,
         sites,
+        portable,
+    })
+}
+
+/// The [`persist::PortableCode`] of a block assembled at `ip`, from the
+/// emitter's address loads (by instruction index; `offsets` are the
+/// instructions' byte offsets) and the stub branches found in the code.
+fn portable_form(
+    bytes: &[u8],
+    ip: u64,
+    code_end: usize,
+    sites: &[(u64, u64)],
+    loads: Option<&[(usize, persist::Target)]>,
+    offsets: &[u32],
+    stubs: &Stubs,
+) -> Option<persist::PortableCode> {
+    let mut relocs = persist::stub_relocs(bytes, code_end, ip, &stubs.list())?;
+    for &(index, target) in loads? {
+        let at = *offsets.get(index)? as usize;
+        // REX.W (+B) B8+r imm64: the address is at +2.
+        let insn = bytes.get(at..at + 10)?;
+        if insn[0] & 0xfe != 0x48 || insn[1] & 0xf8 != 0xb8 {
+            return None;
+        }
+        relocs.push(persist::Reloc {
+            at: at as u32 + 2,
+            target,
+        });
+    }
+    relocs.sort_by_key(|r| r.at);
+    Some(persist::PortableCode {
+        bytes: bytes.to_vec(),
+        relocs,
+        sites: sites
+            .iter()
+            .map(|&(s, r)| ((s - ip) as u32, (r - ip) as u32))
+            .collect(),
     })
 }
 
@@ -756,6 +821,12 @@ struct Emitter<'a> {
     /// set the kind instead of packing: the next block packs them only if
     /// it reads them before overwriting them.
     raw_dynamic: bool,
+    /// `mov r64, imm64` instructions (by index) that load an address of
+    /// this process, and what they name (see `persist`); `None` once one
+    /// names something that cannot be named so (the block is not saved).
+    relocs: Option<Vec<(usize, persist::Target)>>,
+    /// Instructions before the constants (the code, as opposed to data).
+    code_instrs: usize,
 }
 
 /// Where a `setcc` puts its byte.
@@ -966,6 +1037,7 @@ impl Emitter<'_> {
             }
             self.a.jmp(slow.resume)?;
         }
+        self.code_instrs = self.a.instructions().len();
         for (mut label, bytes) in std::mem::take(&mut self.consts) {
             self.bind(&mut label)?;
             self.a.db(&bytes)?;
@@ -1050,12 +1122,28 @@ impl Emitter<'_> {
         }
     }
 
+    /// Records that the next instruction (a `mov r64, imm64`) loads
+    /// `addr`: helper `helper`, or a pointer into the block's IR.
+    fn note_address(&mut self, addr: u64, helper: Option<u8>) {
+        let index = self.a.instructions().len();
+        let target = match helper {
+            Some(h) => Some(persist::Target::Helper(h)),
+            None => persist::target_of_pointer(self.block, addr),
+        };
+        match (target, &mut self.relocs) {
+            (Some(t), Some(relocs)) => relocs.push((index, t)),
+            _ => self.relocs = None,
+        }
+    }
+
     /// Calls the interpreter for `insn`; a non-zero result leaves through
     /// the helper-status stub. The caller stores and reloads cached
     /// registers around it.
     fn call_generic(&mut self, insn: *const Insn) -> R {
         self.a.mov(rdi, rbp)?;
+        self.note_address(insn as u64, None);
         self.a.mov(rsi, insn as u64)?;
+        self.note_address(self.generic, Some(persist::HELPER_GENERIC));
         self.a.mov(rax, self.generic)?;
         self.a.call(rax)?;
         self.a.test(eax, eax)?;
@@ -1493,7 +1581,14 @@ impl Emitter<'_> {
             self.a.sub(rsp, 8)?;
         }
         self.a.mov(rdi, rbx)?;
+        self.note_address(arg, None);
         self.a.mov(rsi, arg)?;
+        let helper = if func == self.vfp_pure {
+            persist::HELPER_VFP
+        } else {
+            persist::HELPER_NEON
+        };
+        self.note_address(func, Some(helper));
         self.a.mov(rax, func)?;
         self.a.call(rax)?;
         if pad {
