@@ -52,7 +52,7 @@ fn unconditional_table() -> &'static Table {
 // Bits the ARM ARM marks (0) or (1) are fixed in the patterns: an encoding
 // with them flipped is UNPREDICTABLE, and decoding it as UNDEFINED (as QEMU
 // does) is the safe choice.
-const CONDITIONAL: &[(&str, &str, Handler)] = &[
+pub(crate) const CONDITIONAL: &[(&str, &str, Handler)] = &[
     // Multiplies (A5.2.5)
     ("MUL",     "cccc 0000 000S dddd 0000 mmmm 1001 nnnn", mul),
     ("MLA",     "cccc 0000 001S dddd aaaa mmmm 1001 nnnn", mla),
@@ -139,7 +139,7 @@ const CONDITIONAL: &[(&str, &str, Handler)] = &[
 ];
 
 #[rustfmt::skip]
-const UNCONDITIONAL: &[(&str, &str, Handler)] = &[
+pub(crate) const UNCONDITIONAL: &[(&str, &str, Handler)] = &[
     ("CLREX",   "1111 0101 0111 1111 1111 0000 0001 1111", clrex),
     ("DSB",     "1111 0101 0111 1111 1111 0000 0100 ----", barrier),
     ("DMB",     "1111 0101 0111 1111 1111 0000 0101 ----", barrier),

@@ -407,7 +407,7 @@ use MemSize as M;
 
 /// The 16-bit encodings (ARM ARM A6.2).
 #[rustfmt::skip]
-static T16: &[(&str, &str, Handler)] = &[
+pub(crate) static T16: &[(&str, &str, Handler)] = &[
     // Shift (immediate), add, subtract, move and compare. LSL #0 is MOVS.
     ("LSL (imm)",      "00000 iiiii mmm ddd", |f| t16_shift_imm(f, 0)),
     ("LSR (imm)",      "00001 iiiii mmm ddd", |f| t16_shift_imm(f, 1)),
@@ -1198,7 +1198,7 @@ fn t32_neon_ldst(f: &Fields) -> Op {
 
 /// The 32-bit encodings (ARM ARM A6.3), first halfword then second.
 #[rustfmt::skip]
-static T32: &[(&str, &str, Handler)] = &[
+pub(crate) static T32: &[(&str, &str, Handler)] = &[
     // --- Load/store multiple (A6.3.5) and the privileged SRS/RFE.
     ("SRSDB",      "1110 1000 00w0 1101 1100 0000 000m mmmm", |f| t32_srs(f, BlockMode::Db)),
     ("SRSIA",      "1110 1001 10w0 1101 1100 0000 000m mmmm", |f| t32_srs(f, BlockMode::Ia)),

@@ -47,7 +47,7 @@ use ScalarOp as C;
 use ShiftOp as H;
 
 #[rustfmt::skip]
-static LINES: &[Line] = &[
+pub(crate) static LINES: &[Line] = &[
     // Element and structure loads and stores (A7.7).
     ("VLDn/VSTn multiple",  "1111 0100 0d-0 nnnn dddd tttt zzaa mmmm", multi),
     ("VLDn all lanes",      "1111 0100 1d10 nnnn dddd 11kk zzta mmmm", all_lanes),
