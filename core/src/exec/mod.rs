@@ -964,6 +964,15 @@ impl Engine {
         if slot.hits < self.jit_threshold {
             return 0;
         }
+        if self.tcache_usable() && tcache_memory(mem) {
+            // Another thread (or this one, before its code memory was
+            // flushed) may have compiled it meanwhile.
+            self.load_saved(id, cpu, mem);
+            let native = self.slab[id as usize].native;
+            if native != 0 {
+                return native;
+            }
+        }
         if self.jit_ready().is_none() {
             return 0;
         }

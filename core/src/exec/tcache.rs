@@ -134,10 +134,12 @@ struct Region {
     /// looked up.
     file: Vec<u8>,
     index: FxHashMap<(u32, u32), usize>,
-    /// Entries saved by this process after the file was read.
-    saved: FxHashMap<(u32, u32), SavedBlock>,
-    /// Blocks compiled this run, to save.
-    new: Vec<SavedBlock>,
+    /// Blocks compiled by this process (any thread): looked up first, so
+    /// that a block one guest thread compiled is placed by the others
+    /// without compiling it again.
+    compiled: FxHashMap<(u32, u32), SavedBlock>,
+    /// Keys of `compiled` not written yet.
+    unsaved: Vec<(u32, u32)>,
     /// Still mapped: new blocks are looked up and recorded here.
     live: bool,
 }
@@ -383,8 +385,8 @@ impl TranslationCache {
             path,
             file,
             index,
-            saved: FxHashMap::default(),
-            new: Vec::new(),
+            compiled: FxHashMap::default(),
+            unsaved: Vec::new(),
             live: true,
         });
     }
@@ -416,15 +418,15 @@ impl TranslationCache {
             .iter()
             .rev()
             .find(|r| r.live && r.start <= pc && pc < r.end)?;
-        if let Some(b) = r.saved.get(&(pc, key)) {
+        if let Some(b) = r.compiled.get(&(pc, key)) {
             return Some(b.clone());
         }
         let &at = r.index.get(&(pc, key))?;
         decode_entry(&mut Reader { data: &r.file, at }).filter(|b| (b.pc, b.key) == (pc, key))
     }
 
-    /// Keeps a block compiled this run for saving (if it lies in a live
-    /// region).
+    /// Keeps a block compiled this run for the other threads and for
+    /// saving (if it lies in a live region).
     pub fn record(&self, block: SavedBlock) {
         let end = block.pc as u64 + block.guest.len() as u64;
         let mut regions = self.lock();
@@ -434,7 +436,8 @@ impl TranslationCache {
             .find(|r| r.live && r.start <= block.pc && end <= r.end as u64)
         {
             self.stats.recorded.fetch_add(1, Ordering::Relaxed);
-            r.new.push(block);
+            r.unsaved.push((block.pc, block.key));
+            r.compiled.insert((block.pc, block.key), block);
         }
     }
 
@@ -445,12 +448,12 @@ impl TranslationCache {
         let mut regions = self.lock();
         let mut wrote = false;
         for r in regions.iter_mut() {
-            if r.new.is_empty() {
+            if r.unsaved.is_empty() {
                 continue;
             }
             let on_disk = read_entries(&r.path, &r.header);
             let mut merged: FxHashMap<(u32, u32), &SavedBlock> = FxHashMap::default();
-            for e in on_disk.iter().chain(r.new.iter()) {
+            for e in on_disk.iter().chain(r.compiled.values()) {
                 merged.insert((e.pc, e.key), e);
             }
             let mut entries: Vec<&SavedBlock> = merged.into_values().collect();
@@ -462,12 +465,9 @@ impl TranslationCache {
                     .fetch_add(entries.len() as u64, Ordering::Relaxed);
                 wrote = true;
             }
-            // Saved: the same blocks again at a later save (execve after
-            // threads...) would only rewrite them.
-            let new = std::mem::take(&mut r.new);
-            for e in new {
-                r.saved.insert((e.pc, e.key), e);
-            }
+            // Saved: a later save (execve after threads...) writes only
+            // if more were compiled meanwhile.
+            r.unsaved.clear();
         }
         drop(regions);
         if wrote {
