@@ -134,10 +134,32 @@ fn op_use(op: &Op) -> FlagUse {
         | Op::Pkh { .. }
         | Op::BranchExchange { .. } => none,
         Op::CompareBranch { .. } => all,
+        // VFP data processing touches only the extension registers and
+        // FPSCR, and cannot fault or exit (with the FPU off it decodes as
+        // UNDEFINED instead).
+        Op::Vfp(v) if vfp_data(v) => none,
         // Everything else may fault, exit or run through the reference
         // interpreter (loads and stores included): the state must be exact.
         _ => all,
     }
+}
+
+/// Whether `v` is VFP data processing (arithmetic, compares, moves of
+/// immediates, conversions), which neither reads nor writes NZCV.
+fn vfp_data(v: &super::vfp::VfpInsn) -> bool {
+    use super::vfp::VfpInsn;
+    matches!(
+        v,
+        VfpInsn::Arith { .. }
+            | VfpInsn::Unary { .. }
+            | VfpInsn::Cmp { .. }
+            | VfpInsn::MovImm { .. }
+            | VfpInsn::CvtPrec { .. }
+            | VfpInsn::CvtToInt { .. }
+            | VfpInsn::CvtFromInt { .. }
+            | VfpInsn::CvtFixed { .. }
+            | VfpInsn::CvtHalf { .. }
+    )
 }
 
 /// Whether `op` is a memory access that reads the flags only to make the

@@ -698,3 +698,83 @@ fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
         assert_eq!(state_of(&c1), state_of(&c2), "{what}");
     }
 }
+
+/// A loop carrying VFP double registers in XMM registers round its back
+/// edge (an accumulator, as in a dot product): it falls out with the
+/// registers exact, takes its slow path on a NaN (the helper's result
+/// must reach the cached register the next round reads), and faults at a
+/// load with the registers of the iteration before.
+#[test]
+fn vfp_loops_with_cached_registers_match_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    // loop: vldr d6, [r2]; add r2, r2, #16; vldmia r0!, {d5};
+    //       vmla.f64 d7, d5, d6; vadd.f64 d4, d4, d5; subs r3, r3, #1;
+    //       bne loop; bx lr
+    let code: &[u32] = &[
+        0xed92_6b00,
+        0xe282_2010,
+        0xecb0_5b02,
+        0xee05_7b06,
+        0xee34_4b05,
+        0xe253_3001,
+        0x1aff_fff8,
+        0xe12f_ff1e,
+    ];
+    // The same with the loads last: the register VLDM wrote is stale in
+    // its XMM register at the back edge and must be reloaded there.
+    // loop: vmla.f64 d7, d5, d6; vadd.f64 d4, d4, d5; vldr d6, [r2];
+    //       add r2, r2, #16; vldmia r0!, {d5}; subs r3, r3, #1;
+    //       bne loop; bx lr
+    let loads_last: &[u32] = &[
+        0xee05_7b06,
+        0xee34_4b05,
+        0xed92_6b00,
+        0xe282_2010,
+        0xecb0_5b02,
+        0xe253_3001,
+        0x1aff_fff8,
+        0xe12f_ff1e,
+    ];
+    let doubles = |nan_at: Option<usize>| -> Vec<u8> {
+        (0..512usize)
+            .flat_map(|i| {
+                let v = if Some(i) == nan_at {
+                    f64::NAN
+                } else {
+                    (i as f64) * 0.75 - 3.0
+                };
+                v.to_bits().to_le_bytes()
+            })
+            .collect()
+    };
+    let unmapped = RO + 0x1000;
+    // (r0: the vldmia stream, r2: the vldr stream, r3: rounds, NaN at)
+    let cases: [(u32, u32, u32, Option<usize>); 4] = [
+        (DATA, DATA + 1024, 40, None),
+        (DATA, DATA + 1024, 40, Some(7)),
+        (DATA + 2048, DATA, 60, Some(130)),
+        (unmapped - 24, DATA, 100, None),
+    ];
+    for ((r0, r2, r3, nan_at), code) in cases.into_iter().flat_map(|c| [(c, code), (c, loads_last)])
+    {
+        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        space.bytes(DATA, 4096).copy_from_slice(&doubles(nan_at));
+        let mut init = CpuState::default();
+        init.r[0] = r0;
+        init.r[2] = r2;
+        init.r[3] = r3;
+        init.r[14] = CODE + 0x800;
+        init.d[4] = 1.5f64.to_bits();
+        init.d[5] = 0.5f64.to_bits();
+        init.d[6] = 4.0f64.to_bits();
+        init.d[7] = (-2.25f64).to_bits();
+        init.r[15] = CODE;
+        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+        let what = format!("VFP loop r0 {r0:#x} r2 {r2:#x} rounds {r3} NaN at {nan_at:?}");
+        assert_eq!(e1, e2, "{what}");
+        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+        assert_ne!(c2.r[3], init.r[3], "{what}: the loop ran");
+    }
+}

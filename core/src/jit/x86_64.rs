@@ -303,6 +303,60 @@ where
     a.jne(miss)
 }
 
+/// Whether the native form of `v` saves MXCSR first, for its slow path to
+/// put back: conversions and compares, whose SSE attempt can raise flags
+/// the ARM operation does not (the inexact flag of a conversion that then
+/// saturates). Arithmetic and square roots need not: an SSE attempt that
+/// gives up raises a subset of the flags the interpreter then raises for
+/// the same operation (x86 detects underflow after rounding, ARM before,
+/// so x86's underflows are ARM's too; the other flags agree).
+fn vfp_saves_mxcsr(v: &VfpInsn) -> bool {
+    !matches!(
+        v,
+        VfpInsn::Arith { .. }
+            | VfpInsn::Unary {
+                op: VfpUnary::Sqrt,
+                ..
+            }
+    )
+}
+
+/// XMM registers that cache VFP double registers (the templates use
+/// `xmm0`-`xmm2` as scratch).
+const FCACHE_REGS: [AsmRegisterXmm; 13] = [
+    xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15,
+];
+
+/// The D registers `v` reads or writes as doubles, in the forms that
+/// keep the D-register cache themselves (see `Emitter::vfp`).
+fn fcache_uses(v: &VfpInsn) -> Vec<u8> {
+    match *v {
+        VfpInsn::Arith {
+            dp: true,
+            vd,
+            vn,
+            vm,
+            ..
+        } => vec![vd, vn, vm],
+        VfpInsn::Unary {
+            dp: true, vd, vm, ..
+        } => vec![vd, vm],
+        VfpInsn::Cmp {
+            dp: true, vd, vm, ..
+        } => std::iter::once(vd).chain(vm).collect(),
+        VfpInsn::LoadStore { dp: true, vd, .. } | VfpInsn::MovImm { dp: true, vd, .. } => {
+            vec![vd]
+        }
+        VfpInsn::Multiple {
+            dp: true,
+            vd,
+            count,
+            ..
+        } => (vd..vd.saturating_add(count).min(32)).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// A compiled block: its code, and for each access that may fault on the
 /// host, (address of the access, address to resume at).
 pub(super) struct BlockCode {
@@ -364,6 +418,8 @@ pub(super) fn compile_block<M: GuestMemory>(
             raw_dynamic: false,
             relocs: Some(Vec::new()),
             code_instrs: 0,
+            fcache: [None; 32],
+            fvalid: 0,
         })
     };
     let emit = |loop_raw: Option<FlagKind>| -> Result<Emitter<'_>, IcedError> {
@@ -574,6 +630,8 @@ struct SlowPath {
     /// Run a VFP instruction with `helpers::vfp_pure` (core registers
     /// untouched) rather than the whole interpreter.
     vfp: Option<*const VfpInsn>,
+    /// MXCSR was saved before the native attempt (restore it first).
+    mxcsr_saved: bool,
     /// The interpreter's path may do host floating point.
     host_fp: bool,
     /// The previous block's raw flags may be pending (pack them first).
@@ -827,6 +885,14 @@ struct Emitter<'a> {
     relocs: Option<Vec<(usize, persist::Target)>>,
     /// Instructions before the constants (the code, as opposed to data).
     code_instrs: usize,
+    /// The XMM register caching each VFP double register, if any (see
+    /// `allocate`). The cache is write-through: `CpuState` is always
+    /// exact, and a cached register is read from its XMM register while
+    /// it is known to hold the same value (`fvalid`).
+    fcache: [Option<AsmRegisterXmm>; 32],
+    /// Cached D registers whose XMM register holds their current value
+    /// at this point of the code being emitted.
+    fvalid: u32,
 }
 
 /// Where a `setcc` puts its byte.
@@ -904,6 +970,55 @@ impl Emitter<'_> {
         for (&r, &(host, _)) in order.iter().zip(hosts.iter()) {
             self.cache[r] = Some(host);
         }
+        // VFP double registers of blocks with double arithmetic: the most
+        // used in XMM registers, so that a chain of operations (an
+        // accumulator carried round a loop) does not go through memory.
+        let mut fcount = [0u32; 32];
+        let mut arith = false;
+        for (k, insn) in self.block.insns.iter().enumerate() {
+            if let Op::Vfp(v) = &insn.op {
+                let weight = if loop_end.is_some_and(|e| k <= e) {
+                    8
+                } else {
+                    1
+                };
+                arith |= matches!(**v, VfpInsn::Arith { dp: true, .. });
+                for d in fcache_uses(v) {
+                    fcount[d as usize] += weight;
+                }
+            }
+        }
+        if arith {
+            let mut order: Vec<usize> = (0..32).filter(|&d| fcount[d] >= 2).collect();
+            order.sort_by_key(|&d| (std::cmp::Reverse(fcount[d]), d));
+            for (&d, &x) in order.iter().zip(FCACHE_REGS.iter()) {
+                self.fcache[d] = Some(x);
+            }
+        }
+    }
+
+    /// The cached VFP double registers as a mask.
+    fn fcached(&self) -> u32 {
+        (0..32)
+            .filter(|&d| self.fcache[d].is_some())
+            .fold(0, |m, d| m | 1 << d)
+    }
+
+    /// Loads the cached D registers in `mask` from `CpuState` into their
+    /// XMM registers.
+    fn fcache_load(&mut self, mask: u32) -> R {
+        for d in 0..32u8 {
+            if let (Some(x), true) = (self.fcache[d as usize], mask & (1 << d) != 0) {
+                self.a.movsd_2(x, qword_ptr(rbx + off_d(d)))?;
+                self.fvalid |= 1 << d;
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes every cached D register valid (loads the others).
+    fn fcache_refresh(&mut self) -> R {
+        self.fcache_load(self.fcached() & !self.fvalid)
     }
 
     /// The cached guest registers as a mask.
@@ -963,6 +1078,8 @@ impl Emitter<'_> {
         } else {
             self.load_regs_in(live_in_regs(self.block))?;
         }
+        self.fvalid = 0;
+        self.fcache_load(self.fcached())?;
         // Flags of native VFP code in earlier blocks may be pending in
         // MXCSR (they are merged into FPSCR before a helper call and when
         // compiled code returns to the engine, not at block exits).
@@ -1000,8 +1117,17 @@ impl Emitter<'_> {
             if self.pending.is_some_and(|p| p.0 <= k) {
                 self.pending = None;
             }
+            let fvalid_before = self.fvalid;
             self.insn(k, insn, end)?;
+            if matches!(insn.op, Op::Neon(_)) {
+                // NEON templates write the register file in memory.
+                self.fvalid = 0;
+            }
             self.bind(&mut end)?;
+            if insn.cond != Cond::Al {
+                // Skipped, the registers are as before.
+                self.fvalid &= fvalid_before;
+            }
         }
         self.exit_to(block.end, self.thumb, block.end_it)?;
         self.main_len = self.a.instructions().len();
@@ -1015,7 +1141,7 @@ impl Emitter<'_> {
             }
             self.fp_dirty = slow.fp_dirty;
             self.cur_cond = Cond::Al;
-            if slow.vfp.is_some() {
+            if slow.mxcsr_saved {
                 // Back to the flags from before the native attempt.
                 self.a.ldmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
             }
@@ -1035,6 +1161,10 @@ impl Emitter<'_> {
                     self.fp_after_call(slow.host_fp)?;
                 }
             }
+            // The call took the XMM registers; the code resumed at expects
+            // the cached D registers in them.
+            self.fvalid = 0;
+            self.fcache_refresh()?;
             self.a.jmp(slow.resume)?;
         }
         self.code_instrs = self.a.instructions().len();
@@ -1161,6 +1291,7 @@ impl Emitter<'_> {
         self.fp_sync()?;
         self.flush_raw()?;
         self.call_generic(insn as *const Insn)?;
+        self.fvalid = 0;
         self.fp_after_call(may_use_host_fp(&insn.op))?;
         self.load_regs()?;
         if insn.cond == Cond::Al {
@@ -1181,6 +1312,7 @@ impl Emitter<'_> {
             fp_dirty: self.fp_dirty,
             raw: self.raw,
             vfp: None,
+            mxcsr_saved: false,
             host_fp: may_use_host_fp(&insn.op),
             raw_dynamic: self.raw_dynamic,
         });
@@ -1199,6 +1331,7 @@ impl Emitter<'_> {
             fp_dirty: self.fp_dirty,
             raw: self.raw,
             vfp: Some(v as *const VfpInsn),
+            mxcsr_saved: vfp_saves_mxcsr(v),
             host_fp: true,
             raw_dynamic: self.raw_dynamic,
         });
@@ -1237,7 +1370,16 @@ impl Emitter<'_> {
     }
 
     /// Leaves for `target` in state (`thumb`, `it`) by a chainable exit.
+    /// (Code emitted after it, the path where a conditional exit is not
+    /// taken, still has the cached D registers it had.)
     fn exit_to(&mut self, target: u32, thumb: bool, it: u8) -> R {
+        let fvalid = self.fvalid;
+        let r = self.exit_to_inner(target, thumb, it);
+        self.fvalid = fvalid;
+        r
+    }
+
+    fn exit_to_inner(&mut self, target: u32, thumb: bool, it: u8) -> R {
         let first_it = self.block.insns.first().map_or(0, |i| i.it);
         if target == self.block.start && thumb == self.thumb && it == 0 && first_it == 0 {
             // Loop in place with registers kept; leave (state stored) only
@@ -1256,6 +1398,8 @@ impl Emitter<'_> {
                     }
                 }
             }
+            // The loop head expects every cached D register in place.
+            self.fcache_refresh()?;
             self.check_interrupt(out)?;
             self.a.jmp(self.loop_head)?;
             self.bind(&mut out)?;
@@ -1591,6 +1735,8 @@ impl Emitter<'_> {
         self.note_address(func, Some(helper));
         self.a.mov(rax, func)?;
         self.a.call(rax)?;
+        // (XMM registers do not survive calls: cached D registers reload.)
+        self.fvalid = 0;
         if pad {
             self.a.add(rsp, 8)?;
         }
@@ -1686,6 +1832,12 @@ impl Emitter<'_> {
 
     /// Loads the VFP operand `r` (S or D) into the low lane of `x`.
     fn fload(&mut self, x: AsmRegisterXmm, r: u8, dp: bool) -> R {
+        if let (true, Some(c)) = (dp, self.fcache.get(r as usize).copied().flatten()) {
+            if self.fvalid & (1 << r) == 0 {
+                self.fcache_load(1 << r)?;
+            }
+            return self.a.movapd(x, c);
+        }
         if dp {
             self.a.movsd_2(x, qword_ptr(rbx + off_d(r)))
         } else {
@@ -1693,12 +1845,49 @@ impl Emitter<'_> {
         }
     }
 
+    /// A register holding VFP register `r` to read as a source operand:
+    /// its cached XMM register, or `x` loaded with it.
+    fn fsource(&mut self, x: AsmRegisterXmm, r: u8, dp: bool) -> Result<AsmRegisterXmm, IcedError> {
+        if let (true, Some(c)) = (dp, self.fcache.get(r as usize).copied().flatten()) {
+            if self.fvalid & (1 << r) == 0 {
+                self.fcache_load(1 << r)?;
+            }
+            return Ok(c);
+        }
+        self.fload(x, r, dp)?;
+        Ok(x)
+    }
+
+    /// Writes VFP register `r` from `x` (through to `CpuState`, and to
+    /// its XMM register if cached).
     fn fstore(&mut self, r: u8, x: AsmRegisterXmm, dp: bool) -> R {
         if dp {
-            self.a.movsd_2(qword_ptr(rbx + off_d(r)), x)
+            self.a.movsd_2(qword_ptr(rbx + off_d(r)), x)?;
+            self.fcache_set(r, x)
         } else {
+            self.fvalid &= !(1 << (r / 2));
             self.a.movss(dword_ptr(rbx + off_s(r)), x)
         }
+    }
+
+    /// D register `d` was just written in `CpuState` with the value in
+    /// `x` (an XMM register) : its cached copy follows.
+    fn fcache_set(&mut self, d: u8, x: AsmRegisterXmm) -> R {
+        if let Some(c) = self.fcache[d as usize] {
+            self.a.movapd(c, x)?;
+            self.fvalid |= 1 << d;
+        }
+        Ok(())
+    }
+
+    /// D register `d` was just written in `CpuState` with the value in
+    /// `rax`: its cached copy follows.
+    fn fcache_set_rax(&mut self, d: u8) -> R {
+        if let Some(c) = self.fcache[d as usize] {
+            self.a.movq(c, rax)?;
+            self.fvalid |= 1 << d;
+        }
+        Ok(())
     }
 
     /// Jumps to `slow` unless the value in `x` is zero, or a normal number
@@ -1708,14 +1897,15 @@ impl Emitter<'_> {
     fn fcheck(&mut self, x: AsmRegisterXmm, dp: bool, slow: CodeLabel) -> R {
         let mut ok = self.a.create_label();
         if dp {
-            // 2|v| in (2 * min normal, 2 * infinity], or 0.
+            // 2|v| in (2 * min normal, 2 * infinity], or 0 (the bounds are
+            // constants after the code).
+            let low = self.constant((0x0020_0000_0000_0001u128).to_le_bytes());
+            let span = self.constant((0xffbf_ffff_ffff_ffffu128).to_le_bytes());
             self.a.movq(rax, x)?;
             self.a.add(rax, rax)?;
             self.a.je(ok)?;
-            self.a.mov(rdx, 0x0020_0000_0000_0001u64)?;
-            self.a.sub(rax, rdx)?;
-            self.a.mov(rdx, 0xffbf_ffff_ffff_ffffu64)?;
-            self.a.cmp(rax, rdx)?;
+            self.a.sub(rax, qword_ptr(low))?;
+            self.a.cmp(rax, qword_ptr(span))?;
             self.a.ja(slow)?;
         } else {
             self.a.movd(eax, x)?;
@@ -1752,7 +1942,9 @@ impl Emitter<'_> {
         // (the inexact flag of a conversion that then saturates, say) is
         // not merged with them. (A store: cheap; only the slow path pays
         // for the reload.)
-        self.a.stmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
+        if vfp_saves_mxcsr(v) {
+            self.a.stmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
+        }
         self.a.test(dword_ptr(rbx + FPSCR), FPSCR_MODES)?;
         self.a.jne(slow)?;
         self.fp_dirty = true;
@@ -1768,12 +1960,12 @@ impl Emitter<'_> {
         match *v {
             VfpInsn::Arith { op, dp, vd, vn, vm } => {
                 self.fload(xmm0, vn, dp)?;
-                self.fload(xmm1, vm, dp)?;
+                let m = self.fsource(xmm1, vm, dp)?;
                 match op {
-                    ArithOp::Add => op!(addsd, addss, dp, xmm0, xmm1),
-                    ArithOp::Sub => op!(subsd, subss, dp, xmm0, xmm1),
-                    ArithOp::Div => op!(divsd, divss, dp, xmm0, xmm1),
-                    _ => op!(mulsd, mulss, dp, xmm0, xmm1),
+                    ArithOp::Add => op!(addsd, addss, dp, xmm0, m),
+                    ArithOp::Sub => op!(subsd, subss, dp, xmm0, m),
+                    ArithOp::Div => op!(divsd, divss, dp, xmm0, m),
+                    _ => op!(mulsd, mulss, dp, xmm0, m),
                 }
                 self.fcheck(xmm0, dp, slow)?;
                 match op {
@@ -1783,11 +1975,14 @@ impl Emitter<'_> {
                         if matches!(op, ArithOp::Mls | ArithOp::Nmla) {
                             self.fneg(xmm0, dp)?;
                         }
-                        self.fload(xmm1, vd, dp)?;
-                        if matches!(op, ArithOp::Nmla | ArithOp::Nmls) {
+                        let d = if matches!(op, ArithOp::Nmla | ArithOp::Nmls) {
+                            self.fload(xmm1, vd, dp)?;
                             self.fneg(xmm1, dp)?;
-                        }
-                        op!(addsd, addss, dp, xmm0, xmm1);
+                            xmm1
+                        } else {
+                            self.fsource(xmm1, vd, dp)?
+                        };
+                        op!(addsd, addss, dp, xmm0, d);
                         self.fcheck(xmm0, dp, slow)?;
                     }
                     _ => {}
@@ -1909,8 +2104,12 @@ impl Emitter<'_> {
         }
     }
 
-    /// A 16-byte constant placed after the block's code.
+    /// A 16-byte constant placed after the block's code (one copy of
+    /// each value per block).
     fn constant(&mut self, bytes: [u8; 16]) -> CodeLabel {
+        if let Some(&(label, _)) = self.consts.iter().find(|c| c.1 == bytes) {
+            return label;
+        }
         let label = self.a.create_label();
         self.consts.push((label, bytes));
         label
@@ -2179,6 +2378,26 @@ impl Emitter<'_> {
     }
 
     fn vfp(&mut self, insn: &Insn, end: CodeLabel, v: &VfpInsn) -> R {
+        self.vfp_any(insn, end, v)?;
+        // Only these keep the cached D registers right themselves (through
+        // `fstore`, `fcache_set` or by clearing what they write); after
+        // the others, every cached register is reloaded before its use.
+        let keeps_cache = matches!(
+            v,
+            VfpInsn::Arith { .. }
+                | VfpInsn::Unary { .. }
+                | VfpInsn::Cmp { .. }
+                | VfpInsn::LoadStore { .. }
+                | VfpInsn::Multiple { .. }
+                | VfpInsn::MovImm { .. }
+        );
+        if !keeps_cache {
+            self.fvalid = 0;
+        }
+        Ok(())
+    }
+
+    fn vfp_any(&mut self, insn: &Insn, end: CodeLabel, v: &VfpInsn) -> R {
         let b = self.base();
         if vfp_may_be_native(v) {
             return self.vfp_native(v, end);
@@ -2222,16 +2441,23 @@ impl Emitter<'_> {
                 match (load, dp) {
                     (true, true) => {
                         self.access(slow, |a| a.mov(rax, qword_ptr(b + rcx)))?;
-                        self.a.mov(qword_ptr(rbx + off_d(vd)), rax)
+                        self.a.mov(qword_ptr(rbx + off_d(vd)), rax)?;
+                        self.fcache_set_rax(vd)
                     }
                     (true, false) => {
                         self.access(slow, |a| a.mov(eax, dword_ptr(b + rcx)))?;
+                        self.fvalid &= !(1 << (vd / 2));
                         self.a.mov(dword_ptr(rbx + off_s(vd)), eax)
                     }
-                    (false, true) => {
-                        self.a.mov(rax, qword_ptr(rbx + off_d(vd)))?;
-                        self.access(slow, |a| a.mov(qword_ptr(b + rcx), rax))
-                    }
+                    (false, true) => match self.fcache[vd as usize] {
+                        Some(x) if self.fvalid & (1 << vd) != 0 => {
+                            self.access(slow, |a| a.movsd_2(qword_ptr(b + rcx), x))
+                        }
+                        _ => {
+                            self.a.mov(rax, qword_ptr(rbx + off_d(vd)))?;
+                            self.access(slow, |a| a.mov(qword_ptr(b + rcx), rax))
+                        }
+                    },
                     (false, false) => {
                         self.a.mov(eax, dword_ptr(rbx + off_s(vd)))?;
                         self.access(slow, |a| a.mov(dword_ptr(b + rcx), eax))
@@ -2262,7 +2488,11 @@ impl Emitter<'_> {
                 self.a.test(ecx, 3)?;
                 self.a.jne(slow)?;
                 self.check(4 * words as u32, !load, slow)?;
-                if load {
+                // A load of more than one access touches its first and
+                // last word first, so that it faults before it writes any
+                // register; a single access is a fault site itself.
+                let probed = load && words > 2;
+                if probed {
                     self.probe(4 * words as u32, slow)?;
                 }
                 let mut off = 0;
@@ -2270,11 +2500,22 @@ impl Emitter<'_> {
                     let wide = 4 * words - off >= 8;
                     match (load, wide) {
                         (true, true) => {
-                            self.a.mov(rax, qword_ptr(b + rcx + off))?;
+                            if probed {
+                                self.a.mov(rax, qword_ptr(b + rcx + off))?;
+                            } else {
+                                self.access(slow, |a| a.mov(rax, qword_ptr(b + rcx + off)))?;
+                            }
                             self.a.mov(qword_ptr(rbx + (first + off)), rax)?;
+                            if dp {
+                                self.fcache_set_rax(vd + (off / 8) as u8)?;
+                            }
                         }
                         (true, false) => {
-                            self.a.mov(eax, dword_ptr(b + rcx + off))?;
+                            if probed {
+                                self.a.mov(eax, dword_ptr(b + rcx + off))?;
+                            } else {
+                                self.access(slow, |a| a.mov(eax, dword_ptr(b + rcx + off)))?;
+                            }
                             self.a.mov(dword_ptr(rbx + (first + off)), eax)?;
                         }
                         (false, true) => {
@@ -2287,6 +2528,15 @@ impl Emitter<'_> {
                         }
                     }
                     off += if wide { 8 } else { 4 };
+                }
+                if load && !dp {
+                    // The D registers holding loaded S registers reload
+                    // before their next use (D registers loaded whole
+                    // were set above).
+                    let (first_d, last_d) = (vd as u32 / 2, (vd as u32 + count as u32 - 1) / 2);
+                    for d in first_d..=last_d.min(31) {
+                        self.fvalid &= !(1 << d);
+                    }
                 }
                 if wback {
                     self.get(edx, rn, insn)?;
@@ -2301,13 +2551,17 @@ impl Emitter<'_> {
             }
             VfpInsn::MovImm { dp: true, vd, bits } => {
                 self.a.mov(rax, bits)?;
-                self.a.mov(qword_ptr(rbx + off_d(vd)), rax)
+                self.a.mov(qword_ptr(rbx + off_d(vd)), rax)?;
+                self.fcache_set_rax(vd)
             }
             VfpInsn::MovImm {
                 dp: false,
                 vd,
                 bits,
-            } => self.a.mov(dword_ptr(rbx + off_s(vd)), bits as u32),
+            } => {
+                self.fvalid &= !(1 << (vd / 2));
+                self.a.mov(dword_ptr(rbx + off_s(vd)), bits as u32)
+            }
             VfpInsn::Unary { op, dp, vd, vm } if op != VfpUnary::Sqrt => {
                 // Moves and sign-bit operations (no NaN processing).
                 if dp {
@@ -2317,8 +2571,10 @@ impl Emitter<'_> {
                         VfpUnary::Neg => self.a.btc(rax, 63)?,
                         _ => {}
                     }
-                    self.a.mov(qword_ptr(rbx + off_d(vd)), rax)
+                    self.a.mov(qword_ptr(rbx + off_d(vd)), rax)?;
+                    self.fcache_set_rax(vd)
                 } else {
+                    self.fvalid &= !(1 << (vd / 2));
                     self.a.mov(eax, dword_ptr(rbx + off_s(vm)))?;
                     match op {
                         VfpUnary::Abs => self.a.and(eax, 0x7fff_ffff)?,
