@@ -271,6 +271,33 @@ impl Default for Limits<'_> {
     }
 }
 
+/// How many unconditional branches one translation with side exits
+/// follows (see [`translate_with`]).
+pub const MAX_FOLLOWED: usize = 2;
+
+/// Whether a translation with side exits of a block starting at `start`
+/// goes on past `insn`: a conditional branch (a side exit), or an
+/// unconditional branch elsewhere on the block's page (followed to its
+/// target).
+pub fn extends_past(insn: &Insn, start: u32) -> bool {
+    is_side_exit(insn) || followable(insn, start)
+}
+
+/// An unconditional direct branch outside an IT block to another place
+/// on `start`'s page.
+fn followable(insn: &Insn, start: u32) -> bool {
+    match insn.op {
+        Op::Branch { target } => {
+            insn.cond == Cond::Al
+                && insn.it == 0
+                && target >> 12 == start >> 12
+                && target != start
+                && target != insn.pc
+        }
+        _ => false,
+    }
+}
+
 /// Whether `insn` is a conditional direct branch, which a block translated
 /// with [`Limits::side_exits`] goes on past (it becomes a side exit).
 pub fn is_side_exit(insn: &Insn) -> bool {
@@ -311,12 +338,34 @@ pub fn translate_with<M: GuestMemory>(
     let mut it = it;
     let page = pc & !0xfff;
     let mut side_exits = 0;
+    let mut followed = 0;
     loop {
-        let (insn, next_it) = match decode_gated(mem, cur, thumb, it, fp_enabled, limits.missing) {
-            Ok(x) => x,
-            Err(fault) if insns.is_empty() => return Err(fault),
-            Err(_) => break,
-        };
+        let (mut insn, next_it) =
+            match decode_gated(mem, cur, thumb, it, fp_enabled, limits.missing) {
+                Ok(x) => x,
+                Err(fault) if insns.is_empty() => return Err(fault),
+                Err(_) => break,
+            };
+        // An unconditional branch elsewhere on the page (not back into
+        // the block, not to a breakpoint): the block goes on at its
+        // target, so that a loop laid out with its step before its test
+        // (`b test`) becomes one block looping to its own start, and code
+        // on both sides of a jump shares its host registers. The branch
+        // stays as a no-op at its address.
+        if limits.side_exits && followed < MAX_FOLLOWED && next_it == 0 && followable(&insn, pc) {
+            if let Op::Branch { target } = insn.op {
+                if !insns.iter().any(|i: &Insn| i.pc == target) && !at_breakpoint(target) {
+                    followed += 1;
+                    insn.op = Op::Nop;
+                    insns.push(insn);
+                    cur = target;
+                    if insns.len() >= limits.max_insns {
+                        break;
+                    }
+                    continue;
+                }
+            }
+        }
         // A conditional direct branch is a side exit: the block goes on
         // along its fall-through path (the backends leave at the branch
         // when it is taken), so that code between branches stays in one

@@ -416,10 +416,7 @@ impl Engine {
         let (start, end) = (start as u64, start as u64 + len as u64);
         let pages = start >> 12..=(end - 1) >> 12;
         let slab = &self.slab;
-        let overlaps = |id: u32| {
-            let b = &slab[id as usize].code.block;
-            (b.start as u64) < end && (b.end as u64) > start
-        };
+        let overlaps = |id: u32| slab[id as usize].code.block.overlaps(start, end);
         let dead: Vec<u32> = self
             .by_page
             .range(pages)
@@ -568,7 +565,7 @@ impl Engine {
         if self.log_in_asm.is_some() || self.log_op {
             self.log_block(&block, mem);
         }
-        let last = block.end.wrapping_sub(1).max(block.start);
+        let last = block.last_byte();
         let first_page = ppc >> 12;
         let last_page = if last >> 12 == pc >> 12 {
             first_page
@@ -625,12 +622,8 @@ impl Engine {
             None
         };
         let b = block.as_ref().unwrap_or(&self.slab[id as usize].code.block);
-        let same_pages = b.end.wrapping_sub(1) >> 12
-            == self.slab[id as usize].code.block.end.wrapping_sub(1) >> 12;
-        if b.end.wrapping_sub(b.start) as usize != saved.guest.len()
-            || !same_pages
-            || !guest_bytes_are(mem, pc, &saved.guest)
-        {
+        let same_pages = b.last_byte() >> 12 == self.slab[id as usize].code.block.last_byte() >> 12;
+        if !same_pages || guest_bytes(mem, b).as_deref() != Some(&saved.guest[..]) {
             return reject();
         }
         if let Some(b) = block {
@@ -926,8 +919,11 @@ impl Engine {
     fn extend<M: GuestMemory>(&mut self, id: u32, cpu: &CpuState, mem: &mut M) -> bool {
         let slot = &self.slab[id as usize];
         let old = &slot.code.block;
-        let side_exit_last = old.insns.last().is_some_and(arm::is_side_exit);
-        if self.one_insn_per_block || !side_exit_last || old.start >> 12 != old.end >> 12 {
+        let goes_on = old
+            .insns
+            .last()
+            .is_some_and(|i| arm::extends_past(i, old.start));
+        if self.one_insn_per_block || !goes_on || old.start >> 12 != old.last_byte() >> 12 {
             return false;
         }
         let limits = self.limits(cpu, true);
@@ -936,7 +932,7 @@ impl Engine {
         };
         // Past the old end, on the first page only (the page index and
         // invalidation know the block by its pages).
-        let last = block.end.wrapping_sub(1);
+        let last = block.last_byte();
         if block.insns.len() <= old.insns.len() || last >> 12 != old.start >> 12 {
             return false;
         }
@@ -983,7 +979,8 @@ impl Engine {
             .flatten();
         let portable = tcache.as_ref().is_some_and(|tc| {
             let b = &self.slab[id as usize].code.block;
-            tc.covers(b.start, b.end)
+            let low = b.insns.iter().map(|i| i.pc).min().unwrap_or(b.start);
+            tc.covers(low, b.last_byte().wrapping_add(1))
         });
         for _ in 0..2 {
             let jit = self.jit.as_mut().expect("jit");
@@ -993,7 +990,7 @@ impl Engine {
                     self.slab[id as usize].native = c.entry;
                     if let (Some(tc), Some(code)) = (&tcache, c.portable) {
                         let b = &self.slab[id as usize].code.block;
-                        if let Some(guest) = guest_bytes(mem, b.start, b.end) {
+                        if let Some(guest) = guest_bytes(mem, b) {
                             tc.record(tcache::SavedBlock {
                                 pc: b.start,
                                 key,
@@ -1028,21 +1025,15 @@ fn tcache_memory<M: GuestMemory>(mem: &M) -> bool {
     !M::MMU && mem.soft_tlb().is_none() && mem.direct_map().is_some_and(|d| d.host_faults)
 }
 
-/// The guest bytes of `[start, end)` as fetched for execution.
-fn guest_bytes<M: GuestMemory>(mem: &mut M, start: u32, end: u32) -> Option<Vec<u8>> {
-    let len = end.wrapping_sub(start);
-    if len == 0 || !len.is_multiple_of(2) || len > 4096 {
-        return None;
+/// The guest bytes of `block`'s instructions, in order, as fetched for
+/// execution now (what its translation read).
+fn guest_bytes<M: GuestMemory>(mem: &mut M, block: &crate::ir::Block) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(4 * block.insns.len());
+    for insn in &block.insns {
+        for k in 0..u32::from(insn.len) / 2 {
+            let half = mem.fetch_u16(insn.pc.wrapping_add(2 * k)).ok()?;
+            out.extend_from_slice(&half.to_le_bytes());
+        }
     }
-    let mut out = Vec::with_capacity(len as usize);
-    for k in 0..len / 2 {
-        let half = mem.fetch_u16(start.wrapping_add(2 * k)).ok()?;
-        out.extend_from_slice(&half.to_le_bytes());
-    }
-    Some(out)
-}
-
-/// Whether guest memory from `start` holds exactly `bytes`.
-fn guest_bytes_are<M: GuestMemory>(mem: &mut M, start: u32, bytes: &[u8]) -> bool {
-    guest_bytes(mem, start, start.wrapping_add(bytes.len() as u32)).is_some_and(|b| b == bytes)
+    (!out.is_empty()).then_some(out)
 }

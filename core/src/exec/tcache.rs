@@ -60,7 +60,8 @@ pub struct SavedBlock {
     pub key: u32,
     /// Translated with side exits (see `arm::Limits::side_exits`).
     pub extended: bool,
-    /// The guest bytes of its instructions, from `pc`.
+    /// The guest bytes of its instructions, in order (they need not be
+    /// contiguous: a translation follows unconditional branches).
     pub guest: Vec<u8>,
     /// The host code.
     pub code: PortableCode,

@@ -1016,6 +1016,25 @@ pub struct Block {
 }
 
 impl Block {
+    /// The last guest byte the block's instructions occupy (its
+    /// instructions need not be contiguous: a translation with side exits
+    /// goes on at the target of an unconditional branch).
+    pub fn last_byte(&self) -> u32 {
+        self.insns
+            .iter()
+            .map(|i| i.pc.wrapping_add(u32::from(i.len).max(1) - 1))
+            .max()
+            .unwrap_or(self.start)
+    }
+
+    /// Whether any of the block's instructions lies in guest
+    /// `[start, end)`.
+    pub fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.insns
+            .iter()
+            .any(|i| (i.pc as u64) < end && i.pc as u64 + u64::from(i.len).max(1) > start)
+    }
+
     /// Whether a direct branch of the block targets its own start in its
     /// own instruction set (a loop that stays in the block; a BL to its
     /// own start is a recursive call, which stays in the block too).

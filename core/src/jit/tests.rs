@@ -778,3 +778,48 @@ fn vfp_loops_with_cached_registers_match_the_interpreter() {
         assert_ne!(c2.r[3], init.r[3], "{what}: the loop ran");
     }
 }
+
+/// A loop laid out with its step first and a jump to its test (`b test`):
+/// the translation follows the jump, so the block loops to its own start
+/// with its registers in host registers. It falls out, or faults at a load
+/// on the page after the read-only one, exactly as the interpreter does.
+#[test]
+fn loops_through_a_followed_branch_match_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    // start: add r8, r8, #1; b test; udf; test: ldr r7, [lr, #4]!;
+    //        cmp r7, r0; blo start; bx lr
+    let code: &[u32] = &[
+        0xe288_8001,
+        0xea00_0000,
+        0xe7f0_00f0,
+        0xe5be_7004,
+        0xe157_0000,
+        0x3aff_fff9,
+        0xe12f_ff1e,
+    ];
+    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let words: Vec<u8> = (0..1024u32).flat_map(|i| (i * 3).to_le_bytes()).collect();
+    space.bytes(DATA, 4096).copy_from_slice(&words);
+    let unmapped = RO + 0x1000;
+    // (lr: one word before the first load, r0: the bound)
+    for (lr, r0) in [(DATA, 300), (DATA + 400, 2000), (unmapped - 16, 1), (RO, 0)] {
+        let mut init = CpuState::default();
+        init.r[0] = r0;
+        init.r[14] = lr;
+        init.r[15] = CODE;
+        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+        let block = translate(&mut space.mem(true), CODE, false, 0).expect("translates");
+        let pcs: Vec<u32> = block.insns.iter().map(|i| i.pc - CODE).collect();
+        assert_eq!(pcs, [0, 4, 12, 16, 20, 24], "the jump is followed");
+        assert!(block.branches_to_start());
+        let what = format!("loop from lr {lr:#x} to {r0}");
+        assert_eq!(e1, e2, "{what}");
+        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+        if (lr, r0) == (DATA, 300) {
+            // Words 3, 6, ... 300: a hundred rounds, as the ARM code says.
+            assert_eq!((c2.r[8], c2.r[7], c2.r[14]), (100, 300, DATA + 400));
+        }
+    }
+}
