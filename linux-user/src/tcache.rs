@@ -51,7 +51,7 @@ fn code_options(missing_features: u32, host_faults: bool) -> u64 {
     }
     key.extend_from_slice(&missing_features.to_le_bytes());
     key.push(host_faults as u8);
-    key.push(std::arch::is_x86_feature_detected!("ssse3") as u8);
+    key.push(rsemu_core::jit::host_has_ssse3() as u8);
     stable_hash(&key, 0)
 }
 

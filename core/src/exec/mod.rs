@@ -85,24 +85,31 @@ const FAST_SLOTS: usize = 4096;
 /// Rounds a block that loops to its own start makes in the interpreter
 /// (under the JIT) before it is compiled.
 const SELF_LOOP_BUDGET: u32 = 64;
-const NO_BLOCK: u32 = u32::MAX;
-
 /// An entry of the engine's front table: (virtual pc, state key) -> block,
-/// with the physical pc the block was translated from.
+/// with the physical pc the block was translated from. All zero is an
+/// empty entry, so a new table comes zeroed from the allocator (its pages
+/// touched only as it fills).
 #[derive(Clone, Copy, Debug)]
 struct Fast {
     pc: u32,
     key: u32,
-    id: u32,
+    /// The block's slab index plus one; 0: empty.
+    block: u32,
     ppc: u64,
 }
 
 const NO_FAST: Fast = Fast {
     pc: 0,
     key: 0,
-    id: NO_BLOCK,
+    block: 0,
     ppc: 0,
 };
+
+/// An empty front table.
+fn empty_fast_table() -> Box<[Fast]> {
+    // SAFETY: Fast is plain integers, and all zero is NO_FAST.
+    unsafe { Box::<[Fast]>::new_zeroed_slice(FAST_SLOTS).assume_init() }
+}
 
 /// A cached block: its interpreter form, how often it ran, and its
 /// compiled code once it is hot (0 until then).
@@ -186,7 +193,7 @@ pub struct Engine {
     /// Physical page -> blocks with code on it, so invalidating a range
     /// touches only the blocks there.
     by_page: BTreeMap<u64, Vec<u32>>,
-    fast: Vec<Fast>,
+    fast: Box<[Fast]>,
     /// Set from another thread or a signal handler to make `run` return
     /// [`Exit::Interrupted`] at the next block boundary.
     pub interrupt: Arc<AtomicBool>,
@@ -255,7 +262,7 @@ impl Engine {
             free: Vec::new(),
             map: FxHashMap::default(),
             by_page: BTreeMap::new(),
-            fast: vec![NO_FAST; FAST_SLOTS],
+            fast: empty_fast_table(),
             interrupt: Arc::new(AtomicBool::new(false)),
             blocks_translated: 0,
             trace_exec: false,
@@ -340,10 +347,14 @@ impl Engine {
     /// interpreter from now on) if it cannot get executable memory.
     fn jit_ready(&mut self) -> Option<&mut Jit> {
         if self.jit.is_none() {
-            match Jit::new() {
-                Ok(mut jit) => {
+            let saved = self.tcache.as_ref().and_then(|tc| tc.stub_image());
+            match Jit::with_stubs(saved.as_ref()) {
+                Ok((mut jit, made)) => {
                     jit.log_out_asm = self.log_out_asm;
                     self.jit = Some(Box::new(jit));
+                    if let (Some(tc), Some(image)) = (&self.tcache, made) {
+                        tc.keep_stub_image(image);
+                    }
                 }
                 Err(e) => {
                     crate::log!("rsemu: cannot start the JIT ({e}); interpreting");
@@ -459,7 +470,7 @@ impl Engine {
             }
             self.map.remove(&key);
             let f = fast_slot(key.0, key.1);
-            if self.fast[f].id == id {
+            if self.fast[f].block == id + 1 {
                 self.fast[f] = NO_FAST;
             }
             if let Some(jit) = &mut self.jit {
@@ -503,7 +514,7 @@ impl Engine {
         self.free.clear();
         self.map.clear();
         self.by_page.clear();
-        self.fast.iter_mut().for_each(|s| *s = NO_FAST);
+        self.fast = empty_fast_table();
     }
 
     /// Finds or translates the block for the CPU's current state.
@@ -518,10 +529,10 @@ impl Engine {
         // (so TLB changes need no flush of the table).
         if f.pc == pc
             && f.key == key
-            && f.id != NO_BLOCK
+            && f.block != 0
             && (!M::MMU || mem.code_phys_cached(pc) == Some(f.ppc))
         {
-            return Ok(f.id);
+            return Ok(f.block - 1);
         }
         let ppc = mem.code_phys(pc)?;
         let map_key = (pc, key, ppc);
@@ -529,7 +540,12 @@ impl Engine {
             Some(&id) => id,
             None => self.translate(cpu, mem, map_key)?,
         };
-        self.fast[slot] = Fast { pc, key, id, ppc };
+        self.fast[slot] = Fast {
+            pc,
+            key,
+            block: id + 1,
+            ppc,
+        };
         Ok(id)
     }
 

@@ -28,9 +28,12 @@ use std::sync::Mutex;
 use rustc_hash::FxHashMap;
 
 use crate::jit::persist::{PortableCode, Reloc, Target};
+use crate::jit::StubImage;
 
 /// The first bytes of a cache file; the number changes with the format.
 const MAGIC: &[u8; 8] = b"RSEMUTC1";
+/// The first bytes of the stubs' file.
+const STUBS_MAGIC: &[u8; 8] = b"RSEMUST1";
 
 /// The largest entry taken from a file (code, guest bytes and tables).
 const MAX_ENTRY: usize = 1 << 20;
@@ -152,6 +155,9 @@ pub struct TranslationCache {
     /// Bytes the directory may hold; older files go past it.
     pub max_total: u64,
     regions: Mutex<Vec<Region>>,
+    /// The JIT's stubs as this build assembles them: read from the
+    /// directory at first use, or made by this run (`true`: to write).
+    stubs: Mutex<Option<(Option<StubImage>, bool)>>,
     /// Counters.
     pub stats: CacheStats,
 }
@@ -338,8 +344,31 @@ impl TranslationCache {
             options,
             max_total: 512 << 20,
             regions: Mutex::new(Vec::new()),
+            stubs: Mutex::new(None),
             stats: CacheStats::default(),
         }
+    }
+
+    fn stubs_path(&self) -> PathBuf {
+        // (".tc": trimmed with the rest.)
+        self.dir.join(format!("stubs-{:016x}.tc", self.options))
+    }
+
+    /// The JIT's stubs saved by an earlier run of this build, if any.
+    pub fn stub_image(&self) -> Option<StubImage> {
+        let mut stubs = self.stubs.lock().unwrap_or_else(|e| e.into_inner());
+        let (image, _) = stubs.get_or_insert_with(|| {
+            let image = std::fs::read(self.stubs_path())
+                .ok()
+                .and_then(|data| parse_stubs(&data, self.options));
+            (image, false)
+        });
+        image.clone()
+    }
+
+    /// Keeps the stubs this run assembled, for [`TranslationCache::save`].
+    pub fn keep_stub_image(&self, image: StubImage) {
+        *self.stubs.lock().unwrap_or_else(|e| e.into_inner()) = Some((Some(image), true));
     }
 
     /// The directory the files go to.
@@ -446,8 +475,15 @@ impl TranslationCache {
     /// (another run may have written since), plus this run's blocks.
     /// Errors (no space, no permission) leave the cache as it was.
     pub fn save(&self) {
-        let mut regions = self.lock();
         let mut wrote = false;
+        if let Some((Some(image), unsaved @ true)) =
+            &mut *self.stubs.lock().unwrap_or_else(|e| e.into_inner())
+        {
+            let bytes = stubs_bytes(image, self.options);
+            wrote |= write_atomically(&self.dir, &self.stubs_path(), &bytes).is_ok();
+            *unsaved = false;
+        }
+        let mut regions = self.lock();
         for r in regions.iter_mut() {
             if r.unsaved.is_empty() {
                 continue;
@@ -475,6 +511,43 @@ impl TranslationCache {
             trim_dir(&self.dir, self.max_total);
         }
     }
+}
+
+/// The stubs' file: magic, options, the stub offsets, the code, a
+/// checksum.
+fn stubs_bytes(image: &StubImage, options: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(image.bytes.len() + 64);
+    out.extend_from_slice(STUBS_MAGIC);
+    out.extend_from_slice(&options.to_le_bytes());
+    for o in image.offsets {
+        out.extend_from_slice(&o.to_le_bytes());
+    }
+    out.extend_from_slice(&(image.bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(&image.bytes);
+    let sum = stable_hash(&out, 0);
+    out.extend_from_slice(&sum.to_le_bytes());
+    out
+}
+
+/// The stubs in `data` if it is a whole stubs' file for `options`.
+fn parse_stubs(data: &[u8], options: u64) -> Option<StubImage> {
+    let body_len = data.len().checked_sub(8)?;
+    let (body, sum) = data.split_at(body_len);
+    if stable_hash(body, 0) != u64::from_le_bytes(sum.try_into().ok()?) {
+        return None;
+    }
+    let mut r = Reader { data: body, at: 0 };
+    if r.take(8)? != STUBS_MAGIC || r.take(8)? != options.to_le_bytes() {
+        return None;
+    }
+    let mut offsets = [0u32; 9];
+    for o in &mut offsets {
+        *o = r.u32()?;
+    }
+    let len = r.u32()? as usize;
+    let bytes = r.take(len)?.to_vec();
+    (r.at == body.len() && offsets.iter().all(|&o| (o as usize) < len))
+        .then_some(StubImage { bytes, offsets })
 }
 
 /// Writes `bytes` to `path` through a temporary file in `dir` and a
@@ -683,6 +756,31 @@ mod tests {
             .map(|e| e.unwrap().metadata().unwrap().len())
             .sum();
         assert!(total <= 1500, "{total}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn stubs_saved_by_one_run_are_found_by_the_next_of_the_same_build() {
+        let dir = temp_dir("stubs");
+        let image = StubImage {
+            bytes: (0..200u8).collect(),
+            offsets: [0, 10, 20, 30, 40, 50, 60, 70, 199],
+        };
+        let a = TranslationCache::new(dir.clone(), 7);
+        assert_eq!(a.stub_image(), None);
+        a.keep_stub_image(image.clone());
+        a.save();
+        assert_eq!(
+            TranslationCache::new(dir.clone(), 7).stub_image(),
+            Some(image)
+        );
+        assert_eq!(TranslationCache::new(dir.clone(), 8).stub_image(), None);
+        // Damaged: ignored.
+        let path = TranslationCache::new(dir.clone(), 7).stubs_path();
+        let mut data = std::fs::read(&path).unwrap();
+        data[40] ^= 1;
+        std::fs::write(&path, &data).unwrap();
+        assert_eq!(TranslationCache::new(dir.clone(), 7).stub_image(), None);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

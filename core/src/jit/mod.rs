@@ -42,6 +42,25 @@ use crate::ir::Block;
 use crate::mem::GuestMemory;
 use arena::CodeArena;
 
+/// Whether the host has SSSE3 (`pshufb`), which some templates use: one
+/// CPUID, read once. (std's feature detection runs a dozen CPUIDs, each a
+/// trip to the hypervisor in a VM: a noticeable part of a short run.)
+pub fn host_has_ssse3() -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static KNOWN: AtomicU8 = AtomicU8::new(0);
+    match KNOWN.load(Ordering::Relaxed) {
+        1 => false,
+        2 => true,
+        _ => {
+            // (CPUID leaf 1 exists on every x86-64 processor.)
+            let ecx = std::arch::x86_64::__cpuid(1).ecx;
+            let has = ecx & (1 << 9) != 0;
+            KNOWN.store(1 + has as u8, Ordering::Relaxed);
+            has
+        }
+    }
+}
+
 /// Executions after which a block is compiled.
 pub const HOT_THRESHOLD: u32 = 128;
 
@@ -172,6 +191,19 @@ impl Stubs {
     }
 }
 
+/// The shared stubs as bytes, for the persistent translation cache: they
+/// are position independent (every reference is internal or through the
+/// fixed registers), so the bytes one process assembled run anywhere in
+/// another process of the same build, which then need not start the
+/// assembler (its tables cost a short run a few hundred page faults).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StubImage {
+    /// The code.
+    pub bytes: Vec<u8>,
+    /// Offsets of the stubs in it, in `Stubs::list` order.
+    pub offsets: [u32; 9],
+}
+
 /// Bytes left empty between the stubs and the first block, so that no
 /// branch from a block to a stub gets the short (8-bit) form: saved code
 /// must reach the stubs from wherever it is loaded.
@@ -268,29 +300,70 @@ impl Jit {
     /// A JIT with an empty cache. Fails if executable memory cannot be
     /// mapped or the stubs cannot be assembled.
     pub fn new() -> Result<Jit, String> {
+        Jit::with_stubs(None).map(|(jit, _)| jit)
+    }
+
+    /// A JIT whose stubs are `image` (as [`Jit::stub_image`] gave them in
+    /// a process of this build), or assembled now if `None`; also returns
+    /// the image when it assembled them.
+    pub fn with_stubs(image: Option<&StubImage>) -> Result<(Jit, Option<StubImage>), String> {
         let mut arena =
             CodeArena::new(ARENA_SIZE).map_err(|e| format!("mapping JIT code memory: {e}"))?;
-        let stubs = x86_64::emit_stubs(&mut arena).map_err(|e| format!("JIT stubs: {e}"))?;
+        let base = arena.next_addr();
+        let placed = image.and_then(|img| {
+            if img.offsets.iter().any(|&o| o as usize >= img.bytes.len()) {
+                return None;
+            }
+            let at = arena.push(&img.bytes)?;
+            let o = |i: usize| at + img.offsets[i] as u64;
+            Some(Stubs {
+                enter: o(0),
+                epilogue: o(1),
+                lookup: o(2),
+                lookup_tlb: o(3),
+                lookup_miss: o(4),
+                helper_status: o(5),
+                helper_status_tlb: o(6),
+                interrupted: o(7),
+                normalize_flags: o(8),
+            })
+        });
+        let (stubs, made) = match placed {
+            Some(stubs) => (stubs, None),
+            None => {
+                let stubs =
+                    x86_64::emit_stubs(&mut arena).map_err(|e| format!("JIT stubs: {e}"))?;
+                let len = (arena.next_addr() - base) as usize;
+                // SAFETY: the arena's first `len` bytes were just written
+                // (the stubs) and stay mapped as long as it.
+                let bytes = unsafe { std::slice::from_raw_parts(base as *const u8, len) }.to_vec();
+                let offsets = stubs.list().map(|a| (a - base) as u32);
+                (stubs, Some(StubImage { bytes, offsets }))
+            }
+        };
         arena
             .push(&[0xcc; STUB_GAP])
             .ok_or("JIT code memory too small")?;
         let stubs_end = arena.mark();
-        Ok(Jit {
-            arena,
-            stubs,
-            stubs_end,
-            table: vec![EMPTY; TABLE_SLOTS].into_boxed_slice(),
-            blocks_refused: 0,
-            log_out_asm: false,
-            fault_sites: Vec::new(),
-            perf_map: std::env::var_os("RSEMU_PERF_MAP").and_then(|_| {
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(format!("/tmp/perf-{}.map", std::process::id()))
-                    .ok()
-            }),
-        })
+        Ok((
+            Jit {
+                arena,
+                stubs,
+                stubs_end,
+                table: vec![EMPTY; TABLE_SLOTS].into_boxed_slice(),
+                blocks_refused: 0,
+                log_out_asm: false,
+                fault_sites: Vec::new(),
+                perf_map: std::env::var_os("RSEMU_PERF_MAP").and_then(|_| {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(format!("/tmp/perf-{}.map", std::process::id()))
+                        .ok()
+                }),
+            },
+            made,
+        ))
     }
 
     /// Drops all compiled blocks. Callers forget every entry address they

@@ -339,8 +339,10 @@ fn compare_code(
     }
     let space = Space::new();
     let mut rng = Rng(seed);
-    let mut jit = Jit::new().expect("jit");
-    let mut loader = Jit::new().expect("jit");
+    let (mut jit, image) = Jit::with_stubs(None).expect("jit");
+    // The loader's stubs are the first JIT's bytes, placed elsewhere, as
+    // a later process of the persistent cache places them.
+    let (mut loader, _) = Jit::with_stubs(image.as_ref()).expect("jit");
     // JIT_TEST_LOG=1 prints the host code of every block compiled.
     jit.log_out_asm = std::env::var_os("JIT_TEST_LOG").is_some();
     let mut compared = 0;
@@ -822,4 +824,16 @@ fn loops_through_a_followed_branch_match_the_interpreter() {
             assert_eq!((c2.r[8], c2.r[7], c2.r[14]), (100, 300, DATA + 400));
         }
     }
+}
+
+/// The stubs assemble to the same bytes wherever they are placed: the
+/// persistent cache runs one process's bytes in another.
+#[test]
+fn stubs_are_position_independent() {
+    let (_a, image_a) = Jit::with_stubs(None).expect("jit");
+    let (_b, image_b) = Jit::with_stubs(None).expect("jit");
+    let (a, b) = (image_a.expect("assembled"), image_b.expect("assembled"));
+    assert_eq!(a, b);
+    let (_c, made) = Jit::with_stubs(Some(&a)).expect("jit");
+    assert!(made.is_none(), "placed, not assembled");
 }

@@ -409,7 +409,7 @@ pub(super) fn compile_block<M: GuestMemory>(
             live_real: flags::live_computed(block),
             sites: Vec::new(),
             consts: Vec::new(),
-            ssse3: std::arch::is_x86_feature_detected!("ssse3"),
+            ssse3: super::host_has_ssse3(),
             fp_dirty: false,
             cur_cond: Cond::Al,
             main_len: 0,
