@@ -283,8 +283,8 @@ pub fn extends_past(insn: &Insn, start: u32) -> bool {
     is_side_exit(insn) || followable(insn, start)
 }
 
-/// An unconditional direct branch outside an IT block to another place
-/// on `start`'s page.
+/// An unconditional direct branch outside an IT block to another place on
+/// `start`'s page.
 fn followable(insn: &Insn, start: u32) -> bool {
     match insn.op {
         Op::Branch { target } => {
@@ -377,7 +377,16 @@ pub fn translate_with<M: GuestMemory>(
         cur = insn.next_pc();
         it = next_it;
         insns.push(insn);
-        if end || insns.len() >= limits.max_insns || cur & !0xfff != page || at_breakpoint(cur) {
+        // After a followed branch, straight-line code may run into the
+        // block's own instructions: the block ends there (it goes on at
+        // them, as a jump), rather than holding them twice.
+        let rejoins = followed > 0 && insns.iter().any(|i| i.pc == cur);
+        if end
+            || rejoins
+            || insns.len() >= limits.max_insns
+            || cur & !0xfff != page
+            || at_breakpoint(cur)
+        {
             break;
         }
     }

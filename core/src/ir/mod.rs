@@ -1040,10 +1040,16 @@ impl Block {
     /// own start is a recursive call, which stays in the block too).
     /// Backends that run such a branch in place rely on this.
     pub fn branches_to_start(&self) -> bool {
-        self.insns.iter().any(|i| match i.op {
-            Op::Branch { target } | Op::CompareBranch { target, .. } => target == self.start,
-            Op::BranchLink { target, to_thumb } => target == self.start && to_thumb == self.thumb,
-            _ => false,
-        })
+        // (A translation that followed a branch can also fall through to
+        // its own start.)
+        let falls_to_start = self.end == self.start && self.insns.iter().any(|i| i.len > 0);
+        falls_to_start
+            || self.insns.iter().any(|i| match i.op {
+                Op::Branch { target } | Op::CompareBranch { target, .. } => target == self.start,
+                Op::BranchLink { target, to_thumb } => {
+                    target == self.start && to_thumb == self.thumb
+                }
+                _ => false,
+            })
     }
 }

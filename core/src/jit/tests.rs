@@ -494,7 +494,7 @@ fn many_code_pages_match_the_interpreter() {
     }
 }
 
-/// Writes `code` at `CODE`, translates the block there and runs it from
+/// Writes `code` at `CODE`, translates the block at `init`'s pc and runs it from
 /// `init` with the interpreter and with the JIT (compiled alone, the
 /// indirect-branch table empty); returns (exit, state) of each.
 /// Compiled code relies on host faults.
@@ -506,7 +506,7 @@ fn run_both_at_code(
 ) -> ((Option<Exit>, CpuState), (Option<Exit>, CpuState)) {
     space.bytes(CODE, code.len() as u32).copy_from_slice(code);
     let mut mem = space.mem(true);
-    let block = translate(&mut mem, CODE, init.thumb, 0).expect("translates");
+    let block = translate(&mut mem, init.r[15], init.thumb, 0).expect("translates");
     let compiled = interp::fast::compile(block);
     let mut c1 = init.clone();
     let e1 = interp::fast::run(&mut c1, &mut mem, &compiled, &AtomicBool::new(false));
@@ -836,4 +836,55 @@ fn stubs_are_position_independent() {
     assert_eq!(a, b);
     let (_c, made) = Jit::with_stubs(Some(&a)).expect("jit");
     assert!(made.is_none(), "placed, not assembled");
+}
+
+/// A loop whose test comes before its start: the block at the step
+/// follows its jump back to the test and then reaches its own start
+/// again by falling through, which makes it a loop (`Block::end` is its
+/// start) with its registers kept, as a branch back would.
+#[test]
+fn blocks_that_fall_back_to_their_start_loop_like_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    // test: cmp r0, r1; bge out; start: add r0, r0, #1; b test; udf;
+    // out: bx lr
+    let code: &[u32] = &[
+        0xe150_0001,
+        0xaa00_0002,
+        0xe280_0001,
+        0xeaff_fffb,
+        0xe7f0_00f0,
+        0xe12f_ff1e,
+    ];
+    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    space
+        .bytes(CODE, bytes.len() as u32)
+        .copy_from_slice(&bytes);
+    let block = translate(&mut space.mem(true), CODE + 8, false, 0).expect("translates");
+    let pcs: Vec<u32> = block.insns.iter().map(|i| i.pc - CODE).collect();
+    assert_eq!(
+        pcs,
+        [8, 12, 0, 4],
+        "the jump back is followed, the start not repeated"
+    );
+    assert_eq!(block.end, block.start);
+    assert!(block.branches_to_start());
+    for (r0, r1) in [(0u32, 10u32), (20, 10), (0, 100_000)] {
+        let mut init = CpuState::default();
+        init.r[0] = r0;
+        init.r[1] = r1;
+        init.r[15] = CODE + 8;
+        let ((mut e1, mut c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+        // The interpreter leaves at the fall-through each round (the
+        // engine enters the block again); compiled code loops in place.
+        let mut mem = space.mem(true);
+        let again = interp::fast::compile(block.clone());
+        while e1.is_none() && c1.r[15] == CODE + 8 {
+            e1 = interp::fast::run(&mut c1, &mut mem, &again, &AtomicBool::new(false));
+        }
+        assert_eq!(e1, e2, "r0 {r0} r1 {r1}");
+        assert_eq!(state_of(&c1), state_of(&c2), "r0 {r0} r1 {r1}");
+        assert_eq!(c2.r[0], (r0 + 1).max(r1), "r0 {r0} r1 {r1}");
+    }
 }
