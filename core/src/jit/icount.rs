@@ -96,24 +96,13 @@ const CASES: &[Case] = &[
         ],
         host_insns: 86,
     },
-    // loop: vldr d6, [r2]; add r2, r2, #16; vldmia r0!, {d5};
-    // vmla.f64 d7, d5, d6; vadd.f64 d4, d4, d5; subs r3, r3, #1;
-    // bne loop; bx lr (a dot product): d4-d7 stay in XMM registers round
+    // A dot product's loop (`tests::VFP_DOT_LOOP`): d4-d7 stay in XMM registers round
     // the loop (written through to CpuState), so the accumulators' chain
     // does not go through memory.
     Case {
         name: "A32 VFP accumulator loop",
         thumb: false,
-        code: &[
-            0xed92_6b00,
-            0xe282_2010,
-            0xecb0_5b02,
-            0xee05_7b06,
-            0xee34_4b05,
-            0xe253_3001,
-            0x1aff_fff8,
-            0xe12f_ff1e,
-        ],
+        code: super::tests::VFP_DOT_LOOP,
         host_insns: 128,
     },
     // sbfx r3, r1, #0, #1; subs r2, #1; and.w r3, r3, r0;

@@ -701,6 +701,20 @@ fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
     }
 }
 
+/// A dot product's loop (A32): `loop: vldr d6, [r2]; add r2, r2, #16;
+/// vldmia r0!, {d5}; vmla.f64 d7, d5, d6; vadd.f64 d4, d4, d5;
+/// subs r3, r3, #1; bne loop; bx lr`.
+pub(super) const VFP_DOT_LOOP: &[u32] = &[
+    0xed92_6b00,
+    0xe282_2010,
+    0xecb0_5b02,
+    0xee05_7b06,
+    0xee34_4b05,
+    0xe253_3001,
+    0x1aff_fff8,
+    0xe12f_ff1e,
+];
+
 /// A loop carrying VFP double registers in XMM registers round its back
 /// edge (an accumulator, as in a dot product): it falls out with the
 /// registers exact, takes its slow path on a NaN (the helper's result
@@ -711,19 +725,7 @@ fn vfp_loops_with_cached_registers_match_the_interpreter() {
     install_fault_handler();
     let space = Space::new();
     let mut jit = Jit::new().expect("jit");
-    // loop: vldr d6, [r2]; add r2, r2, #16; vldmia r0!, {d5};
-    //       vmla.f64 d7, d5, d6; vadd.f64 d4, d4, d5; subs r3, r3, #1;
-    //       bne loop; bx lr
-    let code: &[u32] = &[
-        0xed92_6b00,
-        0xe282_2010,
-        0xecb0_5b02,
-        0xee05_7b06,
-        0xee34_4b05,
-        0xe253_3001,
-        0x1aff_fff8,
-        0xe12f_ff1e,
-    ];
+    let code = VFP_DOT_LOOP;
     // The same with the loads last: the register VLDM wrote is stale in
     // its XMM register at the back edge and must be reloaded there.
     // loop: vmla.f64 d7, d5, d6; vadd.f64 d4, d4, d5; vldr d6, [r2];
