@@ -1831,18 +1831,13 @@ impl Emitter<'_> {
     }
 
     /// Loads the VFP operand `r` (S or D) into the low lane of `x`.
+    /// Loads VFP register `r` into `x`.
     fn fload(&mut self, x: AsmRegisterXmm, r: u8, dp: bool) -> R {
-        if let (true, Some(c)) = (dp, self.fcache.get(r as usize).copied().flatten()) {
-            if self.fvalid & (1 << r) == 0 {
-                self.fcache_load(1 << r)?;
-            }
-            return self.a.movapd(x, c);
+        let src = self.fsource(x, r, dp)?;
+        if src != x {
+            self.a.movapd(x, src)?;
         }
-        if dp {
-            self.a.movsd_2(x, qword_ptr(rbx + off_d(r)))
-        } else {
-            self.a.movss(x, dword_ptr(rbx + off_s(r)))
-        }
+        Ok(())
     }
 
     /// A register holding VFP register `r` to read as a source operand:
@@ -1854,7 +1849,11 @@ impl Emitter<'_> {
             }
             return Ok(c);
         }
-        self.fload(x, r, dp)?;
+        if dp {
+            self.a.movsd_2(x, qword_ptr(rbx + off_d(r)))?;
+        } else {
+            self.a.movss(x, dword_ptr(rbx + off_s(r)))?;
+        }
         Ok(x)
     }
 
