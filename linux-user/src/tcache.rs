@@ -18,7 +18,8 @@ use rsemu_core::exec::tcache::{stable_hash, FileIdentity, TranslationCache};
 pub fn location(setting: Option<&str>) -> Option<PathBuf> {
     match setting {
         Some("off") | Some("0") | Some("no") => None,
-        Some(dir) if !dir.is_empty() && dir != "on" => Some(PathBuf::from(dir)),
+        // Made absolute now: the guest may change directory.
+        Some(dir) if !dir.is_empty() && dir != "on" => std::path::absolute(dir).ok(),
         _ => {
             let xdg = std::env::var_os("XDG_CACHE_HOME")
                 .map(PathBuf::from)

@@ -21,6 +21,7 @@ const SOURCE: &str = r#"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #ifdef ALT
 #define SALT 5
 #else
@@ -49,6 +50,8 @@ static void *thread(void *arg) {
     return (void *)(unsigned long)sum;
 }
 int main(int argc, char **argv) {
+    // (A relative -tcache directory must not follow the guest.)
+    if (chdir("/")) return 2;
     static unsigned char buf[65536];
     for (unsigned i = 0; i < sizeof buf; i++) buf[i] = i * 7 + SALT;
     static int a[1000];
@@ -253,6 +256,24 @@ fn concurrent_runs_share_one_cache() {
     check_output(&out, &expected);
     assert!(read > 100 && used > 100, "read {read}, used {used}");
     assert_eq!(rejected, 0);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_relative_directory_is_taken_from_where_the_emulator_started() {
+    let d = dir("relative");
+    let (guest, expected) = build(&d, "prog", &[], false);
+    let out = Command::new(EMULATOR)
+        .args(["-tcache", "rel"])
+        .arg(&guest)
+        .arg("x")
+        .current_dir(&d)
+        .env("RSEMU_JIT_THRESHOLD", "1")
+        .output()
+        .unwrap();
+    check_output(&out, &expected);
+    assert!(std::fs::read_dir(d.join("rel")).unwrap().count() > 0);
+    assert!(!Path::new("/rel").exists());
     let _ = std::fs::remove_dir_all(&d);
 }
 

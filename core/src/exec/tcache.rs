@@ -580,17 +580,24 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()
 
 /// Removes the least recently written cache files until the directory
 /// holds at most three quarters of `max_total` bytes (if it holds more
-/// than `max_total`).
+/// than `max_total`), and temporary files an hour old (left by a run
+/// killed while writing).
 fn trim_dir(dir: &Path, max_total: u64) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = rd
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".tc"))
         .filter_map(|e| {
             let m = e.metadata().ok()?;
-            Some((m.modified().ok()?, m.len(), e.path()))
+            let name = e.file_name().to_string_lossy().into_owned();
+            let modified = m.modified().ok()?;
+            if name.starts_with(".tmp.") && modified < hour_ago {
+                let _ = std::fs::remove_file(e.path());
+                return None;
+            }
+            name.ends_with(".tc").then(|| (modified, m.len(), e.path()))
         })
         .collect();
     let mut total: u64 = files.iter().map(|f| f.1).sum();
