@@ -573,10 +573,18 @@ impl Engine {
         mem: &mut M,
         map_key: (u32, u32, u64),
     ) -> Result<u32, MemFault> {
-        let (pc, _, ppc) = map_key;
+        let (pc, key, ppc) = map_key;
+        // Compiled code an earlier run (or thread) saved for this block.
+        let saved = if self.tcache_usable() && tcache_memory(mem) {
+            self.tcache.as_ref().and_then(|tc| tc.lookup(pc, key))
+        } else {
+            None
+        };
         // Cold code is interpreted in short blocks; `extend` makes the
-        // longer one when the block gets compiled.
-        let limits = self.limits(cpu, false);
+        // longer one when the block gets compiled. A block with saved code
+        // is translated as it was compiled (with side exits if it was), so
+        // that it is translated once.
+        let limits = self.limits(cpu, saved.as_ref().is_some_and(|s| s.extended));
         let block = arm::translate_with(mem, pc, cpu.thumb, cpu.itstate, &limits)?;
         if self.log_in_asm.is_some() || self.log_op {
             self.log_block(&block, mem);
@@ -608,8 +616,8 @@ impl Engine {
             self.by_page.entry(page).or_default().push(id);
             mem.note_code_page(page);
         }
-        if self.tcache_usable() && tcache_memory(mem) {
-            self.load_saved(id, cpu, mem);
+        if let Some(saved) = saved {
+            self.place_saved(id, mem, saved, None);
         }
         Ok(id)
     }
@@ -620,22 +628,43 @@ impl Engine {
         let Some(tc) = self.tcache.clone() else {
             return;
         };
-        let (pc, key, ppc) = self.slab[id as usize].key;
+        let (pc, key, _) = self.slab[id as usize].key;
         let Some(saved) = tc.lookup(pc, key) else {
             return;
-        };
-        let reject = || {
-            tc.stats.rejected.fetch_add(1, Ordering::Relaxed);
         };
         // The block as it was compiled: with side exits if it was then.
         let block = if saved.extended {
             let limits = self.limits(cpu, true);
             match arm::translate_with(mem, pc, cpu.thumb, cpu.itstate, &limits) {
                 Ok(b) => Some(b),
-                Err(_) => return reject(),
+                Err(_) => {
+                    tc.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
             }
         } else {
             None
+        };
+        self.place_saved(id, mem, saved, block);
+    }
+
+    /// Places `saved` as block `id`'s compiled code if it was compiled
+    /// from exactly the instructions of `block` (the block as translated
+    /// for it, when the slot holds another translation) or of the slot's
+    /// block; counts it as rejected otherwise.
+    fn place_saved<M: GuestMemory>(
+        &mut self,
+        id: u32,
+        mem: &mut M,
+        saved: tcache::SavedBlock,
+        block: Option<crate::ir::Block>,
+    ) {
+        let Some(tc) = self.tcache.clone() else {
+            return;
+        };
+        let (_, key, ppc) = self.slab[id as usize].key;
+        let reject = || {
+            tc.stats.rejected.fetch_add(1, Ordering::Relaxed);
         };
         let b = block.as_ref().unwrap_or(&self.slab[id as usize].code.block);
         let same_pages = b.last_byte() >> 12 == self.slab[id as usize].code.block.last_byte() >> 12;
