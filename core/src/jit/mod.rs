@@ -189,6 +189,22 @@ impl Stubs {
             self.normalize_flags,
         ]
     }
+
+    /// The stubs of `image` placed at `base`.
+    fn at(base: u64, image: &StubImage) -> Stubs {
+        let o = |i: usize| base + u64::from(image.offsets[i]);
+        Stubs {
+            enter: o(0),
+            epilogue: o(1),
+            lookup: o(2),
+            lookup_tlb: o(3),
+            lookup_miss: o(4),
+            helper_status: o(5),
+            helper_status_tlb: o(6),
+            interrupted: o(7),
+            normalize_flags: o(8),
+        }
+    }
 }
 
 /// The shared stubs as bytes, for the persistent translation cache: they
@@ -309,38 +325,19 @@ impl Jit {
     pub fn with_stubs(image: Option<&StubImage>) -> Result<(Jit, Option<StubImage>), String> {
         let mut arena =
             CodeArena::new(ARENA_SIZE).map_err(|e| format!("mapping JIT code memory: {e}"))?;
-        let base = arena.next_addr();
-        let placed = image.and_then(|img| {
-            if img.offsets.iter().any(|&o| o as usize >= img.bytes.len()) {
-                return None;
-            }
-            let at = arena.push(&img.bytes)?;
-            let o = |i: usize| at + img.offsets[i] as u64;
-            Some(Stubs {
-                enter: o(0),
-                epilogue: o(1),
-                lookup: o(2),
-                lookup_tlb: o(3),
-                lookup_miss: o(4),
-                helper_status: o(5),
-                helper_status_tlb: o(6),
-                interrupted: o(7),
-                normalize_flags: o(8),
-            })
-        });
-        let (stubs, made) = match placed {
-            Some(stubs) => (stubs, None),
-            None => {
-                let stubs =
-                    x86_64::emit_stubs(&mut arena).map_err(|e| format!("JIT stubs: {e}"))?;
-                let len = (arena.next_addr() - base) as usize;
-                // SAFETY: the arena's first `len` bytes were just written
-                // (the stubs) and stay mapped as long as it.
-                let bytes = unsafe { std::slice::from_raw_parts(base as *const u8, len) }.to_vec();
-                let offsets = stubs.list().map(|a| (a - base) as u32);
-                (stubs, Some(StubImage { bytes, offsets }))
-            }
+        let usable =
+            image.filter(|img| img.offsets.iter().all(|&o| (o as usize) < img.bytes.len()));
+        let made = match usable {
+            Some(_) => None,
+            None => Some(
+                x86_64::assemble_stubs(arena.next_addr()).map_err(|e| format!("JIT stubs: {e}"))?,
+            ),
         };
+        let placing = made.as_ref().or(usable).expect("an image");
+        let base = arena
+            .push(&placing.bytes)
+            .ok_or("no room for the JIT stubs")?;
+        let stubs = Stubs::at(base, placing);
         arena
             .push(&[0xcc; STUB_GAP])
             .ok_or("JIT code memory too small")?;
@@ -555,7 +552,7 @@ impl Jit {
             raw_kind: 0,
         };
         RUNNING_SITES.with(|c| c.set((self.fault_sites.as_ptr(), self.fault_sites.len())));
-        // SAFETY: `enter` is the stub emitted by `emit_stubs` with this
+        // SAFETY: `enter` is the stub assembled by `assemble_stubs` with this
         // signature; `entry` is a block compiled by this Jit for memory type
         // M (the engine compiles and runs with one memory type), still
         // present since the engine drops entries on every flush. The context

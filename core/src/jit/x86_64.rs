@@ -35,11 +35,11 @@ use iced_x86::code_asm::*;
 use iced_x86::IcedError;
 use std::mem::offset_of;
 
-use super::arena::CodeArena;
 use super::helpers;
 use super::persist;
 use super::{
-    JitCtx, Stubs, TableEntry, STATUS_EXIT, STATUS_INTERRUPTED, STATUS_LOOKUP, TABLE_SLOTS,
+    JitCtx, StubImage, Stubs, TableEntry, STATUS_EXIT, STATUS_INTERRUPTED, STATUS_LOOKUP,
+    TABLE_SLOTS,
 };
 use crate::arm::cpu::{cond_mask, CpuState};
 use crate::ir::flags::{self, live_writes};
@@ -95,11 +95,13 @@ fn reg(r: Reg) -> AsmMemoryOperand {
 }
 
 /// Assembles the shared stubs into the arena.
-pub(super) fn emit_stubs(arena: &mut CodeArena) -> Result<Stubs, String> {
-    assemble_stubs(arena).map_err(|e| e.to_string())?
+/// The shared stubs, assembled to run at `ip` (their bytes do not depend
+/// on it: see [`StubImage`]).
+pub(super) fn assemble_stubs(ip: u64) -> Result<StubImage, String> {
+    assemble_stubs_at(ip).map_err(|e| e.to_string())
 }
 
-fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedError> {
+fn assemble_stubs_at(ip: u64) -> Result<StubImage, IcedError> {
     const _: () = assert!(std::mem::size_of::<TableEntry>() == 32);
     let mut a = CodeAssembler::new(64)?;
     let mut enter = a.create_label();
@@ -236,28 +238,30 @@ fn assemble_stubs(arena: &mut CodeArena) -> Result<Result<Stubs, String>, IcedEr
         a.ret()?;
     }
 
-    let ip = arena.next_addr();
     let res = a.assemble_options(
         ip,
         iced_x86::BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS,
     )?;
-    let at = |l: &CodeLabel| res.label_ip(l);
-    let stubs = Stubs {
-        enter: at(&enter)?,
-        epilogue: at(&epilogue)?,
-        lookup: at(&lookup)?,
-        lookup_tlb: at(&lookup_tlb)?,
-        lookup_miss: at(&miss)?,
-        helper_status: at(&helper_status)?,
-        helper_status_tlb: at(&helper_status_tlb)?,
-        interrupted: at(&interrupted)?,
-        normalize_flags: at(&normalize)?,
-    };
-    let bytes = res.inner.code_buffer;
-    if arena.push(&bytes) != Some(ip) {
-        return Ok(Err("no room for the JIT stubs".into()));
+    // In `Stubs::list` order.
+    let labels = [
+        enter,
+        epilogue,
+        lookup,
+        lookup_tlb,
+        miss,
+        helper_status,
+        helper_status_tlb,
+        interrupted,
+        normalize,
+    ];
+    let mut offsets = [0u32; 9];
+    for (o, l) in offsets.iter_mut().zip(&labels) {
+        *o = (res.label_ip(l)? - ip) as u32;
     }
-    Ok(Ok(stubs))
+    Ok(StubImage {
+        bytes: res.inner.code_buffer,
+        offsets,
+    })
 }
 
 /// Merges MXCSR's exception flags into FPSCR's cumulative bits: IE -> IOC,
