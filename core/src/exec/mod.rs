@@ -119,7 +119,8 @@ struct Slot {
     native: u64,
     /// The JIT could not compile it: stay interpreted.
     refused: bool,
-    /// It branches to its own start (compiled at once).
+    /// Its block branches to its own start (the interpreter goes round
+    /// it only so often before it is compiled); follows `code`.
     self_loop: bool,
     /// Its cache key: (virtual pc, state key, physical pc).
     key: (u32, u32, u64),
@@ -134,8 +135,6 @@ struct Slot {
 impl Slot {
     fn new(code: interp::fast::Compiled, key: (u32, u32, u64), pages: [u64; 2]) -> Slot {
         Slot {
-            // A loop may run for a long time inside one interpreter call:
-            // compiled at once.
             self_loop: code.block.branches_to_start(),
             code,
             hits: 0,
@@ -145,6 +144,13 @@ impl Slot {
             pages,
             incoming: Vec::new(),
         }
+    }
+
+    /// Replaces the block's translation (with the longer one it is
+    /// compiled from).
+    fn set_code(&mut self, code: interp::fast::Compiled) {
+        self.self_loop = code.block.branches_to_start();
+        self.code = code;
     }
 
     /// The distinct pages of the block.
@@ -672,7 +678,7 @@ impl Engine {
             return reject();
         }
         if let Some(b) = block {
-            self.slab[id as usize].code = interp::fast::compile(b);
+            self.slab[id as usize].set_code(interp::fast::compile(b));
         }
         for _ in 0..2 {
             if self.jit_ready().is_none() {
@@ -984,7 +990,7 @@ impl Engine {
         if self.log_in_asm.is_some() || self.log_op {
             self.log_block(&block, mem);
         }
-        self.slab[id as usize].code = interp::fast::compile(block);
+        self.slab[id as usize].set_code(interp::fast::compile(block));
         true
     }
 

@@ -456,14 +456,14 @@ impl TranslationCache {
     }
 
     /// Keeps a block compiled this run for the other threads and for
-    /// saving (if it lies in a live region).
+    /// saving, in the live region holding its pc (the caller asked
+    /// [`TranslationCache::covers`] of all its instructions).
     pub fn record(&self, block: SavedBlock) {
-        let end = block.pc as u64 + block.guest.len() as u64;
         let mut regions = self.lock();
         if let Some(r) = regions
             .iter_mut()
             .rev()
-            .find(|r| r.live && r.start <= block.pc && end <= r.end as u64)
+            .find(|r| r.live && r.start <= block.pc && block.pc < r.end)
         {
             self.stats.recorded.fetch_add(1, Ordering::Relaxed);
             r.unsaved.push((block.pc, block.key));
