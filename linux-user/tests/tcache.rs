@@ -278,6 +278,32 @@ fn a_relative_directory_is_taken_from_where_the_emulator_started() {
 }
 
 #[test]
+fn a_directory_that_cannot_be_made_is_reported_and_costs_nothing() {
+    let d = dir("unwritable");
+    let (guest, expected) = build(&d, "prog", &[], false);
+    // A path under a regular file: no directory can be made there.
+    let file = d.join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let log = d.join("log");
+    let out = Command::new(EMULATOR)
+        .arg("-tcache")
+        .arg(file.join("cache"))
+        .args(["-d", "tcache", "-D"])
+        .arg(&log)
+        .arg(&guest)
+        .arg("x")
+        .env("RSEMU_JIT_THRESHOLD", "1")
+        .output()
+        .unwrap();
+    check_output(&out, &expected);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let line = text.lines().find(|l| l.starts_with("tcache: ")).unwrap();
+    assert!(line.contains(" 0 written,"), "{line}");
+    assert!(!line.contains(", 0 files not written"), "{line}");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
 fn off_writes_nothing() {
     let d = dir("off");
     let (guest, expected) = build(&d, "prog", &[], false);

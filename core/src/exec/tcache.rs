@@ -84,6 +84,9 @@ pub struct CacheStats {
     pub recorded: AtomicU64,
     /// Entries written by [`TranslationCache::save`].
     pub written: AtomicU64,
+    /// Files [`TranslationCache::save`] could not write (no space, no
+    /// permission, not a directory): the run goes on without them.
+    pub write_errors: AtomicU64,
 }
 
 /// A 64-bit hash that is the same in every build and run (file names and
@@ -480,7 +483,12 @@ impl TranslationCache {
             &mut *self.stubs.lock().unwrap_or_else(|e| e.into_inner())
         {
             let bytes = stubs_bytes(image, self.options);
-            wrote |= write_atomically(&self.dir, &self.stubs_path(), &bytes).is_ok();
+            match write_atomically(&self.dir, &self.stubs_path(), &bytes) {
+                Ok(()) => wrote = true,
+                Err(_) => {
+                    self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             *unsaved = false;
         }
         let mut regions = self.lock();
@@ -501,6 +509,8 @@ impl TranslationCache {
                     .written
                     .fetch_add(entries.len() as u64, Ordering::Relaxed);
                 wrote = true;
+            } else {
+                self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
             }
             // Saved: a later save (execve after threads...) writes only
             // if more were compiled meanwhile.
