@@ -51,7 +51,11 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
     [ "$updated" = 1 ] || apt_update
     echo "install-deps.sh: installing ${missing[*]}"
-    $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+    # The whole list, not only what is missing: a package already installed
+    # at another version (a preinstalled qemu-utils older than the
+    # qemu-system-arm being installed) is otherwise removed by apt to
+    # satisfy the new one's dependencies, instead of being upgraded with it.
+    $SUDO apt-get install -y -q --no-install-recommends "${PKGS[@]}"
 else
     echo "install-deps.sh: all packages present (${PKGS[*]})"
 fi
