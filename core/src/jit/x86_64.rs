@@ -382,64 +382,72 @@ pub(super) fn compile_block<M: GuestMemory>(
     ip: u64,
     portable: bool,
 ) -> Result<BlockCode, IcedError> {
-    let new_emitter = |loop_raw: Option<FlagKind>| -> Result<Emitter<'_>, IcedError> {
-        Ok(Emitter {
-            a: CodeAssembler::new(64)?,
-            block,
-            thumb: block.thumb,
-            stubs,
-            direct: mem.direct_map(),
-            tlb: mem.soft_tlb().is_some(),
-            tlb_set: if key & crate::arm::cpu::key::PRIVILEGED != 0 {
-                (TLB_SIZE * std::mem::size_of::<crate::mem::tlb::TlbEntry>()) as i32
-            } else {
-                0
-            },
-            align_check: key & crate::arm::cpu::key::ALIGN != 0,
-            mmu: M::MMU,
-            generic: helpers::generic::<M> as *const () as u64,
-            vfp_pure: helpers::vfp_pure as *const () as u64,
-            neon_pure: helpers::neon_pure as *const () as u64,
-            live: live_writes(block),
-            slow: Vec::new(),
-            entry: CodeLabel::default(),
-            labelled_at: usize::MAX,
-            cache: [None; 16],
-            dirty: 0,
-            loop_head: CodeLabel::default(),
-            pending: None,
-            live_out: flags::live_out(block),
-            raw: None,
-            live_real: flags::live_computed(block),
-            sites: Vec::new(),
-            consts: Vec::new(),
-            ssse3: super::host_has_ssse3(),
-            fp_dirty: false,
-            cur_cond: Cond::Al,
-            main_len: 0,
-            loop_raw,
-            edge_raw: None,
-            raw_dynamic: false,
-            relocs: Some(Vec::new()),
-            code_instrs: 0,
-            fcache: [None; 32],
-            fvalid: 0,
-        })
-    };
-    let emit = |loop_raw: Option<FlagKind>| -> Result<Emitter<'_>, IcedError> {
-        let mut e = new_emitter(loop_raw)?;
+    let new_emitter =
+        |loop_raw: Option<FlagKind>, head_dirty: u16| -> Result<Emitter<'_>, IcedError> {
+            Ok(Emitter {
+                a: CodeAssembler::new(64)?,
+                block,
+                thumb: block.thumb,
+                stubs,
+                direct: mem.direct_map(),
+                tlb: mem.soft_tlb().is_some(),
+                tlb_set: if key & crate::arm::cpu::key::PRIVILEGED != 0 {
+                    (TLB_SIZE * std::mem::size_of::<crate::mem::tlb::TlbEntry>()) as i32
+                } else {
+                    0
+                },
+                align_check: key & crate::arm::cpu::key::ALIGN != 0,
+                mmu: M::MMU,
+                generic: helpers::generic::<M> as *const () as u64,
+                vfp_pure: helpers::vfp_pure as *const () as u64,
+                neon_pure: helpers::neon_pure as *const () as u64,
+                live: live_writes(block),
+                slow: Vec::new(),
+                entry: CodeLabel::default(),
+                labelled_at: usize::MAX,
+                cache: [None; 16],
+                dirty: 0,
+                loop_head: CodeLabel::default(),
+                pending: None,
+                live_out: flags::live_out(block),
+                raw: None,
+                live_real: flags::live_computed(block),
+                sites: Vec::new(),
+                consts: Vec::new(),
+                ssse3: super::host_has_ssse3(),
+                fp_dirty: false,
+                cur_cond: Cond::Al,
+                main_len: 0,
+                loop_raw,
+                edge_raw: None,
+                head_dirty,
+                edge_dirty: 0,
+                raw_dynamic: false,
+                relocs: Some(Vec::new()),
+                code_instrs: 0,
+                fcache: [None; 32],
+                fvalid: 0,
+            })
+        };
+    let emit = |loop_raw: Option<FlagKind>, head_dirty: u16| -> Result<Emitter<'_>, IcedError> {
+        let mut e = new_emitter(loop_raw, head_dirty)?;
         e.entry = e.a.create_label();
         e.loop_head = e.a.create_label();
         e.allocate();
         e.emit_block()?;
         Ok(e)
     };
-    let mut e = emit(None)?;
-    if let Some(Some(kind)) = e.edge_raw {
+    let mut e = emit(None, 0)?;
+    let loop_raw = e.edge_raw.flatten();
+    if loop_raw.is_some() || e.edge_dirty & !e.head_dirty != 0 {
         // A loop whose back edge carries raw flags of one kind: compiled
         // again with that state at the loop head (entry converts NZCV to
-        // it), so that the edge packs nothing.
-        e = emit(Some(kind))?;
+        // it), so that the edge packs nothing. A loop whose back edge
+        // comes with registers unstored: compiled again with those dirty
+        // at the head. The second emission writes the same registers, so
+        // its back edge brings no others (the dirty set is a fixed point).
+        e = emit(loop_raw, e.edge_dirty)?;
+        debug_assert!(e.edge_dirty & !e.head_dirty == 0);
     }
     #[cfg(test)]
     MAIN_LINE.with(|m| {
@@ -466,7 +474,10 @@ pub(super) fn compile_block<M: GuestMemory>(
     let sites = e
         .sites
         .iter()
-        .map(|(site, slow)| Ok((res.label_ip(site)?, res.label_ip(slow)?)))
+        .map(|&(site, ref slow)| {
+            let offset = res.inner.new_instruction_offsets[site];
+            Ok((ip + offset as u64, res.label_ip(slow)?))
+        })
         .collect::<Result<Vec<_>, IcedError>>()?;
     let bytes = res.inner.code_buffer;
     let portable = if portable {
@@ -555,6 +566,21 @@ pub(super) fn disassemble(code: &[u8], ip: u64) -> String {
 /// `JitCtx::raw_kind` values.
 const RAW_KIND_ADD: u32 = 1;
 const RAW_KIND_SUB: u32 = 2;
+
+/// The opposite condition (ARM pairs them: EQ/NE, CS/CC, ...).
+fn inverse(c: Cond) -> Cond {
+    debug_assert!(c != Cond::Al);
+    Cond::from_bits(c as u32 ^ 1)
+}
+
+/// `JitCtx::raw_kind`'s code for raw flags of `kind`.
+fn raw_kind_code(kind: FlagKind) -> u32 {
+    match kind {
+        FlagKind::Add => RAW_KIND_ADD,
+        FlagKind::Sub => RAW_KIND_SUB,
+        FlagKind::Logic => RAW_KIND_LOGIC,
+    }
+}
 const RAW_KIND_LOGIC: u32 = 3;
 
 /// How the host flags of a flag-setting instruction relate to ARM's.
@@ -840,10 +866,9 @@ struct Emitter<'a> {
     dirty: u16,
     /// Where a branch back to the block start re-enters, registers loaded.
     loop_head: CodeLabel,
-    /// A condition of instruction `.0` already computed: into `r9b` for
-    /// the next instruction, into `JitCtx::cond_byte` (`.2`) for a later
-    /// one.
-    pending: Option<(usize, Cond, bool)>,
+    /// A condition of instruction `.0` already computed (see
+    /// [`CondAt`]).
+    pending: Option<(usize, Cond, CondAt)>,
     /// Flags each instruction leaves live for later instructions.
     live_out: Vec<u8>,
     /// `Some(kind)`: NZCV in `CpuState` is stale; the flags are the host
@@ -856,7 +881,10 @@ struct Emitter<'a> {
     live_real: (Vec<u8>, Vec<u8>),
     /// Memory access instructions that may fault on the host, with the
     /// slow path to resume at.
-    sites: Vec<(CodeLabel, CodeLabel)>,
+    /// (By instruction index: a label there would often share the
+    /// instruction with the previous instruction's end label and cost a
+    /// `nop`.)
+    sites: Vec<(usize, CodeLabel)>,
     /// 16-byte constants to place after the code.
     consts: Vec<(CodeLabel, [u8; 16])>,
     /// The host has SSSE3 (pshufb).
@@ -876,6 +904,14 @@ struct Emitter<'a> {
     /// The raw state at the back edge (`None`: no back edge needing exact
     /// flags), for the first emission to tell the second.
     edge_raw: Option<Option<FlagKind>>,
+    /// Cached registers a branch back to the loop head brings unstored
+    /// (whose `CpuState` copy is stale there). The entry loads every
+    /// cached register, so the others are exact at the head and an exit
+    /// need not store them unless written since.
+    head_dirty: u16,
+    /// The union of `dirty` at the back edges, for the first emission to
+    /// tell the second.
+    edge_dirty: u16,
     /// NZCV may be stale with raw flags of the previous block pending
     /// (`JitCtx::raw_kind` says): from the entry of a block until it
     /// overwrites all four flags or something needs them exact, which
@@ -899,6 +935,19 @@ struct Emitter<'a> {
     fvalid: u32,
 }
 
+/// Where the condition of an instruction computed ahead is.
+#[derive(Clone, Copy, PartialEq)]
+enum CondAt {
+    /// `r9b`, for the next instruction.
+    R9b,
+    /// `JitCtx::cond_byte`, for a later one.
+    Memory,
+    /// Still in the host flags of the given kind: nothing was emitted
+    /// between the instruction that set them and the next one's test
+    /// except what leaves flags alone (saving them raw).
+    HostFlags(FlagKind),
+}
+
 /// Where a `setcc` puts its byte.
 enum SetccDst {
     Reg(AsmRegister8),
@@ -920,6 +969,20 @@ const CACHE_REGS: [(AsmRegister32, AsmRegister64); 7] = [
 ];
 /// The caching registers a call clobbers.
 const CALLER_SAVED_CACHE: &[(AsmRegister32, AsmRegister64)] = CACHE_REGS.split_at(4).0;
+
+/// A caching register's 32-, 16- and 8-bit views.
+fn narrow(r: AsmRegister32) -> (AsmRegister32, AsmRegister16, AsmRegister8) {
+    const VIEWS: [(AsmRegister32, AsmRegister16, AsmRegister8); 7] = [
+        (esi, si, sil),
+        (edi, di, dil),
+        (r10d, r10w, r10b),
+        (r11d, r11w, r11b),
+        (r14d, r14w, r14b),
+        (r15d, r15w, r15b),
+        (r13d, r13w, r13b),
+    ];
+    *VIEWS.iter().find(|v| v.0 == r).expect("a caching register")
+}
 
 /// The 64-bit register of a caching register (its upper half is zero:
 /// only 32-bit operations write it).
@@ -1075,10 +1138,11 @@ impl Emitter<'_> {
         self.a.mov(rax, qword_ptr(rbp + CTX_INTERRUPT))?;
         self.a.cmp(byte_ptr(rax), 0)?;
         self.a.jne(self.stubs.interrupted)?;
-        // A block that loops to its start marks every cached register
-        // dirty at its head (see below), so it must load them all.
+        // A block that loops to its start has registers dirty at its head
+        // (see below) that an exit stores even before the body writes
+        // them: they are loaded too.
         if self.loops_to_start() {
-            self.load_regs()?;
+            self.load_regs_in(live_in_regs(self.block) | self.head_dirty)?;
         } else {
             self.load_regs_in(live_in_regs(self.block))?;
         }
@@ -1095,17 +1159,29 @@ impl Emitter<'_> {
         // with nothing pending: the block overwrote them since).
         self.raw_dynamic = true;
         let head_reads_flags = flags::live_in(self.block) != 0;
-        if self.loops_to_start() && head_reads_flags {
-            self.normalize_dynamic()?;
-        }
-        if let Some(kind) = self.loop_raw {
-            self.emit_unpack(kind)?;
-        }
         let mut head = self.loop_head;
+        let mut convert = self.a.create_label();
+        if let Some(kind) = self.loop_raw {
+            // The head wants raw flags of `kind`. The previous block often
+            // left just that pending (a compare before a jump into a
+            // loop): then they are taken over as they are; if not, NZCV
+            // is made exact and converted, out of line.
+            self.a
+                .cmp(dword_ptr(rbp + CTX_RAW_KIND), raw_kind_code(kind))?;
+            self.a.jne(convert)?;
+            self.a.mov(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
+        } else if self.loops_to_start() && head_reads_flags {
+            // `normalize_dynamic`, its skip jumping to the head itself (a
+            // label of its own there would cost a `nop`).
+            self.a.cmp(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
+            self.a.je(head)?;
+            self.a.call(self.stubs.normalize_flags)?;
+            self.raw_dynamic = false;
+        }
         self.bind(&mut head)?;
-        // A branch back here comes with whatever the block wrote unstored.
+        // A branch back here comes with what the block wrote unstored.
         if self.loops_to_start() {
-            self.dirty = self.cached();
+            self.dirty = self.head_dirty & self.cached();
             self.fp_dirty = true;
             self.raw = self.loop_raw;
             self.raw_dynamic = !head_reads_flags;
@@ -1122,12 +1198,20 @@ impl Emitter<'_> {
                 self.pending = None;
             }
             let fvalid_before = self.fvalid;
+            let (len_before, slow_before) = (self.a.instructions().len(), self.slow.len());
             self.insn(k, insn, end)?;
             if matches!(insn.op, Op::Neon(_)) {
                 // NEON templates write the register file in memory.
                 self.fvalid = 0;
             }
-            self.bind(&mut end)?;
+            // Nothing refers to the end of an unconditional instruction
+            // that emitted nothing (a followed branch): binding it would
+            // cost a `nop` when the next instruction's end comes next.
+            let emitted =
+                self.a.instructions().len() != len_before || self.slow.len() != slow_before;
+            if insn.cond != Cond::Al || emitted {
+                self.bind(&mut end)?;
+            }
             if insn.cond != Cond::Al {
                 // Skipped, the registers are as before.
                 self.fvalid &= fvalid_before;
@@ -1135,6 +1219,12 @@ impl Emitter<'_> {
         }
         self.exit_to(block.end, self.thumb, block.end_it)?;
         self.main_len = self.a.instructions().len();
+        if let Some(kind) = self.loop_raw {
+            self.bind(&mut convert)?;
+            self.emit_normalize_call()?;
+            self.emit_unpack(kind)?;
+            self.a.jmp(head)?;
+        }
         for mut slow in std::mem::take(&mut self.slow) {
             self.bind(&mut slow.label)?;
             // Sites hold copies of the label made before it was bound.
@@ -1189,13 +1279,17 @@ impl Emitter<'_> {
     /// Skips to `end` unless `cond` passes.
     fn cond_skip(&mut self, k: usize, cond: Cond, end: CodeLabel) -> R {
         match self.pending {
-            Some((at, c, false)) if (at, c) == (k, cond) => {
+            Some((at, c, CondAt::R9b)) if (at, c) == (k, cond) => {
                 self.a.test(r9b, r9b)?;
                 return self.a.je(end);
             }
-            Some((at, c, true)) if (at, c) == (k, cond) => {
+            Some((at, c, CondAt::Memory)) if (at, c) == (k, cond) => {
                 self.a.cmp(byte_ptr(rbp + CTX_COND_BYTE), 0)?;
                 return self.a.je(end);
+            }
+            Some((at, c, CondAt::HostFlags(kind))) if (at, c) == (k, cond) => {
+                let skip = Self::jcc_for(kind, inverse(cond)).expect("checked when computed");
+                return skip(&mut self.a, end);
             }
             _ => {}
         }
@@ -1402,6 +1496,7 @@ impl Emitter<'_> {
                     }
                 }
             }
+            self.edge_dirty |= self.dirty;
             // The loop head expects every cached D register in place.
             self.fcache_refresh()?;
             self.check_interrupt(out)?;
@@ -2855,8 +2950,8 @@ impl Emitter<'_> {
             }
         };
         if live != 0 {
-            let (live, computed) = self.after_next_cond(k, live, kind, dst)?;
             let can_stay_raw = kind != FlagKind::Logic || carry == Carry::Unchanged;
+            let (live, computed) = self.after_next_cond(k, live, kind, dst, can_stay_raw)?;
             if live == 0 {
             } else if computed == 0 && can_stay_raw && insn.cond == Cond::Al {
                 // Only a fault or an exit can see these flags: keep them
@@ -2952,12 +3047,18 @@ impl Emitter<'_> {
     /// between neither compute with nor write flags: a compare, some
     /// arithmetic, then the branch). Returns the flags still to be packed
     /// (those something other than that condition reads).
+    ///
+    /// `can_stay_raw`: the caller keeps the flags raw if only a fault or
+    /// an exit can see them (saving them with `lahf`, which leaves the
+    /// host flags alone): then the next instruction can test the host
+    /// flags themselves.
     fn after_next_cond(
         &mut self,
         k: usize,
         live: u8,
         kind: FlagKind,
         res: AsmRegister32,
+        can_stay_raw: bool,
     ) -> Result<(u8, u8), IcedError> {
         let computed = self.live_real.0[k];
         let insns = &self.block.insns;
@@ -2984,16 +3085,7 @@ impl Emitter<'_> {
         let Some(setcc) = Self::setcc_for(kind, c) else {
             return Ok((live, computed));
         };
-        if kind == FlagKind::Logic {
-            self.a.test(res, res)?;
-        }
         let in_memory = j > k + 1;
-        if in_memory {
-            setcc(&mut self.a, SetccDst::Mem(byte_ptr(rbp + CTX_COND_BYTE)))?;
-        } else {
-            setcc(&mut self.a, SetccDst::Reg(r9b))?;
-        }
-        self.pending = Some((j, c, in_memory));
         // What still needs the flags: anything after `next`, `next`'s
         // operation, and the instructions in between (a fault there must
         // see them exact: they read them, if not to compute).
@@ -3002,6 +3094,29 @@ impl Emitter<'_> {
             later |= flags::op_reads(&mid.op);
         }
         let later_computed = self.live_real.1[j] | flags::op_reads_computed(&next.op);
+        // The host flags survive to the next instruction's test if this
+        // one's flags end up dead or raw (see the caller) and the next
+        // one packs nothing before its test (`raw_before`: it neither
+        // computes with flags nor writes them).
+        let (live_after, computed_after) = (live & later, computed & later_computed);
+        let host = !in_memory
+            && (live_after == 0 || (computed_after == 0 && can_stay_raw))
+            && flags::op_reads_computed(&next.op) == 0
+            && flags::op_writes(&next.op) == 0
+            && Self::jcc_for(kind, inverse(c)).is_some();
+        if kind == FlagKind::Logic {
+            self.a.test(res, res)?;
+        }
+        let at = if host {
+            CondAt::HostFlags(kind)
+        } else if in_memory {
+            setcc(&mut self.a, SetccDst::Mem(byte_ptr(rbp + CTX_COND_BYTE)))?;
+            CondAt::Memory
+        } else {
+            setcc(&mut self.a, SetccDst::Reg(r9b))?;
+            CondAt::R9b
+        };
+        self.pending = Some((j, c, at));
         Ok((live & later, computed & later_computed))
     }
 
@@ -3034,6 +3149,34 @@ impl Emitter<'_> {
             (FlagKind::Add, Cond::Cc) | (FlagKind::Sub, Cond::Cs) => setcc!(setae),
             (FlagKind::Sub, Cond::Hi) => setcc!(seta),
             (FlagKind::Sub, Cond::Ls) => setcc!(setbe),
+            _ => None,
+        }
+    }
+
+    /// The conditional jump taken when condition `c` holds by the host
+    /// flags of an instruction of `kind` (as [`Self::setcc_for`]).
+    fn jcc_for(kind: FlagKind, c: Cond) -> Option<fn(&mut CodeAssembler, CodeLabel) -> R> {
+        macro_rules! jcc {
+            ($m:ident) => {
+                Some(|a: &mut CodeAssembler, to: CodeLabel| a.$m(to))
+            };
+        }
+        match (kind, c) {
+            (_, Cond::Eq) => jcc!(je),
+            (_, Cond::Ne) => jcc!(jne),
+            (_, Cond::Mi) => jcc!(js),
+            (_, Cond::Pl) => jcc!(jns),
+            (FlagKind::Logic, _) => None,
+            (_, Cond::Vs) => jcc!(jo),
+            (_, Cond::Vc) => jcc!(jno),
+            (_, Cond::Ge) => jcc!(jge),
+            (_, Cond::Lt) => jcc!(jl),
+            (_, Cond::Gt) => jcc!(jg),
+            (_, Cond::Le) => jcc!(jle),
+            (FlagKind::Add, Cond::Cs) | (FlagKind::Sub, Cond::Cc) => jcc!(jb),
+            (FlagKind::Add, Cond::Cc) | (FlagKind::Sub, Cond::Cs) => jcc!(jae),
+            (FlagKind::Sub, Cond::Hi) => jcc!(ja),
+            (FlagKind::Sub, Cond::Ls) => jcc!(jbe),
             _ => None,
         }
     }
@@ -3152,13 +3295,12 @@ impl Emitter<'_> {
     /// pending for the next block (`JitCtx::raw_kind`) instead of packing
     /// them. Flags pending from the previous block stay pending.
     fn leave_raw(&mut self, kind: Option<FlagKind>) -> R {
-        let code = match kind {
-            None => return Ok(()),
-            Some(FlagKind::Add) => RAW_KIND_ADD,
-            Some(FlagKind::Sub) => RAW_KIND_SUB,
-            Some(FlagKind::Logic) => RAW_KIND_LOGIC,
-        };
-        self.a.mov(dword_ptr(rbp + CTX_RAW_KIND), code)
+        match kind {
+            None => Ok(()),
+            Some(kind) => self
+                .a
+                .mov(dword_ptr(rbp + CTX_RAW_KIND), raw_kind_code(kind)),
+        }
     }
 
     /// Packs the previous block's raw flags if they may be pending (on
@@ -3323,12 +3465,14 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// For a plain immediate-offset access (no writeback) with host faults
-    /// and guard bands (`DirectMap::host_faults`): the 64-bit host register
-    /// holding the base and the displacement to fold into the access,
-    /// `[r12 + reg + disp]`, without computing the address first. A sum
-    /// that would wrap in 32 bits lands in a guard band and faults; the
-    /// slow path then does the access with the wrapped address.
+    /// For an immediate-offset access with host faults and guard bands
+    /// (`DirectMap::host_faults`): the 64-bit host register holding the
+    /// base and the displacement to fold into the access, `[r12 + reg +
+    /// disp]`, without computing the address first. A sum that would wrap
+    /// in 32 bits lands in a guard band and faults; the slow path then
+    /// does the access with the wrapped address. With writeback (pre- or
+    /// post-indexed), [`Self::folded_writeback`] updates the base after
+    /// the access.
     fn folded_address(
         &mut self,
         insn: &Insn,
@@ -3338,10 +3482,17 @@ impl Emitter<'_> {
             return Ok(None);
         };
         let host_faults = self.direct.is_some_and(|d| d.host_faults);
-        if !host_faults || self.tlb || a.wback || !a.index || i as usize >= RESERVATION_GUARD {
+        if !host_faults || self.tlb || (a.wback && a.rn == PC) {
             return Ok(None);
         }
-        let disp = if a.add { i as i32 } else { -(i as i32) };
+        if a.index && i as usize >= RESERVATION_GUARD {
+            return Ok(None);
+        }
+        let disp = match (a.index, a.add) {
+            (false, _) => 0,
+            (true, true) => i as i32,
+            (true, false) => -(i as i32),
+        };
         if a.rn == PC {
             // A literal: the address is known.
             self.address(insn, a)?;
@@ -3352,6 +3503,30 @@ impl Emitter<'_> {
             None => {
                 self.get(ecx, a.rn, insn)?;
                 Ok(Some((rcx, disp)))
+            }
+        }
+    }
+
+    /// The base update of a writeback access whose address
+    /// [`Self::folded_address`] folded: `base` is the guest base register's
+    /// host register (`rcx` if not cached).
+    fn folded_writeback(&mut self, a: &Addr, base: AsmRegister64) -> R {
+        let Offset::Imm(i) = a.offset else {
+            return Ok(());
+        };
+        if !a.wback || i == 0 {
+            return Ok(());
+        }
+        let delta = if a.add { i } else { i.wrapping_neg() };
+        match self.cache[a.rn as usize] {
+            Some(h) => {
+                self.dirty |= 1 << a.rn;
+                self.a.add(h, delta as i32)
+            }
+            None => {
+                debug_assert!(base == rcx);
+                self.a.add(ecx, delta as i32)?;
+                self.a.mov(reg(a.rn), ecx)
             }
         }
     }
@@ -3447,8 +3622,7 @@ impl Emitter<'_> {
     /// before its last access that can fault).
     fn access(&mut self, slow: CodeLabel, emit: impl FnOnce(&mut CodeAssembler) -> R) -> R {
         if self.direct.is_some_and(|d| d.host_faults) {
-            let mut site = self.a.create_label();
-            self.bind(&mut site)?;
+            let site = self.a.instructions().len();
             self.sites.push((site, slow));
         }
         emit(&mut self.a)
@@ -3468,26 +3642,30 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    fn load(&mut self, insn: &Insn, end: CodeLabel, size: MemSize, rt: Reg, a: &Addr) -> R {
+    fn load(&mut self, insn: &Insn, end: CodeLabel, size: MemSize, rt: Reg, addr: &Addr) -> R {
         let b = self.base();
-        if !self.fast_mem() || (a.wback && (a.rn == PC || a.rn == rt)) {
+        if !self.fast_mem() || (addr.wback && (addr.rn == PC || addr.rn == rt)) {
             return self.generic(insn);
         }
         let slow = self.slow_path(insn, end);
-        if let Some((r, disp)) = self.folded_address(insn, a)? {
+        // A cached destination is loaded into directly (a faulting load
+        // writes nothing).
+        let dst = match self.cache[rt as usize] {
+            Some(h) if rt != PC => h,
+            _ => eax,
+        };
+        if let Some((r, disp)) = self.folded_address(insn, addr)? {
             self.access(slow, |a| match size {
-                MemSize::U8 => a.movzx(eax, byte_ptr(r12 + r + disp)),
-                MemSize::S8 => a.movsx(eax, byte_ptr(r12 + r + disp)),
-                MemSize::U16 => a.movzx(eax, word_ptr(r12 + r + disp)),
-                MemSize::S16 => a.movsx(eax, word_ptr(r12 + r + disp)),
-                MemSize::U32 => a.mov(eax, dword_ptr(r12 + r + disp)),
+                MemSize::U8 => a.movzx(dst, byte_ptr(r12 + r + disp)),
+                MemSize::S8 => a.movsx(dst, byte_ptr(r12 + r + disp)),
+                MemSize::U16 => a.movzx(dst, word_ptr(r12 + r + disp)),
+                MemSize::S16 => a.movsx(dst, word_ptr(r12 + r + disp)),
+                MemSize::U32 => a.mov(dst, dword_ptr(r12 + r + disp)),
             })?;
-            if rt == PC {
-                return self.bx_exit();
-            }
-            return self.set(rt, eax);
+            self.folded_writeback(addr, r)?;
+            return self.loaded(rt, dst);
         }
-        self.address(insn, a)?;
+        self.address(insn, addr)?;
         let bytes = match size {
             MemSize::U8 | MemSize::S8 => 1,
             MemSize::U16 | MemSize::S16 => 2,
@@ -3495,17 +3673,28 @@ impl Emitter<'_> {
         };
         self.check(bytes, false, slow)?;
         self.access(slow, |a| match size {
-            MemSize::U8 => a.movzx(eax, byte_ptr(b + rcx)),
-            MemSize::S8 => a.movsx(eax, byte_ptr(b + rcx)),
-            MemSize::U16 => a.movzx(eax, word_ptr(b + rcx)),
-            MemSize::S16 => a.movsx(eax, word_ptr(b + rcx)),
-            MemSize::U32 => a.mov(eax, dword_ptr(b + rcx)),
+            MemSize::U8 => a.movzx(dst, byte_ptr(b + rcx)),
+            MemSize::S8 => a.movsx(dst, byte_ptr(b + rcx)),
+            MemSize::U16 => a.movzx(dst, word_ptr(b + rcx)),
+            MemSize::S16 => a.movsx(dst, word_ptr(b + rcx)),
+            MemSize::U32 => a.mov(dst, dword_ptr(b + rcx)),
         })?;
-        self.writeback(a)?;
+        self.writeback(addr)?;
+        self.loaded(rt, dst)
+    }
+
+    /// Finishes a load of guest register `rt` into `dst` (its own host
+    /// register, or `eax`).
+    fn loaded(&mut self, rt: Reg, dst: AsmRegister32) -> R {
         if rt == PC {
             return self.bx_exit();
         }
-        self.set(rt, eax)
+        if dst == eax {
+            self.set(rt, eax)
+        } else {
+            self.dirty |= 1 << rt;
+            Ok(())
+        }
     }
 
     /// TBB/TBH (a switch's dispatch): loads the table entry, then leaves
@@ -3544,9 +3733,9 @@ impl Emitter<'_> {
         self.bx_exit()
     }
 
-    fn store(&mut self, insn: &Insn, end: CodeLabel, size: MemSize, rt: Reg, a: &Addr) -> R {
+    fn store(&mut self, insn: &Insn, end: CodeLabel, size: MemSize, rt: Reg, addr: &Addr) -> R {
         let b = self.base();
-        if !self.fast_mem() || (a.wback && a.rn == PC) {
+        if !self.fast_mem() || (addr.wback && addr.rn == PC) {
             return self.generic(insn);
         }
         let slow = self.slow_path(insn, end);
@@ -3555,23 +3744,41 @@ impl Emitter<'_> {
             MemSize::U16 | MemSize::S16 => 2,
             MemSize::U32 => 4,
         };
-        if let Some((r, disp)) = self.folded_address(insn, a)? {
-            self.get(r8d, rt, insn)?;
-            return self.access(slow, |a| match bytes {
-                1 => a.mov(byte_ptr(r12 + r + disp), r8b),
-                2 => a.mov(word_ptr(r12 + r + disp), r8w),
-                _ => a.mov(dword_ptr(r12 + r + disp), r8d),
-            });
+        if let Some((r, disp)) = self.folded_address(insn, addr)? {
+            let src = self.store_source(rt, insn)?;
+            self.access(slow, |a| match bytes {
+                1 => a.mov(byte_ptr(r12 + r + disp), src.2),
+                2 => a.mov(word_ptr(r12 + r + disp), src.1),
+                _ => a.mov(dword_ptr(r12 + r + disp), src.0),
+            })?;
+            return self.folded_writeback(addr, r);
         }
-        self.address(insn, a)?;
+        self.address(insn, addr)?;
         self.check(bytes, true, slow)?;
-        self.get(r8d, rt, insn)?;
+        let src = self.store_source(rt, insn)?;
         self.access(slow, |a| match bytes {
-            1 => a.mov(byte_ptr(b + rcx), r8b),
-            2 => a.mov(word_ptr(b + rcx), r8w),
-            _ => a.mov(dword_ptr(b + rcx), r8d),
+            1 => a.mov(byte_ptr(b + rcx), src.2),
+            2 => a.mov(word_ptr(b + rcx), src.1),
+            _ => a.mov(dword_ptr(b + rcx), src.0),
         })?;
-        self.writeback(a)
+        self.writeback(addr)
+    }
+
+    /// The host register (32-, 16- and 8-bit views) holding the value a
+    /// store of guest register `rt` writes: its cached register, or `r8`
+    /// loaded with it.
+    fn store_source(
+        &mut self,
+        rt: Reg,
+        insn: &Insn,
+    ) -> Result<(AsmRegister32, AsmRegister16, AsmRegister8), IcedError> {
+        if rt != PC {
+            if let Some(h) = self.cache[rt as usize] {
+                return Ok(narrow(h));
+            }
+        }
+        self.get(r8d, rt, insn)?;
+        Ok((r8d, r8w, r8b))
     }
 
     fn dual(&mut self, insn: &Insn, end: CodeLabel, load: bool, rt: Reg, rt2: Reg, a: &Addr) -> R {
