@@ -619,6 +619,9 @@ fn vfp_may_be_native(v: &VfpInsn) -> bool {
 enum Src {
     Imm(u32),
     Reg(AsmRegister32),
+    /// An uncached guest register, read from `CpuState` by the operation
+    /// itself (at this offset from `rbx`).
+    Mem(i32),
 }
 
 /// The two-operand x86 ALU ops the templates use.
@@ -2853,6 +2856,14 @@ impl Emitter<'_> {
         if want_c && matches!(op2, Operand::RegShift { .. }) {
             return self.generic(insn);
         }
+        if write && live == 0 {
+            if let Some(h) = self.cache[rd as usize] {
+                if self.alu_in_place(insn, op, h, rn, op2)? {
+                    self.dirty |= 1 << rd;
+                    return Ok(());
+                }
+            }
+        }
         let (mut src, carry) = self.operand2(insn, op2, want_c)?;
         // The result goes straight into rd's host register when it has one
         // (operand 2 is read first, so rd may be among the operands), else
@@ -2866,6 +2877,10 @@ impl Emitter<'_> {
             return match src {
                 Src::Reg(r) => self.set(rd, r),
                 Src::Imm(v) => self.set_imm(rd, v),
+                Src::Mem(off) => {
+                    self.a.mov(edx, dword_ptr(rbx + off))?;
+                    self.set(rd, edx)
+                }
             };
         }
         let uses_rn = !matches!(op, AluOp::Mov | AluOp::Mvn);
@@ -2914,6 +2929,11 @@ impl Emitter<'_> {
                 self.get(dst, rn, insn)?;
                 let inv = match src {
                     Src::Imm(v) => Src::Imm(!v),
+                    Src::Mem(off) => {
+                        self.a.mov(edx, dword_ptr(rbx + off))?;
+                        self.a.not(edx)?;
+                        Src::Reg(edx)
+                    }
                     Src::Reg(r) => {
                         if r != edx {
                             self.a.mov(edx, r)?;
@@ -2979,6 +2999,66 @@ impl Emitter<'_> {
         Ok(())
     }
 
+    /// The flagless forms that need no scratch register, into `dst` (the
+    /// destination's host register): a MOV of a register shifted by a
+    /// constant shifts in `dst`; an ADD or SUB of a constant, or an ADD
+    /// of a register shifted left by 0-3, to a cached register is one
+    /// `lea` (32-bit: it wraps as the guest's arithmetic does). Returns
+    /// whether it emitted the instruction.
+    fn alu_in_place(
+        &mut self,
+        insn: &Insn,
+        op: AluOp,
+        dst: AsmRegister32,
+        rn: Reg,
+        op2: &Operand,
+    ) -> Result<bool, IcedError> {
+        match (op, *op2) {
+            (AluOp::Mov, Operand::Reg { rm, shift, amount })
+                if rm != PC && (1..32).contains(&amount) && shift != Shift::Rrx =>
+            {
+                self.get(dst, rm, insn)?;
+                let amount = amount as u32;
+                match shift {
+                    Shift::Lsl => self.a.shl(dst, amount)?,
+                    Shift::Lsr => self.a.shr(dst, amount)?,
+                    Shift::Asr => self.a.sar(dst, amount)?,
+                    _ => self.a.ror(dst, amount)?,
+                }
+                Ok(true)
+            }
+            (AluOp::Add | AluOp::Sub, Operand::Imm { value, .. }) if rn != PC => {
+                let Some(base) = self.cache[rn as usize] else {
+                    return Ok(false);
+                };
+                let disp = if op == AluOp::Add {
+                    value as i32
+                } else {
+                    (value as i32).wrapping_neg()
+                };
+                self.a.lea(dst, ptr(full64(base) + disp))?;
+                Ok(true)
+            }
+            (
+                AluOp::Add,
+                Operand::Reg {
+                    rm,
+                    shift: Shift::Lsl,
+                    amount: amount @ 0..=3,
+                },
+            ) if rn != PC && rm != PC => {
+                let (Some(base), Some(index)) = (self.cache[rn as usize], self.cache[rm as usize])
+                else {
+                    return Ok(false);
+                };
+                self.a
+                    .lea(dst, ptr(full64(base) + full64(index) * (1 << amount)))?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// Operand 2 as an x86 source: an immediate, a cached register in
     /// place, or a value computed into `edx`; with the shifter carry as
     /// [`operand`](Self::operand) reports it.
@@ -3000,8 +3080,7 @@ impl Emitter<'_> {
                 if let Some(h) = self.cache[rm as usize] {
                     return Ok((Src::Reg(h), Carry::Unchanged));
                 }
-                self.a.mov(edx, reg(rm))?;
-                Ok((Src::Reg(edx), Carry::Unchanged))
+                Ok((Src::Mem(off_r(rm)), Carry::Unchanged))
             }
             _ => {
                 let c = self.operand(insn, op2, want_c)?;
@@ -3037,6 +3116,20 @@ impl Emitter<'_> {
                 XOp::Xor => a.xor(dst, r),
                 XOp::Cmp => a.cmp(dst, r),
             },
+            Src::Mem(off) => {
+                let m = dword_ptr(rbx + off);
+                match op {
+                    XOp::Mov => a.mov(dst, m),
+                    XOp::Add => a.add(dst, m),
+                    XOp::Sub => a.sub(dst, m),
+                    XOp::Adc => a.adc(dst, m),
+                    XOp::Sbb => a.sbb(dst, m),
+                    XOp::And => a.and(dst, m),
+                    XOp::Or => a.or(dst, m),
+                    XOp::Xor => a.xor(dst, m),
+                    XOp::Cmp => a.cmp(dst, m),
+                }
+            }
         }
     }
 
