@@ -567,6 +567,30 @@ pub(super) fn disassemble(code: &[u8], ip: u64) -> String {
 const RAW_KIND_ADD: u32 = 1;
 const RAW_KIND_SUB: u32 = 2;
 
+/// Whether condition `c` (and so its opposite) can be tested on the host
+/// flags, or raw flags, of an instruction of `kind`.
+fn cond_readable(kind: FlagKind, c: Cond) -> bool {
+    c != Cond::Al
+        && Emitter::jcc_for(kind, c).is_some()
+        && Emitter::jcc_for(kind, inverse(c)).is_some()
+}
+
+/// The kind of host flags of a flag-setting add, subtract or compare that
+/// the code generator compiles with a single x86 add or subtract (all
+/// four flags written).
+fn arith_kind(op: &Op) -> Option<FlagKind> {
+    match *op {
+        Op::Alu {
+            op, s: true, rd, ..
+        } if rd != PC || op.is_test() => match op {
+            AluOp::Add | AluOp::Cmn => Some(FlagKind::Add),
+            AluOp::Sub | AluOp::Cmp | AluOp::Rsb => Some(FlagKind::Sub),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The opposite condition (ARM pairs them: EQ/NE, CS/CC, ...).
 fn inverse(c: Cond) -> Cond {
     debug_assert!(c != Cond::Al);
@@ -1295,6 +1319,23 @@ impl Emitter<'_> {
                 return skip(&mut self.a, end);
             }
             _ => {}
+        }
+        if let Some(kind) = self.raw {
+            // Raw flags left so by `raw_before`: back into the host flags
+            // (`sahf` for SF, ZF, CF; OF from `al`, 0 or 1, by an add
+            // that overflows exactly when it is 1), then a jump as on
+            // the host flags.
+            debug_assert!(cond_readable(kind, cond));
+            self.a.mov(eax, dword_ptr(rbp + CTX_RAW_FLAGS))?;
+            if matches!(
+                cond,
+                Cond::Vs | Cond::Vc | Cond::Ge | Cond::Lt | Cond::Gt | Cond::Le
+            ) {
+                self.a.add(al, 0x7f)?;
+            }
+            self.a.sahf()?;
+            let skip = Self::jcc_for(kind, inverse(cond)).expect("readable");
+            return skip(&mut self.a, end);
         }
         // One flag: test its bit in place.
         let single = match cond {
@@ -2971,11 +3012,22 @@ impl Emitter<'_> {
         };
         if live != 0 {
             let can_stay_raw = kind != FlagKind::Logic || carry == Carry::Unchanged;
-            let (live, computed) = self.after_next_cond(k, live, kind, dst, can_stay_raw)?;
+            // Readers that only test conditions readable off raw flags
+            // leave them raw too.
+            let readable = can_stay_raw && self.raw_readable_after(k, kind);
+            let (live, computed) =
+                self.after_next_cond(k, live, kind, dst, can_stay_raw, readable)?;
+            let stays_raw = if insn.cond == Cond::Al {
+                can_stay_raw && (computed == 0 || readable)
+            } else {
+                // `raw_before` left the flags raw of this kind: the skip
+                // path keeps those.
+                self.raw == Some(kind)
+            };
             if live == 0 {
-            } else if computed == 0 && can_stay_raw && insn.cond == Cond::Al {
-                // Only a fault or an exit can see these flags: keep them
-                // raw and pack them there.
+            } else if stays_raw {
+                // Only a fault, an exit or a condition test can see these
+                // flags: keep them raw and pack them there.
                 if kind == FlagKind::Logic {
                     self.a.test(dst, dst)?;
                 }
@@ -3152,6 +3204,7 @@ impl Emitter<'_> {
         kind: FlagKind,
         res: AsmRegister32,
         can_stay_raw: bool,
+        readable: bool,
     ) -> Result<(u8, u8), IcedError> {
         let computed = self.live_real.0[k];
         let insns = &self.block.insns;
@@ -3193,7 +3246,7 @@ impl Emitter<'_> {
         // computes with flags nor writes them).
         let (live_after, computed_after) = (live & later, computed & later_computed);
         let host = !in_memory
-            && (live_after == 0 || (computed_after == 0 && can_stay_raw))
+            && (live_after == 0 || (can_stay_raw && (computed_after == 0 || readable)))
             && flags::op_reads_computed(&next.op) == 0
             && flags::op_writes(&next.op) == 0
             && Self::jcc_for(kind, inverse(c)).is_some();
@@ -3244,6 +3297,37 @@ impl Emitter<'_> {
             (FlagKind::Sub, Cond::Ls) => setcc!(setbe),
             _ => None,
         }
+    }
+
+    /// Whether raw flags of `kind` written by instruction `k` can stay raw
+    /// for everything after it that reads them before all four are
+    /// overwritten: conditions readable off them, conditional compares
+    /// or adds/subtracts of the same kind (which keep them raw in turn),
+    /// memory accesses (a fault packs them) and exits (the next block
+    /// packs them if it reads them).
+    fn raw_readable_after(&self, k: usize, kind: FlagKind) -> bool {
+        for insn in &self.block.insns[k + 1..] {
+            if flags::op_reads_computed(&insn.op) != 0 {
+                return false;
+            }
+            if insn.cond != Cond::Al && !cond_readable(kind, insn.cond) {
+                return false;
+            }
+            let writes = flags::op_writes(&insn.op);
+            if writes == 0 {
+                continue;
+            }
+            if writes != flags::NZCV {
+                return false;
+            }
+            if insn.cond == Cond::Al {
+                return true;
+            }
+            if arith_kind(&insn.op) != Some(kind) {
+                return false;
+            }
+        }
+        true
     }
 
     /// The conditional jump taken when condition `c` holds by the host
@@ -3456,12 +3540,26 @@ impl Emitter<'_> {
         if self.raw.is_none() {
             return Ok(());
         }
+        let kind = self.raw.expect("raw flags");
         let cond_reads =
             insn.cond != Cond::Al && self.pending.map(|p| (p.0, p.1)) != Some((k, insn.cond));
         let reads = flags::op_reads_computed(&insn.op);
         let writes = flags::op_writes(&insn.op);
-        if cond_reads || reads != 0 || (insn.cond != Cond::Al && writes != 0) {
+        // A condition readable off the raw flags leaves them raw
+        // (`cond_skip` reads them), and so does a conditional compare or
+        // add/subtract of the same kind whose flags stay raw (see
+        // `raw_readable_after`): either way the flags are raw flags of
+        // one kind in `JitCtx::raw_flags`, whichever path ran.
+        let cond_raw = insn.cond == Cond::Al || cond_readable(kind, insn.cond);
+        let write_raw = writes == 0
+            || (insn.cond == Cond::Al
+                || (arith_kind(&insn.op) == Some(kind) && self.raw_readable_after(k, kind)));
+        if (cond_reads && !cond_raw) || reads != 0 || !write_raw {
             return self.flush_raw_at_start();
+        }
+        if insn.cond != Cond::Al && writes != 0 {
+            // The conditional writer keeps them raw (`alu`).
+            return Ok(());
         }
         let others_live = flags::NZCV & !writes & self.live_out[k];
         if writes != 0 && others_live == 0 {
