@@ -923,7 +923,7 @@ fn conditional_flag_sequences_match_the_interpreter() {
         let len = 3 + rng.next() % 8;
         let mut words = Vec::new();
         for _ in 0..len {
-            let cond = if rng.next() % 3 == 0 {
+            let cond = if rng.next().is_multiple_of(3) {
                 14
             } else {
                 rng.next() % 14
@@ -949,7 +949,7 @@ fn conditional_flag_sequences_match_the_interpreter() {
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         let mut init = CpuState::default();
         for r in 0..8 {
-            init.r[r] = if rng.next() % 4 == 0 {
+            init.r[r] = if rng.next().is_multiple_of(4) {
                 rng.next()
             } else {
                 VALUES[rng.next() as usize % 8]
@@ -957,7 +957,7 @@ fn conditional_flag_sequences_match_the_interpreter() {
         }
         // The loads: mostly data, sometimes an unmapped page (a fault
         // must see the flags exact).
-        init.r[8] = if rng.next() % 16 == 0 {
+        init.r[8] = if rng.next().is_multiple_of(16) {
             RO + 0x1000
         } else {
             DATA + 4 * (rng.next() % 1024)
