@@ -149,6 +149,12 @@ fn assemble_stubs_at(ip: u64) -> Result<StubImage, IcedError> {
     // lookup_hash(pc, key) & (SLOTS - 1).
     for (label, tlb) in [(&mut lookup, false), (&mut lookup_tlb, true)] {
         a.set_label(label)?;
+        // Blocks do not check the interrupt flag at their entry: every
+        // way into compiled code that may close a cycle does (see
+        // `Emitter::exit_to_inner`), this one included.
+        a.mov(rax, qword_ptr(rbp + CTX_INTERRUPT))?;
+        a.cmp(byte_ptr(rax), 0)?;
+        a.jne(interrupted)?;
         a.mov(eax, reg(PC))?;
         a.movzx(ecx, byte_ptr(rbx + THUMB))?;
         a.movzx(edx, byte_ptr(rbx + IT))?;
@@ -1152,19 +1158,23 @@ impl Emitter<'_> {
         self.store_regs(self.dirty)
     }
 
-    /// Jumps to the interrupted stub if the interrupt flag is raised.
-    fn check_interrupt(&mut self, out: CodeLabel) -> R {
-        self.a.mov(rax, qword_ptr(rbp + CTX_INTERRUPT))?;
-        self.a.cmp(byte_ptr(rax), 0)?;
-        self.a.jne(out)
+    /// Leaves through the interrupted stub if the interrupt flag is
+    /// raised (the guest state stored: at an exit), using `scratch`.
+    fn check_interrupt(&mut self, scratch: AsmRegister64) -> R {
+        self.a.mov(scratch, qword_ptr(rbp + CTX_INTERRUPT))?;
+        self.a.cmp(byte_ptr(scratch), 0)?;
+        self.a.jne(self.stubs.interrupted)
     }
 
     fn emit_block(&mut self) -> R {
         let mut entry = self.entry;
         self.bind(&mut entry)?;
-        self.a.mov(rax, qword_ptr(rbp + CTX_INTERRUPT))?;
-        self.a.cmp(byte_ptr(rax), 0)?;
-        self.a.jne(self.stubs.interrupted)?;
+        // No interrupt check here: the engine checks before it enters
+        // compiled code, and within it every cycle of blocks passes a
+        // check (a branch back to the block's start, a direct exit to an
+        // address not above the block's start, an indirect exit, the
+        // lookup stubs): a cycle's block with the highest start address
+        // has an exit of the second kind. Chains forward are finite.
         // A block that loops to its start has registers dirty at its head
         // (see below) that an exit stores even before the body writes
         // them: they are loaded too.
@@ -1543,8 +1553,10 @@ impl Emitter<'_> {
             self.edge_dirty |= self.dirty;
             // The loop head expects every cached D register in place.
             self.fcache_refresh()?;
-            self.check_interrupt(out)?;
-            self.a.jmp(self.loop_head)?;
+            // Round again unless interrupted (then on to `out`).
+            self.a.mov(rax, qword_ptr(rbp + CTX_INTERRUPT))?;
+            self.a.cmp(byte_ptr(rax), 0)?;
+            self.a.je(self.loop_head)?;
             self.bind(&mut out)?;
             if !edge_pack {
                 self.leave_raw(self.raw)?;
@@ -1574,6 +1586,10 @@ impl Emitter<'_> {
             };
             return self.a.jmp(lookup);
         }
+        if target <= self.block.start {
+            // Maybe a cycle's way back (see `emit_block`).
+            self.check_interrupt(rax)?;
+        }
         let mut slot = self.a.create_label();
         self.bind(&mut slot)?;
         // jmp rel32 to the next instruction until the engine patches it.
@@ -1599,6 +1615,7 @@ impl Emitter<'_> {
         self.a.and(eax, r8d)?;
         self.a.mov(reg(PC), eax)?;
         self.a.mov(byte_ptr(rbx + IT), 0)?;
+        self.check_interrupt(rcx)?;
         // The table lookup of the stub, inline: each indirect branch gets
         // its own host indirect jump to predict. Key = Thumb bit (ITSTATE
         // is 0 after a branch) and the system key bits.
