@@ -1863,6 +1863,26 @@ impl Emitter<'_> {
             }
             Op::Vfp(v) => self.vfp(insn, end, v),
             Op::Neon(n) => self.neon(insn, end, n),
+            // MRC p15, 0, rt, c13, c0, 2/3: the thread ID registers, which
+            // every privilege may read (glibc's __aeabi_read_tp, errno).
+            &Op::Coproc {
+                read: true,
+                cp: 15,
+                opc1: 0,
+                crn: 13,
+                crm: 0,
+                opc2: opc2 @ (2 | 3),
+                rt,
+                rt2: None,
+            } if rt != PC => {
+                let field = if opc2 == 3 {
+                    offset_of!(CpuState, tpidruro)
+                } else {
+                    offset_of!(CpuState, tpidrurw)
+                };
+                self.a.mov(eax, dword_ptr(rbx + field as i32))?;
+                self.set(rt, eax)
+            }
             _ => self.generic(insn),
         }
     }
@@ -2812,8 +2832,11 @@ impl Emitter<'_> {
                 self.get(edx, rm, insn)?;
                 self.shift_imm(shift, amount as u32, want_c)
             }
+            Operand::RegShift { rm, shift, rs } if want_c => {
+                self.reg_shift_carry(insn, rm, shift, rs)?;
+                Ok(Carry::InR8)
+            }
             Operand::RegShift { rm, shift, rs } => {
-                debug_assert!(!want_c);
                 self.get(edx, rm, insn)?;
                 self.get(ecx, rs, insn)?;
                 self.a.and(ecx, 0xff)?;
@@ -2837,6 +2860,46 @@ impl Emitter<'_> {
                 Ok(Carry::Unchanged)
             }
         }
+    }
+
+    /// `rm` shifted by the bottom byte of `rs` into `edx`, with the
+    /// shifter's carry out in `r8b` (0 or 1): by 0, C unchanged (read from
+    /// NZCV, exact here: the instruction reads C, so pending raw flags
+    /// were packed before it); else the last bit shifted out, computed
+    /// with a 64-bit shift by the amount clamped to 63 (which gives ARM's
+    /// results for 32 and more: LSL #32 carries bit 0, LSR #32 bit 31,
+    /// beyond both nothing, ASR the sign). ROR carries the result's bit 31.
+    fn reg_shift_carry(&mut self, insn: &Insn, rm: Reg, shift: Shift, rs: Reg) -> R {
+        let mut done = self.a.create_label();
+        self.get(edx, rm, insn)?;
+        self.get(ecx, rs, insn)?;
+        self.a.movzx(r8d, byte_ptr(rbx + NZCV))?;
+        self.a.shr(r8d, 1)?;
+        self.a.and(r8d, 1)?;
+        self.a.and(ecx, 0xff)?;
+        self.a.je(done)?;
+        if shift == Shift::Ror {
+            self.a.ror(edx, cl)?;
+            self.a.bt(edx, 31)?;
+        } else {
+            if shift == Shift::Asr {
+                self.a.movsxd(rdx, edx)?;
+            }
+            self.a.mov(eax, 63)?;
+            self.a.cmp(ecx, eax)?;
+            self.a.cmova(ecx, eax)?;
+            match shift {
+                Shift::Lsl => {
+                    self.a.shl(rdx, cl)?;
+                    self.a.bt(rdx, 32)?;
+                }
+                Shift::Lsr => self.a.shr(rdx, cl)?,
+                _ => self.a.sar(rdx, cl)?,
+            }
+        }
+        self.a.setb(r8b)?;
+        // (The upper half of rdx is garbage now; users read edx.)
+        self.bind(&mut done)
     }
 
     /// Shifts `edx` by a constant amount (as decoded: LSR/ASR #32 is 32,
@@ -2906,14 +2969,12 @@ impl Emitter<'_> {
         op2: &Operand,
     ) -> R {
         let write = !op.is_test();
-        if write && rd == PC {
+        if write && rd == PC && s {
+            // An exception return (SUBS pc, lr): the interpreter's.
             return self.generic(insn);
         }
         let live = if s { self.live[k] } else { 0 };
         let want_c = op.is_logical() && live & flags::C != 0;
-        if want_c && matches!(op2, Operand::RegShift { .. }) {
-            return self.generic(insn);
-        }
         if write && live == 0 {
             if let Some(h) = self.cache[rd as usize] {
                 if self.alu_in_place(insn, op, h, rn, op2)? {
@@ -2930,7 +2991,7 @@ impl Emitter<'_> {
             (true, Some(h)) => h,
             _ => ecx,
         };
-        if op == AluOp::Mov && write && live == 0 && dst == ecx {
+        if op == AluOp::Mov && write && live == 0 && dst == ecx && rd != PC {
             // A register or constant into an uncached register: one store.
             return match src {
                 Src::Reg(r) => self.set(rd, r),
@@ -3057,6 +3118,15 @@ impl Emitter<'_> {
             } else {
                 self.flags_arith(kind == FlagKind::Sub)?;
             }
+        }
+        if write && rd == PC {
+            // ALUWritePC: BXWritePC in A32 (interworking), BranchWritePC
+            // in T32 (stays Thumb: bit 0 set for `bx_exit`).
+            self.a.mov(eax, ecx)?;
+            if self.thumb {
+                self.a.or(eax, 1)?;
+            }
+            return self.bx_exit();
         }
         if write {
             if dst == ecx {
