@@ -3018,6 +3018,18 @@ impl Emitter<'_> {
                 self.a.not(dst)?;
                 FlagKind::Logic
             }
+            AluOp::Cmp
+                if rn != PC && self.cache[rn as usize].is_none() && !matches!(src, Src::Mem(_)) =>
+            {
+                // An uncached first operand compared in memory.
+                let m = dword_ptr(rbx + off_r(rn));
+                match src {
+                    Src::Imm(v) => self.a.cmp(m, v as i32)?,
+                    Src::Reg(r) => self.a.cmp(m, r)?,
+                    Src::Mem(_) => unreachable!("excluded by the guard"),
+                }
+                FlagKind::Sub
+            }
             AluOp::Cmp if live == 0 || self.cache[rn as usize].is_some() => {
                 // Nothing written: compare in place.
                 let a = match self.cache[rn as usize] {
@@ -3331,11 +3343,26 @@ impl Emitter<'_> {
         // one's flags end up dead or raw (see the caller) and the next
         // one packs nothing before its test (`raw_before`: it neither
         // computes with flags nor writes them).
+        //
+        // Between them only instructions that emit nothing (an IT
+        // instruction) may come. A next one that writes flags must be a
+        // conditional compare, add or subtract of this kind that keeps
+        // them raw (for which `raw_before` emits nothing either).
         let (live_after, computed_after) = (live & later, computed & later_computed);
-        let host = !in_memory
-            && (live_after == 0 || (can_stay_raw && (computed_after == 0 || readable)))
+        let stays_raw = can_stay_raw && (computed_after == 0 || readable);
+        let only_nops_between = insns[k + 1..j].iter().all(|i| matches!(i.op, Op::Nop));
+        let next_keeps_raw = match flags::op_writes(&next.op) {
+            0 => live_after == 0 || stays_raw,
+            _ => {
+                live_after != 0
+                    && stays_raw
+                    && arith_kind(&next.op) == Some(kind)
+                    && self.raw_readable_after(j, kind)
+            }
+        };
+        let host = only_nops_between
+            && next_keeps_raw
             && flags::op_reads_computed(&next.op) == 0
-            && flags::op_writes(&next.op) == 0
             && Self::jcc_for(kind, inverse(c)).is_some();
         if kind == FlagKind::Logic {
             self.a.test(res, res)?;
