@@ -20,6 +20,12 @@ pub const MAX_BLOCK_INSNS: usize = 64;
 /// the code right after a branch is what pays (an if-then, a loop's exit
 /// path); more costs compilation time in start-up code for little.
 pub const MAX_SIDE_EXITS: usize = 1;
+/// Most conditional branches a block goes on past when that makes it a
+/// loop: a translation may go on past more, but is kept that long only
+/// if it then branches back to its own start (a loop with several exit
+/// tests, `while (a && b)`: deflate's match chain), else cut back to
+/// [`MAX_SIDE_EXITS`].
+pub const MAX_LOOP_SIDE_EXITS: usize = 4;
 
 /// Whether a T32 halfword starts a 32-bit encoding.
 pub fn t32_is_wide(first: u16) -> bool {
@@ -339,6 +345,9 @@ pub fn translate_with<M: GuestMemory>(
     let page = pc & !0xfff;
     let mut side_exits = 0;
     let mut followed = 0;
+    // Where the block would end with MAX_SIDE_EXITS side exits: (length,
+    // end, end ITSTATE), once it goes on past that.
+    let mut short: Option<(usize, u32, u8)> = None;
     loop {
         let (mut insn, next_it) =
             match decode_gated(mem, cur, thumb, it, fp_enabled, limits.missing) {
@@ -371,12 +380,16 @@ pub fn translate_with<M: GuestMemory>(
         // when it is taken), so that code between branches stays in one
         // block, with its registers in host registers and its flags in
         // host flags.
-        let side_exit = limits.side_exits && side_exits < MAX_SIDE_EXITS && is_side_exit(&insn);
+        let side_exit =
+            limits.side_exits && side_exits < MAX_LOOP_SIDE_EXITS && is_side_exit(&insn);
         side_exits += side_exit as usize;
         let end = ends_block(&insn.op) && !side_exit;
         cur = insn.next_pc();
         it = next_it;
         insns.push(insn);
+        if side_exit && side_exits > MAX_SIDE_EXITS && short.is_none() {
+            short = Some((insns.len(), cur, it));
+        }
         // After a followed branch, straight-line code may run into the
         // block's own instructions: the block ends there (it goes on at
         // them, as a jump), rather than holding them twice.
@@ -390,11 +403,25 @@ pub fn translate_with<M: GuestMemory>(
             break;
         }
     }
-    Ok(Block {
+    let block = Block {
         start: pc,
         thumb,
         insns,
         end: cur,
         end_it: it,
-    })
+    };
+    if let Some((len, end, end_it)) = short {
+        let cut = Block {
+            start: pc,
+            thumb,
+            insns: block.insns[..len].to_vec(),
+            end,
+            end_it,
+        };
+        // Kept long only when that closes a loop the short one does not.
+        if !block.branches_to_start() || cut.branches_to_start() {
+            return Ok(cut);
+        }
+    }
+    Ok(block)
 }
