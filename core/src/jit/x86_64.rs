@@ -576,9 +576,7 @@ const RAW_KIND_SUB: u32 = 2;
 /// Whether condition `c` (and so its opposite) can be tested on the host
 /// flags, or raw flags, of an instruction of `kind`.
 fn cond_readable(kind: FlagKind, c: Cond) -> bool {
-    c != Cond::Al
-        && Emitter::jcc_for(kind, c).is_some()
-        && Emitter::jcc_for(kind, inverse(c)).is_some()
+    c != Cond::Al && host_cond(kind, c).is_some() && host_cond(kind, inverse(c)).is_some()
 }
 
 /// The kind of host flags of a flag-setting add, subtract or compare that
@@ -595,6 +593,51 @@ fn arith_kind(op: &Op) -> Option<FlagKind> {
         },
         _ => None,
     }
+}
+
+/// An x86 condition code (as in `setcc`/`jcc`).
+#[derive(Clone, Copy)]
+enum HostCond {
+    E,
+    Ne,
+    S,
+    Ns,
+    O,
+    No,
+    Ge,
+    L,
+    G,
+    Le,
+    B,
+    Ae,
+    A,
+    Be,
+}
+
+/// The x86 condition that is ARM condition `c` on the host flags of an
+/// instruction of `kind`, if one is.
+fn host_cond(kind: FlagKind, c: Cond) -> Option<HostCond> {
+    Some(match (kind, c) {
+        (_, Cond::Eq) => HostCond::E,
+        (_, Cond::Ne) => HostCond::Ne,
+        (_, Cond::Mi) => HostCond::S,
+        (_, Cond::Pl) => HostCond::Ns,
+        // A logical op's raw flags hold only N and Z.
+        (FlagKind::Logic, _) => return None,
+        (_, Cond::Vs) => HostCond::O,
+        (_, Cond::Vc) => HostCond::No,
+        (_, Cond::Ge) => HostCond::Ge,
+        (_, Cond::Lt) => HostCond::L,
+        (_, Cond::Gt) => HostCond::G,
+        (_, Cond::Le) => HostCond::Le,
+        // ARM's C is the host carry after an add, its inverse after a
+        // subtract.
+        (FlagKind::Add, Cond::Cs) | (FlagKind::Sub, Cond::Cc) => HostCond::B,
+        (FlagKind::Add, Cond::Cc) | (FlagKind::Sub, Cond::Cs) => HostCond::Ae,
+        (FlagKind::Sub, Cond::Hi) => HostCond::A,
+        (FlagKind::Sub, Cond::Ls) => HostCond::Be,
+        _ => return None,
+    })
 }
 
 /// The opposite condition (ARM pairs them: EQ/NE, CS/CC, ...).
@@ -3384,33 +3427,18 @@ impl Emitter<'_> {
     /// instruction of `kind`, if one does.
     fn setcc_for(kind: FlagKind, c: Cond) -> Option<fn(&mut CodeAssembler, SetccDst) -> R> {
         macro_rules! setcc {
-            ($m:ident) => {
-                Some(|a: &mut CodeAssembler, dst: SetccDst| match dst {
-                    SetccDst::Reg(r) => a.$m(r),
-                    SetccDst::Mem(m) => a.$m(m),
-                })
+            ($($cc:ident => $m:ident),*) => {
+                match host_cond(kind, c)? {
+                    $(HostCond::$cc => Some(|a: &mut CodeAssembler, dst: SetccDst| match dst {
+                        SetccDst::Reg(r) => a.$m(r),
+                        SetccDst::Mem(m) => a.$m(m),
+                    }),)*
+                }
             };
         }
-        match (kind, c) {
-            (_, Cond::Eq) => setcc!(sete),
-            (_, Cond::Ne) => setcc!(setne),
-            (_, Cond::Mi) => setcc!(sets),
-            (_, Cond::Pl) => setcc!(setns),
-            (FlagKind::Logic, _) => None,
-            (_, Cond::Vs) => setcc!(seto),
-            (_, Cond::Vc) => setcc!(setno),
-            (_, Cond::Ge) => setcc!(setge),
-            (_, Cond::Lt) => setcc!(setl),
-            (_, Cond::Gt) => setcc!(setg),
-            (_, Cond::Le) => setcc!(setle),
-            // ARM's C is the host carry after an add, its inverse after a
-            // subtract.
-            (FlagKind::Add, Cond::Cs) | (FlagKind::Sub, Cond::Cc) => setcc!(setb),
-            (FlagKind::Add, Cond::Cc) | (FlagKind::Sub, Cond::Cs) => setcc!(setae),
-            (FlagKind::Sub, Cond::Hi) => setcc!(seta),
-            (FlagKind::Sub, Cond::Ls) => setcc!(setbe),
-            _ => None,
-        }
+        setcc!(E => sete, Ne => setne, S => sets, Ns => setns, O => seto, No => setno,
+               Ge => setge, L => setl, G => setg, Le => setle, B => setb, Ae => setae,
+               A => seta, Be => setbe)
     }
 
     /// Whether raw flags of `kind` written by instruction `k` can stay raw
@@ -3448,28 +3476,14 @@ impl Emitter<'_> {
     /// flags of an instruction of `kind` (as [`Self::setcc_for`]).
     fn jcc_for(kind: FlagKind, c: Cond) -> Option<fn(&mut CodeAssembler, CodeLabel) -> R> {
         macro_rules! jcc {
-            ($m:ident) => {
-                Some(|a: &mut CodeAssembler, to: CodeLabel| a.$m(to))
+            ($($cc:ident => $m:ident),*) => {
+                match host_cond(kind, c)? {
+                    $(HostCond::$cc => Some(|a: &mut CodeAssembler, to: CodeLabel| a.$m(to)),)*
+                }
             };
         }
-        match (kind, c) {
-            (_, Cond::Eq) => jcc!(je),
-            (_, Cond::Ne) => jcc!(jne),
-            (_, Cond::Mi) => jcc!(js),
-            (_, Cond::Pl) => jcc!(jns),
-            (FlagKind::Logic, _) => None,
-            (_, Cond::Vs) => jcc!(jo),
-            (_, Cond::Vc) => jcc!(jno),
-            (_, Cond::Ge) => jcc!(jge),
-            (_, Cond::Lt) => jcc!(jl),
-            (_, Cond::Gt) => jcc!(jg),
-            (_, Cond::Le) => jcc!(jle),
-            (FlagKind::Add, Cond::Cs) | (FlagKind::Sub, Cond::Cc) => jcc!(jb),
-            (FlagKind::Add, Cond::Cc) | (FlagKind::Sub, Cond::Cs) => jcc!(jae),
-            (FlagKind::Sub, Cond::Hi) => jcc!(ja),
-            (FlagKind::Sub, Cond::Ls) => jcc!(jbe),
-            _ => None,
-        }
+        jcc!(E => je, Ne => jne, S => js, Ns => jns, O => jo, No => jno, Ge => jge, L => jl,
+             G => jg, Le => jle, B => jb, Ae => jae, A => ja, Be => jbe)
     }
 
     /// Packs N, Z from `res`, C from `carry`, V unchanged.
