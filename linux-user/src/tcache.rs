@@ -109,12 +109,13 @@ pub fn finish(cache: Option<&TranslationCache>, log: bool) {
         use std::sync::atomic::Ordering::Relaxed;
         let s = &cache.stats;
         rsemu_core::log!(
-            "tcache: {} blocks read, {} used, {} rejected; {} compiled blocks kept, {} written, {} files not written ({})",
+            "tcache: {} blocks read, {} used, {} rejected; {} compiled blocks kept, {} written, {} too few to write, {} files not written ({})",
             s.entries_read.load(Relaxed),
             s.used.load(Relaxed),
             s.rejected.load(Relaxed),
             s.recorded.load(Relaxed),
             s.written.load(Relaxed),
+            s.skipped.load(Relaxed),
             s.write_errors.load(Relaxed),
             cache.dir().display()
         );

@@ -87,7 +87,16 @@ pub struct CacheStats {
     /// Files [`TranslationCache::save`] could not write (no space, no
     /// permission, not a directory): the run goes on without them.
     pub write_errors: AtomicU64,
+    /// Blocks compiled this run not written because they were too few
+    /// for their file (see [`FEW_NEW_BLOCKS`]).
+    pub skipped: AtomicU64,
 }
+
+/// A file is rewritten for new blocks only if they are more than one in
+/// this many of the entries it had: rewriting a big file (python's
+/// libpython region is about 4 MiB) costs more than compiling a few
+/// blocks again in the next run.
+const FEW_NEW_BLOCKS: usize = 64;
 
 /// A 64-bit hash that is the same in every build and run (file names and
 /// checksums must not change between processes).
@@ -496,6 +505,17 @@ impl TranslationCache {
             if r.unsaved.is_empty() {
                 continue;
             }
+            if r.unsaved.len() * FEW_NEW_BLOCKS <= r.index.len() {
+                // A few new blocks against a big file (a program whose
+                // paths vary from run to run, as python's do with hash
+                // randomisation): compiling them again next time costs
+                // less than rewriting the whole file now.
+                self.stats
+                    .skipped
+                    .fetch_add(r.unsaved.len() as u64, Ordering::Relaxed);
+                r.unsaved.clear();
+                continue;
+            }
             let on_disk = read_entries(&r.path, &r.header);
             let mut merged: FxHashMap<(u32, u32), &SavedBlock> = FxHashMap::default();
             for e in on_disk.iter().chain(r.compiled.values()) {
@@ -693,6 +713,36 @@ mod tests {
         // Unmapped: no more lookups.
         c.remove_range(0x1800, 0x1000);
         assert_eq!(c.lookup(0x1000, 1), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_few_new_blocks_do_not_rewrite_a_big_file() {
+        let dir = temp_dir("few");
+        let a = TranslationCache::new(dir.clone(), 7);
+        a.add_region(0x1000, 0x9000, 0, ID);
+        for i in 0..FEW_NEW_BLOCKS as u32 {
+            a.record(block(0x1000 + 16 * i, 1));
+        }
+        a.save();
+        // One new block against 64 on disk: not written, counted.
+        let b = TranslationCache::new(dir.clone(), 7);
+        b.add_region(0x1000, 0x9000, 0, ID);
+        b.record(block(0x8000, 2));
+        b.save();
+        assert_eq!(b.stats.written.load(Ordering::Relaxed), 0);
+        assert_eq!(b.stats.skipped.load(Ordering::Relaxed), 1);
+        // Two are more than one in 64 of them: the file is rewritten
+        // with them.
+        let c = TranslationCache::new(dir.clone(), 7);
+        c.add_region(0x1000, 0x9000, 0, ID);
+        c.record(block(0x8000, 2));
+        c.record(block(0x8010, 2));
+        c.save();
+        assert_eq!(c.stats.written.load(Ordering::Relaxed), 66);
+        let d = TranslationCache::new(dir.clone(), 7);
+        d.add_region(0x1000, 0x9000, 0, ID);
+        assert_eq!(d.lookup(0x8010, 1), Some(block(0x8010, 2)));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
