@@ -892,7 +892,9 @@ fn blocks_that_fall_back_to_their_start_loop_like_the_interpreter() {
 
 /// Blocks of flag setters and conditional instructions (A32, every
 /// instruction may be conditional): compares, adds and subtracts (some
-/// conditional, of either flag kind), logical flag setters, conditional
+/// conditional, of either flag kind), logical flag setters (flag-setting
+/// shifts by a constant and by a register among them, whose raw flags
+/// carry C), conditional
 /// moves and arithmetic testing every condition, ADC computing with C,
 /// and loads that may fault, against the interpreter. This is where the
 /// code generator keeps flags raw across conditional readers and
@@ -929,19 +931,21 @@ fn conditional_flag_sequences_match_the_interpreter() {
                 rng.next() % 14
             };
             let (rd, rn, rm) = (reg(&mut rng), reg(&mut rng), reg(&mut rng));
-            let body = match rng.next() % 12 {
-                0 => 0x0150_0000 | rn << 16 | rm,                 // cmp rn, rm
-                1 => 0x0170_0000 | rn << 16 | rm,                 // cmn rn, rm
-                2 => 0x0090_0000 | rn << 16 | rd << 12 | rm,      // adds
-                3 => 0x0050_0000 | rn << 16 | rd << 12 | rm,      // subs
-                4 => 0x0070_0000 | rn << 16 | rd << 12 | rm,      // rsbs
-                5 => 0x0350_0000 | rn << 16 | (rng.next() % 4),   // cmp rn, #imm
-                6 => 0x0110_0000 | rn << 16 | rm,                 // tst rn, rm
-                7 => 0x03a0_0000 | rd << 12 | (rng.next() % 256), // mov rd, #imm
-                8 => 0x0280_0000 | rn << 16 | rd << 12 | 1,       // add rd, rn, #1
-                9 => 0x00a0_0000 | rn << 16 | rd << 12 | rm,      // adc
-                10 => 0x01b0_0000 | rd << 12 | rm,                // movs rd, rm
-                _ => 0x0598_0000 | rd << 12,                      // ldr rd, [r8]
+            let body = match rng.next() % 14 {
+                12 => 0x01b0_0000 | rd << 12 | (rng.next() % 32) << 7 | rm, // movs rd, rm, lsl #n
+                13 => 0x01b0_0030 | rd << 12 | rn << 8 | rm,                // movs rd, rm, lsr rn
+                0 => 0x0150_0000 | rn << 16 | rm,                           // cmp rn, rm
+                1 => 0x0170_0000 | rn << 16 | rm,                           // cmn rn, rm
+                2 => 0x0090_0000 | rn << 16 | rd << 12 | rm,                // adds
+                3 => 0x0050_0000 | rn << 16 | rd << 12 | rm,                // subs
+                4 => 0x0070_0000 | rn << 16 | rd << 12 | rm,                // rsbs
+                5 => 0x0350_0000 | rn << 16 | (rng.next() % 4),             // cmp rn, #imm
+                6 => 0x0110_0000 | rn << 16 | rm,                           // tst rn, rm
+                7 => 0x03a0_0000 | rd << 12 | (rng.next() % 256),           // mov rd, #imm
+                8 => 0x0280_0000 | rn << 16 | rd << 12 | 1,                 // add rd, rn, #1
+                9 => 0x00a0_0000 | rn << 16 | rd << 12 | rm,                // adc
+                10 => 0x01b0_0000 | rd << 12 | rm,                          // movs rd, rm
+                _ => 0x0598_0000 | rd << 12,                                // ldr rd, [r8]
             };
             words.push(cond << 28 | body);
         }

@@ -211,6 +211,7 @@ fn assemble_stubs_at(ip: u64) -> Result<StubImage, IcedError> {
     // Packs the raw flags a block left pending (JitCtx::raw_kind).
     {
         let mut logic = a.create_label();
+        let mut logic_c = a.create_label();
         let mut store = a.create_label();
         let mut clear = a.create_label();
         let mut done = a.create_label();
@@ -221,6 +222,8 @@ fn assemble_stubs_at(ip: u64) -> Result<StubImage, IcedError> {
         a.mov(ecx, dword_ptr(rbp + CTX_RAW_FLAGS))?;
         a.cmp(eax, RAW_KIND_LOGIC)?;
         a.je(logic)?;
+        a.cmp(eax, RAW_KIND_LOGIC_C)?;
+        a.je(logic_c)?;
         a.and(ecx, 0xc101)?;
         a.imul_3(ecx, ecx, 0x1021)?;
         a.shr(ecx, 12)?;
@@ -236,6 +239,17 @@ fn assemble_stubs_at(ip: u64) -> Result<StubImage, IcedError> {
         a.and(ecx, 0xc)?;
         a.mov(edx, dword_ptr(rbx + NZCV))?;
         a.and(edx, (flags::C | flags::V) as u32)?;
+        a.or(ecx, edx)?;
+        a.mov(dword_ptr(rbx + NZCV), ecx)?;
+        a.jmp(clear)?;
+        // N, Z, C raw (CF is C), V kept.
+        a.set_label(&mut logic_c)?;
+        a.and(ecx, 0xc100)?;
+        a.imul_3(ecx, ecx, 0x1021)?;
+        a.shr(ecx, 12)?;
+        a.and(ecx, 0xe)?;
+        a.mov(edx, dword_ptr(rbx + NZCV))?;
+        a.and(edx, flags::V as u32)?;
         a.or(ecx, edx)?;
         a.mov(dword_ptr(rbx + NZCV), ecx)?;
         a.set_label(&mut clear)?;
@@ -622,8 +636,11 @@ fn host_cond(kind: FlagKind, c: Cond) -> Option<HostCond> {
         (_, Cond::Ne) => HostCond::Ne,
         (_, Cond::Mi) => HostCond::S,
         (_, Cond::Pl) => HostCond::Ns,
-        // A logical op's raw flags hold only N and Z.
-        (FlagKind::Logic, _) => return None,
+        // A logical op's raw flags hold only N and Z (and C with a
+        // shifter carry).
+        (FlagKind::LogicC, Cond::Cs) => HostCond::B,
+        (FlagKind::LogicC, Cond::Cc) => HostCond::Ae,
+        (FlagKind::Logic | FlagKind::LogicC, _) => return None,
         (_, Cond::Vs) => HostCond::O,
         (_, Cond::Vc) => HostCond::No,
         (_, Cond::Ge) => HostCond::Ge,
@@ -652,9 +669,11 @@ fn raw_kind_code(kind: FlagKind) -> u32 {
         FlagKind::Add => RAW_KIND_ADD,
         FlagKind::Sub => RAW_KIND_SUB,
         FlagKind::Logic => RAW_KIND_LOGIC,
+        FlagKind::LogicC => RAW_KIND_LOGIC_C,
     }
 }
 const RAW_KIND_LOGIC: u32 = 3;
+const RAW_KIND_LOGIC_C: u32 = 4;
 
 /// How the host flags of a flag-setting instruction relate to ARM's.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -665,6 +684,21 @@ enum FlagKind {
     Sub,
     /// A logical op (after `test` of the result): only N and Z are there.
     Logic,
+    /// A logical op with a shifter carry (a flag-setting shift): raw, N
+    /// and Z as for `Logic` and CF set to ARM's C (V stays in NZCV); as
+    /// host flags only N and Z are right (`test` clears CF).
+    LogicC,
+}
+
+impl FlagKind {
+    /// The kind whose conditions the host flags right after the
+    /// instruction answer (see [`FlagKind::LogicC`]).
+    fn on_host(self) -> FlagKind {
+        match self {
+            FlagKind::LogicC => FlagKind::Logic,
+            k => k,
+        }
+    }
 }
 
 /// Whether `v` is VFP arithmetic the JIT runs as SSE code (when FPSCR is
@@ -3144,7 +3178,13 @@ impl Emitter<'_> {
             }
         };
         if live != 0 {
-            let can_stay_raw = kind != FlagKind::Logic || carry == Carry::Unchanged;
+            // A logical op with a shifter carry keeps C in its raw flags.
+            let kind = match (kind, carry) {
+                (FlagKind::Logic, Carry::Unchanged) => FlagKind::Logic,
+                (FlagKind::Logic, _) => FlagKind::LogicC,
+                (k, _) => k,
+            };
+            let can_stay_raw = true;
             // Readers that only test conditions readable off raw flags
             // leave them raw too.
             let readable = can_stay_raw && self.raw_readable_after(k, kind);
@@ -3161,14 +3201,35 @@ impl Emitter<'_> {
             } else if stays_raw {
                 // Only a fault, an exit or a condition test can see these
                 // flags: keep them raw and pack them there.
-                if kind == FlagKind::Logic {
-                    self.a.test(dst, dst)?;
+                match kind {
+                    FlagKind::LogicC => {
+                        // SF, ZF by `test`, CF (bit 8 of the word, 0
+                        // after `test`) the carry, added by a `lea`, which
+                        // leaves the host flags to the next instruction's
+                        // test.
+                        match carry {
+                            Carry::Const(c) => self.a.mov(edx, (c as u32) << 8)?,
+                            _ => {
+                                self.a.movzx(edx, r8b)?;
+                                self.a.shl(edx, 8)?;
+                            }
+                        }
+                        self.a.test(dst, dst)?;
+                        self.a.lahf()?;
+                        self.a.lea(eax, ptr(rax + rdx))?;
+                    }
+                    FlagKind::Logic => {
+                        self.a.test(dst, dst)?;
+                        self.a.lahf()?;
+                    }
+                    _ => {
+                        self.a.lahf()?;
+                        self.a.seto(al)?;
+                    }
                 }
-                self.a.lahf()?;
-                self.a.seto(al)?;
                 self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
                 self.raw = Some(kind);
-            } else if kind == FlagKind::Logic {
+            } else if matches!(kind, FlagKind::Logic | FlagKind::LogicC) {
                 self.flags_logic(dst, carry)?;
             } else {
                 self.flags_arith(kind == FlagKind::Sub)?;
@@ -3370,7 +3431,7 @@ impl Emitter<'_> {
             return Ok((live, computed));
         }
         let c = next.cond;
-        let Some(setcc) = Self::setcc_for(kind, c) else {
+        let Some(setcc) = Self::setcc_for(kind.on_host(), c) else {
             return Ok((live, computed));
         };
         let in_memory = j > k + 1;
@@ -3406,12 +3467,12 @@ impl Emitter<'_> {
         let host = only_nops_between
             && next_keeps_raw
             && flags::op_reads_computed(&next.op) == 0
-            && Self::jcc_for(kind, inverse(c)).is_some();
-        if kind == FlagKind::Logic {
+            && Self::jcc_for(kind.on_host(), inverse(c)).is_some();
+        if kind.on_host() == FlagKind::Logic {
             self.a.test(res, res)?;
         }
         let at = if host {
-            CondAt::HostFlags(kind)
+            CondAt::HostFlags(kind.on_host())
         } else if in_memory {
             setcc(&mut self.a, SetccDst::Mem(byte_ptr(rbp + CTX_COND_BYTE)))?;
             CondAt::Memory
@@ -3545,16 +3606,29 @@ impl Emitter<'_> {
             return Ok(());
         };
         self.a.mov(ecx, dword_ptr(rbp + CTX_RAW_FLAGS))?;
-        if kind == FlagKind::Logic {
-            // N, Z from SF, ZF (AH bits 7, 6 = bits 15, 14); C, V kept.
-            self.a.shr(ecx, 12)?;
-            self.a.and(ecx, 0xc)?;
-            self.a.mov(tmp, dword_ptr(rbx + NZCV))?;
-            self.a.and(tmp, (flags::C | flags::V) as u32)?;
-            self.a.or(ecx, tmp)?;
-            self.a.mov(dword_ptr(rbx + NZCV), ecx)
-        } else {
-            self.pack_flags(ecx, kind == FlagKind::Sub)
+        match kind {
+            FlagKind::Logic => {
+                // N, Z from SF, ZF (AH bits 7, 6 = bits 15, 14); C, V kept.
+                self.a.shr(ecx, 12)?;
+                self.a.and(ecx, 0xc)?;
+                self.a.mov(tmp, dword_ptr(rbx + NZCV))?;
+                self.a.and(tmp, (flags::C | flags::V) as u32)?;
+                self.a.or(ecx, tmp)?;
+                self.a.mov(dword_ptr(rbx + NZCV), ecx)
+            }
+            FlagKind::LogicC => {
+                // N, Z, C as `pack_flags` gathers them (OF left out); V
+                // kept.
+                self.a.and(ecx, 0xc100)?;
+                self.a.imul_3(ecx, ecx, 0x1021)?;
+                self.a.shr(ecx, 12)?;
+                self.a.and(ecx, 0xe)?;
+                self.a.mov(tmp, dword_ptr(rbx + NZCV))?;
+                self.a.and(tmp, flags::V as u32)?;
+                self.a.or(ecx, tmp)?;
+                self.a.mov(dword_ptr(rbx + NZCV), ecx)
+            }
+            _ => self.pack_flags(ecx, kind == FlagKind::Sub),
         }
     }
 
@@ -3569,6 +3643,7 @@ impl Emitter<'_> {
             let (n, z, c, v) = (nzcv >> 3 & 1, nzcv >> 2 & 1, nzcv >> 1 & 1, nzcv & 1);
             let raw = match kind {
                 FlagKind::Logic => n << 15 | z << 14,
+                FlagKind::LogicC => n << 15 | z << 14 | c << 8,
                 FlagKind::Add => n << 15 | z << 14 | c << 8 | v,
                 FlagKind::Sub => n << 15 | z << 14 | (c ^ 1) << 8 | v,
             };
