@@ -179,6 +179,8 @@ fn access_only(op: &Op) -> bool {
             }
         ),
         Op::LoadMultiple { .. } | Op::StoreMultiple { .. } => true,
+        // A load from the table, then an indirect exit.
+        Op::TableBranch { .. } => true,
         // Exits (see `op_use`).
         Op::Branch { .. } | Op::BranchLink { .. } | Op::CompareBranch { .. } => true,
         Op::Vfp(v) => matches!(

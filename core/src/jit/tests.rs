@@ -591,11 +591,15 @@ fn table_branches_match_the_interpreter() {
         .bytes(DATA, table.len() as u32)
         .copy_from_slice(&table);
     // (halfwords, base register, expected fault address)
-    let cases: [(&[u16], u32, Option<u32>); 4] = [
-        (&[0xe8d0, 0xf001], DATA, None),         // tbb [r0, r1]
-        (&[0xe8d0, 0xf011], DATA, None),         // tbh [r0, r1, lsl #1]
-        (&[0xe8df, 0xf001], 0, None),            // tbb [pc, r1]: the table inline
-        (&[0xe8d0, 0xf011], 0x100, Some(0x100)), // tbh from unmapped memory
+    // A compare before the table branch leaves its flags raw at it: the
+    // exit and the fault must both see them exact.
+    let cases: [(&[u16], u32, Option<u32>); 6] = [
+        (&[0xe8d0, 0xf001], DATA, None),                 // tbb [r0, r1]
+        (&[0xe8d0, 0xf011], DATA, None),                 // tbh [r0, r1, lsl #1]
+        (&[0xe8df, 0xf001], 0, None),                    // tbb [pc, r1]: the table inline
+        (&[0xe8d0, 0xf011], 0x100, Some(0x100)),         // tbh from unmapped memory
+        (&[0x2903, 0xe8d0, 0xf011], DATA, None),         // cmp r1, #3; tbh
+        (&[0x2903, 0xe8d0, 0xf011], 0x100, Some(0x100)), // cmp r1, #3; tbh faulting
     ];
     for (code, base, fault) in cases {
         for index in 0..8u32 {
