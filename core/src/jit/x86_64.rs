@@ -1642,7 +1642,7 @@ impl Emitter<'_> {
             }
             self.store_regs(self.dirty)?;
             self.a.mov(reg(PC), target)?;
-            self.a.mov(byte_ptr(rbx + IT), 0)?;
+            self.store_itstate(0)?;
             return self.a.jmp(self.stubs.interrupted);
         }
         self.sync_out()?;
@@ -1651,7 +1651,7 @@ impl Emitter<'_> {
         if thumb != self.thumb {
             self.a.mov(byte_ptr(rbx + THUMB), thumb as u32)?;
         }
-        self.a.mov(byte_ptr(rbx + IT), it as u32)?;
+        self.store_itstate(it)?;
         if self.mmu && target >> 12 != self.block.start >> 12 {
             // Another page may map elsewhere by the time this runs again:
             // no chaining, look the target up (its tag is virtual, and the
@@ -1677,6 +1677,18 @@ impl Emitter<'_> {
         self.a.jmp(self.stubs.epilogue)
     }
 
+    /// Sets ITSTATE in `CpuState` for an exit to a block entered with
+    /// `it`. A block entered outside an IT block with none inside keeps
+    /// it 0 throughout (it is entered with `CpuState::itstate` equal to
+    /// its key's, and the interpreter's helpers leave 0 as 0): then an
+    /// exit with 0 stores nothing.
+    fn store_itstate(&mut self, it: u8) -> R {
+        if it == 0 && self.block.insns.iter().all(|i| i.it == 0) {
+            return Ok(());
+        }
+        self.a.mov(byte_ptr(rbx + IT), it as u32)
+    }
+
     /// BXWritePC of `eax`, then an indirect exit.
     fn bx_exit(&mut self) -> R {
         self.sync_out()?;
@@ -1691,7 +1703,7 @@ impl Emitter<'_> {
         self.a.not(r8d)?;
         self.a.and(eax, r8d)?;
         self.a.mov(reg(PC), eax)?;
-        self.a.mov(byte_ptr(rbx + IT), 0)?;
+        self.store_itstate(0)?;
         self.check_interrupt(rcx)?;
         // The table lookup of the stub, inline: each indirect branch gets
         // its own host indirect jump to predict. Key = Thumb bit (ITSTATE
