@@ -2931,23 +2931,30 @@ impl Emitter<'_> {
                 self.a.and(ecx, 0xff)?;
                 if shift == Shift::Ror {
                     self.a.ror(edx, cl)?;
-                    return Ok(Carry::Unchanged);
-                }
-                // Shift in 64 bits with the amount clamped to 32: amounts of
-                // 32 and more give 0 (LSL, LSR) or the sign (ASR) as in ARM.
-                if shift == Shift::Asr {
-                    self.a.movsxd(rdx, edx)?;
-                }
-                self.a.mov(eax, 32)?;
-                self.a.cmp(ecx, eax)?;
-                self.a.cmova(ecx, eax)?;
-                match shift {
-                    Shift::Lsl => self.a.shl(rdx, cl)?,
-                    Shift::Lsr => self.a.shr(rdx, cl)?,
-                    _ => self.a.sar(rdx, cl)?,
+                } else {
+                    self.wide_shift(shift)?;
                 }
                 Ok(Carry::Unchanged)
             }
+        }
+    }
+
+    /// `edx` shifted left, right or arithmetically right by `ecx` (0-255)
+    /// as ARM shifts by a register: in 64 bits (sign-extended first for
+    /// ASR) by the amount clamped to 63, so that 32 and more give 0 or
+    /// the sign; the host CF is the last bit out of the 64-bit register
+    /// (ARM's carry for LSR and ASR). Uses `eax`.
+    fn wide_shift(&mut self, shift: Shift) -> R {
+        if shift == Shift::Asr {
+            self.a.movsxd(rdx, edx)?;
+        }
+        self.a.mov(eax, 63)?;
+        self.a.cmp(ecx, eax)?;
+        self.a.cmova(ecx, eax)?;
+        match shift {
+            Shift::Lsl => self.a.shl(rdx, cl),
+            Shift::Lsr => self.a.shr(rdx, cl),
+            _ => self.a.sar(rdx, cl),
         }
     }
 
@@ -2971,19 +2978,10 @@ impl Emitter<'_> {
             self.a.ror(edx, cl)?;
             self.a.bt(edx, 31)?;
         } else {
-            if shift == Shift::Asr {
-                self.a.movsxd(rdx, edx)?;
-            }
-            self.a.mov(eax, 63)?;
-            self.a.cmp(ecx, eax)?;
-            self.a.cmova(ecx, eax)?;
-            match shift {
-                Shift::Lsl => {
-                    self.a.shl(rdx, cl)?;
-                    self.a.bt(rdx, 32)?;
-                }
-                Shift::Lsr => self.a.shr(rdx, cl)?,
-                _ => self.a.sar(rdx, cl)?,
+            self.wide_shift(shift)?;
+            if shift == Shift::Lsl {
+                // The last bit out of the 32-bit value is bit 32.
+                self.a.bt(rdx, 32)?;
             }
         }
         self.a.setb(r8b)?;
