@@ -1064,34 +1064,33 @@ enum SetccDst {
     Mem(AsmMemoryOperand),
 }
 
-/// Host registers that cache guest registers, as 32- and 64-bit
-/// registers, in the order they are handed out: the first four are
-/// caller-saved (a call clobbers them), the last, `r13`, caches only when
-/// host faults replace the inline page checks that use it (user mode).
-const CACHE_REGS: [(AsmRegister32, AsmRegister64); 7] = [
-    (esi, rsi),
-    (edi, rdi),
-    (r10d, r10),
-    (r11d, r11),
-    (r14d, r14),
-    (r15d, r15),
-    (r13d, r13),
+/// A host register that caches guest registers: its 32-, 64-, 16- and
+/// 8-bit views.
+type CacheReg = (AsmRegister32, AsmRegister64, AsmRegister16, AsmRegister8);
+
+/// Host registers that cache guest registers, in the order they are
+/// handed out: the first four are caller-saved (a call clobbers them),
+/// the last, `r13`, caches only when host faults replace the inline page
+/// checks that use it (user mode).
+const CACHE_REGS: [CacheReg; 7] = [
+    (esi, rsi, si, sil),
+    (edi, rdi, di, dil),
+    (r10d, r10, r10w, r10b),
+    (r11d, r11, r11w, r11b),
+    (r14d, r14, r14w, r14b),
+    (r15d, r15, r15w, r15b),
+    (r13d, r13, r13w, r13b),
 ];
 /// The caching registers a call clobbers.
-const CALLER_SAVED_CACHE: &[(AsmRegister32, AsmRegister64)] = CACHE_REGS.split_at(4).0;
+const CALLER_SAVED_CACHE: &[CacheReg] = CACHE_REGS.split_at(4).0;
 
 /// A caching register's 32-, 16- and 8-bit views.
 fn narrow(r: AsmRegister32) -> (AsmRegister32, AsmRegister16, AsmRegister8) {
-    const VIEWS: [(AsmRegister32, AsmRegister16, AsmRegister8); 7] = [
-        (esi, si, sil),
-        (edi, di, dil),
-        (r10d, r10w, r10b),
-        (r11d, r11w, r11b),
-        (r14d, r14w, r14b),
-        (r15d, r15w, r15b),
-        (r13d, r13w, r13b),
-    ];
-    *VIEWS.iter().find(|v| v.0 == r).expect("a caching register")
+    CACHE_REGS
+        .iter()
+        .find(|v| v.0 == r)
+        .map(|v| (v.0, v.2, v.3))
+        .expect("a caching register")
 }
 
 /// The 64-bit register of a caching register (its upper half is zero:
@@ -1144,7 +1143,7 @@ impl Emitter<'_> {
         } else {
             &CACHE_REGS[..6]
         };
-        for (&r, &(host, _)) in order.iter().zip(hosts.iter()) {
+        for (&r, &(host, ..)) in order.iter().zip(hosts.iter()) {
             self.cache[r] = Some(host);
         }
         // VFP double registers of blocks with double arithmetic: the most
@@ -1983,8 +1982,8 @@ impl Emitter<'_> {
         self.fp_sync()?;
         let saved: Vec<AsmRegister64> = CALLER_SAVED_CACHE
             .iter()
-            .filter(|(r32, _)| self.cache.contains(&Some(*r32)))
-            .map(|&(_, r64)| r64)
+            .filter(|(r32, ..)| self.cache.contains(&Some(*r32)))
+            .map(|&(_, r64, ..)| r64)
             .collect();
         for &r in &saved {
             self.a.push(r)?;
