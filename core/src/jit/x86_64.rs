@@ -1290,6 +1290,12 @@ impl Emitter<'_> {
             self.a.je(head)?;
             self.a.call(self.stubs.normalize_flags)?;
             self.raw_dynamic = false;
+        } else if self.loops_to_start() {
+            // The loop overwrites the flags before anything (a fault
+            // included) can read them: the previous block's pending ones
+            // are dead. Forgetting them here rather than at the first
+            // writer keeps that store out of the loop.
+            self.a.mov(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
         }
         self.bind(&mut head)?;
         // A branch back here comes with what the block wrote unstored.
@@ -1297,7 +1303,7 @@ impl Emitter<'_> {
             self.dirty = self.head_dirty & self.cached();
             self.fp_dirty = true;
             self.raw = self.loop_raw;
-            self.raw_dynamic = !head_reads_flags;
+            self.raw_dynamic = false;
         }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
@@ -1859,25 +1865,27 @@ impl Emitter<'_> {
                 lsb,
                 width,
             } if rd != PC => {
-                self.get(eax, rn, insn)?;
+                // In rd's own host register when it has one.
+                let dst = self.cache[rd as usize].unwrap_or(eax);
+                self.get(dst, rn, insn)?;
                 let (lsb, width) = (lsb as u32, width as u32);
                 if signed {
                     let up = 32 - (lsb + width);
                     if up != 0 {
-                        self.a.shl(eax, up)?;
+                        self.a.shl(dst, up)?;
                     }
                     if width != 32 {
-                        self.a.sar(eax, 32 - width)?;
+                        self.a.sar(dst, 32 - width)?;
                     }
                 } else {
                     if lsb != 0 {
-                        self.a.shr(eax, lsb)?;
+                        self.a.shr(dst, lsb)?;
                     }
                     if width != 32 {
-                        self.a.and(eax, crate::interp::alu::low_mask(width))?;
+                        self.a.and(dst, crate::interp::alu::low_mask(width))?;
                     }
                 }
-                self.set(rd, eax)
+                self.loaded(rd, dst)
             }
             &Op::Extend {
                 signed,
