@@ -210,9 +210,6 @@ fn assemble_stubs_at(ip: u64) -> Result<StubImage, IcedError> {
 
     // Packs the raw flags a block left pending (JitCtx::raw_kind).
     {
-        let mut logic = a.create_label();
-        let mut logic_c = a.create_label();
-        let mut store = a.create_label();
         let mut clear = a.create_label();
         let mut done = a.create_label();
         a.set_label(&mut normalize)?;
@@ -220,38 +217,26 @@ fn assemble_stubs_at(ip: u64) -> Result<StubImage, IcedError> {
         a.test(eax, eax)?;
         a.je(done)?;
         a.mov(ecx, dword_ptr(rbp + CTX_RAW_FLAGS))?;
-        a.cmp(eax, RAW_KIND_LOGIC)?;
-        a.je(logic)?;
-        a.cmp(eax, RAW_KIND_LOGIC_C)?;
-        a.je(logic_c)?;
-        a.and(ecx, 0xc101)?;
-        a.imul_3(ecx, ecx, 0x1021)?;
-        a.shr(ecx, 12)?;
-        a.and(ecx, 15)?;
-        a.cmp(eax, RAW_KIND_SUB)?;
-        a.jne(store)?;
-        a.xor(ecx, flags::C as u32)?;
-        a.set_label(&mut store)?;
-        a.mov(dword_ptr(rbx + NZCV), ecx)?;
-        a.jmp(clear)?;
-        a.set_label(&mut logic)?;
-        a.shr(ecx, 12)?;
-        a.and(ecx, 0xc)?;
-        a.mov(edx, dword_ptr(rbx + NZCV))?;
-        a.and(edx, (flags::C | flags::V) as u32)?;
-        a.or(ecx, edx)?;
-        a.mov(dword_ptr(rbx + NZCV), ecx)?;
-        a.jmp(clear)?;
-        // N, Z, C raw (CF is C), V kept.
-        a.set_label(&mut logic_c)?;
-        a.and(ecx, 0xc100)?;
-        a.imul_3(ecx, ecx, 0x1021)?;
-        a.shr(ecx, 12)?;
-        a.and(ecx, 0xe)?;
-        a.mov(edx, dword_ptr(rbx + NZCV))?;
-        a.and(edx, flags::V as u32)?;
-        a.or(ecx, edx)?;
-        a.mov(dword_ptr(rbx + NZCV), ecx)?;
+        // One packing per kind, as the code generator packs them.
+        const KINDS: [FlagKind; 4] = [
+            FlagKind::Add,
+            FlagKind::Sub,
+            FlagKind::Logic,
+            FlagKind::LogicC,
+        ];
+        for (i, kind) in KINDS.into_iter().enumerate() {
+            if i + 1 == KINDS.len() {
+                // The last kind is what is left.
+                emit_pack(&mut a, kind, ecx, edx)?;
+                break;
+            }
+            let mut next = a.create_label();
+            a.cmp(eax, raw_kind_code(kind))?;
+            a.jne(next)?;
+            emit_pack(&mut a, kind, ecx, edx)?;
+            a.jmp(clear)?;
+            a.set_label(&mut next)?;
+        }
         a.set_label(&mut clear)?;
         a.mov(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
         a.set_label(&mut done)?;
@@ -282,6 +267,45 @@ fn assemble_stubs_at(ip: u64) -> Result<StubImage, IcedError> {
         bytes: res.inner.code_buffer,
         offsets,
     })
+}
+
+/// Packs host flags of `kind` captured as AX = SF ZF - AF - PF - CF :
+/// 0000000 OF (`lahf`, `seto al`) in `r` into NZCV, using `tmp` for the
+/// kinds that keep some flags in NZCV. The multiply gathers SF, ZF, CF,
+/// OF into bits 15..12 without carries between them; ARM's C is CF
+/// inverted after a subtract; a logical op's word has only SF and ZF
+/// (C and V kept), or SF, ZF and CF with a shifter carry (V kept).
+fn emit_pack(a: &mut CodeAssembler, kind: FlagKind, r: AsmRegister32, tmp: AsmRegister32) -> R {
+    let keep = match kind {
+        FlagKind::Logic => {
+            a.shr(r, 12)?;
+            a.and(r, 0xc)?;
+            flags::C | flags::V
+        }
+        FlagKind::LogicC => {
+            a.and(r, 0xc100)?;
+            a.imul_3(r, r, 0x1021)?;
+            a.shr(r, 12)?;
+            a.and(r, 0xe)?;
+            flags::V
+        }
+        FlagKind::Add | FlagKind::Sub => {
+            a.and(r, 0xc101)?;
+            a.imul_3(r, r, 0x1021)?;
+            a.shr(r, 12)?;
+            a.and(r, 15)?;
+            if kind == FlagKind::Sub {
+                a.xor(r, flags::C as u32)?;
+            }
+            0
+        }
+    };
+    if keep != 0 {
+        a.mov(tmp, dword_ptr(rbx + NZCV))?;
+        a.and(tmp, keep as u32)?;
+        a.or(r, tmp)?;
+    }
+    a.mov(dword_ptr(rbx + NZCV), r)
 }
 
 /// Merges MXCSR's exception flags into FPSCR's cumulative bits: IE -> IOC,
@@ -1286,9 +1310,7 @@ impl Emitter<'_> {
         } else if self.loops_to_start() && head_reads_flags {
             // `normalize_dynamic`, its skip jumping to the head itself (a
             // label of its own there would cost a `nop`).
-            self.a.cmp(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
-            self.a.je(head)?;
-            self.a.call(self.stubs.normalize_flags)?;
+            self.emit_normalize_call_skipping_to(head)?;
             self.raw_dynamic = false;
         } else if self.loops_to_start() {
             // The loop overwrites the flags before anything (a fault
@@ -3201,14 +3223,12 @@ impl Emitter<'_> {
                 (FlagKind::Logic, _) => FlagKind::LogicC,
                 (k, _) => k,
             };
-            let can_stay_raw = true;
             // Readers that only test conditions readable off raw flags
             // leave them raw too.
-            let readable = can_stay_raw && self.raw_readable_after(k, kind);
-            let (live, computed) =
-                self.after_next_cond(k, live, kind, dst, can_stay_raw, readable)?;
+            let readable = self.raw_readable_after(k, kind);
+            let (live, computed) = self.after_next_cond(k, live, kind, dst, readable)?;
             let stays_raw = if insn.cond == Cond::Al {
-                can_stay_raw && (computed == 0 || readable)
+                computed == 0 || readable
             } else {
                 // `raw_before` left the flags raw of this kind: the skip
                 // path keeps those.
@@ -3413,17 +3433,17 @@ impl Emitter<'_> {
     /// arithmetic, then the branch). Returns the flags still to be packed
     /// (those something other than that condition reads).
     ///
-    /// `can_stay_raw`: the caller keeps the flags raw if only a fault or
-    /// an exit can see them (saving them with `lahf`, which leaves the
-    /// host flags alone): then the next instruction can test the host
-    /// flags themselves.
+    /// `readable`: every later reader tests a condition readable off raw
+    /// flags. The caller keeps the flags raw if only those, faults and
+    /// exits can see them (saving them with `lahf`, which leaves the host
+    /// flags alone): then the next instruction can test the host flags
+    /// themselves.
     fn after_next_cond(
         &mut self,
         k: usize,
         live: u8,
         kind: FlagKind,
         res: AsmRegister32,
-        can_stay_raw: bool,
         readable: bool,
     ) -> Result<(u8, u8), IcedError> {
         let computed = self.live_real.0[k];
@@ -3470,7 +3490,7 @@ impl Emitter<'_> {
         // conditional compare, add or subtract of this kind that keeps
         // them raw (for which `raw_before` emits nothing either).
         let (live_after, computed_after) = (live & later, computed & later_computed);
-        let stays_raw = can_stay_raw && (computed_after == 0 || readable);
+        let stays_raw = computed_after == 0 || readable;
         let only_nops_between = insns[k + 1..j].iter().all(|i| matches!(i.op, Op::Nop));
         let next_keeps_raw = match flags::op_writes(&next.op) {
             0 => live_after == 0 || stays_raw,
@@ -3596,21 +3616,9 @@ impl Emitter<'_> {
     fn flags_arith(&mut self, sub: bool) -> R {
         self.a.lahf()?;
         self.a.seto(al)?;
-        self.pack_flags(eax, sub)
-    }
-
-    /// Packs host flags captured as AX = SF ZF - AF - PF - CF : 0000000 OF
-    /// (`lahf`, `seto al`) in `r` into NZCV: the multiply gathers SF, ZF,
-    /// CF, OF into bits 15..12 without carries between them.
-    fn pack_flags(&mut self, r: AsmRegister32, sub: bool) -> R {
-        self.a.and(r, 0xc101)?;
-        self.a.imul_3(r, r, 0x1021)?;
-        self.a.shr(r, 12)?;
-        self.a.and(r, 15)?;
-        if sub {
-            self.a.xor(r, flags::C as u32)?;
-        }
-        self.a.mov(dword_ptr(rbx + NZCV), r)
+        let kind = if sub { FlagKind::Sub } else { FlagKind::Add };
+        // (No flag of an add or subtract is kept: `tmp` is not used.)
+        emit_pack(&mut self.a, kind, eax, ecx)
     }
 
     /// Packs raw flags of `kind` from `JitCtx::raw_flags` into NZCV, using
@@ -3623,30 +3631,7 @@ impl Emitter<'_> {
             return Ok(());
         };
         self.a.mov(ecx, dword_ptr(rbp + CTX_RAW_FLAGS))?;
-        match kind {
-            FlagKind::Logic => {
-                // N, Z from SF, ZF (AH bits 7, 6 = bits 15, 14); C, V kept.
-                self.a.shr(ecx, 12)?;
-                self.a.and(ecx, 0xc)?;
-                self.a.mov(tmp, dword_ptr(rbx + NZCV))?;
-                self.a.and(tmp, (flags::C | flags::V) as u32)?;
-                self.a.or(ecx, tmp)?;
-                self.a.mov(dword_ptr(rbx + NZCV), ecx)
-            }
-            FlagKind::LogicC => {
-                // N, Z, C as `pack_flags` gathers them (OF left out); V
-                // kept.
-                self.a.and(ecx, 0xc100)?;
-                self.a.imul_3(ecx, ecx, 0x1021)?;
-                self.a.shr(ecx, 12)?;
-                self.a.and(ecx, 0xe)?;
-                self.a.mov(tmp, dword_ptr(rbx + NZCV))?;
-                self.a.and(tmp, flags::V as u32)?;
-                self.a.or(ecx, tmp)?;
-                self.a.mov(dword_ptr(rbx + NZCV), ecx)
-            }
-            _ => self.pack_flags(ecx, kind == FlagKind::Sub),
-        }
+        emit_pack(&mut self.a, kind, ecx, tmp)
     }
 
     /// Converts the exact NZCV in `CpuState` into raw flags of `kind` in
@@ -3714,10 +3699,16 @@ impl Emitter<'_> {
     /// `eax`, `ecx`, `edx`).
     fn emit_normalize_call(&mut self) -> R {
         let mut done = self.a.create_label();
+        self.emit_normalize_call_skipping_to(done)?;
+        self.bind(&mut done)
+    }
+
+    /// The call of [`Self::emit_normalize_call`], skipped to `done` (bound
+    /// by the caller) if nothing is pending.
+    fn emit_normalize_call_skipping_to(&mut self, done: CodeLabel) -> R {
         self.a.cmp(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
         self.a.je(done)?;
-        self.a.call(self.stubs.normalize_flags)?;
-        self.bind(&mut done)
+        self.a.call(self.stubs.normalize_flags)
     }
 
     /// Packs pending raw flags inside an instruction's template. In a
