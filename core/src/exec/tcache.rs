@@ -434,12 +434,24 @@ impl TranslationCache {
     }
 
     /// Guest `[start, start + len)` was unmapped or remapped: the regions
-    /// there take no more lookups or blocks (what they have is still
-    /// saved).
+    /// there take no more lookups or blocks in it (what they have is still
+    /// saved). A region keeps the part below the range, or else the part
+    /// above it: ld.so maps a library's whole extent from its text and
+    /// then maps the data segment over the tail, and the text must stay
+    /// cached. (A saved block is used only if the guest bytes it was
+    /// compiled from are still there, so a region's bounds are a filter,
+    /// not what makes reuse safe.)
     pub fn remove_range(&self, start: u32, len: u32) {
         let end = start as u64 + len as u64;
         for r in self.lock().iter_mut() {
-            if (r.start as u64) < end && start < r.end {
+            if !r.live || end <= r.start as u64 || r.end <= start {
+                continue;
+            }
+            if r.start < start {
+                r.end = start;
+            } else if end < r.end as u64 {
+                r.start = end as u32;
+            } else {
                 r.live = false;
             }
         }
@@ -710,9 +722,22 @@ mod tests {
         let c = TranslationCache::new(dir.clone(), 7);
         c.add_region(0x1000, 0x2000, 0, ID);
         assert_eq!(c.stats.entries_read.load(Ordering::Relaxed), 3);
-        // Unmapped: no more lookups.
+        // The tail remapped (as ld.so maps a data segment over the end
+        // of a library's extent): the text below stays cached, the tail
+        // is not looked up.
         c.remove_range(0x1800, 0x1000);
+        assert_eq!(c.lookup(0x1000, 1), Some(block(0x1000, 1)));
+        assert_eq!(c.lookup(0x1200, 1), Some(block(0x1200, 4)));
+        assert!(!c.covers(0x17f0, 0x1810));
+        c.record(block(0x1900, 5));
+        assert_eq!(c.lookup(0x1900, 1), None);
+        // The head unmapped: only what lies above stays.
+        c.remove_range(0x0800, 0x0a00);
         assert_eq!(c.lookup(0x1000, 1), None);
+        assert_eq!(c.lookup(0x1200, 1), Some(block(0x1200, 4)));
+        // All of it unmapped: no more lookups.
+        c.remove_range(0x1000, 0x1000);
+        assert_eq!(c.lookup(0x1200, 1), None);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
