@@ -403,6 +403,10 @@ pub fn translate_with<M: GuestMemory>(
             break;
         }
     }
+    // Most blocks are a few instructions: a start-up translates tens of
+    // thousands of them, and the unused capacity was a third of its page
+    // faults.
+    insns.shrink_to_fit();
     let block = Block {
         start: pc,
         thumb,

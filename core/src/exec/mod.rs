@@ -80,7 +80,7 @@ impl SharedInvalidations {
     }
 }
 
-const FAST_SLOTS: usize = 4096;
+const FAST_SLOTS: usize = 32768;
 
 /// Rounds a block that loops to its own start makes in the interpreter
 /// (under the JIT) before it is compiled.
