@@ -857,6 +857,8 @@ impl Engine {
         // The direct-branch exit compiled code last left through, to point
         // at the next block once that one is compiled.
         let mut patch_site = 0u64;
+        // Compiled code asked for the next block to be interpreted.
+        let mut interpret_next = false;
         loop {
             if self.interrupt.load(Ordering::Relaxed) {
                 return Exit::Interrupted;
@@ -874,7 +876,11 @@ impl Engine {
                     }
                 }
             };
-            if self.accel == Accel::Jit && !self.trace_exec && !self.trace_cpu {
+            if self.accel == Accel::Jit
+                && !self.trace_exec
+                && !self.trace_cpu
+                && !std::mem::take(&mut interpret_next)
+            {
                 if self.no_chain {
                     patch_site = 0;
                 }
@@ -897,6 +903,10 @@ impl Engine {
                     patch_site = site;
                     match status {
                         jit::STATUS_LOOKUP | jit::STATUS_INTERRUPTED => continue,
+                        jit::STATUS_INTERPRET => {
+                            interpret_next = true;
+                            continue;
+                        }
                         _ => return exit.expect("compiled code left with an exit"),
                     }
                 }

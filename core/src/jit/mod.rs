@@ -15,6 +15,9 @@
 //!   the target is compiled (block chaining).
 //! - [`STATUS_EXIT`]: `JitCtx::exit` holds the [`Exit`].
 //! - [`STATUS_INTERRUPTED`]: the interrupt flag was seen at a block entry.
+//! - [`STATUS_INTERPRET`]: the block at `cpu.r[15]` (state exact, nothing
+//!   of it run) is to run once in the interpreter: its code was compiled
+//!   for FPSCR's default modes and they are not.
 //!
 //! Indirect branches (BX, POP {pc}, LDR pc) look the target up in a
 //! direct-mapped table from compiled code and jump straight to it when it is
@@ -70,6 +73,8 @@ pub const STATUS_LOOKUP: u32 = 1;
 pub const STATUS_EXIT: u32 = 2;
 /// The interrupt flag was raised.
 pub const STATUS_INTERRUPTED: u32 = 3;
+/// Run the block at `cpu.r[15]` once in the interpreter.
+pub const STATUS_INTERPRET: u32 = 4;
 
 /// Entries in the indirect-branch table.
 const TABLE_SLOTS: usize = 4096;

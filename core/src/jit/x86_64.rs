@@ -38,8 +38,8 @@ use std::mem::offset_of;
 use super::helpers;
 use super::persist;
 use super::{
-    JitCtx, StubImage, Stubs, TableEntry, STATUS_EXIT, STATUS_INTERRUPTED, STATUS_LOOKUP,
-    TABLE_SLOTS,
+    JitCtx, StubImage, Stubs, TableEntry, STATUS_EXIT, STATUS_INTERPRET, STATUS_INTERRUPTED,
+    STATUS_LOOKUP, TABLE_SLOTS,
 };
 use crate::arm::cpu::{cond_mask, CpuState};
 use crate::ir::flags::{self, live_writes};
@@ -471,6 +471,7 @@ pub(super) fn compile_block<M: GuestMemory>(
                 code_instrs: 0,
                 fcache: [None; 32],
                 fvalid: 0,
+                modes_at_entry: modes_checked_at_entry(block),
             })
         };
     let emit = |loop_raw: Option<FlagKind>, head_dirty: u16| -> Result<Emitter<'_>, IcedError> {
@@ -727,6 +728,27 @@ impl FlagKind {
 
 /// Whether `v` is VFP arithmetic the JIT runs as SSE code (when FPSCR is
 /// in its default modes).
+/// Whether `block`'s native VFP templates may rely on a test of FPSCR's
+/// modes at its entry: it has some, and nothing in it writes FPSCR (only
+/// VMSR does; a block ends at anything else that may, such as a system
+/// call's signal return). A loop then tests once, not every round; with
+/// modes set (flush-to-zero, default NaN, another rounding), the block
+/// runs in the interpreter instead.
+fn modes_checked_at_entry(block: &Block) -> bool {
+    fn vfp(insn: &Insn) -> Option<&VfpInsn> {
+        match &insn.op {
+            Op::Vfp(v) => Some(v),
+            _ => None,
+        }
+    }
+    block.insns.iter().filter_map(vfp).any(vfp_may_be_native)
+        && !block
+            .insns
+            .iter()
+            .filter_map(vfp)
+            .any(|v| matches!(v, VfpInsn::Vmsr { .. }))
+}
+
 fn vfp_may_be_native(v: &VfpInsn) -> bool {
     use crate::ir::vfp::{ArithOp, UnaryOp};
     match *v {
@@ -1067,6 +1089,9 @@ struct Emitter<'a> {
     /// Cached D registers whose XMM register holds their current value
     /// at this point of the code being emitted.
     fvalid: u32,
+    /// FPSCR's modes are tested once at the block's entry, not by each
+    /// native VFP template (see [`modes_checked_at_entry`]).
+    modes_at_entry: bool,
 }
 
 /// Where the condition of an instruction computed ahead is.
@@ -1269,6 +1294,13 @@ impl Emitter<'_> {
     fn emit_block(&mut self) -> R {
         let mut entry = self.entry;
         self.bind(&mut entry)?;
+        // FPSCR's modes, for every native VFP template of the block (the
+        // state is as the engine left it: nothing to store to leave).
+        let mut interpret = self.a.create_label();
+        if self.modes_at_entry {
+            self.a.test(dword_ptr(rbx + FPSCR), FPSCR_MODES)?;
+            self.a.jne(interpret)?;
+        }
         // No interrupt check here: the engine checks before it enters
         // compiled code, and within it every cycle of blocks passes a
         // check (a branch back to the block's start, a direct exit to an
@@ -1360,6 +1392,11 @@ impl Emitter<'_> {
         }
         self.exit_to(block.end, self.thumb, block.end_it)?;
         self.main_len = self.a.instructions().len();
+        if self.modes_at_entry {
+            self.bind(&mut interpret)?;
+            self.a.mov(eax, STATUS_INTERPRET)?;
+            self.a.jmp(self.stubs.epilogue)?;
+        }
         if let Some(kind) = self.loop_raw {
             self.bind(&mut convert)?;
             self.emit_normalize_call()?;
@@ -2242,8 +2279,10 @@ impl Emitter<'_> {
         if vfp_saves_mxcsr(v) {
             self.a.stmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
         }
-        self.a.test(dword_ptr(rbx + FPSCR), FPSCR_MODES)?;
-        self.a.jne(slow)?;
+        if !self.modes_at_entry {
+            self.a.test(dword_ptr(rbx + FPSCR), FPSCR_MODES)?;
+            self.a.jne(slow)?;
+        }
         self.fp_dirty = true;
         macro_rules! op {
             ($sd:ident, $ss:ident, $dp:expr, $x:expr, $y:expr) => {
