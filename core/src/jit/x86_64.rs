@@ -1152,6 +1152,18 @@ fn full64(r: AsmRegister32) -> AsmRegister64 {
         .expect("a caching register")
 }
 
+/// The 32-bit view of `rcx` or a caching register.
+fn low32(r: AsmRegister64) -> AsmRegister32 {
+    if r == rcx {
+        return ecx;
+    }
+    CACHE_REGS
+        .iter()
+        .find(|p| p.1 == r)
+        .map(|p| p.0)
+        .expect("a caching register")
+}
+
 impl Emitter<'_> {
     fn bind(&mut self, label: &mut CodeLabel) -> R {
         if self.a.instructions().len() == self.labelled_at {
@@ -2761,42 +2773,59 @@ impl Emitter<'_> {
                     return self.generic(insn);
                 }
                 let slow = self.slow_path(insn, end);
-                match rn {
-                    Some(r) => {
-                        self.get(ecx, r, insn)?;
-                        if offset != 0 {
-                            self.a.add(ecx, offset)?;
+                let (base, disp) = match self.vfp_folded_base(insn, rn, offset)? {
+                    Some(folded) => folded,
+                    None => {
+                        match rn {
+                            Some(r) => {
+                                self.get(ecx, r, insn)?;
+                                if offset != 0 {
+                                    self.a.add(ecx, offset)?;
+                                }
+                            }
+                            None => self.a.mov(ecx, offset as u32)?,
                         }
+                        (rcx, 0)
                     }
-                    None => self.a.mov(ecx, offset as u32)?,
-                }
-                // Extension register accesses must be word aligned.
-                self.a.test(ecx, 3)?;
+                };
+                // Extension register accesses must be word aligned (the
+                // offset is a multiple of 4).
+                self.a.test(low32(base), 3)?;
                 self.a.jne(slow)?;
                 self.check(if dp { 8 } else { 4 }, !load, slow)?;
+                let at = b + base + disp;
                 match (load, dp) {
-                    (true, true) => {
-                        self.access(slow, |a| a.mov(rax, qword_ptr(b + rcx)))?;
-                        self.a.mov(qword_ptr(rbx + off_d(vd)), rax)?;
-                        self.fcache_set_rax(vd)
-                    }
+                    (true, true) => match self.fcache[vd as usize] {
+                        // Straight into the cached register (a faulting
+                        // load writes nothing), through to CpuState.
+                        Some(x) => {
+                            self.access(slow, |a| a.movsd_2(x, qword_ptr(at)))?;
+                            self.a.movsd_2(qword_ptr(rbx + off_d(vd)), x)?;
+                            self.fvalid |= 1 << vd;
+                            Ok(())
+                        }
+                        None => {
+                            self.access(slow, |a| a.mov(rax, qword_ptr(at)))?;
+                            self.a.mov(qword_ptr(rbx + off_d(vd)), rax)
+                        }
+                    },
                     (true, false) => {
-                        self.access(slow, |a| a.mov(eax, dword_ptr(b + rcx)))?;
+                        self.access(slow, |a| a.mov(eax, dword_ptr(at)))?;
                         self.fvalid &= !(1 << (vd / 2));
                         self.a.mov(dword_ptr(rbx + off_s(vd)), eax)
                     }
                     (false, true) => match self.fcache[vd as usize] {
                         Some(x) if self.fvalid & (1 << vd) != 0 => {
-                            self.access(slow, |a| a.movsd_2(qword_ptr(b + rcx), x))
+                            self.access(slow, |a| a.movsd_2(qword_ptr(at), x))
                         }
                         _ => {
                             self.a.mov(rax, qword_ptr(rbx + off_d(vd)))?;
-                            self.access(slow, |a| a.mov(qword_ptr(b + rcx), rax))
+                            self.access(slow, |a| a.mov(qword_ptr(at), rax))
                         }
                     },
                     (false, false) => {
                         self.a.mov(eax, dword_ptr(rbx + off_s(vd)))?;
-                        self.access(slow, |a| a.mov(dword_ptr(b + rcx), eax))
+                        self.access(slow, |a| a.mov(dword_ptr(at), eax))
                     }
                 }
             }
@@ -2817,50 +2846,74 @@ impl Emitter<'_> {
                     return self.generic(insn);
                 }
                 let slow = self.slow_path(insn, end);
-                self.get(ecx, rn, insn)?;
-                if !add {
-                    self.a.sub(ecx, bytes as u32)?;
-                }
-                self.a.test(ecx, 3)?;
-                self.a.jne(slow)?;
-                self.check(4 * words as u32, !load, slow)?;
                 // A load of more than one access touches its first and
                 // last word first, so that it faults before it writes any
-                // register; a single access is a fault site itself.
+                // register (`probe`, at `rcx`); a single access is a fault
+                // site itself.
                 let probed = load && words > 2;
+                let first_at = if add { 0 } else { -(bytes as i32) };
+                let folded = if probed {
+                    None
+                } else {
+                    self.vfp_folded_base(insn, Some(rn), first_at)?
+                };
+                let (base, disp) = match folded {
+                    Some(folded) => folded,
+                    None => {
+                        self.get(ecx, rn, insn)?;
+                        if !add {
+                            self.a.sub(ecx, bytes as u32)?;
+                        }
+                        (rcx, 0)
+                    }
+                };
+                self.a.test(low32(base), 3)?;
+                self.a.jne(slow)?;
+                self.check(4 * words as u32, !load, slow)?;
                 if probed {
                     self.probe(4 * words as u32, slow)?;
                 }
                 let mut off = 0;
                 while off < 4 * words {
                     let wide = 4 * words - off >= 8;
+                    let at = b + base + (disp + off);
                     match (load, wide) {
                         (true, true) => {
-                            if probed {
-                                self.a.mov(rax, qword_ptr(b + rcx + off))?;
-                            } else {
-                                self.access(slow, |a| a.mov(rax, qword_ptr(b + rcx + off)))?;
-                            }
-                            self.a.mov(qword_ptr(rbx + (first + off)), rax)?;
-                            if dp {
-                                self.fcache_set_rax(vd + (off / 8) as u8)?;
+                            let d = vd + (off / 8) as u8;
+                            match self.fcache.get(d as usize).copied().flatten() {
+                                Some(x) if dp && !probed => {
+                                    self.access(slow, |a| a.movsd_2(x, qword_ptr(at)))?;
+                                    self.a.movsd_2(qword_ptr(rbx + (first + off)), x)?;
+                                    self.fvalid |= 1 << d;
+                                }
+                                _ => {
+                                    if probed {
+                                        self.a.mov(rax, qword_ptr(at))?;
+                                    } else {
+                                        self.access(slow, |a| a.mov(rax, qword_ptr(at)))?;
+                                    }
+                                    self.a.mov(qword_ptr(rbx + (first + off)), rax)?;
+                                    if dp {
+                                        self.fcache_set_rax(d)?;
+                                    }
+                                }
                             }
                         }
                         (true, false) => {
                             if probed {
-                                self.a.mov(eax, dword_ptr(b + rcx + off))?;
+                                self.a.mov(eax, dword_ptr(at))?;
                             } else {
-                                self.access(slow, |a| a.mov(eax, dword_ptr(b + rcx + off)))?;
+                                self.access(slow, |a| a.mov(eax, dword_ptr(at)))?;
                             }
                             self.a.mov(dword_ptr(rbx + (first + off)), eax)?;
                         }
                         (false, true) => {
                             self.a.mov(rax, qword_ptr(rbx + (first + off)))?;
-                            self.access(slow, |a| a.mov(qword_ptr(b + rcx + off), rax))?;
+                            self.access(slow, |a| a.mov(qword_ptr(at), rax))?;
                         }
                         (false, false) => {
                             self.a.mov(eax, dword_ptr(rbx + (first + off)))?;
-                            self.access(slow, |a| a.mov(dword_ptr(b + rcx + off), eax))?;
+                            self.access(slow, |a| a.mov(dword_ptr(at), eax))?;
                         }
                     }
                     off += if wide { 8 } else { 4 };
@@ -2875,13 +2928,18 @@ impl Emitter<'_> {
                     }
                 }
                 if wback {
-                    self.get(edx, rn, insn)?;
-                    if add {
-                        self.a.add(edx, bytes as u32)?;
-                    } else {
-                        self.a.sub(edx, bytes as u32)?;
+                    let delta = if add { bytes as i32 } else { -(bytes as i32) };
+                    match self.cache[rn as usize] {
+                        Some(h) => {
+                            self.dirty |= 1 << rn;
+                            self.a.add(h, delta)?;
+                        }
+                        None => {
+                            self.get(edx, rn, insn)?;
+                            self.a.add(edx, delta)?;
+                            self.set(rn, edx)?;
+                        }
                     }
-                    self.set(rn, edx)?;
                 }
                 Ok(())
             }
@@ -3944,6 +4002,38 @@ impl Emitter<'_> {
             None => {
                 self.get(ecx, a.rn, insn)?;
                 Ok(Some((rcx, disp)))
+            }
+        }
+    }
+
+    /// For a VFP access at guest register `rn` + `offset` (`None`: an
+    /// absolute address): the host register holding the base and the
+    /// displacement to fold into `[r12 + base + disp]`, as
+    /// [`Self::folded_address`] does for core registers; `None` where
+    /// the address must be computed into `ecx` first (no host faults, a
+    /// software TLB, PC-relative, an absolute address).
+    fn vfp_folded_base(
+        &mut self,
+        insn: &Insn,
+        rn: Option<Reg>,
+        offset: i32,
+    ) -> Result<Option<(AsmRegister64, i32)>, IcedError> {
+        let host_faults = self.direct.is_some_and(|d| d.host_faults);
+        let Some(rn) = rn else {
+            return Ok(None);
+        };
+        if !host_faults
+            || self.tlb
+            || rn == PC
+            || offset.unsigned_abs() as usize >= RESERVATION_GUARD
+        {
+            return Ok(None);
+        }
+        match self.cache[rn as usize] {
+            Some(h) => Ok(Some((full64(h), offset))),
+            None => {
+                self.get(ecx, rn, insn)?;
+                Ok(Some((rcx, offset)))
             }
         }
     }
