@@ -133,6 +133,19 @@ const CASES: &[Case] = &[
         ],
         host_insns: 75,
     },
+    // A C switch's dispatch (the interp kernel's, after each handler):
+    // adds r2, #8; ldrb r3, [r2]; cmp r3, #15; bhi.n (side exit);
+    // tbh [pc, r3, lsl #1] (its table follows). The table entry's address
+    // is one `lea` off the constant PC; the target is known to be Thumb
+    // (no interworking) and the lookup's state key is a constant.
+    Case {
+        name: "T32 switch dispatch through tbh",
+        thumb: true,
+        code: &[
+            0x3208, 0x7813, 0x2b0f, 0xd810, 0xe8df, 0xf013, 0x0010, 0x0011, 0x0012,
+        ],
+        host_insns: 52,
+    },
     // Lua's instruction dispatch: decode fields, load the handler's
     // address from a table (the address in one `lea`), bx to it through
     // the inline lookup of the indirect-branch table. Registers written before being read (r2, r4,

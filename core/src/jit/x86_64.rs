@@ -441,6 +441,7 @@ pub(super) fn compile_block<M: GuestMemory>(
                     0
                 },
                 align_check: key & crate::arm::cpu::key::ALIGN != 0,
+                key_bits: key & !0x1ff,
                 mmu: M::MMU,
                 generic: helpers::generic::<M> as *const () as u64,
                 vfp_pure: helpers::vfp_pure as *const () as u64,
@@ -1089,6 +1090,9 @@ struct Emitter<'a> {
     /// Cached D registers whose XMM register holds their current value
     /// at this point of the code being emitted.
     fvalid: u32,
+    /// The system bits of the block's state key (above the Thumb bit and
+    /// ITSTATE), which nothing in a block changes.
+    key_bits: u32,
     /// FPSCR's modes are tested once at the block's entry, not by each
     /// native VFP template (see [`modes_checked_at_entry`]).
     modes_at_entry: bool,
@@ -1797,10 +1801,44 @@ impl Emitter<'_> {
         self.a.mov(r8d, edx)?;
         self.a.shr(r8d, 5)?;
         self.a.xor(ecx, r8d)?;
+        self.lookup_slot_and_jump(false)
+    }
+
+    /// An indirect exit to the Thumb address in `eax` (bit 0 clear), from
+    /// Thumb code (a table branch): no interworking, and the state key,
+    /// the block's own (a block runs with one key), is a constant of the
+    /// lookup.
+    fn thumb_indirect_exit(&mut self) -> R {
+        debug_assert!(self.thumb);
+        self.sync_out()?;
+        self.leave_raw(self.raw)?;
+        self.a.mov(reg(PC), eax)?;
+        self.store_itstate(0)?;
+        self.check_interrupt(rcx)?;
+        let key = 1 | self.key_bits;
+        let hash_key = super::lookup_hash(0, key);
+        // super::lookup_hash(pc = eax, key) into ecx.
+        self.a.mov(ecx, eax)?;
+        self.a.shr(ecx, 1)?;
+        self.a.mov(r8d, eax)?;
+        self.a.shr(r8d, 13)?;
+        self.a.xor(ecx, r8d)?;
+        self.a.xor(ecx, hash_key as i32)?;
+        self.a.mov(rdx, (key as u64) << 32)?;
+        self.lookup_slot_and_jump(true)
+    }
+
+    /// The rest of an inline lookup: with the hash in `ecx`, the target
+    /// in `eax` and its key in `edx` (in the high half of `rdx` if
+    /// `key_high`), jumps to the table's entry if it matches, else to the
+    /// miss stub.
+    fn lookup_slot_and_jump(&mut self, key_high: bool) -> R {
         self.a.and(ecx, (TABLE_SLOTS - 1) as u32)?;
         self.a.shl(ecx, 5)?;
         self.a.add(rcx, qword_ptr(rbp + CTX_TABLE))?;
-        self.a.shl(rdx, 32)?;
+        if !key_high {
+            self.a.shl(rdx, 32)?;
+        }
         self.a.or(rdx, rax)?;
         self.a.cmp(rdx, qword_ptr(rcx))?;
         self.a.jne(self.stubs.lookup_miss)?;
@@ -3918,6 +3956,19 @@ impl Emitter<'_> {
             amount: amount @ 0..=3,
         } = a.offset
         {
+            if a.add && a.index && a.rn == PC && rm != PC {
+                // A table at PC (TBB, TBH): the constant base and
+                // (rm << amount) in one 32-bit lea.
+                let index = match self.cache[rm as usize] {
+                    Some(h) => full64(h),
+                    None => {
+                        self.get(edx, rm, insn)?;
+                        rdx
+                    }
+                };
+                let base = insn.pc_read(self.thumb) as i32;
+                return self.a.lea(ecx, ptr(index * (1 << amount) + base));
+            }
             if a.add && a.index && a.rn != PC && rm != PC {
                 // rn + (rm << amount) in one 32-bit lea (it wraps as the
                 // guest's address arithmetic does).
@@ -4256,12 +4307,11 @@ impl Emitter<'_> {
                 a.movzx(eax, byte_ptr(b + rcx))
             }
         })?;
-        // PC reads as this instruction + 4; the target stays in Thumb
-        // (bit 0 set for the BX-style exit). 32-bit lea wraps as the
-        // guest's arithmetic does.
-        let base = insn.pc_read(self.thumb) | 1;
+        // PC reads as this instruction + 4; the target stays in Thumb.
+        // 32-bit lea wraps as the guest's arithmetic does.
+        let base = insn.pc_read(self.thumb);
         self.a.lea(eax, ptr(rax * 2 + base as i32))?;
-        self.bx_exit()
+        self.thumb_indirect_exit()
     }
 
     fn store(&mut self, insn: &Insn, end: CodeLabel, size: MemSize, rt: Reg, addr: &Addr) -> R {
