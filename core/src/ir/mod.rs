@@ -1035,6 +1035,26 @@ impl Block {
             .any(|i| (i.pc as u64) < end && i.pc as u64 + u64::from(i.len).max(1) > start)
     }
 
+    /// Instructions after the first that a direct branch at or after them
+    /// goes back to (or that the block runs into at its end: a
+    /// translation that followed a branch may end where it went on),
+    /// outside IT blocks and unconditional: where a backend may loop
+    /// inside the block, as it does to the start.
+    pub fn inner_loop_heads(&self) -> Vec<usize> {
+        let back_to = |from: usize, pc: u32| {
+            self.insns[from..].iter().any(|i| match i.op {
+                Op::Branch { target } | Op::CompareBranch { target, .. } => target == pc,
+                _ => false,
+            }) || (self.end == pc && self.end_it == 0)
+        };
+        (1..self.insns.len())
+            .filter(|&h| {
+                let i = &self.insns[h];
+                i.it == 0 && i.cond == Cond::Al && back_to(h, i.pc)
+            })
+            .collect()
+    }
+
     /// Whether a direct branch of the block targets its own start in its
     /// own instruction set (a loop that stays in the block; a BL to its
     /// own start is a recursive call, which stays in the block too).

@@ -9,7 +9,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU8};
 
-use super::{Jit, STATUS_EXIT, STATUS_INTERPRET, STATUS_LOOKUP};
+use super::{Jit, STATUS_EXIT, STATUS_INTERPRET, STATUS_INTERRUPTED, STATUS_LOOKUP};
 use crate::arm::{cpu::CpuState, translate};
 use crate::exit::Exit;
 use crate::interp;
@@ -407,7 +407,10 @@ fn compare_code(
         // Indirect exits must not find this block again.
         runner.table.iter_mut().for_each(|e| *e = super::EMPTY);
         let mut c2 = init.clone();
-        let interrupt = AtomicBool::new(false);
+        // A block that branches back into itself loops in compiled code:
+        // interrupted from the start, it leaves at the first branch back,
+        // where the interpreter's one pass stops.
+        let interrupt = AtomicBool::new(!copy.inner_loop_heads().is_empty());
         let (status, _, e2) = runner.run(&mut c2, &mut mem, &interrupt, entry);
         if status == STATUS_INTERPRET {
             // Code for FPSCR's default modes, entered with others: it must
@@ -430,7 +433,7 @@ fn compare_code(
             continue;
         }
         let e2: Option<Exit> = match status {
-            STATUS_LOOKUP => None,
+            STATUS_LOOKUP | STATUS_INTERRUPTED => None,
             STATUS_EXIT => e2,
             s => panic!("unexpected status {s}"),
         };
@@ -538,7 +541,11 @@ fn run_both_at_code(
         .entry;
     jit.table.iter_mut().for_each(|e| *e = super::EMPTY);
     let mut c2 = init.clone();
-    let (status, _, e2) = jit.run(&mut c2, &mut mem, &AtomicBool::new(false), entry);
+    // A block that branches back into itself (not to its start) loops in
+    // compiled code: interrupted from the start, it leaves at the first
+    // branch back, where the interpreter's one pass stops.
+    let interrupt = AtomicBool::new(!compiled.block.inner_loop_heads().is_empty());
+    let (status, _, e2) = jit.run(&mut c2, &mut mem, &interrupt, entry);
     let e2 = if status == STATUS_EXIT { e2 } else { None };
     ((e1, c1), (e2, c2))
 }
@@ -720,6 +727,132 @@ fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
         let looping = translate(&mut space.mem(true), CODE, false, 0).expect("translates");
         assert!(looping.branches_to_start(), "the block loops to its start");
         let what = format!("loop of {} words from r1 {r1:#x}", code.len());
+        assert_eq!(e1, e2, "{what}");
+        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+    }
+}
+
+/// The loops of `loops_with_raw_flags_at_their_head_match_the_interpreter`
+/// with an instruction before them (`mov r0, #0`), so that the loop head
+/// is inside the block (an inner head): its back edge converts the flags
+/// to the head's state and stores what the head does not count as dirty;
+/// and a loop whose flags are dead at its head. The interpreter runs
+/// block after block until the return address or an exit.
+#[test]
+fn loops_back_into_their_block_match_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    let subs_loop: &[u32] = &[
+        0xe3a0_0000,
+        0xe491_2004,
+        0xe090_0002,
+        0xe253_3001,
+        0x1aff_fffb,
+        0xe12f_ff1e,
+    ];
+    let tst_loop: &[u32] = &[
+        0xe3a0_0000,
+        0xe491_2004,
+        0xe212_4003,
+        0xe080_0002,
+        0xe312_0001,
+        0x1aff_fffa,
+        0xe12f_ff1e,
+    ];
+    // mov r0, #0; head: add r0, r0, #3; subs r3, r3, #1; bne head; bx lr
+    let dead_flags_loop: &[u32] = &[
+        0xe3a0_0000,
+        0xe280_0003,
+        0xe253_3001,
+        0x1aff_fffc,
+        0xe12f_ff1e,
+    ];
+    // Two back edges with flags of different kinds (the head takes the
+    // subtract's; the other converts): mov r0, #0; head: ldr r2, [r1],
+    // #4; add r0, r0, r2; tst r2, #2; beq head; subs r3, r3, #1;
+    // bne head; bx lr
+    let two_kinds_loop: &[u32] = &[
+        0xe3a0_0000,
+        0xe491_2004,
+        0xe080_0002,
+        0xe312_0002,
+        0x0aff_fffb,
+        0xe253_3001,
+        0x1aff_fff9,
+        0xe12f_ff1e,
+    ];
+    let words: Vec<u8> = (0..1024u32)
+        .flat_map(|i| {
+            (if i == 10 {
+                0x8000_0002u32
+            } else {
+                i.wrapping_mul(0x1111_1111) | 1
+            })
+            .to_le_bytes()
+        })
+        .collect();
+    space.bytes(DATA, 4096).copy_from_slice(&words);
+    let unmapped = RO + 0x1000;
+    let cases: [(&[u32], u32, u32, u8); 10] = [
+        (two_kinds_loop, DATA, 9, 0b0110),
+        (two_kinds_loop, unmapped - 40, 100, 0b1001),
+        (subs_loop, DATA, 5, 0b0110),
+        (subs_loop, unmapped - 8, 100, 0b1001),
+        (subs_loop, unmapped, 100, 0b0000),
+        (tst_loop, DATA, 0, 0b1111),
+        (tst_loop, unmapped - 12, 0, 0b0100),
+        (tst_loop, RO, 0, 0b0010),
+        (dead_flags_loop, DATA, 7, 0b1010),
+        (dead_flags_loop, DATA, 1, 0b0101),
+    ];
+    for (code, r1, r3, nzcv) in cases {
+        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        space
+            .bytes(CODE, bytes.len() as u32)
+            .copy_from_slice(&bytes);
+        let mut mem = space.mem(true);
+        let mut init = CpuState::default();
+        init.r[0] = 7;
+        init.r[1] = r1;
+        init.r[3] = r3;
+        init.r[14] = CODE + 0x800;
+        init.nzcv = u32::from(nzcv);
+        init.r[15] = CODE;
+        let block = translate(&mut mem, CODE, false, 0).expect("translates");
+        assert_eq!(
+            block.inner_loop_heads(),
+            [1],
+            "the block loops inside itself"
+        );
+        // The interpreter, block by block to the return address.
+        let finish = |c: &mut CpuState, mut e: Option<Exit>, mem: &mut _| {
+            while e.is_none() && c.r[15] != init.r[14] {
+                let b = translate(mem, c.r[15], false, c.itstate).expect("translates");
+                let no = AtomicBool::new(false);
+                e = interp::fast::run(c, mem, &interp::fast::compile(b), &no);
+            }
+            e
+        };
+        let mut c1 = init.clone();
+        let e1 = finish(&mut c1, None, &mut mem);
+        // Compiled, in one go.
+        jit.flush();
+        let entry = jit
+            .compile(&block, 0, CODE as u64, &mem, false)
+            .expect("room")
+            .expect("compiles")
+            .entry;
+        jit.table.iter_mut().for_each(|e| *e = super::EMPTY);
+        let mut c2 = init.clone();
+        let (status, _, e2) = jit.run(&mut c2, &mut mem, &AtomicBool::new(false), entry);
+        // (The block may end before the return: the rest interpreted.)
+        let e2 = finish(
+            &mut c2,
+            if status == STATUS_EXIT { e2 } else { None },
+            &mut mem,
+        );
+        let what = format!("loop of {} words from r1 {r1:#x}, r3 {r3}", code.len());
         assert_eq!(e1, e2, "{what}");
         assert_eq!(state_of(&c1), state_of(&c2), "{what}");
     }

@@ -426,73 +426,83 @@ pub(super) fn compile_block<M: GuestMemory>(
     ip: u64,
     portable: bool,
 ) -> Result<BlockCode, IcedError> {
-    let new_emitter =
-        |loop_raw: Option<FlagKind>, head_dirty: u16| -> Result<Emitter<'_>, IcedError> {
-            Ok(Emitter {
-                a: CodeAssembler::new(64)?,
-                block,
-                thumb: block.thumb,
-                stubs,
-                direct: mem.direct_map(),
-                tlb: mem.soft_tlb().is_some(),
-                tlb_set: if key & crate::arm::cpu::key::PRIVILEGED != 0 {
-                    (TLB_SIZE * std::mem::size_of::<crate::mem::tlb::TlbEntry>()) as i32
-                } else {
-                    0
-                },
-                align_check: key & crate::arm::cpu::key::ALIGN != 0,
-                key_bits: key & !0x1ff,
-                mmu: M::MMU,
-                generic: helpers::generic::<M> as *const () as u64,
-                vfp_pure: helpers::vfp_pure as *const () as u64,
-                neon_pure: helpers::neon_pure as *const () as u64,
-                live: live_writes(block),
-                slow: Vec::new(),
-                entry: CodeLabel::default(),
-                labelled_at: usize::MAX,
-                cache: [None; 16],
-                dirty: 0,
-                loop_head: CodeLabel::default(),
-                pending: None,
-                live_out: flags::live_out(block),
-                raw: None,
-                live_real: flags::live_computed(block),
-                sites: Vec::new(),
-                consts: Vec::new(),
-                ssse3: super::host_has_ssse3(),
-                fp_dirty: false,
-                cur_cond: Cond::Al,
-                main_len: 0,
-                loop_raw,
-                edge_raw: None,
-                head_dirty,
-                edge_dirty: 0,
-                raw_dynamic: false,
-                relocs: Some(Vec::new()),
-                code_instrs: 0,
-                fcache: [None; 32],
-                fvalid: 0,
-                modes_at_entry: modes_checked_at_entry(block),
-            })
-        };
-    let emit = |loop_raw: Option<FlagKind>, head_dirty: u16| -> Result<Emitter<'_>, IcedError> {
-        let mut e = new_emitter(loop_raw, head_dirty)?;
+    let new_emitter = |loop_raw: Option<FlagKind>,
+                       head_dirty: u16,
+                       head_plan: Vec<HeadPlan>|
+     -> Result<Emitter<'_>, IcedError> {
+        Ok(Emitter {
+            a: CodeAssembler::new(64)?,
+            block,
+            thumb: block.thumb,
+            stubs,
+            direct: mem.direct_map(),
+            tlb: mem.soft_tlb().is_some(),
+            tlb_set: if key & crate::arm::cpu::key::PRIVILEGED != 0 {
+                (TLB_SIZE * std::mem::size_of::<crate::mem::tlb::TlbEntry>()) as i32
+            } else {
+                0
+            },
+            align_check: key & crate::arm::cpu::key::ALIGN != 0,
+            key_bits: key & !0x1ff,
+            mmu: M::MMU,
+            generic: helpers::generic::<M> as *const () as u64,
+            vfp_pure: helpers::vfp_pure as *const () as u64,
+            neon_pure: helpers::neon_pure as *const () as u64,
+            live: live_writes(block),
+            slow: Vec::new(),
+            entry: CodeLabel::default(),
+            labelled_at: usize::MAX,
+            cache: [None; 16],
+            dirty: 0,
+            loop_head: CodeLabel::default(),
+            pending: None,
+            live_out: flags::live_out(block),
+            raw: None,
+            live_real: flags::live_computed(block),
+            sites: Vec::new(),
+            consts: Vec::new(),
+            ssse3: super::host_has_ssse3(),
+            fp_dirty: false,
+            cur_cond: Cond::Al,
+            main_len: 0,
+            loop_raw,
+            edge_raw: None,
+            head_dirty,
+            edge_dirty: 0,
+            head_candidates: block.inner_loop_heads(),
+            head_plan,
+            heads: Vec::new(),
+            raw_dynamic: false,
+            relocs: Some(Vec::new()),
+            code_instrs: 0,
+            fcache: [None; 32],
+            fvalid: 0,
+            modes_at_entry: modes_checked_at_entry(block),
+        })
+    };
+    let emit = |loop_raw: Option<FlagKind>,
+                head_dirty: u16,
+                head_plan: Vec<HeadPlan>|
+     -> Result<Emitter<'_>, IcedError> {
+        let mut e = new_emitter(loop_raw, head_dirty, head_plan)?;
         e.entry = e.a.create_label();
         e.loop_head = e.a.create_label();
         e.allocate();
         e.emit_block()?;
         Ok(e)
     };
-    let mut e = emit(None, 0)?;
+    let mut e = emit(None, 0, Vec::new())?;
     let loop_raw = e.edge_raw.flatten();
-    if loop_raw.is_some() || e.edge_dirty & !e.head_dirty != 0 {
+    let plan = e.next_head_plan();
+    if loop_raw.is_some() || e.edge_dirty & !e.head_dirty != 0 || !plan.is_empty() {
         // A loop whose back edge carries raw flags of one kind: compiled
         // again with that state at the loop head (entry converts NZCV to
         // it), so that the edge packs nothing. A loop whose back edge
         // comes with registers unstored: compiled again with those dirty
         // at the head. The second emission writes the same registers, so
         // its back edge brings no others (the dirty set is a fixed point).
-        e = emit(loop_raw, e.edge_dirty)?;
+        // The same for loops back to an instruction inside the block.
+        e = emit(loop_raw, e.edge_dirty, plan)?;
         debug_assert!(e.edge_dirty & !e.head_dirty == 0);
     }
     #[cfg(test)]
@@ -729,6 +739,37 @@ impl FlagKind {
 
 /// Whether `v` is VFP arithmetic the JIT runs as SSE code (when FPSCR is
 /// in its default modes).
+/// An instruction inside a block that a later direct branch of the block
+/// goes back to: a loop head with the registers kept, as the block's
+/// start is for a branch back to it (xz's match finder walks a binary
+/// tree down either side in one block this way).
+#[derive(Clone, Copy)]
+struct InnerHead {
+    /// Its instruction.
+    index: usize,
+    /// Its address.
+    pc: u32,
+    label: CodeLabel,
+    /// Cached registers that may be unstored there.
+    dirty: u16,
+    /// The flag state there (raw of a kind, or exact) if flags are live
+    /// there (`None` if not: both ways in leave them as they are).
+    raw: Option<Option<FlagKind>>,
+    /// The back edges' flag state and dirty registers (the first
+    /// emission's, for the second).
+    edge_raw: Option<Option<FlagKind>>,
+    edge_dirty: u16,
+}
+
+/// The state an inner loop head is given in the second emission: the
+/// back edges' raw flag kind and the registers they bring unstored.
+#[derive(Clone, Copy)]
+struct HeadPlan {
+    index: usize,
+    raw: Option<FlagKind>,
+    dirty: u16,
+}
+
 /// Whether `block`'s native VFP templates may rely on a test of FPSCR's
 /// modes at its entry: it has some, and nothing in it writes FPSCR (only
 /// VMSR does; a block ends at anything else that may, such as a system
@@ -1069,6 +1110,14 @@ struct Emitter<'a> {
     /// The union of `dirty` at the back edges, for the first emission to
     /// tell the second.
     edge_dirty: u16,
+    /// Instructions other than the first that a direct branch of the
+    /// block goes back to (see [`Block::inner_loop_heads`]).
+    head_candidates: Vec<usize>,
+    /// What the first emission learnt about the back edges to inner loop
+    /// heads, for the second.
+    head_plan: Vec<HeadPlan>,
+    /// The inner loop heads bound so far.
+    heads: Vec<InnerHead>,
     /// NZCV may be stale with raw flags of the previous block pending
     /// (`JitCtx::raw_kind` says): from the entry of a block until it
     /// overwrites all four flags or something needs them exact, which
@@ -1377,6 +1426,9 @@ impl Emitter<'_> {
         }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
+            if self.head_candidates.contains(&k) {
+                self.inner_head(k)?;
+            }
             let mut end = self.a.create_label();
             self.cur_cond = insn.cond;
             self.raw_before(k, insn)?;
@@ -1461,6 +1513,109 @@ impl Emitter<'_> {
             self.a.db(&bytes)?;
         }
         Ok(())
+    }
+
+    /// Makes instruction `k` an inner loop head if it can be one (no
+    /// condition computed ahead across it): the way in from the previous
+    /// instruction brings the state the back edges will bring (flags of
+    /// the planned kind if live there, every cached D register loaded,
+    /// the planned dirty registers loaded so that storing them is exact).
+    fn inner_head(&mut self, k: usize) -> R {
+        if self.pending.is_some_and(|p| p.0 >= k) {
+            return Ok(());
+        }
+        let plan = self.head_plan.iter().find(|p| p.index == k).copied();
+        let live = self.live_out[k - 1] != 0;
+        let raw = if live {
+            let want = plan.and_then(|p| p.raw);
+            if self.raw_dynamic {
+                self.emit_normalize_call()?;
+                self.raw_dynamic = false;
+            }
+            if self.raw != want {
+                self.emit_pack_raw_with(self.raw, edx)?;
+                if let Some(kind) = want {
+                    self.emit_unpack(kind)?;
+                }
+            }
+            self.raw = want;
+            Some(want)
+        } else {
+            // Dead here: whatever the flags are, nothing sees them before
+            // they are overwritten. Pending ones of the previous block
+            // are forgotten, as a loop at the start does.
+            if self.raw_dynamic {
+                self.a.mov(dword_ptr(rbp + CTX_RAW_KIND), 0)?;
+                self.raw_dynamic = false;
+            }
+            self.raw = None;
+            None
+        };
+        self.fcache_refresh()?;
+        let extra = plan.map_or(0, |p| p.dirty) & self.cached() & !self.dirty;
+        self.load_regs_in(extra)?;
+        self.dirty |= extra;
+        self.fp_dirty = true;
+        let mut label = self.a.create_label();
+        self.bind(&mut label)?;
+        self.heads.push(InnerHead {
+            index: k,
+            pc: self.block.insns[k].pc,
+            label,
+            dirty: self.dirty,
+            raw,
+            edge_raw: None,
+            edge_dirty: 0,
+        });
+        Ok(())
+    }
+
+    /// A branch to an inner loop head from a later instruction: the state
+    /// made the head's (flags converted, registers it does not count as
+    /// dirty stored), then round again unless interrupted.
+    fn inner_back_edge(&mut self, h: usize, target: u32) -> R {
+        let head = self.heads[h];
+        if let Some(want) = head.raw {
+            self.heads[h].edge_raw = Some(self.raw);
+            if self.raw != want {
+                self.emit_pack_raw(self.raw)?;
+                if let Some(kind) = want {
+                    self.emit_unpack(kind)?;
+                }
+            }
+        }
+        self.heads[h].edge_dirty |= self.dirty;
+        self.store_regs(self.dirty & !head.dirty)?;
+        self.fcache_refresh()?;
+        let mut out = self.a.create_label();
+        self.a.mov(rax, qword_ptr(rbp + CTX_INTERRUPT))?;
+        self.a.cmp(byte_ptr(rax), 0)?;
+        self.a.je(head.label)?;
+        self.bind(&mut out)?;
+        // Interrupted: leave in the head's state.
+        let raw = match head.raw {
+            Some(want) => want,
+            None => self.raw,
+        };
+        self.leave_raw(raw)?;
+        self.store_regs(self.dirty | head.dirty)?;
+        self.a.mov(reg(PC), target)?;
+        self.store_itstate(0)?;
+        self.a.jmp(self.stubs.interrupted)
+    }
+
+    /// The plan for a second emission: for each inner head with back
+    /// edges, their flag kind and dirty registers.
+    fn next_head_plan(&self) -> Vec<HeadPlan> {
+        self.heads
+            .iter()
+            .filter(|h| h.edge_raw.flatten().is_some() || h.edge_dirty & !h.dirty != 0)
+            .map(|h| HeadPlan {
+                index: h.index,
+                raw: h.edge_raw.flatten(),
+                dirty: h.edge_dirty,
+            })
+            .collect()
     }
 
     /// Whether some direct branch of the block targets its start in the
@@ -1724,6 +1879,11 @@ impl Emitter<'_> {
             self.a.mov(reg(PC), target)?;
             self.store_itstate(0)?;
             return self.a.jmp(self.stubs.interrupted);
+        }
+        if thumb == self.thumb && it == 0 {
+            if let Some(h) = self.heads.iter().position(|h| h.pc == target) {
+                return self.inner_back_edge(h, target);
+            }
         }
         self.sync_out()?;
         self.leave_raw(self.raw)?;
