@@ -794,7 +794,22 @@ fn loops_back_into_their_block_match_the_interpreter() {
         .collect();
     space.bytes(DATA, 4096).copy_from_slice(&words);
     let unmapped = RO + 0x1000;
-    let cases: [(&[u32], u32, u32, u8); 10] = [
+    // A loop to the start round an inner one: start: add r0, r0, #1;
+    // head: subs r3, r3, #1; beq done; tst r3, #3; bne head;
+    // add r6, r6, #1; b start; done: bx lr
+    let start_and_inner_loop: &[u32] = &[
+        0xe280_0001,
+        0xe253_3001,
+        0x0a00_0003,
+        0xe313_0003,
+        0x1aff_fffb,
+        0xe286_6001,
+        0xeaff_fff8,
+        0xe12f_ff1e,
+    ];
+    let cases: [(&[u32], u32, u32, u8); 12] = [
+        (start_and_inner_loop, DATA, 13, 0b0110),
+        (start_and_inner_loop, DATA, 1, 0b0000),
         (two_kinds_loop, DATA, 9, 0b0110),
         (two_kinds_loop, unmapped - 40, 100, 0b1001),
         (subs_loop, DATA, 5, 0b0110),

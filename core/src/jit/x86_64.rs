@@ -492,18 +492,25 @@ pub(super) fn compile_block<M: GuestMemory>(
         Ok(e)
     };
     let mut e = emit(None, 0, Vec::new())?;
-    let loop_raw = e.edge_raw.flatten();
-    let plan = e.next_head_plan();
-    if loop_raw.is_some() || e.edge_dirty & !e.head_dirty != 0 || !plan.is_empty() {
-        // A loop whose back edge carries raw flags of one kind: compiled
-        // again with that state at the loop head (entry converts NZCV to
-        // it), so that the edge packs nothing. A loop whose back edge
-        // comes with registers unstored: compiled again with those dirty
-        // at the head. The second emission writes the same registers, so
-        // its back edge brings no others (the dirty set is a fixed point).
-        // The same for loops back to an instruction inside the block.
-        e = emit(loop_raw, e.edge_dirty, plan)?;
-        debug_assert!(e.edge_dirty & !e.head_dirty == 0);
+    // A loop whose back edge carries raw flags of one kind: compiled
+    // again with that state at the loop head (entry converts NZCV to it),
+    // so that the edge packs nothing. A loop whose back edge comes with
+    // registers unstored: compiled again with those dirty at the head.
+    // The same for loops back to an instruction inside the block. The
+    // second emission writes the same registers, so its back edges bring
+    // no others, unless inner heads made more registers dirty: then a
+    // third (a back edge stores what its head does not count as dirty,
+    // so the code is exact either way).
+    for pass in 1..3 {
+        let loop_raw = e.edge_raw.flatten();
+        let plan = e.next_head_plan();
+        let unsettled = e.edge_dirty & !e.head_dirty != 0
+            || e.heads.iter().any(|h| h.edge_dirty & !h.dirty != 0);
+        let learnt = pass == 1 && (loop_raw.is_some() || !plan.is_empty());
+        if !unsettled && !learnt {
+            break;
+        }
+        e = emit(loop_raw, e.edge_dirty | e.head_dirty, plan)?;
     }
     #[cfg(test)]
     MAIN_LINE.with(|m| {
@@ -1863,6 +1870,10 @@ impl Emitter<'_> {
                 }
             }
             self.edge_dirty |= self.dirty;
+            // What the head does not count as dirty is stored (nothing
+            // once the dirty set is a fixed point; inner loop heads of the
+            // second emission may add registers the first did not see).
+            self.store_regs(self.dirty & !(self.head_dirty & self.cached()))?;
             // The loop head expects every cached D register in place.
             self.fcache_refresh()?;
             // Round again unless interrupted (then on to `out`).
