@@ -472,6 +472,7 @@ pub(super) fn compile_block<M: GuestMemory>(
             head_candidates: block.inner_loop_heads(),
             head_plan,
             heads: Vec::new(),
+            raw_unsaved: false,
             raw_dynamic: false,
             relocs: Some(Vec::new()),
             code_instrs: 0,
@@ -871,6 +872,19 @@ struct SlowPath {
     host_fp: bool,
     /// The previous block's raw flags may be pending (pack them first).
     raw_dynamic: bool,
+    /// The raw flags are only in the host flags (see
+    /// `Emitter::raw_unsaved`): save them first.
+    save_raw: bool,
+}
+
+/// Whether `insn` writes all four flags before anything (a fault, an
+/// exit) can see the ones before it: an unconditional data-processing
+/// instruction that sets NZCV without reading any flag, not writing PC.
+fn overwrites_flags_first(insn: &Insn) -> bool {
+    insn.cond == Cond::Al
+        && matches!(insn.op, Op::Alu { rd, .. } if rd != PC)
+        && flags::op_writes(&insn.op) == flags::NZCV
+        && flags::op_reads(&insn.op) == 0
 }
 
 /// Whether running `op` in the interpreter may do host floating point
@@ -1125,6 +1139,13 @@ struct Emitter<'a> {
     head_plan: Vec<HeadPlan>,
     /// The inner loop heads bound so far.
     heads: Vec<InnerHead>,
+    /// The raw flags (`raw`, of an add or subtract) are still only in the
+    /// host flags: the instructions since their setter were loads and
+    /// stores that leave the host flags alone ([`Self::flag_quiet`]), whose
+    /// fault paths save them first. The next other instruction saves
+    /// them, unless it overwrites all four flags before anything can see
+    /// them (`adds; ldrb; cmp` saves nothing).
+    raw_unsaved: bool,
     /// NZCV may be stale with raw flags of the previous block pending
     /// (`JitCtx::raw_kind` says): from the entry of a block until it
     /// overwrites all four flags or something needs them exact, which
@@ -1433,6 +1454,14 @@ impl Emitter<'_> {
         }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
+            if self.raw_unsaved && !self.flag_quiet(k) {
+                self.raw_unsaved = false;
+                if !overwrites_flags_first(insn) {
+                    self.a.lahf()?;
+                    self.a.seto(al)?;
+                    self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+                }
+            }
             if self.head_candidates.contains(&k) {
                 self.inner_head(k)?;
             }
@@ -1465,6 +1494,11 @@ impl Emitter<'_> {
                 self.fvalid &= fvalid_before;
             }
         }
+        if std::mem::take(&mut self.raw_unsaved) {
+            self.a.lahf()?;
+            self.a.seto(al)?;
+            self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+        }
         self.exit_to(block.end, self.thumb, block.end_it)?;
         self.main_len = self.a.instructions().len();
         if self.modes_at_entry {
@@ -1485,6 +1519,13 @@ impl Emitter<'_> {
                 if site.1 == slow.label {
                     site.1 = slow.label;
                 }
+            }
+            if slow.save_raw {
+                // Reached from the host fault of a load or store: the host
+                // flags are the setter's.
+                self.a.lahf()?;
+                self.a.seto(al)?;
+                self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
             }
             self.fp_dirty = slow.fp_dirty;
             self.cur_cond = Cond::Al;
@@ -1786,6 +1827,7 @@ impl Emitter<'_> {
             mxcsr_saved: false,
             host_fp: may_use_host_fp(&insn.op),
             raw_dynamic: self.raw_dynamic,
+            save_raw: self.raw_unsaved,
         });
         label
     }
@@ -1805,6 +1847,7 @@ impl Emitter<'_> {
             mxcsr_saved: vfp_saves_mxcsr(v),
             host_fp: true,
             raw_dynamic: self.raw_dynamic,
+            save_raw: self.raw_unsaved,
         });
         label
     }
@@ -3565,12 +3608,20 @@ impl Emitter<'_> {
                         self.a.test(dst, dst)?;
                         self.a.lahf()?;
                     }
+                    _ if insn.cond == Cond::Al && self.flag_quiet(k + 1) => {
+                        // The next instruction leaves the host flags alone
+                        // (a load or store): saved later, where something
+                        // can see them (see `raw_unsaved`).
+                        self.raw_unsaved = true;
+                    }
                     _ => {
                         self.a.lahf()?;
                         self.a.seto(al)?;
                     }
                 }
-                self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+                if !self.raw_unsaved {
+                    self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+                }
                 self.raw = Some(kind);
             } else if matches!(kind, FlagKind::Logic | FlagKind::LogicC) {
                 self.flags_logic(dst, carry)?;
@@ -4298,6 +4349,36 @@ impl Emitter<'_> {
             }
         }
         self.set(a.rn, ecx)
+    }
+
+    /// Whether instruction `k` is a load or store whose template leaves
+    /// the host flags alone: unconditional, its address folded into the
+    /// access (an immediate offset from a register, no writeback), with
+    /// host faults as the only check; not a loop head (whose way in may
+    /// convert the flags).
+    fn flag_quiet(&self, k: usize) -> bool {
+        let Some(insn) = self.block.insns.get(k) else {
+            return false;
+        };
+        if self.head_candidates.contains(&k) {
+            return false;
+        }
+        let host_faults = self.direct.is_some_and(|d| d.host_faults);
+        let plain = |rt: Reg, a: &Addr, load: bool| {
+            (!load || rt != PC)
+                && a.rn != PC
+                && !a.wback
+                && matches!(a.offset, Offset::Imm(i) if !a.index || (i as usize) < RESERVATION_GUARD)
+        };
+        insn.cond == Cond::Al
+            && host_faults
+            && !self.tlb
+            && !self.align_check
+            && match insn.op {
+                Op::Load { rt, ref addr, .. } => plain(rt, addr, true),
+                Op::Store { rt, ref addr, .. } => plain(rt, addr, false),
+                _ => false,
+            }
     }
 
     /// Whether memory accesses can be compiled inline (a flat mapping or a
