@@ -665,34 +665,30 @@ fn table_branches_match_the_interpreter() {
     }
 }
 
-/// Loops whose flags are live at their head (a load there could fault
-/// and must see them exact): the back edge carries the last setter's raw
-/// flags (a subtract's, a logical op's) and the loop head starts from
-/// them, the entry converting NZCV. Each loop runs until it falls out
-/// (the flags go to the engine exact) or its load faults on the page after
-/// the read-only one (the fault sees the previous iteration's flags).
-#[test]
-fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
-    install_fault_handler();
-    let space = Space::new();
-    let mut jit = Jit::new().expect("jit");
-    let subs_loop: &[u32] = &[
-        0xe491_2004,
-        0xe090_0002,
-        0xe253_3001,
-        0x1aff_fffb,
-        0xe12f_ff1e,
-    ];
-    let tst_loop: &[u32] = &[
-        0xe491_2004,
-        0xe212_4003,
-        0xe080_0002,
-        0xe312_0001,
-        0x1aff_fffa,
-        0xe12f_ff1e,
-    ];
-    // Data: odd words (the tst loop goes on while they are odd), with an
-    // even one at DATA + 40.
+/// `loop: ldr r2, [r1], #4; adds r0, r0, r2; subs r3, r3, #1; bne loop;
+/// bx lr`.
+const SUBS_LOOP: &[u32] = &[
+    0xe491_2004,
+    0xe090_0002,
+    0xe253_3001,
+    0x1aff_fffb,
+    0xe12f_ff1e,
+];
+
+/// `loop: ldr r2, [r1], #4; ands r4, r2, #3; add r0, r0, r2; tst r2, #1;
+/// bne loop; bx lr`.
+const TST_LOOP: &[u32] = &[
+    0xe491_2004,
+    0xe212_4003,
+    0xe080_0002,
+    0xe312_0001,
+    0x1aff_fffa,
+    0xe12f_ff1e,
+];
+
+/// The loop tests' data: odd words (`TST_LOOP` goes on while they are
+/// odd), with an even one at DATA + 40.
+fn fill_loop_data(space: &Space) {
     let words: Vec<u8> = (0..1024u32)
         .flat_map(|i| {
             (if i == 10 {
@@ -704,6 +700,34 @@ fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
         })
         .collect();
     space.bytes(DATA, 4096).copy_from_slice(&words);
+}
+
+/// A loop test's state at CODE (A32): r1 where the loads start, r3 the
+/// count, r0 7, the return address CODE + 0x800, NZCV `nzcv`.
+fn loop_state(r1: u32, r3: u32, nzcv: u8) -> CpuState {
+    let mut init = CpuState::default();
+    init.r[0] = 7;
+    init.r[1] = r1;
+    init.r[3] = r3;
+    init.r[14] = CODE + 0x800;
+    init.nzcv = u32::from(nzcv);
+    init.r[15] = CODE;
+    init
+}
+
+/// Loops whose flags are live at their head (a load there could fault
+/// and must see them exact): the back edge carries the last setter's raw
+/// flags (a subtract's, a logical op's) and the loop head starts from
+/// them, the entry converting NZCV. Each loop runs until it falls out
+/// (the flags go to the engine exact) or its load faults on the page after
+/// the read-only one (the fault sees the previous iteration's flags).
+#[test]
+fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    let (subs_loop, tst_loop) = (SUBS_LOOP, TST_LOOP);
+    fill_loop_data(&space);
     let unmapped = RO + 0x1000;
     // (code, r1: where the loads start, r3: the count, nzcv at entry)
     let cases: [(&[u32], u32, u32, u8); 6] = [
@@ -716,13 +740,7 @@ fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
     ];
     for (code, r1, r3, nzcv) in cases {
         let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
-        let mut init = CpuState::default();
-        init.r[0] = 7;
-        init.r[1] = r1;
-        init.r[3] = r3;
-        init.r[14] = CODE + 0x800;
-        init.nzcv = u32::from(nzcv);
-        init.r[15] = CODE;
+        let init = loop_state(r1, r3, nzcv);
         let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
         let looping = translate(&mut space.mem(true), CODE, false, 0).expect("translates");
         assert!(looping.branches_to_start(), "the block loops to its start");
@@ -743,23 +761,10 @@ fn loops_back_into_their_block_match_the_interpreter() {
     install_fault_handler();
     let space = Space::new();
     let mut jit = Jit::new().expect("jit");
-    let subs_loop: &[u32] = &[
-        0xe3a0_0000,
-        0xe491_2004,
-        0xe090_0002,
-        0xe253_3001,
-        0x1aff_fffb,
-        0xe12f_ff1e,
-    ];
-    let tst_loop: &[u32] = &[
-        0xe3a0_0000,
-        0xe491_2004,
-        0xe212_4003,
-        0xe080_0002,
-        0xe312_0001,
-        0x1aff_fffa,
-        0xe12f_ff1e,
-    ];
+    // `mov r0, #0` first (branches are relative: the loops' branches now
+    // go to the instruction after it).
+    let subs_loop = &[&[0xe3a0_0000], SUBS_LOOP].concat()[..];
+    let tst_loop = &[&[0xe3a0_0000], TST_LOOP].concat()[..];
     // mov r0, #0; head: add r0, r0, #3; subs r3, r3, #1; bne head; bx lr
     let dead_flags_loop: &[u32] = &[
         0xe3a0_0000,
@@ -782,17 +787,7 @@ fn loops_back_into_their_block_match_the_interpreter() {
         0x1aff_fff9,
         0xe12f_ff1e,
     ];
-    let words: Vec<u8> = (0..1024u32)
-        .flat_map(|i| {
-            (if i == 10 {
-                0x8000_0002u32
-            } else {
-                i.wrapping_mul(0x1111_1111) | 1
-            })
-            .to_le_bytes()
-        })
-        .collect();
-    space.bytes(DATA, 4096).copy_from_slice(&words);
+    fill_loop_data(&space);
     let unmapped = RO + 0x1000;
     // A loop to the start round an inner one: start: add r0, r0, #1;
     // head: subs r3, r3, #1; beq done; tst r3, #3; bne head;
@@ -827,13 +822,7 @@ fn loops_back_into_their_block_match_the_interpreter() {
             .bytes(CODE, bytes.len() as u32)
             .copy_from_slice(&bytes);
         let mut mem = space.mem(true);
-        let mut init = CpuState::default();
-        init.r[0] = 7;
-        init.r[1] = r1;
-        init.r[3] = r3;
-        init.r[14] = CODE + 0x800;
-        init.nzcv = u32::from(nzcv);
-        init.r[15] = CODE;
+        let init = loop_state(r1, r3, nzcv);
         let block = translate(&mut mem, CODE, false, 0).expect("translates");
         assert_eq!(
             block.inner_loop_heads(),
