@@ -745,8 +745,6 @@ impl FlagKind {
     }
 }
 
-/// Whether `v` is VFP arithmetic the JIT runs as SSE code (when FPSCR is
-/// in its default modes).
 /// An instruction inside a block that a later direct branch of the block
 /// goes back to: a loop head with the registers kept, as the block's
 /// start is for a branch back to it (xz's match finder walks a binary
@@ -799,6 +797,8 @@ fn modes_checked_at_entry(block: &Block) -> bool {
             .any(|v| matches!(v, VfpInsn::Vmsr { .. }))
 }
 
+/// Whether `v` is VFP arithmetic the JIT runs as SSE code (when FPSCR is
+/// in its default modes).
 fn vfp_may_be_native(v: &VfpInsn) -> bool {
     use crate::ir::vfp::{ArithOp, UnaryOp};
     match *v {
@@ -1457,9 +1457,7 @@ impl Emitter<'_> {
             if self.raw_unsaved && !self.flag_quiet(k) {
                 self.raw_unsaved = false;
                 if !overwrites_flags_first(insn) {
-                    self.a.lahf()?;
-                    self.a.seto(al)?;
-                    self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+                    self.save_raw_flags()?;
                 }
             }
             if self.head_candidates.contains(&k) {
@@ -1495,9 +1493,7 @@ impl Emitter<'_> {
             }
         }
         if std::mem::take(&mut self.raw_unsaved) {
-            self.a.lahf()?;
-            self.a.seto(al)?;
-            self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+            self.save_raw_flags()?;
         }
         self.exit_to(block.end, self.thumb, block.end_it)?;
         self.main_len = self.a.instructions().len();
@@ -1523,9 +1519,7 @@ impl Emitter<'_> {
             if slow.save_raw {
                 // Reached from the host fault of a load or store: the host
                 // flags are the setter's.
-                self.a.lahf()?;
-                self.a.seto(al)?;
-                self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+                self.save_raw_flags()?;
             }
             self.fp_dirty = slow.fp_dirty;
             self.cur_cond = Cond::Al;
@@ -1561,6 +1555,14 @@ impl Emitter<'_> {
             self.a.db(&bytes)?;
         }
         Ok(())
+    }
+
+    /// Saves the host flags of an add or subtract raw (SF, ZF, CF in
+    /// `ah`, OF in `al`) in `JitCtx::raw_flags`; uses `eax`.
+    fn save_raw_flags(&mut self) -> R {
+        self.a.lahf()?;
+        self.a.seto(al)?;
+        self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)
     }
 
     /// Makes instruction `k` an inner loop head if it can be one (no
@@ -3603,10 +3605,12 @@ impl Emitter<'_> {
                         self.a.test(dst, dst)?;
                         self.a.lahf()?;
                         self.a.lea(eax, ptr(rax + rdx))?;
+                        self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
                     }
                     FlagKind::Logic => {
                         self.a.test(dst, dst)?;
                         self.a.lahf()?;
+                        self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
                     }
                     _ if insn.cond == Cond::Al && self.flag_quiet(k + 1) => {
                         // The next instruction leaves the host flags alone
@@ -3614,13 +3618,7 @@ impl Emitter<'_> {
                         // can see them (see `raw_unsaved`).
                         self.raw_unsaved = true;
                     }
-                    _ => {
-                        self.a.lahf()?;
-                        self.a.seto(al)?;
-                    }
-                }
-                if !self.raw_unsaved {
-                    self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+                    _ => self.save_raw_flags()?,
                 }
                 self.raw = Some(kind);
             } else if matches!(kind, FlagKind::Logic | FlagKind::LogicC) {
