@@ -904,7 +904,9 @@ impl Engine {
                     match status {
                         jit::STATUS_LOOKUP | jit::STATUS_INTERRUPTED => continue,
                         jit::STATUS_INTERPRET => {
+                            // (Left at a block's entry: no exit to patch.)
                             interpret_next = true;
+                            patch_site = 0;
                             continue;
                         }
                         _ => return exit.expect("compiled code left with an exit"),
