@@ -130,6 +130,10 @@ struct Slot {
     /// Direct-branch exits of compiled code chained to this block's entry:
     /// unlinked when the block is dropped.
     incoming: Vec<u64>,
+    /// Its compiled code met FPSCR in non-default modes: compiled again
+    /// with the modes tested per instruction
+    /// ([`jit::Jit::fp_modes_per_insn`]), not from the persistent cache.
+    fp_modes_per_insn: bool,
 }
 
 impl Slot {
@@ -143,6 +147,7 @@ impl Slot {
             key,
             pages,
             incoming: Vec::new(),
+            fp_modes_per_insn: false,
         }
     }
 
@@ -907,6 +912,7 @@ impl Engine {
                             // (Left at a block's entry: no exit to patch.)
                             interpret_next = true;
                             patch_site = 0;
+                            self.fp_modes_met(cpu, mem);
                             continue;
                         }
                         _ => return exit.expect("compiled code left with an exit"),
@@ -975,6 +981,31 @@ impl Engine {
         }
     }
 
+    /// Compiled code of the block at the CPU's pc left at its entry because
+    /// FPSCR is in non-default modes (a program built with -ffast-math
+    /// runs with flush-to-zero): its code is dropped, to be compiled
+    /// again with the modes tested per instruction when it is next
+    /// entered, so that it runs compiled rather than interpreted.
+    fn fp_modes_met<M: GuestMemory>(&mut self, cpu: &CpuState, mem: &mut M) {
+        let Ok(id) = self.lookup(cpu, mem) else {
+            return;
+        };
+        let slot = &mut self.slab[id as usize];
+        if slot.fp_modes_per_insn || slot.native == 0 {
+            return;
+        }
+        slot.fp_modes_per_insn = true;
+        if let Some(jit) = &mut self.jit {
+            jit.forget(slot.key.0, slot.key.1, slot.native);
+            for &site in &slot.incoming {
+                jit.unlink(site);
+            }
+        }
+        slot.incoming.clear();
+        slot.native = 0;
+        slot.hits = self.jit_threshold.saturating_sub(1);
+    }
+
     /// Before block `id` is compiled: translates it again with side exits
     /// (on past its conditional branches, see [`arm::Limits::side_exits`])
     /// and keeps the longer block if it lies on the same pages. Returns
@@ -1023,7 +1054,8 @@ impl Engine {
         if slot.hits < self.jit_threshold {
             return 0;
         }
-        if self.tcache_usable() && tcache_memory(mem) {
+        let per_insn = slot.fp_modes_per_insn;
+        if self.tcache_usable() && tcache_memory(mem) && !per_insn {
             // Another thread (or this one, before its code memory was
             // flushed) may have compiled it meanwhile.
             self.load_saved(id, cpu, mem);
@@ -1048,6 +1080,7 @@ impl Engine {
         for _ in 0..2 {
             let jit = self.jit.as_mut().expect("jit");
             let slot = &self.slab[id as usize];
+            jit.fp_modes_per_insn = slot.fp_modes_per_insn;
             match jit.compile(&slot.code.block, key, slot.key.2, mem, portable) {
                 Ok(Some(c)) => {
                     self.slab[id as usize].native = c.entry;

@@ -240,6 +240,11 @@ pub struct Jit {
     blocks_refused: u64,
     /// Print the host code of each compiled block to stderr (`-d out_asm`).
     pub log_out_asm: bool,
+    /// Compile VFP blocks with FPSCR's modes tested by each instruction
+    /// rather than once at entry (for a block met with non-default modes:
+    /// its code then runs, taking the interpreter's path per instruction,
+    /// instead of leaving for the interpreter at its entry).
+    pub fp_modes_per_insn: bool,
     /// `/tmp/perf-PID.map`, for `perf` to name compiled blocks by guest
     /// address (`RSEMU_PERF_MAP=1`).
     perf_map: Option<std::fs::File>,
@@ -355,6 +360,7 @@ impl Jit {
                 table: vec![EMPTY; TABLE_SLOTS].into_boxed_slice(),
                 blocks_refused: 0,
                 log_out_asm: false,
+                fp_modes_per_insn: false,
                 fault_sites: Vec::new(),
                 perf_map: std::env::var_os("RSEMU_PERF_MAP").and_then(|_| {
                     std::fs::OpenOptions::new()
@@ -396,6 +402,7 @@ impl Jit {
             mem,
             self.arena.next_addr(),
             portable,
+            !self.fp_modes_per_insn,
         ) {
             Ok(code) => code,
             Err(e) => {

@@ -417,7 +417,8 @@ pub(super) struct BlockCode {
 
 /// Compiles `block` (state key `key`) for memory type `M`, assembled to
 /// run at `ip`; with `portable`, also in the form of
-/// [`persist::PortableCode`].
+/// [`persist::PortableCode`]; with `modes_at_entry`, testing FPSCR's
+/// modes once at the entry if it can (see [`modes_checked_at_entry`]).
 pub(super) fn compile_block<M: GuestMemory>(
     block: &Block,
     key: u32,
@@ -425,6 +426,7 @@ pub(super) fn compile_block<M: GuestMemory>(
     mem: &M,
     ip: u64,
     portable: bool,
+    modes_at_entry: bool,
 ) -> Result<BlockCode, IcedError> {
     let new_emitter = |loop_raw: Option<FlagKind>,
                        head_dirty: u16,
@@ -478,7 +480,7 @@ pub(super) fn compile_block<M: GuestMemory>(
             code_instrs: 0,
             fcache: [None; 32],
             fvalid: 0,
-            modes_at_entry: modes_checked_at_entry(block),
+            modes_at_entry: modes_at_entry && modes_checked_at_entry(block),
         })
     };
     let emit = |loop_raw: Option<FlagKind>,
