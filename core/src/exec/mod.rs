@@ -132,7 +132,7 @@ struct Slot {
     incoming: Vec<u64>,
     /// Its compiled code met FPSCR in non-default modes: compiled again
     /// with the modes tested per instruction
-    /// ([`jit::Jit::fp_modes_per_insn`]), not from the persistent cache.
+    /// (see [`jit::Jit::compile`]), not from the persistent cache.
     fp_modes_per_insn: bool,
 }
 
@@ -149,6 +149,22 @@ impl Slot {
             incoming: Vec::new(),
             fp_modes_per_insn: false,
         }
+    }
+
+    /// Drops its compiled code: out of the indirect-branch table, the
+    /// exits chained to it unlinked (the code stays in the arena,
+    /// unreachable, until it is flushed).
+    fn drop_native(&mut self, jit: Option<&mut Jit>) {
+        if let Some(jit) = jit {
+            if self.native != 0 {
+                jit.forget(self.key.0, self.key.1, self.native);
+            }
+            for &site in &self.incoming {
+                jit.unlink(site);
+            }
+        }
+        self.incoming = Vec::new();
+        self.native = 0;
     }
 
     /// Replaces the block's translation (with the longer one it is
@@ -484,17 +500,8 @@ impl Engine {
             if self.fast[f].block == id + 1 {
                 self.fast[f] = NO_FAST;
             }
-            if let Some(jit) = &mut self.jit {
-                if slot.native != 0 {
-                    jit.forget(key.0, key.1, slot.native);
-                }
-                for &site in &slot.incoming {
-                    jit.unlink(site);
-                }
-            }
-            slot.incoming = Vec::new();
+            slot.drop_native(self.jit.as_deref_mut());
             slot.code.block.insns = Vec::new();
-            slot.native = 0;
             self.free.push(id);
         }
     }
@@ -995,14 +1002,7 @@ impl Engine {
             return;
         }
         slot.fp_modes_per_insn = true;
-        if let Some(jit) = &mut self.jit {
-            jit.forget(slot.key.0, slot.key.1, slot.native);
-            for &site in &slot.incoming {
-                jit.unlink(site);
-            }
-        }
-        slot.incoming.clear();
-        slot.native = 0;
+        slot.drop_native(self.jit.as_deref_mut());
         slot.hits = self.jit_threshold.saturating_sub(1);
     }
 
@@ -1080,8 +1080,8 @@ impl Engine {
         for _ in 0..2 {
             let jit = self.jit.as_mut().expect("jit");
             let slot = &self.slab[id as usize];
-            jit.fp_modes_per_insn = slot.fp_modes_per_insn;
-            match jit.compile(&slot.code.block, key, slot.key.2, mem, portable) {
+            let per_insn = slot.fp_modes_per_insn;
+            match jit.compile(&slot.code.block, key, slot.key.2, mem, portable, per_insn) {
                 Ok(Some(c)) => {
                     self.slab[id as usize].native = c.entry;
                     if let (Some(tc), Some(code)) = (&tcache, c.portable) {

@@ -181,7 +181,14 @@ fn compile(space: &Space, jit: &mut Jit, case: &Case) -> (usize, String) {
     jit.log_out_asm = false;
     let code = crate::interp::fast::compile(block);
     let compiled = jit
-        .compile(&code.block, case.thumb as u32, CODE as u64, &mem, false)
+        .compile(
+            &code.block,
+            case.thumb as u32,
+            CODE as u64,
+            &mem,
+            false,
+            false,
+        )
         .expect("room")
         .expect("compiles");
     let count = MAIN_LINE.with(|m| m.get());

@@ -240,11 +240,6 @@ pub struct Jit {
     blocks_refused: u64,
     /// Print the host code of each compiled block to stderr (`-d out_asm`).
     pub log_out_asm: bool,
-    /// Compile VFP blocks with FPSCR's modes tested by each instruction
-    /// rather than once at entry (for a block met with non-default modes:
-    /// its code then runs, taking the interpreter's path per instruction,
-    /// instead of leaving for the interpreter at its entry).
-    pub fp_modes_per_insn: bool,
     /// `/tmp/perf-PID.map`, for `perf` to name compiled blocks by guest
     /// address (`RSEMU_PERF_MAP=1`).
     perf_map: Option<std::fs::File>,
@@ -360,7 +355,6 @@ impl Jit {
                 table: vec![EMPTY; TABLE_SLOTS].into_boxed_slice(),
                 blocks_refused: 0,
                 log_out_asm: false,
-                fp_modes_per_insn: false,
                 fault_sites: Vec::new(),
                 perf_map: std::env::var_os("RSEMU_PERF_MAP").and_then(|_| {
                     std::fs::OpenOptions::new()
@@ -385,7 +379,11 @@ impl Jit {
     /// Compiles `block` (which must stay alive, unmoved, as long as the
     /// code: generic steps point at its instructions). `key` is the
     /// engine's state key of the block, `phys` the physical address it was
-    /// translated from. Returns `None` if the block cannot
+    /// translated from. With `fp_modes_per_insn`, FPSCR's modes are tested
+    /// by each VFP instruction rather than once at the entry (for a block
+    /// met with non-default modes: its code then runs, each such
+    /// instruction taking the interpreter's path, instead of leaving for
+    /// the interpreter at its entry). Returns `None` if the block cannot
     /// be compiled; [`ArenaFull`] if there is no room (flush and retry).
     pub fn compile<M: GuestMemory>(
         &mut self,
@@ -394,6 +392,7 @@ impl Jit {
         phys: u64,
         mem: &M,
         portable: bool,
+        fp_modes_per_insn: bool,
     ) -> Result<Option<Compiled>, ArenaFull> {
         let code = match x86_64::compile_block::<M>(
             block,
@@ -402,7 +401,7 @@ impl Jit {
             mem,
             self.arena.next_addr(),
             portable,
-            !self.fp_modes_per_insn,
+            !fp_modes_per_insn,
         ) {
             Ok(code) => code,
             Err(e) => {

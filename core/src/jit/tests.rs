@@ -381,7 +381,14 @@ fn compare_code(
         restore(&space, &data_before);
         jit.flush();
         let key = thumb as u32;
-        let compiled = match jit.compile(&code.block, key, code.block.start as u64, &mem, saved) {
+        let compiled = match jit.compile(
+            &code.block,
+            key,
+            code.block.start as u64,
+            &mem,
+            saved,
+            false,
+        ) {
             Ok(Some(c)) => c,
             other => panic!("block at {start:#x} not compiled: {:?}", other.is_ok()),
         };
@@ -535,7 +542,14 @@ fn run_both_at_code(
     let e1 = interp::fast::run(&mut c1, &mut mem, &compiled, &AtomicBool::new(false));
     jit.flush();
     let entry = jit
-        .compile(&compiled.block, init.thumb as u32, CODE as u64, &mem, false)
+        .compile(
+            &compiled.block,
+            init.thumb as u32,
+            CODE as u64,
+            &mem,
+            false,
+            false,
+        )
         .expect("room")
         .expect("compiles")
         .entry;
@@ -843,7 +857,7 @@ fn loops_back_into_their_block_match_the_interpreter() {
         // Compiled, in one go.
         jit.flush();
         let entry = jit
-            .compile(&block, 0, CODE as u64, &mem, false)
+            .compile(&block, 0, CODE as u64, &mem, false, false)
             .expect("room")
             .expect("compiles")
             .entry;
