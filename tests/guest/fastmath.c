@@ -49,5 +49,18 @@ int main(void)
            (unsigned long long)bits(py), (unsigned long long)bits(vx),
            (unsigned long long)bits(vy), (unsigned long long)bits(e));
     printf("UFC %u\n", (unsigned)(get_fpscr() >> 3 & 1));
+    // Denormal operands read as zero (Input Denormal, IDC), products of
+    // zeros are exact, and a sum that cancels is exact zero: a hot loop
+    // with each, then the cumulative flags (IDC IXC UFC OFC DZC IOC).
+    volatile double denormal = 0x1p-1060, zero = 0.0, big = 0x1p1000;
+    double acc = 0.0, zeros = 1.0, sums = 0.0;
+    for (int i = 0; i < 100000; i++) {
+        acc += denormal * big;
+        zeros += zero * big;
+        sums += (big - big) * 3.0;
+    }
+    printf("acc %016llx zeros %016llx sums %016llx flags %02x\n",
+           (unsigned long long)bits(acc), (unsigned long long)bits(zeros),
+           (unsigned long long)bits(sums), (unsigned)(get_fpscr() & 0x9f));
     return 0;
 }

@@ -130,10 +130,11 @@ struct Slot {
     /// Direct-branch exits of compiled code chained to this block's entry:
     /// unlinked when the block is dropped.
     incoming: Vec<u64>,
-    /// Its compiled code met FPSCR in non-default modes: compiled again
-    /// with the modes tested per instruction
-    /// (see [`jit::Jit::compile`]), not from the persistent cache.
-    fp_modes_per_insn: bool,
+    /// Times its compiled code was entered with other FPSCR modes than it
+    /// was compiled for: the first time it is compiled again for the
+    /// modes then set, after that with the modes tested per instruction
+    /// (see [`jit::FpModes`]).
+    fp_misses: u8,
 }
 
 impl Slot {
@@ -147,7 +148,16 @@ impl Slot {
             key,
             pages,
             incoming: Vec::new(),
-            fp_modes_per_insn: false,
+            fp_misses: 0,
+        }
+    }
+
+    /// The FPSCR modes to compile its code for, entered with `cpu`.
+    fn fp_modes(&self, cpu: &CpuState) -> jit::FpModes {
+        if self.fp_misses >= 2 {
+            jit::FpModes::PerInsn
+        } else {
+            jit::FpModes::for_fpscr(cpu.fpscr)
         }
     }
 
@@ -989,19 +999,20 @@ impl Engine {
     }
 
     /// Compiled code of the block at the CPU's pc left at its entry because
-    /// FPSCR is in non-default modes (a program built with -ffast-math
-    /// runs with flush-to-zero): its code is dropped, to be compiled
-    /// again with the modes tested per instruction when it is next
-    /// entered, so that it runs compiled rather than interpreted.
+    /// FPSCR is in other modes than it was compiled for (code from the
+    /// persistent cache, or a program that changes modes): its code is
+    /// dropped, to be compiled again when it is next entered, for the
+    /// modes then set or, if that happened before, with the modes tested
+    /// per instruction, so that it runs compiled rather than interpreted.
     fn fp_modes_met<M: GuestMemory>(&mut self, cpu: &CpuState, mem: &mut M) {
         let Ok(id) = self.lookup(cpu, mem) else {
             return;
         };
         let slot = &mut self.slab[id as usize];
-        if slot.fp_modes_per_insn || slot.native == 0 {
+        if slot.fp_misses >= 2 || slot.native == 0 {
             return;
         }
-        slot.fp_modes_per_insn = true;
+        slot.fp_misses += 1;
         slot.drop_native(self.jit.as_deref_mut());
         slot.hits = self.jit_threshold.saturating_sub(1);
     }
@@ -1054,8 +1065,9 @@ impl Engine {
         if slot.hits < self.jit_threshold {
             return 0;
         }
-        let per_insn = slot.fp_modes_per_insn;
-        if self.tcache_usable() && tcache_memory(mem) && !per_insn {
+        // (Saved code is for the default modes.)
+        let fp = slot.fp_modes(cpu);
+        if self.tcache_usable() && tcache_memory(mem) && fp == jit::FpModes::Default {
             // Another thread (or this one, before its code memory was
             // flushed) may have compiled it meanwhile.
             self.load_saved(id, cpu, mem);
@@ -1080,8 +1092,7 @@ impl Engine {
         for _ in 0..2 {
             let jit = self.jit.as_mut().expect("jit");
             let slot = &self.slab[id as usize];
-            let per_insn = slot.fp_modes_per_insn;
-            match jit.compile(&slot.code.block, key, slot.key.2, mem, portable, per_insn) {
+            match jit.compile(&slot.code.block, key, slot.key.2, mem, portable, fp) {
                 Ok(Some(c)) => {
                     self.slab[id as usize].native = c.entry;
                     if let (Some(tc), Some(code)) = (&tcache, c.portable) {

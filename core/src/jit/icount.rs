@@ -187,7 +187,7 @@ fn compile(space: &Space, jit: &mut Jit, case: &Case) -> (usize, String) {
             CODE as u64,
             &mem,
             false,
-            false,
+            super::FpModes::Default,
         )
         .expect("room")
         .expect("compiles");

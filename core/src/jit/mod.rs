@@ -17,7 +17,7 @@
 //! - [`STATUS_INTERRUPTED`]: the interrupt flag was seen at a block entry.
 //! - [`STATUS_INTERPRET`]: the block at `cpu.r[15]` (state exact, nothing
 //!   of it run) is to run once in the interpreter: its code was compiled
-//!   for FPSCR's default modes and they are not.
+//!   for other FPSCR modes than those set (see [`FpModes`]).
 //!
 //! Indirect branches (BX, POP {pc}, LDR pc) look the target up in a
 //! direct-mapped table from compiled code and jump straight to it when it is
@@ -75,6 +75,54 @@ pub const STATUS_EXIT: u32 = 2;
 pub const STATUS_INTERRUPTED: u32 = 3;
 /// Run the block at `cpu.r[15]` once in the interpreter.
 pub const STATUS_INTERPRET: u32 = 4;
+
+/// FPSCR.RMode and FZ: the modes native VFP code depends on. (Default
+/// NaN needs nothing: a NaN result always takes the interpreter's path.)
+const FPSCR_NATIVE_MODES: u32 = 0x01c0_0000;
+/// FPSCR.FZ, flush-to-zero.
+const FPSCR_FZ: u32 = 1 << 24;
+/// FPSCR.IXC, the cumulative Inexact flag.
+const FPSCR_IXC: u32 = 1 << 4;
+
+/// The FPSCR modes a block's native VFP code (SSE arithmetic where ARM
+/// and x86 agree) is compiled for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FpModes {
+    /// Round to nearest without flush-to-zero, tested once at the block's
+    /// entry.
+    Default,
+    /// Round to nearest with flush-to-zero (set by programs built with
+    /// `-ffast-math`), tested once at the entry: denormal operands, and
+    /// results that may have been flushed, take the interpreter's path.
+    /// With `inexact`, FPSCR.IXC is set (tested at the entry too): the
+    /// Inexact flag an SSE attempt raises before it gives up on a result
+    /// ARM flushes changes nothing then, and MXCSR need not be saved
+    /// before each operation (a store that waits for the operations before
+    /// it).
+    FlushToZero { inexact: bool },
+    /// Tested by each VFP instruction, native in the default modes only:
+    /// for a block met with other modes than it was compiled for, and for
+    /// other rounding modes.
+    PerInsn,
+}
+
+impl FpModes {
+    /// The modes to compile a block for that is entered with `fpscr`.
+    pub fn for_fpscr(fpscr: u32) -> FpModes {
+        match fpscr & FPSCR_NATIVE_MODES {
+            0 => FpModes::Default,
+            FPSCR_FZ => FpModes::FlushToZero {
+                inexact: fpscr & FPSCR_IXC != 0,
+            },
+            _ => FpModes::PerInsn,
+        }
+    }
+
+    /// Whether this is [`FpModes::FlushToZero`].
+    pub fn flush_to_zero(self) -> bool {
+        matches!(self, FpModes::FlushToZero { .. })
+    }
+}
 
 /// Entries in the indirect-branch table.
 const TABLE_SLOTS: usize = 4096;
@@ -379,12 +427,10 @@ impl Jit {
     /// Compiles `block` (which must stay alive, unmoved, as long as the
     /// code: generic steps point at its instructions). `key` is the
     /// engine's state key of the block, `phys` the physical address it was
-    /// translated from. With `fp_modes_per_insn`, FPSCR's modes are tested
-    /// by each VFP instruction rather than once at the entry (for a block
-    /// met with non-default modes: its code then runs, each such
-    /// instruction taking the interpreter's path, instead of leaving for
-    /// the interpreter at its entry). Returns `None` if the block cannot
-    /// be compiled; [`ArenaFull`] if there is no room (flush and retry).
+    /// translated from; `fp` the FPSCR modes its VFP code is for (code for
+    /// [`FpModes::FlushToZero`] is never portable). Returns `None` if the
+    /// block cannot be compiled; [`ArenaFull`] if there is no room (flush
+    /// and retry).
     pub fn compile<M: GuestMemory>(
         &mut self,
         block: &Block,
@@ -392,7 +438,7 @@ impl Jit {
         phys: u64,
         mem: &M,
         portable: bool,
-        fp_modes_per_insn: bool,
+        fp: FpModes,
     ) -> Result<Option<Compiled>, ArenaFull> {
         let code = match x86_64::compile_block::<M>(
             block,
@@ -400,8 +446,8 @@ impl Jit {
             &self.stubs,
             mem,
             self.arena.next_addr(),
-            portable,
-            !fp_modes_per_insn,
+            portable && !fp.flush_to_zero(),
+            fp,
         ) {
             Ok(code) => code,
             Err(e) => {

@@ -9,7 +9,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU8};
 
-use super::{Jit, STATUS_EXIT, STATUS_INTERPRET, STATUS_INTERRUPTED, STATUS_LOOKUP};
+use super::{FpModes, Jit, STATUS_EXIT, STATUS_INTERPRET, STATUS_INTERRUPTED, STATUS_LOOKUP};
 use crate::arm::{cpu::CpuState, translate};
 use crate::exit::Exit;
 use crate::interp;
@@ -192,7 +192,9 @@ const F64_EDGES: [f64; 20] = [
 /// A32 VFP data-processing encodings (cond AL) and the bits of each that
 /// are drawn at random: registers, precision, signedness, rounding (VCVT
 /// toward zero or per FPSCR), fixed-point sizes.
-const VFP_TEMPLATES: [(u32, u32); 14] = [
+const VFP_TEMPLATES: [(u32, u32); 16] = [
+    (0xed10_0a00, 0x00cf_f1ff), // VLDR (from edge values, see `fill_vfp`)
+    (0xec40_0b10, 0x000f_f02f), // VMOV Dm, Rt, Rt2
     (0xee30_0a00, 0x004f_f1af), // VADD
     (0xee30_0a40, 0x004f_f1af), // VSUB
     (0xee20_0a00, 0x004f_f1af), // VMUL
@@ -218,6 +220,16 @@ fn fill_vfp(space: &Space, rng: &mut Rng) {
         if base == 0xeef1_0a10 && (v >> 12) & 15 == 15 {
             v &= !0xf000; // not VMRS APSR_nzcv: r0 instead
         }
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    // Edge values in the data pages, for loads.
+    for chunk in space.bytes(DATA, DATA_PAGES * 0x1000).chunks_mut(8) {
+        let v = if rng.next().is_multiple_of(2) {
+            F64_EDGES[(rng.next() as usize) % F64_EDGES.len()].to_bits()
+        } else {
+            let f = |rng: &mut Rng| F32_EDGES[(rng.next() as usize) % F32_EDGES.len()].to_bits();
+            (f(rng) as u64) << 32 | f(rng) as u64
+        };
         chunk.copy_from_slice(&v.to_le_bytes());
     }
 }
@@ -368,7 +380,22 @@ fn compare_code(
         let data_before = snapshot(&space);
         let mut cpu = random_state(&mut rng, thumb);
         cpu.r[15] = start;
+        if vfp && rng.next().is_multiple_of(4) {
+            // Flush-to-zero as a program built with -ffast-math runs,
+            // with default NaN or not.
+            cpu.fpscr = cpu.fpscr & !0x03c0_0000 | 1 << 24 | (rng.next() & 1) << 25;
+        }
         let init = cpu.clone();
+        // Code for the modes the block is entered with, as the engine
+        // compiles it, or now and then for others.
+        let fp = match rng.next() % 8 {
+            0 => FpModes::Default,
+            1 => FpModes::FlushToZero {
+                inexact: rng.next().is_multiple_of(2),
+            },
+            2 => FpModes::PerInsn,
+            _ => FpModes::for_fpscr(init.fpscr),
+        };
 
         let mut code = interp::fast::compile(block);
         let mut c1 = init.clone();
@@ -381,14 +408,8 @@ fn compare_code(
         restore(&space, &data_before);
         jit.flush();
         let key = thumb as u32;
-        let compiled = match jit.compile(
-            &code.block,
-            key,
-            code.block.start as u64,
-            &mem,
-            saved,
-            false,
-        ) {
+        let compiled = match jit.compile(&code.block, key, code.block.start as u64, &mem, saved, fp)
+        {
             Ok(Some(c)) => c,
             other => panic!("block at {start:#x} not compiled: {:?}", other.is_ok()),
         };
@@ -406,7 +427,8 @@ fn compare_code(
                 (&mut loader, entry)
             }
             (None, true) => {
-                unportable += 1;
+                // (Code for flush-to-zero is never saved.)
+                unportable += !fp.flush_to_zero() as usize;
                 (&mut jit, compiled.entry)
             }
             _ => (&mut jit, compiled.entry),
@@ -420,12 +442,12 @@ fn compare_code(
         let interrupt = AtomicBool::new(!copy.inner_loop_heads().is_empty());
         let (status, _, e2) = runner.run(&mut c2, &mut mem, &interrupt, entry);
         if status == STATUS_INTERPRET {
-            // Code for FPSCR's default modes, entered with others: it must
-            // leave at once, with nothing done, for the interpreter.
+            // Code for other FPSCR modes than those set: it must leave at
+            // once, with nothing done, for the interpreter.
             assert_ne!(
-                init.fpscr & 0x03c0_0000,
-                0,
-                "interpret request in default modes"
+                FpModes::for_fpscr(init.fpscr),
+                fp,
+                "interpret request in the modes compiled for"
             );
             assert_eq!(
                 state_of(&init),
@@ -548,7 +570,7 @@ fn run_both_at_code(
             CODE as u64,
             &mem,
             false,
-            false,
+            FpModes::for_fpscr(init.fpscr),
         )
         .expect("room")
         .expect("compiles")
@@ -857,7 +879,7 @@ fn loops_back_into_their_block_match_the_interpreter() {
         // Compiled, in one go.
         jit.flush();
         let entry = jit
-            .compile(&block, 0, CODE as u64, &mem, false, false)
+            .compile(&block, 0, CODE as u64, &mem, false, FpModes::Default)
             .expect("room")
             .expect("compiles")
             .entry;
@@ -956,6 +978,122 @@ fn vfp_loops_with_cached_registers_match_the_interpreter() {
         assert_eq!(state_of(&c1), state_of(&c2), "{what}");
         assert_ne!(c2.r[3], init.r[3], "{what}: the loop ran");
     }
+}
+
+/// Double arithmetic under flush-to-zero (as programs built with
+/// -ffast-math run), compiled for it, with and without Inexact already
+/// set: denormal operands (loaded, moved in from core registers, or
+/// reloaded over a register an operation wrote), products that underflow
+/// to zero or are zero exactly, and a loop carrying an accumulator, all
+/// as the interpreter computes them, flags included.
+#[test]
+fn vfp_under_flush_to_zero_matches_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    // vmul.f64 d1, d2, d3; vldr d1, [r0]; vmul.f64 d4, d1, d5;
+    // vmov d6, r2, r3; vmla.f64 d4, d6, d5; vmul.f64 d7, d2, d8;
+    // vadd.f64 d7, d7, d1; vsub.f64 d9, d4, d4; vcmp.f64 d1, d9;
+    // vmrs APSR_nzcv, fpscr; vcvt.s32.f64 s20, d6; vsqrt.f64 d11, d1;
+    // vdiv.f64 d12, d2, d6; bx lr
+    let straight: &[u32] = &[
+        0xee22_1b03,
+        0xed90_1b00,
+        0xee21_4b05,
+        0xec43_2b16,
+        0xee06_4b05,
+        0xee22_7b08,
+        0xee37_7b01,
+        0xee34_9b44,
+        0xeeb4_1b49,
+        0xeef1_fa10,
+        0xeebd_abc6,
+        0xeeb1_bbc1,
+        0xee82_cb06,
+        0xe12f_ff1e,
+    ];
+    let tiny = 1e-200f64;
+    let values = [
+        f64::from_bits(1),
+        f64::from_bits(0x000f_ffff_ffff_ffff),
+        -f64::from_bits(0x0000_0000_dead_beef),
+        0.0,
+        -0.0,
+        tiny,
+        1.0,
+        3.0,
+        2.0f64.powi(1000),
+        f64::MIN_POSITIVE,
+    ];
+    let mut compared = 0;
+    for fpscr in [1u32 << 24, 1 << 24 | 1 << 4, 1 << 24 | 1 << 25] {
+        for &loaded in &values {
+            for &factor in &values {
+                for high in [0u32, 0x0008_0000, 0x3ff0_0000] {
+                    let bytes: Vec<u8> = straight.iter().flat_map(|w| w.to_le_bytes()).collect();
+                    space
+                        .bytes(DATA, 8)
+                        .copy_from_slice(&loaded.to_bits().to_le_bytes());
+                    let mut init = CpuState {
+                        fpscr,
+                        ..CpuState::default()
+                    };
+                    init.r[0] = DATA;
+                    init.r[2] = 5;
+                    init.r[3] = high;
+                    init.r[14] = CODE + 0x800;
+                    init.d[2] = tiny.to_bits();
+                    init.d[3] = factor.to_bits();
+                    init.d[5] = factor.to_bits();
+                    init.d[8] = (-tiny).to_bits();
+                    init.r[15] = CODE;
+                    let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+                    let what = format!(
+                        "flush-to-zero block, FPSCR {fpscr:#x}, loaded {loaded:e}, factor {factor:e}, high {high:#x}"
+                    );
+                    assert_eq!(e1, e2, "{what}");
+                    assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+                    compared += 1;
+                }
+            }
+        }
+    }
+    // The dot product loop over denormals, zeros and tiny values.
+    let bytes: Vec<u8> = VFP_DOT_LOOP.iter().flat_map(|w| w.to_le_bytes()).collect();
+    for (seed, fpscr) in [(1usize, 1u32 << 24), (2, 1 << 24 | 1 << 4), (3, 1 << 24)] {
+        let data: Vec<u8> = (0..512usize)
+            .flat_map(|i| {
+                let k = i.wrapping_mul(seed * 7 + 3);
+                let v = if k % 5 == 0 {
+                    values[k / 5 % values.len()]
+                } else {
+                    (k % 11) as f64 * 0.5 - 2.0
+                };
+                v.to_bits().to_le_bytes()
+            })
+            .collect();
+        space.bytes(DATA, 4096).copy_from_slice(&data);
+        let mut init = CpuState {
+            fpscr,
+            ..CpuState::default()
+        };
+        init.r[0] = DATA;
+        init.r[2] = DATA + 1024;
+        init.r[3] = 60;
+        init.r[14] = CODE + 0x800;
+        init.d[4] = 1.5f64.to_bits();
+        init.d[5] = tiny.to_bits();
+        init.d[6] = 4.0f64.to_bits();
+        init.d[7] = (-2.25f64).to_bits();
+        init.r[15] = CODE;
+        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+        let what = format!("flush-to-zero loop {seed}, FPSCR {fpscr:#x}");
+        assert_eq!(e1, e2, "{what}");
+        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+        assert_ne!(c2.r[3], init.r[3], "{what}: the loop ran");
+        compared += 1;
+    }
+    assert_eq!(compared, 3 * 10 * 10 * 3 + 3);
 }
 
 /// A loop laid out with its step first and a jump to its test (`b test`):

@@ -38,8 +38,8 @@ use std::mem::offset_of;
 use super::helpers;
 use super::persist;
 use super::{
-    JitCtx, StubImage, Stubs, TableEntry, STATUS_EXIT, STATUS_INTERPRET, STATUS_INTERRUPTED,
-    STATUS_LOOKUP, TABLE_SLOTS,
+    FpModes, JitCtx, StubImage, Stubs, TableEntry, FPSCR_FZ, FPSCR_IXC, FPSCR_NATIVE_MODES,
+    STATUS_EXIT, STATUS_INTERPRET, STATUS_INTERRUPTED, STATUS_LOOKUP, TABLE_SLOTS,
 };
 use crate::arm::cpu::{cond_mask, CpuState};
 use crate::ir::flags::{self, live_writes};
@@ -86,8 +86,6 @@ const CTX_COND_BYTE: i32 = offset_of!(JitCtx, cond_byte) as i32;
 const CTX_RAW_KIND: i32 = offset_of!(JitCtx, raw_kind) as i32;
 const CTX_MXCSR_CLEAN: i32 = offset_of!(JitCtx, mxcsr_clean) as i32;
 const FPSCR: i32 = offset_of!(CpuState, fpscr) as i32;
-/// FPSCR.RMode, FZ and DN: native VFP code runs only when all are 0.
-const FPSCR_MODES: u32 = 0x03c0_0000;
 
 /// Guest register `r` as a memory operand.
 fn reg(r: Reg) -> AsmMemoryOperand {
@@ -357,16 +355,19 @@ where
 /// saturates). Arithmetic and square roots need not: an SSE attempt that
 /// gives up raises a subset of the flags the interpreter then raises for
 /// the same operation (x86 detects underflow after rounding, ARM before,
-/// so x86's underflows are ARM's too; the other flags agree).
-fn vfp_saves_mxcsr(v: &VfpInsn) -> bool {
-    !matches!(
-        v,
-        VfpInsn::Arith { .. }
-            | VfpInsn::Unary {
-                op: VfpUnary::Sqrt,
-                ..
-            }
-    )
+/// so x86's underflows are ARM's too; the other flags agree), unless
+/// `inexact_matters`: under flush-to-zero ARM's flushed result raises
+/// Underflow without Inexact.
+fn vfp_saves_mxcsr(v: &VfpInsn, inexact_matters: bool) -> bool {
+    inexact_matters
+        || !matches!(
+            v,
+            VfpInsn::Arith { .. }
+                | VfpInsn::Unary {
+                    op: VfpUnary::Sqrt,
+                    ..
+                }
+        )
 }
 
 /// XMM registers that cache VFP double registers (the templates use
@@ -417,8 +418,8 @@ pub(super) struct BlockCode {
 
 /// Compiles `block` (state key `key`) for memory type `M`, assembled to
 /// run at `ip`; with `portable`, also in the form of
-/// [`persist::PortableCode`]; with `modes_at_entry`, testing FPSCR's
-/// modes once at the entry if it can (see [`modes_checked_at_entry`]).
+/// [`persist::PortableCode`]; its native VFP code for FPSCR modes `fp`,
+/// tested once at the entry if it can (see [`modes_checked_at_entry`]).
 pub(super) fn compile_block<M: GuestMemory>(
     block: &Block,
     key: u32,
@@ -426,8 +427,9 @@ pub(super) fn compile_block<M: GuestMemory>(
     mem: &M,
     ip: u64,
     portable: bool,
-    modes_at_entry: bool,
+    fp: FpModes,
 ) -> Result<BlockCode, IcedError> {
+    let modes_at_entry = fp != FpModes::PerInsn && modes_checked_at_entry(block);
     let new_emitter = |loop_raw: Option<FlagKind>,
                        head_dirty: u16,
                        head_plan: Vec<HeadPlan>|
@@ -480,7 +482,15 @@ pub(super) fn compile_block<M: GuestMemory>(
             code_instrs: 0,
             fcache: [None; 32],
             fvalid: 0,
-            modes_at_entry: modes_at_entry && modes_checked_at_entry(block),
+            modes_at_entry,
+            flush_to_zero: modes_at_entry && fp.flush_to_zero(),
+            inexact_known: modes_at_entry && fp == FpModes::FlushToZero { inexact: true },
+            known_normal: if modes_at_entry && fp.flush_to_zero() {
+                known_normal(block)
+            } else {
+                Vec::new()
+            },
+            normal: 0,
         })
     };
     let emit = |loop_raw: Option<FlagKind>,
@@ -799,6 +809,51 @@ fn modes_checked_at_entry(block: &Block) -> bool {
             .any(|v| matches!(v, VfpInsn::Vmsr { .. }))
 }
 
+/// For each instruction of `block`, the D registers known not to hold a
+/// denormal when it starts, for code under flush-to-zero: those written
+/// since the last loop head by native double arithmetic, whose results
+/// never are (SSE results are checked; the interpreter's path flushes
+/// them). Their operands need no denormal check.
+fn known_normal(block: &Block) -> Vec<u32> {
+    use crate::ir::vfp::UnaryOp;
+    let mut heads = block.inner_loop_heads();
+    if block.branches_to_start() {
+        heads.push(0);
+    }
+    let mut known = 0u32;
+    let mut before = Vec::with_capacity(block.insns.len());
+    for (k, insn) in block.insns.iter().enumerate() {
+        if heads.contains(&k) {
+            known = 0;
+        }
+        before.push(known);
+        match &insn.op {
+            Op::Vfp(v) => match **v {
+                VfpInsn::Arith { dp: true, vd, .. }
+                | VfpInsn::Unary {
+                    op: UnaryOp::Sqrt,
+                    dp: true,
+                    vd,
+                    ..
+                } if vfp_may_be_native(v) => {
+                    // (Skipped, a conditional one leaves `vd` as it was.)
+                    if insn.cond == Cond::Al {
+                        known |= 1 << vd;
+                    }
+                }
+                VfpInsn::Cmp { .. } => {}
+                VfpInsn::LoadStore { dp, vd, .. } => {
+                    known &= !(1 << if dp { vd } else { vd / 2 });
+                }
+                _ => known = 0,
+            },
+            Op::Neon(_) => known = 0,
+            _ => {}
+        }
+    }
+    before
+}
+
 /// Whether `v` is VFP arithmetic the JIT runs as SSE code (when FPSCR is
 /// in its default modes).
 fn vfp_may_be_native(v: &VfpInsn) -> bool {
@@ -817,6 +872,19 @@ fn vfp_may_be_native(v: &VfpInsn) -> bool {
         | VfpInsn::CvtFromInt { .. } => true,
         _ => false,
     }
+}
+
+/// What a zero result of native VFP code may be under flush-to-zero
+/// (see [`Emitter::fcheck`]).
+#[derive(Clone, Copy)]
+enum ZeroResult {
+    /// Only exact.
+    Exact,
+    /// The product of VFP register `vn` and the value in `m`: exact if
+    /// either is zero.
+    Product { vn: u8, m: AsmRegisterXmm },
+    /// Perhaps a flushed underflow: the interpreter decides.
+    Slow,
 }
 
 /// An x86 source operand.
@@ -1175,6 +1243,15 @@ struct Emitter<'a> {
     /// FPSCR's modes are tested once at the block's entry, not by each
     /// native VFP template (see [`modes_checked_at_entry`]).
     modes_at_entry: bool,
+    /// ... and they are to be round to nearest with flush-to-zero
+    /// ([`FpModes::FlushToZero`]).
+    flush_to_zero: bool,
+    /// ... and FPSCR.IXC is set (`FpModes::FlushToZero { inexact: true }`).
+    inexact_known: bool,
+    /// Under flush-to-zero, [`known_normal`] of the block, and the entry
+    /// of the instruction being emitted.
+    known_normal: Vec<u32>,
+    normal: u32,
 }
 
 /// Where the condition of an instruction computed ahead is.
@@ -1392,8 +1469,14 @@ impl Emitter<'_> {
         // FPSCR's modes, for every native VFP template of the block (the
         // state is as the engine left it: nothing to store to leave).
         let mut interpret = self.a.create_label();
-        if self.modes_at_entry {
-            self.a.test(dword_ptr(rbx + FPSCR), FPSCR_MODES)?;
+        if self.flush_to_zero {
+            let ixc = if self.inexact_known { FPSCR_IXC } else { 0 };
+            self.a.mov(eax, dword_ptr(rbx + FPSCR))?;
+            self.a.and(eax, FPSCR_NATIVE_MODES | ixc)?;
+            self.a.cmp(eax, FPSCR_FZ | ixc)?;
+            self.a.jne(interpret)?;
+        } else if self.modes_at_entry {
+            self.a.test(dword_ptr(rbx + FPSCR), FPSCR_NATIVE_MODES)?;
             self.a.jne(interpret)?;
         }
         // No interrupt check here: the engine checks before it enters
@@ -1476,6 +1559,7 @@ impl Emitter<'_> {
             }
             let fvalid_before = self.fvalid;
             let (len_before, slow_before) = (self.a.instructions().len(), self.slow.len());
+            self.normal = self.known_normal.get(k).copied().unwrap_or(0);
             self.insn(k, insn, end)?;
             if matches!(insn.op, Op::Neon(_)) {
                 // NEON templates write the register file in memory.
@@ -1848,7 +1932,7 @@ impl Emitter<'_> {
             fp_dirty: self.fp_dirty,
             raw: self.raw,
             vfp: Some(v as *const VfpInsn),
-            mxcsr_saved: vfp_saves_mxcsr(v),
+            mxcsr_saved: vfp_saves_mxcsr(v, self.flush_to_zero && !self.inexact_known),
             host_fp: true,
             raw_dynamic: self.raw_dynamic,
             save_raw: self.raw_unsaved,
@@ -2496,28 +2580,94 @@ impl Emitter<'_> {
     /// or infinity clear of the underflow threshold: NaNs (propagation
     /// rules differ) and tiny results (ARM detects underflow before
     /// rounding, x86 after) take the interpreter's path.
-    fn fcheck(&mut self, x: AsmRegisterXmm, dp: bool, slow: CodeLabel) -> R {
+    ///
+    /// Under flush-to-zero, ARM flushes a tiny result to zero raising only
+    /// Underflow where x86 raises Inexact too: a zero result is accepted
+    /// only where `zero` shows it exact.
+    fn fcheck(&mut self, x: AsmRegisterXmm, dp: bool, slow: CodeLabel, zero: ZeroResult) -> R {
         let mut ok = self.a.create_label();
-        if dp {
+        let mut nonzero = self.a.create_label();
+        let zero = if self.flush_to_zero {
+            zero
+        } else {
+            ZeroResult::Exact
+        };
+        let (low, span) = if dp {
             // 2|v| in (2 * min normal, 2 * infinity], or 0 (the bounds are
-            // constants after the code).
+            // constants after the code). Zero wraps round above the span.
             let low = self.constant((0x0020_0000_0000_0001u128).to_le_bytes());
             let span = self.constant((0xffbf_ffff_ffff_ffffu128).to_le_bytes());
             self.a.movq(rax, x)?;
             self.a.add(rax, rax)?;
-            self.a.je(ok)?;
-            self.a.sub(rax, qword_ptr(low))?;
-            self.a.cmp(rax, qword_ptr(span))?;
-            self.a.ja(slow)?;
+            (Some(low), Some(span))
         } else {
             self.a.movd(eax, x)?;
             self.a.add(eax, eax)?;
-            self.a.je(ok)?;
+            (None, None)
+        };
+        match zero {
+            ZeroResult::Exact => self.a.je(ok)?,
+            ZeroResult::Product { vn, m } => {
+                // Exact if a factor is zero (neither is denormal): the
+                // first is read from `CpuState`, not yet written.
+                self.a.jne(nonzero)?;
+                if dp {
+                    self.a.mov(rax, qword_ptr(rbx + off_d(vn)))?;
+                    self.a.add(rax, rax)?;
+                    self.a.je(ok)?;
+                    self.a.movq(rax, m)?;
+                    self.a.add(rax, rax)?;
+                } else {
+                    self.a.mov(eax, dword_ptr(rbx + off_s(vn)))?;
+                    self.a.add(eax, eax)?;
+                    self.a.je(ok)?;
+                    self.a.movd(eax, m)?;
+                    self.a.add(eax, eax)?;
+                }
+                self.a.je(ok)?;
+                self.a.jmp(slow)?;
+                self.bind(&mut nonzero)?;
+            }
+            ZeroResult::Slow => {}
+        }
+        if let (Some(low), Some(span)) = (low, span) {
+            self.a.sub(rax, qword_ptr(low))?;
+            self.a.cmp(rax, qword_ptr(span))?;
+        } else {
             self.a.sub(eax, 0x0100_0001)?;
             self.a.cmp(eax, 0xfdff_ffffu32)?;
-            self.a.ja(slow)?;
         }
+        self.a.ja(slow)?;
         self.bind(&mut ok)
+    }
+
+    /// Under flush-to-zero, jumps to `slow` if operand `r` (S or D), in
+    /// `x`, is a denormal: ARM reads it as zero and raises Input Denormal,
+    /// x86 would compute with it.
+    fn fcheck_operand(&mut self, x: AsmRegisterXmm, r: u8, dp: bool, slow: CodeLabel) -> R {
+        if !self.flush_to_zero || (dp && self.normal & (1 << r) != 0) {
+            return Ok(());
+        }
+        if dp {
+            // (Within this instruction, passed: a repeated operand needs no
+            // second check.)
+            self.normal |= 1 << r;
+            // 2|v| in [1, 2^53): exponent zero, fraction not.
+            let mut ok = self.a.create_label();
+            self.a.movq(rax, x)?;
+            self.a.add(rax, rax)?;
+            self.a.je(ok)?;
+            self.a.shr(rax, 53)?;
+            self.a.je(slow)?;
+            self.bind(&mut ok)
+        } else {
+            // 2|v| - 1 below 2 * min normal - 1 (zero wraps round).
+            self.a.movd(eax, x)?;
+            self.a.add(eax, eax)?;
+            self.a.sub(eax, 1)?;
+            self.a.cmp(eax, 0x00ff_ffff)?;
+            self.a.jb(slow)
+        }
     }
 
     /// Flips the sign of the value in `x`.
@@ -2544,11 +2694,11 @@ impl Emitter<'_> {
         // (the inexact flag of a conversion that then saturates, say) is
         // not merged with them. (A store: cheap; only the slow path pays
         // for the reload.)
-        if vfp_saves_mxcsr(v) {
+        if vfp_saves_mxcsr(v, self.flush_to_zero && !self.inexact_known) {
             self.a.stmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
         }
         if !self.modes_at_entry {
-            self.a.test(dword_ptr(rbx + FPSCR), FPSCR_MODES)?;
+            self.a.test(dword_ptr(rbx + FPSCR), FPSCR_NATIVE_MODES)?;
             self.a.jne(slow)?;
         }
         self.fp_dirty = true;
@@ -2564,14 +2714,23 @@ impl Emitter<'_> {
         match *v {
             VfpInsn::Arith { op, dp, vd, vn, vm } => {
                 self.fload(xmm0, vn, dp)?;
+                self.fcheck_operand(xmm0, vn, dp, slow)?;
                 let m = self.fsource(xmm1, vm, dp)?;
+                self.fcheck_operand(m, vm, dp, slow)?;
                 match op {
                     ArithOp::Add => op!(addsd, addss, dp, xmm0, m),
                     ArithOp::Sub => op!(subsd, subss, dp, xmm0, m),
                     ArithOp::Div => op!(divsd, divss, dp, xmm0, m),
                     _ => op!(mulsd, mulss, dp, xmm0, m),
                 }
-                self.fcheck(xmm0, dp, slow)?;
+                let zero = match op {
+                    // (A sum of operands that are not denormal is zero
+                    // only when exact.)
+                    ArithOp::Add | ArithOp::Sub => ZeroResult::Exact,
+                    ArithOp::Div => ZeroResult::Slow,
+                    _ => ZeroResult::Product { vn, m },
+                };
+                self.fcheck(xmm0, dp, slow, zero)?;
                 match op {
                     ArithOp::Nmul => self.fneg(xmm0, dp)?,
                     ArithOp::Mla | ArithOp::Mls | ArithOp::Nmla | ArithOp::Nmls => {
@@ -2581,13 +2740,16 @@ impl Emitter<'_> {
                         }
                         let d = if matches!(op, ArithOp::Nmla | ArithOp::Nmls) {
                             self.fload(xmm1, vd, dp)?;
+                            self.fcheck_operand(xmm1, vd, dp, slow)?;
                             self.fneg(xmm1, dp)?;
                             xmm1
                         } else {
-                            self.fsource(xmm1, vd, dp)?
+                            let d = self.fsource(xmm1, vd, dp)?;
+                            self.fcheck_operand(d, vd, dp, slow)?;
+                            d
                         };
                         op!(addsd, addss, dp, xmm0, d);
-                        self.fcheck(xmm0, dp, slow)?;
+                        self.fcheck(xmm0, dp, slow, ZeroResult::Exact)?;
                     }
                     _ => {}
                 }
@@ -2600,14 +2762,19 @@ impl Emitter<'_> {
                 vm,
             } => {
                 self.fload(xmm1, vm, dp)?;
+                self.fcheck_operand(xmm1, vm, dp, slow)?;
                 op!(sqrtsd, sqrtss, dp, xmm0, xmm1);
-                self.fcheck(xmm0, dp, slow)?;
+                self.fcheck(xmm0, dp, slow, ZeroResult::Exact)?;
                 self.fstore(vd, xmm0, dp)
             }
             VfpInsn::Cmp { dp, e: _, vd, vm } => {
                 self.fload(xmm0, vd, dp)?;
+                self.fcheck_operand(xmm0, vd, dp, slow)?;
                 match vm {
-                    Some(m) => self.fload(xmm1, m, dp)?,
+                    Some(m) => {
+                        self.fload(xmm1, m, dp)?;
+                        self.fcheck_operand(xmm1, m, dp, slow)?;
+                    }
                     None => self.a.xorps(xmm1, xmm1)?,
                 }
                 op!(ucomisd, ucomiss, dp, xmm0, xmm1);
@@ -2634,14 +2801,17 @@ impl Emitter<'_> {
             VfpInsn::CvtPrec { to_dp, vd, vm } => {
                 if to_dp {
                     self.a.movss(xmm1, dword_ptr(rbx + off_s(vm)))?;
-                    // A NaN stays a NaN: check the input.
-                    self.fcheck(xmm1, false, slow)?;
+                    // A NaN stays a NaN: check the input (a zero one
+                    // converts exactly).
+                    self.fcheck(xmm1, false, slow, ZeroResult::Exact)?;
                     self.a.cvtss2sd(xmm0, xmm1)?;
                     self.a.movsd_2(qword_ptr(rbx + off_d(vd)), xmm0)
                 } else {
                     self.a.movsd_2(xmm1, qword_ptr(rbx + off_d(vm)))?;
                     self.a.cvtsd2ss(xmm0, xmm1)?;
-                    self.fcheck(xmm0, false, slow)?;
+                    // (A denormal double converts to zero: the interpreter's
+                    // path under flush-to-zero.)
+                    self.fcheck(xmm0, false, slow, ZeroResult::Slow)?;
                     self.a.movss(dword_ptr(rbx + off_s(vd)), xmm0)
                 }
             }
@@ -2653,6 +2823,7 @@ impl Emitter<'_> {
                 vm,
             } => {
                 self.fload(xmm0, vm, dp)?;
+                self.fcheck_operand(xmm0, vm, dp, slow)?;
                 // Convert to 64 bits and require the 32-bit range: NaN,
                 // out-of-range (ARM saturates) and the sign rules of the
                 // unsigned form go to the interpreter.
