@@ -979,7 +979,12 @@ fn reg_uses(op: &Op) -> Vec<Reg> {
         Op::Alu {
             op, rd, rn, op2, ..
         } => {
-            let mut v = vec![rn];
+            // (MOV and MVN have no first operand.)
+            let mut v = if matches!(op, AluOp::Mov | AluOp::Mvn) {
+                vec![]
+            } else {
+                vec![rn]
+            };
             match op2 {
                 Operand::Reg { rm, .. } => v.push(rm),
                 Operand::RegShift { rm, rs, .. } => v.extend([rm, rs]),
