@@ -2,7 +2,7 @@
 //! guest sequences that matter to real programs (a loop closed by a
 //! compare and branch, a load-modify-store, VFP arithmetic (straight and
 //! in a loop carrying its registers in XMM registers), an
-//! interpreter's dispatch), the number of host instructions the JIT emits
+//! interpreter's dispatch, quicksort's swap), the number of host instructions the JIT emits
 //! on the block's main line (entry, body, and every exit's code, not the
 //! out-of-line slow paths) is pinned. Entries do not check the interrupt
 //! flag; loop back edges, backward and indirect exits do. Exits of blocks
@@ -147,6 +147,22 @@ const CASES: &[Case] = &[
             0x3208, 0x7813, 0x2b0f, 0xd810, 0xe8df, 0xf013, 0x0010, 0x0011, 0x0012,
         ],
         host_insns: 49,
+    },
+    // Quicksort's swap (the sort kernel's): subs r2, #1; str.w r1, [lr];
+    // str.w r7, [ip]; lsls r3, r2, #2; add.w r8, r8, #1;
+    // ldr r7, [lr, #4]!; cmp r7, r0; bx lr. The 16-bit LSLS sets N, Z
+    // and C, which only the load's fault path could see (V is the
+    // subtract's): the shift is done in r3's register, its host flags
+    // taken by one `lahf` into a raw word of an add with the subtract's
+    // V, and nothing is packed into NZCV.
+    Case {
+        name: "T32 swap: subtract, stores, flag-setting shift, load",
+        thumb: true,
+        code: &[
+            0x3a01, 0xf8ce, 0x1000, 0xf8cc, 0x7000, 0x0093, 0xf108, 0x0801, 0xf85e, 0x7f04, 0x4287,
+            0x4770,
+        ],
+        host_insns: 75,
     },
     // Lua's instruction dispatch: decode fields, load the handler's
     // address from a table (the address in one `lea`), bx to it through

@@ -477,6 +477,7 @@ pub(super) fn compile_block<M: GuestMemory>(
             head_plan,
             heads: Vec::new(),
             raw_unsaved: false,
+            merge_v: false,
             raw_dynamic: false,
             relocs: Some(Vec::new()),
             code_instrs: 0,
@@ -1221,6 +1222,13 @@ struct Emitter<'a> {
     /// them, unless it overwrites all four flags before anything can see
     /// them (`adds; ldrb; cmp` saves nothing).
     raw_unsaved: bool,
+    /// The instruction being emitted writes N, Z and C (a flag-setting
+    /// logical op with a shifter carry: Thumb's 16-bit LSLS) over raw
+    /// flags of an add or subtract whose V is still live: V stays in the
+    /// raw word (bit 0), and the result is raw flags of an add (or exact
+    /// NZCV with V from the raw word) instead of the raw flags packed
+    /// first. Set by `raw_before`, taken by `alu`.
+    merge_v: bool,
     /// NZCV may be stale with raw flags of the previous block pending
     /// (`JitCtx::raw_kind` says): from the entry of a block until it
     /// overwrites all four flags or something needs them exact, which
@@ -1555,6 +1563,7 @@ impl Emitter<'_> {
             }
             let mut end = self.a.create_label();
             self.cur_cond = insn.cond;
+            self.merge_v = false;
             self.raw_before(k, insn)?;
             if insn.cond != Cond::Al {
                 self.cond_skip(k, insn.cond, end)?;
@@ -1673,12 +1682,7 @@ impl Emitter<'_> {
                 self.emit_normalize_call()?;
                 self.raw_dynamic = false;
             }
-            if self.raw != want {
-                self.emit_pack_raw_with(self.raw, edx)?;
-                if let Some(kind) = want {
-                    self.emit_unpack(kind)?;
-                }
-            }
+            self.convert_raw(self.raw, want, edx)?;
             self.raw = want;
             Some(want)
         } else {
@@ -1718,12 +1722,7 @@ impl Emitter<'_> {
         let head = self.heads[h];
         if let Some(want) = head.raw {
             self.heads[h].edge_raw = Some(self.raw);
-            if self.raw != want {
-                self.emit_pack_raw(self.raw)?;
-                if let Some(kind) = want {
-                    self.emit_unpack(kind)?;
-                }
-            }
+            self.convert_raw(self.raw, want, r9d)?;
         }
         self.heads[h].edge_dirty |= self.dirty;
         self.store_regs(self.dirty & !head.dirty)?;
@@ -1998,12 +1997,7 @@ impl Emitter<'_> {
             let edge_pack = flags::live_in(self.block) != 0;
             if edge_pack {
                 self.edge_raw = Some(self.raw);
-                if self.raw != self.loop_raw {
-                    self.emit_pack_raw(self.raw)?;
-                    if let Some(kind) = self.loop_raw {
-                        self.emit_unpack(kind)?;
-                    }
-                }
+                self.convert_raw(self.raw, self.loop_raw, r9d)?;
             }
             self.edge_dirty |= self.dirty;
             // What the head does not count as dirty is stored (nothing
@@ -2196,7 +2190,7 @@ impl Emitter<'_> {
                     }
                 }
                 if s && self.live[k] != 0 {
-                    self.flags_logic(ecx, Carry::Unchanged)?;
+                    self.flags_logic(ecx, Carry::Unchanged, false)?;
                 }
                 self.set(rd, ecx)
             }
@@ -3628,7 +3622,37 @@ impl Emitter<'_> {
                 }
             }
         }
-        let (mut src, carry) = self.operand2(insn, op2, want_c)?;
+        // A flag-setting shift by a constant (Thumb's 16-bit LSLS, LSRS and
+        // ASRS) is done in the destination: the host flags are then its N,
+        // Z and C, a raw word of a logical op with carry by one `lahf`,
+        // left in `eax` for the flags below (C also in `r8b`).
+        let shift_word = op == AluOp::Mov
+            && write
+            && want_c
+            && rd != PC
+            && matches!(
+                *op2,
+                Operand::Reg {
+                    shift: Shift::Lsl | Shift::Lsr | Shift::Asr,
+                    amount: 1..=31,
+                    ..
+                }
+            );
+        let (mut src, carry) = match *op2 {
+            Operand::Reg { rm, shift, amount } if shift_word => {
+                let dst = self.cache[rd as usize].unwrap_or(ecx);
+                self.get(dst, rm, insn)?;
+                match shift {
+                    Shift::Lsl => self.a.shl(dst, amount as u32)?,
+                    Shift::Lsr => self.a.shr(dst, amount as u32)?,
+                    _ => self.a.sar(dst, amount as u32)?,
+                }
+                self.a.lahf()?;
+                self.a.setb(r8b)?;
+                (Src::Reg(dst), Carry::InR8)
+            }
+            _ => self.operand2(insn, op2, want_c)?,
+        };
         // The result goes straight into rd's host register when it has one
         // (operand 2 is read first, so rd may be among the operands), else
         // into ecx.
@@ -3763,11 +3787,39 @@ impl Emitter<'_> {
                 // path keeps those.
                 self.raw == Some(kind)
             };
+            let merge_v = std::mem::take(&mut self.merge_v);
             if live == 0 {
+                // (With `merge_v`, the raw flags of the add or subtract
+                // stay: their V is right, the rest dead.)
             } else if stays_raw {
                 // Only a fault, an exit or a condition test can see these
                 // flags: keep them raw and pack them there.
                 match kind {
+                    FlagKind::LogicC | FlagKind::Logic if merge_v => {
+                        // N and Z by `test`, C (if live) the carry, and V
+                        // from the raw word of the add or subtract: raw
+                        // flags of an add. (Without a live C, CF is 0.)
+                        if !shift_word {
+                            match (kind, carry) {
+                                (FlagKind::Logic, _) => self.a.xor(edx, edx)?,
+                                (_, Carry::Const(c)) => self.a.mov(edx, (c as u32) << 8)?,
+                                _ => {
+                                    self.a.movzx(edx, r8b)?;
+                                    self.a.shl(edx, 8)?;
+                                }
+                            }
+                            self.a.test(dst, dst)?;
+                            self.a.lahf()?;
+                            self.a.lea(eax, ptr(rax + rdx))?;
+                        }
+                        self.a.mov(al, byte_ptr(rbp + CTX_RAW_FLAGS))?;
+                        self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+                        self.raw = Some(FlagKind::Add);
+                        return self.alu_result(write, rd, dst);
+                    }
+                    FlagKind::LogicC if shift_word => {
+                        self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+                    }
                     FlagKind::LogicC => {
                         // SF, ZF by `test`, CF (bit 8 of the word, 0
                         // after `test`) the carry, added by a `lea`, which
@@ -3800,11 +3852,19 @@ impl Emitter<'_> {
                 }
                 self.raw = Some(kind);
             } else if matches!(kind, FlagKind::Logic | FlagKind::LogicC) {
-                self.flags_logic(dst, carry)?;
+                self.flags_logic(dst, carry, merge_v)?;
+                if merge_v {
+                    self.raw = None;
+                }
             } else {
                 self.flags_arith(kind == FlagKind::Sub)?;
             }
         }
+        self.alu_result(write, rd, dst)
+    }
+
+    /// An ALU operation's result, in `dst`, goes to `rd` (if `write`).
+    fn alu_result(&mut self, write: bool, rd: Reg, dst: AsmRegister32) -> R {
         if write && rd == PC {
             // ALUWritePC: BXWritePC in A32 (interworking), BranchWritePC
             // in T32 (stays Thumb: bit 0 set for `bx_exit`).
@@ -4118,19 +4178,26 @@ impl Emitter<'_> {
     }
 
     /// Packs N, Z from `res`, C from `carry`, V unchanged.
-    fn flags_logic(&mut self, res: AsmRegister32, carry: Carry) -> R {
+    fn flags_logic(&mut self, res: AsmRegister32, carry: Carry, v_from_raw: bool) -> R {
         self.a.test(res, res)?;
         self.a.lahf()?;
         self.a.movzx(edx, ah)?;
         self.a.shr(edx, 4)?;
         self.a.and(edx, 0xc)?;
         self.a.mov(eax, dword_ptr(rbx + NZCV))?;
-        let keep = if carry == Carry::Unchanged {
-            (flags::C | flags::V) as u32
+        let mut keep = if carry == Carry::Unchanged {
+            flags::C | flags::V
         } else {
-            flags::V as u32
+            flags::V
         };
-        self.a.and(eax, keep)?;
+        if v_from_raw {
+            keep &= !flags::V;
+        }
+        self.a.and(eax, keep as u32)?;
+        if v_from_raw {
+            // (`al` of a raw word of an add or subtract is V, 0 or 1.)
+            self.a.or(al, byte_ptr(rbp + CTX_RAW_FLAGS))?;
+        }
         self.a.or(eax, edx)?;
         match carry {
             Carry::Const(true) => self.a.or(eax, flags::C as u32)?,
@@ -4191,6 +4258,44 @@ impl Emitter<'_> {
         self.a.lea(rcx, ptr(lo))?;
         self.a.movzx(eax, word_ptr(rcx + rax * 2))?;
         self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)
+    }
+
+    /// Turns the flags pending as raw flags of kind `from` (or exact in
+    /// NZCV) into raw flags of kind `to` (or exact in NZCV), using `eax`,
+    /// `ecx` and `tmp`. Emits code only.
+    fn convert_raw(
+        &mut self,
+        from: Option<FlagKind>,
+        to: Option<FlagKind>,
+        tmp: AsmRegister32,
+    ) -> R {
+        match (from, to) {
+            _ if from == to => Ok(()),
+            (Some(FlagKind::Add), Some(FlagKind::Sub))
+            | (Some(FlagKind::Sub), Some(FlagKind::Add)) => {
+                // Only the sense of C differs.
+                self.a.xor(dword_ptr(rbp + CTX_RAW_FLAGS), 0x100)
+            }
+            (Some(FlagKind::LogicC), Some(kind @ (FlagKind::Add | FlagKind::Sub))) => {
+                // N, Z and C from the word, V from NZCV.
+                self.a.mov(eax, dword_ptr(rbp + CTX_RAW_FLAGS))?;
+                self.a.and(eax, 0xc100)?;
+                if kind == FlagKind::Sub {
+                    self.a.xor(eax, 0x100)?;
+                }
+                self.a.mov(ecx, dword_ptr(rbx + NZCV))?;
+                self.a.and(ecx, flags::V as u32)?;
+                self.a.or(eax, ecx)?;
+                self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)
+            }
+            _ => {
+                self.emit_pack_raw_with(from, tmp)?;
+                match to {
+                    Some(kind) => self.emit_unpack(kind),
+                    None => Ok(()),
+                }
+            }
+        }
     }
 
     /// [`emit_pack_raw_with`](Self::emit_pack_raw_with) at an exit.
@@ -4310,6 +4415,12 @@ impl Emitter<'_> {
             // All that matter are overwritten before anything sees the old
             // ones (the others are dead: overwritten later, unobserved).
             self.raw = None;
+        } else if writes == flags::N | flags::Z | flags::C
+            && matches!(kind, FlagKind::Add | FlagKind::Sub)
+            && matches!(insn.op, Op::Alu { op, rd, .. } if op.is_logical() && rd != PC)
+        {
+            // Only V is kept, and the raw word has it (see `merge_v`).
+            self.merge_v = true;
         } else if writes != 0 {
             // A partial write keeps the others: they must be exact.
             self.flush_raw_at_start()?;
