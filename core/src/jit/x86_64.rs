@@ -1552,7 +1552,8 @@ impl Emitter<'_> {
         }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
-            if self.raw_unsaved && !self.flag_quiet(k) {
+            let quiet_branch = self.quiet_branch(k);
+            if self.raw_unsaved && !self.flag_quiet(k) && !quiet_branch {
                 self.raw_unsaved = false;
                 if !overwrites_flags_first(insn) {
                     self.save_raw_flags()?;
@@ -1570,6 +1571,11 @@ impl Emitter<'_> {
             }
             if self.pending.is_some_and(|p| p.0 <= k) {
                 self.pending = None;
+            }
+            if quiet_branch && self.raw_unsaved {
+                // Taken, the branch leaves with them: saved on its path
+                // only (`jcc` left the host flags alone).
+                self.save_raw_flags()?;
             }
             let fvalid_before = self.fvalid;
             let (len_before, slow_before) = (self.a.instructions().len(), self.slow.len());
@@ -3842,7 +3848,9 @@ impl Emitter<'_> {
                         self.a.lahf()?;
                         self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
                     }
-                    _ if insn.cond == Cond::Al && self.flag_quiet(k + 1) => {
+                    _ if insn.cond == Cond::Al
+                        && (self.flag_quiet(k + 1) || self.quiet_branch(k + 1)) =>
+                    {
                         // The next instruction leaves the host flags alone
                         // (a load or store): saved later, where something
                         // can see them (see `raw_unsaved`).
@@ -4666,6 +4674,34 @@ impl Emitter<'_> {
                 Op::Store { rt, ref addr, .. } => plain(rt, addr, false),
                 _ => false,
             }
+    }
+
+    /// Whether instruction `k` is a conditional branch tested on the host
+    /// flags of the one before (see `after_next_cond`): not taken, it
+    /// leaves them alone, so raw flags still only in the host flags stay
+    /// so (`cmp; bne out; cmp` saves nothing on the way on); taken, it
+    /// saves them first. Only where the way on overwrites them unseen.
+    fn quiet_branch(&self, k: usize) -> bool {
+        let Some(insn) = self.block.insns.get(k) else {
+            return false;
+        };
+        if self.head_candidates.contains(&k)
+            || insn.cond == Cond::Al
+            || !matches!(insn.op, Op::Branch { .. })
+            || !matches!(self.pending, Some((j, c, CondAt::HostFlags(_))) if j == k && c == insn.cond)
+        {
+            return false;
+        }
+        // Only if the way on overwrites them unseen (else they would be
+        // saved on both paths).
+        let mut j = k + 1;
+        while self.flag_quiet(j) {
+            j += 1;
+        }
+        self.block
+            .insns
+            .get(j)
+            .is_some_and(|i| overwrites_flags_first(i) && !self.head_candidates.contains(&j))
     }
 
     /// Whether memory accesses can be compiled inline (a flat mapping or a
