@@ -148,6 +148,18 @@ const CASES: &[Case] = &[
         ],
         host_insns: 49,
     },
+    // The same with a followed branch between the add and the load
+    // (adds r2, #8; b.n 1f; nop; 1: ldrb ...), as the interp kernel's
+    // handlers end: the branch emits nothing and leaves the add's flags
+    // unsaved, as the load does.
+    Case {
+        name: "T32 switch dispatch after a followed branch",
+        thumb: true,
+        code: &[
+            0x3208, 0xe000, 0xbf00, 0x7813, 0x2b0f, 0xd80e, 0xe8df, 0xf013, 0x0010, 0x0011, 0x0012,
+        ],
+        host_insns: 49,
+    },
     // Quicksort's swap (the sort kernel's): subs r2, #1; str.w r1, [lr];
     // str.w r7, [ip]; lsls r3, r2, #2; add.w r8, r8, #1;
     // ldr r7, [lr, #4]!; cmp r7, r0; bx lr. The 16-bit LSLS sets N, Z

@@ -4646,8 +4646,9 @@ impl Emitter<'_> {
         self.set(a.rn, ecx)
     }
 
-    /// Whether instruction `k` is a load or store whose template leaves
-    /// the host flags alone: unconditional, its address folded into the
+    /// Whether instruction `k` leaves the host flags alone: a no-op (a
+    /// followed branch), or a load or store whose template does:
+    /// unconditional, its address folded into the
     /// access (an immediate offset from a register, no writeback), with
     /// host faults as the only check; not a loop head (whose way in may
     /// convert the flags).
@@ -4657,6 +4658,10 @@ impl Emitter<'_> {
         };
         if self.head_candidates.contains(&k) {
             return false;
+        }
+        if insn.cond == Cond::Al && matches!(insn.op, Op::Nop) {
+            // (A followed branch, an IT instruction: nothing emitted.)
+            return true;
         }
         let host_faults = self.direct.is_some_and(|d| d.host_faults);
         let plain = |rt: Reg, a: &Addr, load: bool| {
