@@ -980,6 +980,51 @@ fn vfp_loops_with_cached_registers_match_the_interpreter() {
     }
 }
 
+/// Products whose exact value lies just below the smallest normal
+/// number and rounds up to it: ARM calls them tiny (Underflow, before
+/// rounding), x86 does not (after rounding), so compiled code must leave
+/// them to the interpreter, also inside a VMLA whose sum is normal.
+#[test]
+fn products_rounding_up_to_the_smallest_normal_match_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    // vmla.f64 d7, d5, d6, or vmls.f64 d9, d5, d6, or vmul.f64 d8, d5,
+    // d6 (each alone: the flags are cumulative); vmrs r0, fpscr; bx lr
+    let mut underflows = 0;
+    for op in [0xee05_7b06u32, 0xee05_9b46, 0xee25_8b06] {
+        let code: &[u32] = &[op, 0xeef1_0a10, 0xe12f_ff1e];
+        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        // (1 + 2^-52) times the largest denormal is 2^-1022 (1 - 2^-104).
+        for (a, b) in [
+            (0x3ff0_0000_0000_0001u64, 0x000f_ffff_ffff_ffffu64),
+            (0xbff0_0000_0000_0001, 0x000f_ffff_ffff_ffff),
+            (0x3ff0_0000_0000_0000, 0x0010_0000_0000_0000),
+            (0x3fe0_0000_0000_0000, 0x0020_0000_0000_0000),
+        ] {
+            for fpscr in [0u32, 1 << 24] {
+                let mut init = CpuState {
+                    fpscr,
+                    ..CpuState::default()
+                };
+                init.d[5] = a;
+                init.d[6] = b;
+                init.d[7] = 1.0f64.to_bits();
+                init.d[9] = (-3.5f64).to_bits();
+                init.r[14] = CODE + 0x800;
+                init.r[15] = CODE;
+                let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+                let what = format!("{a:#x} * {b:#x}, FPSCR {fpscr:#x}");
+                assert_eq!(e1, e2, "{what}");
+                assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+                underflows += (c1.fpscr >> 3 & 1) as usize;
+            }
+        }
+    }
+    // The interpreter's own view: the first products underflow.
+    assert!(underflows >= 6, "only {underflows} underflows");
+}
+
 /// Double arithmetic under flush-to-zero (as programs built with
 /// -ffast-math run), compiled for it, with and without Inexact already
 /// set: denormal operands (loaded, moved in from core registers, or

@@ -2565,7 +2565,9 @@ impl Emitter<'_> {
     /// `x` (an XMM register) : its cached copy follows.
     fn fcache_set(&mut self, d: u8, x: AsmRegisterXmm) -> R {
         if let Some(c) = self.fcache[d as usize] {
-            self.a.movapd(c, x)?;
+            if c != x {
+                self.a.movapd(c, x)?;
+            }
             self.fvalid |= 1 << d;
         }
         Ok(())
@@ -2644,6 +2646,26 @@ impl Emitter<'_> {
         }
         self.a.ja(slow)?;
         self.bind(&mut ok)
+    }
+
+    /// Jumps to `slow` if the product in `x`, which a VMLA family
+    /// instruction sums next, is the smallest normal number (in FPSCR's
+    /// default modes): only there do ARM and x86 disagree on underflow
+    /// (ARM calls a product tiny before rounding, x86 after, and x86's
+    /// tiny ones are ARM's too), and a NaN product makes the sum a NaN,
+    /// which the sum's check sends to the interpreter.
+    fn fcheck_product(&mut self, x: AsmRegisterXmm, dp: bool, slow: CodeLabel) -> R {
+        if dp {
+            let min_normal = self.constant((0x0020_0000_0000_0000u128).to_le_bytes());
+            self.a.movq(rax, x)?;
+            self.a.add(rax, rax)?;
+            self.a.cmp(rax, qword_ptr(min_normal))?;
+        } else {
+            self.a.movd(eax, x)?;
+            self.a.add(eax, eax)?;
+            self.a.cmp(eax, 0x0100_0000)?;
+        }
+        self.a.je(slow)
     }
 
     /// Under flush-to-zero, jumps to `slow` if operand `r` (S or D), in
@@ -2735,7 +2757,17 @@ impl Emitter<'_> {
                     ArithOp::Div => ZeroResult::Slow,
                     _ => ZeroResult::Product { vn, m },
                 };
-                self.fcheck(xmm0, dp, slow, zero)?;
+                let accumulates = matches!(
+                    op,
+                    ArithOp::Mla | ArithOp::Mls | ArithOp::Nmla | ArithOp::Nmls
+                );
+                if accumulates && !self.flush_to_zero {
+                    // The product is summed next: see `fcheck_product`.
+                    self.fcheck_product(xmm0, dp, slow)?;
+                } else {
+                    self.fcheck(xmm0, dp, slow, zero)?;
+                }
+                let mut result = xmm0;
                 match op {
                     ArithOp::Nmul => self.fneg(xmm0, dp)?,
                     ArithOp::Mla | ArithOp::Mls | ArithOp::Nmla | ArithOp::Nmls => {
@@ -2743,22 +2775,28 @@ impl Emitter<'_> {
                         if matches!(op, ArithOp::Mls | ArithOp::Nmla) {
                             self.fneg(xmm0, dp)?;
                         }
-                        let d = if matches!(op, ArithOp::Nmla | ArithOp::Nmls) {
+                        if matches!(op, ArithOp::Nmla | ArithOp::Nmls) {
                             self.fload(xmm1, vd, dp)?;
                             self.fcheck_operand(xmm1, vd, dp, slow)?;
                             self.fneg(xmm1, dp)?;
-                            xmm1
+                            op!(addsd, addss, dp, xmm0, xmm1);
                         } else {
                             let d = self.fsource(xmm1, vd, dp)?;
                             self.fcheck_operand(d, vd, dp, slow)?;
-                            d
-                        };
-                        op!(addsd, addss, dp, xmm0, d);
-                        self.fcheck(xmm0, dp, slow, ZeroResult::Exact)?;
+                            if d == xmm1 {
+                                op!(addsd, addss, dp, xmm0, d);
+                            } else {
+                                // Summed in vd's own XMM register (a
+                                // slow path reloads it from `CpuState`).
+                                op!(addsd, addss, dp, d, xmm0);
+                                result = d;
+                            }
+                        }
+                        self.fcheck(result, dp, slow, ZeroResult::Exact)?;
                     }
                     _ => {}
                 }
-                self.fstore(vd, xmm0, dp)
+                self.fstore(vd, result, dp)
             }
             VfpInsn::Unary {
                 op: UnaryOp::Sqrt,
