@@ -980,6 +980,50 @@ fn vfp_loops_with_cached_registers_match_the_interpreter() {
     }
 }
 
+/// UADD8, USUB8 and SEL (compiled as SSE lane operations and a byte
+/// mask from GE) over bytes at the carry and borrow edges, each
+/// followed by a SEL that makes every GE bit visible in a register.
+#[test]
+fn byte_lanes_and_sel_match_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    // uadd8 r2, r0, r1; sel r3, r0, r1; usub8 r4, r0, r1; sel r5, r1, r0;
+    // bx lr
+    let code: &[u32] = &[
+        0xe650_2f91,
+        0xe680_3fb1,
+        0xe650_4ff1,
+        0xe681_5fb0,
+        0xe12f_ff1e,
+    ];
+    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let edges = [0x00u32, 0x01, 0x7f, 0x80, 0xfe, 0xff];
+    let mut compared = 0;
+    for i in 0..edges.len() {
+        for j in 0..edges.len() {
+            // Four lanes with different pairs of edge bytes.
+            let word = |f: &dyn Fn(usize) -> usize| {
+                (0..4).fold(0u32, |acc, k| acc | edges[f(k) % 6] << (8 * k))
+            };
+            let n = word(&|k| i + k);
+            let m = word(&|k| j + 2 * k);
+            let mut init = CpuState::default();
+            init.r[0] = n;
+            init.r[1] = m;
+            init.ge = (i * 6 + j) as u8 & 15;
+            init.r[14] = CODE + 0x800;
+            init.r[15] = CODE;
+            let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+            let what = format!("rn {n:#010x} rm {m:#010x}");
+            assert_eq!(e1, e2, "{what}");
+            assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 36);
+}
+
 /// Products whose exact value lies just below the smallest normal
 /// number and rounds up to it: ARM calls them tiny (Underflow, before
 /// rounding), x86 does not (after rounding), so compiled code must leave

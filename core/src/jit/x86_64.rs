@@ -86,6 +86,7 @@ const CTX_COND_BYTE: i32 = offset_of!(JitCtx, cond_byte) as i32;
 const CTX_RAW_KIND: i32 = offset_of!(JitCtx, raw_kind) as i32;
 const CTX_MXCSR_CLEAN: i32 = offset_of!(JitCtx, mxcsr_clean) as i32;
 const FPSCR: i32 = offset_of!(CpuState, fpscr) as i32;
+const GE: i32 = offset_of!(CpuState, ge) as i32;
 
 /// Guest register `r` as a memory operand.
 fn reg(r: Reg) -> AsmMemoryOperand {
@@ -1039,6 +1040,7 @@ fn reg_uses(op: &Op) -> Vec<Reg> {
         }
         Op::CompareBranch { rn, .. } => vec![rn],
         Op::TableBranch { rn, rm, .. } => vec![rn, rm],
+        Op::Parallel { rd, rn, rm, .. } | Op::Sel { rd, rn, rm } => vec![rd, rn, rm],
         Op::Neon(ref n) => match **n {
             NeonInsn::Multi { rn, wb, .. } => match wb {
                 crate::ir::neon::Writeback::Reg(m) => vec![rn, rn, m],
@@ -1103,6 +1105,7 @@ fn reg_kills(op: &Op) -> u16 {
             unless_read(rt, &reads) | unless_read(rt2, &reads)
         }
         Op::BranchLink { .. } => bit(LR),
+        Op::Parallel { rd, rn, rm, .. } | Op::Sel { rd, rn, rm } => unless_read(rd, &[rn, rm]),
         _ => 0,
     }
 }
@@ -2345,6 +2348,16 @@ impl Emitter<'_> {
                 wback,
             } => self.multiple(insn, end, false, rn, regs, mode, wback),
             &Op::Branch { target } => self.exit_to(target, self.thumb, 0),
+            &Op::Parallel {
+                op: op @ (ParOp::Add8 | ParOp::Sub8),
+                kind: ParKind::U,
+                rd,
+                rn,
+                rm,
+            } if ![rd, rn, rm].contains(&PC) => {
+                self.uadd_usub8(insn, op == ParOp::Sub8, rd, rn, rm)
+            }
+            &Op::Sel { rd, rn, rm } if ![rd, rn, rm].contains(&PC) => self.sel(insn, rd, rn, rm),
             &Op::BranchLink { target, to_thumb } => {
                 self.set_imm(LR, insn.next_pc() | self.thumb as u32)?;
                 self.exit_to(target, to_thumb, 0)
@@ -4472,6 +4485,54 @@ impl Emitter<'_> {
             self.flush_raw_at_start()?;
         }
         Ok(())
+    }
+
+    /// UADD8 / USUB8 (`sub`): four byte lanes in SSE registers; GE bit i
+    /// is lane i's carry out (no borrow for USUB8), from a saturating
+    /// twin of the operation. (glibc's strlen and memchr test four bytes
+    /// at a time with UADD8 and SEL.)
+    fn uadd_usub8(&mut self, insn: &Insn, sub: bool, rd: Reg, rn: Reg, rm: Reg) -> R {
+        self.get(ecx, rn, insn)?;
+        self.get(edx, rm, insn)?;
+        self.a.movd(xmm0, ecx)?;
+        self.a.movd(xmm1, edx)?;
+        if sub {
+            // m -sat n is 0 exactly where n >= m (no borrow).
+            self.a.movdqa(xmm2, xmm1)?;
+            self.a.psubusb(xmm2, xmm0)?;
+            self.a.psubb(xmm0, xmm1)?;
+            self.a.pxor(xmm1, xmm1)?;
+            self.a.pcmpeqb(xmm2, xmm1)?;
+            self.a.pmovmskb(eax, xmm2)?;
+        } else {
+            // n +sat m equals n + m exactly where there is no carry.
+            self.a.movdqa(xmm2, xmm0)?;
+            self.a.paddusb(xmm2, xmm1)?;
+            self.a.paddb(xmm0, xmm1)?;
+            self.a.pcmpeqb(xmm2, xmm0)?;
+            self.a.pmovmskb(eax, xmm2)?;
+            self.a.not(eax)?;
+        }
+        self.a.and(eax, 15)?;
+        self.a.mov(byte_ptr(rbx + GE), al)?;
+        self.a.movd(ecx, xmm0)?;
+        self.set(rd, ecx)
+    }
+
+    /// SEL: GE's four bits spread into a byte mask by two multiplies
+    /// (bit i to bit 8i, then 0x01 to 0xff), rd = rn where set, rm
+    /// where clear.
+    fn sel(&mut self, insn: &Insn, rd: Reg, rn: Reg, rm: Reg) -> R {
+        self.a.movzx(eax, byte_ptr(rbx + GE))?;
+        self.a.imul_3(eax, eax, 0x0020_4081)?;
+        self.a.and(eax, 0x0101_0101)?;
+        self.a.imul_3(eax, eax, 0xff)?;
+        self.get(ecx, rn, insn)?;
+        self.get(edx, rm, insn)?;
+        self.a.xor(ecx, edx)?;
+        self.a.and(ecx, eax)?;
+        self.a.xor(ecx, edx)?;
+        self.set(rd, ecx)
     }
 
     fn div(&mut self, insn: &Insn, signed: bool, rd: Reg, rn: Reg, rm: Reg) -> R {
