@@ -3853,45 +3853,21 @@ impl Emitter<'_> {
                 // flags: keep them raw and pack them there.
                 match kind {
                     FlagKind::LogicC | FlagKind::Logic if merge_v => {
-                        // N and Z by `test`, C (if live) the carry, and V
-                        // from the raw word of the add or subtract: raw
-                        // flags of an add. (Without a live C, CF is 0.)
+                        // N and Z, C (if live: else CF is 0), and V from
+                        // the raw word of the add or subtract: raw flags
+                        // of an add.
                         if !shift_word {
-                            match (kind, carry) {
-                                (FlagKind::Logic, _) => self.a.xor(edx, edx)?,
-                                (_, Carry::Const(c)) => self.a.mov(edx, (c as u32) << 8)?,
-                                _ => {
-                                    self.a.movzx(edx, r8b)?;
-                                    self.a.shl(edx, 8)?;
-                                }
-                            }
-                            self.a.test(dst, dst)?;
-                            self.a.lahf()?;
-                            self.a.lea(eax, ptr(rax + rdx))?;
+                            self.logic_word(kind, carry, dst)?;
                         }
                         self.a.mov(al, byte_ptr(rbp + CTX_RAW_FLAGS))?;
                         self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
                         self.raw = Some(FlagKind::Add);
                         return self.alu_result(write, rd, dst);
                     }
-                    FlagKind::LogicC if shift_word => {
-                        self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
-                    }
                     FlagKind::LogicC => {
-                        // SF, ZF by `test`, CF (bit 8 of the word, 0
-                        // after `test`) the carry, added by a `lea`, which
-                        // leaves the host flags to the next instruction's
-                        // test.
-                        match carry {
-                            Carry::Const(c) => self.a.mov(edx, (c as u32) << 8)?,
-                            _ => {
-                                self.a.movzx(edx, r8b)?;
-                                self.a.shl(edx, 8)?;
-                            }
+                        if !shift_word {
+                            self.logic_word(kind, carry, dst)?;
                         }
-                        self.a.test(dst, dst)?;
-                        self.a.lahf()?;
-                        self.a.lea(eax, ptr(rax + rdx))?;
                         self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
                     }
                     FlagKind::Logic => {
@@ -3920,6 +3896,24 @@ impl Emitter<'_> {
             }
         }
         self.alu_result(write, rd, dst)
+    }
+
+    /// The raw word of a logical op's flags into `eax`: SF and ZF by a
+    /// `test` of `res`, CF (bit 8, 0 after the `test`) the shifter's
+    /// carry for `LogicC` (added by a `lea`, which leaves the host flags
+    /// to a following condition's test), 0 for `Logic`.
+    fn logic_word(&mut self, kind: FlagKind, carry: Carry, res: AsmRegister32) -> R {
+        match (kind, carry) {
+            (FlagKind::Logic, _) => self.a.xor(edx, edx)?,
+            (_, Carry::Const(c)) => self.a.mov(edx, (c as u32) << 8)?,
+            _ => {
+                self.a.movzx(edx, r8b)?;
+                self.a.shl(edx, 8)?;
+            }
+        }
+        self.a.test(res, res)?;
+        self.a.lahf()?;
+        self.a.lea(eax, ptr(rax + rdx))
     }
 
     /// An ALU operation's result, in `dst`, goes to `rd` (if `write`).
