@@ -2086,12 +2086,10 @@ impl Emitter<'_> {
         self.a.mov(edx, eax)?;
         self.a.and(edx, 1)?;
         self.a.mov(byte_ptr(rbx + THUMB), dl)?;
-        // Clear bit 0 for Thumb targets, bits 1:0 for ARM ones.
-        self.a.lea(ecx, ptr(rdx + rdx))?;
-        self.a.mov(r8d, 3)?;
-        self.a.sub(r8d, ecx)?;
-        self.a.not(r8d)?;
-        self.a.and(eax, r8d)?;
+        // Clear bit 0 for Thumb targets, bits 1:0 for ARM ones: the mask
+        // 2t - 4 is !1 for t = 1 and !3 for t = 0.
+        self.a.lea(ecx, ptr(rdx + rdx - 4))?;
+        self.a.and(eax, ecx)?;
         self.a.mov(reg(PC), eax)?;
         self.store_itstate(0)?;
         self.check_interrupt(rcx)?;
