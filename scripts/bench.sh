@@ -11,7 +11,11 @@
 #     sqlite (sqlite3 :memory:, 200,000 rows in one transaction)
 #   start-up rows, not in any geomean:
 #     python-startup (python3.11 -c pass), busybox-true (static busybox true)
-#   intloop (tests/bench/intloop.c) runs only when named with --only.
+#   extra rows, run only when named with --only, not in any geomean:
+#     intloop (tests/bench/intloop.c), nbody-fastmath and matmul-fastmath
+#     (nbody.c and matmul.c built with -ffast-math: FPSCR's flush-to-zero
+#     set at start-up, as crtfastmath does; no native build, whose output
+#     may differ in the last digits)
 #
 # Every workload runs once untimed under each emulator (and natively) to check
 # that all outputs agree, then RUNS times each, interleaved (qemu, rsemu,
@@ -38,7 +42,7 @@ ME=bench.sh
 C_KERNELS=(crc32 sieve matmul sha256 sort interp nbody)
 PROGRAMS=(xz gzip lua python sqlite)
 STARTUP=(python-startup busybox-true)
-EXTRA=(intloop)
+EXTRA=(intloop nbody-fastmath matmul-fastmath)
 ALL=("${C_KERNELS[@]}" "${PROGRAMS[@]}" "${STARTUP[@]}" "${EXTRA[@]}")
 
 RUNS=3 ONLY="" INTERP=0 BUILD=1
@@ -96,7 +100,11 @@ if [ "$need_c" = 1 ]; then
 fi
 for n in "${C_KERNELS[@]}" "${EXTRA[@]}"; do
     selected "$n" || continue
-    src=tests/bench/$n.c
+    src=tests/bench/${n%-fastmath}.c
+    if [ "$n" != "${n%-fastmath}" ]; then
+        [ "$B/$n" -nt "$src" ] || arm-linux-gnueabihf-gcc -static -O2 -ffast-math -o "$B/$n" "$src" -lm
+        continue
+    fi
     [ "$B/$n" -nt "$src" ] || arm-linux-gnueabihf-gcc -static -O2 -o "$B/$n" "$src" -lm
     [ "$B/native/$n" -nt "$src" ] || gcc -O2 -o "$B/native/$n" "$src" -lm
 done
@@ -152,6 +160,7 @@ define() {
         sqlite) GUEST=("$SYSROOT/usr/bin/sqlite3" :memory:); USE_SYSROOT=1; STDIN=tests/bench/insert.sql ;;
         python-startup) GUEST=("$SYSROOT/usr/bin/python3.11" -c pass); USE_SYSROOT=1 ;;
         busybox-true) GUEST=("$BUSYBOX" true) ;;
+        *-fastmath) GUEST=("$B/$1") ;;
         *)      GUEST=("$B/$1"); NATIVE="$B/native/$1" ;;
     esac
 }
