@@ -980,6 +980,52 @@ fn vfp_loops_with_cached_registers_match_the_interpreter() {
     }
 }
 
+/// An add's flags left in the host flags across a register-offset load
+/// and a literal load (their addresses take a `lea` and a `mov`): a
+/// fault at the load must still see them, and a compare after it
+/// overwrites them.
+#[test]
+fn flags_across_register_offset_and_literal_loads_match_the_interpreter() {
+    install_fault_handler();
+    let space = Space::new();
+    let mut jit = Jit::new().expect("jit");
+    // adds r2, r4, r3; ldrb.w ip, [r2, r0]; ldr r5, [pc, #4];
+    // cmp ip, r6; bx lr; (literal)
+    let code: &[u16] = &[
+        0x18e2, 0xf812, 0xc000, 0x4d01, 0x45b4, 0x4770, 0xbf00, 0x5678, 0x1234,
+    ];
+    let bytes: Vec<u8> = code.iter().flat_map(|h| h.to_le_bytes()).collect();
+    let unmapped = RO + 0x1000;
+    let mut faults = 0;
+    // (r4 + r3 sets the flags: carry, overflow, zero, negative; r0 the
+    // offset that lands in data or on the unmapped page.)
+    for (r4, r3, r0) in [
+        (DATA, 0x10, 0x20),
+        (0xffff_fff0, 0x10 + DATA, 0),
+        (0x7fff_ffff, 1, 0),
+        (unmapped - 8, 4, 4),
+        (0x8000_0000, 0x8000_0000, unmapped),
+        (unmapped, 0, 0),
+    ] {
+        let mut init = CpuState {
+            thumb: true,
+            ..CpuState::default()
+        };
+        init.r[0] = r0;
+        init.r[3] = r3;
+        init.r[4] = r4;
+        init.r[6] = 0x41;
+        init.r[14] = CODE + 0x801;
+        init.r[15] = CODE;
+        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+        let what = format!("r4 {r4:#x} r3 {r3:#x} r0 {r0:#x}");
+        assert_eq!(e1, e2, "{what}");
+        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+        faults += e1.is_some() as usize;
+    }
+    assert!(faults >= 2, "only {faults} faults");
+}
+
 /// UADD8, USUB8 and SEL (compiled as SSE lane operations and a byte
 /// mask from GE) over bytes at the carry and borrow edges, each
 /// followed by a SEL that makes every GE bit visible in a register.

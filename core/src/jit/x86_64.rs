@@ -4558,6 +4558,16 @@ impl Emitter<'_> {
     /// Computes a single load/store's address into `ecx` (and a register
     /// offset into `edx`).
     fn address(&mut self, insn: &Insn, a: &Addr) -> R {
+        if let (PC, false, Offset::Imm(i)) = (a.rn, a.wback, a.offset) {
+            // A literal: the address is a constant.
+            let pc = insn.pc_read(self.thumb);
+            let addr = match (a.index, a.add) {
+                (false, _) => pc,
+                (true, true) => pc.wrapping_add(i),
+                (true, false) => pc.wrapping_sub(i),
+            };
+            return self.a.mov(ecx, addr);
+        }
         if let Offset::Reg {
             rm,
             shift: Shift::Lsl,
@@ -4755,11 +4765,20 @@ impl Emitter<'_> {
             return true;
         }
         let host_faults = self.direct.is_some_and(|d| d.host_faults);
+        // (The address in one `mov` or `lea`, or folded into the access:
+        // see `address` and `folded_address`.)
         let plain = |rt: Reg, a: &Addr, load: bool| {
             (!load || rt != PC)
-                && a.rn != PC
                 && !a.wback
-                && matches!(a.offset, Offset::Imm(i) if !a.index || (i as usize) < RESERVATION_GUARD)
+                && match a.offset {
+                    Offset::Imm(i) => a.rn == PC || !a.index || (i as usize) < RESERVATION_GUARD,
+                    Offset::Reg {
+                        rm,
+                        shift: Shift::Lsl,
+                        amount: 0..=3,
+                    } => a.add && a.index && a.rn != PC && rm != PC,
+                    Offset::Reg { .. } => false,
+                }
         };
         insn.cond == Cond::Al
             && host_faults
