@@ -980,8 +980,9 @@ fn vfp_loops_with_cached_registers_match_the_interpreter() {
     }
 }
 
-/// An add's flags left in the host flags across a register-offset load
-/// and a literal load (their addresses take a `lea` and a `mov`): a
+/// An add's flags left in the host flags across a register-offset load,
+/// a literal load and a load with writeback (their addresses take a
+/// `lea` and a `mov`, the writeback a `lea`): a
 /// fault at the load must still see them, and a compare after it
 /// overwrites them.
 #[test]
@@ -990,40 +991,46 @@ fn flags_across_register_offset_and_literal_loads_match_the_interpreter() {
     let space = Space::new();
     let mut jit = Jit::new().expect("jit");
     // adds r2, r4, r3; ldrb.w ip, [r2, r0]; ldr r5, [pc, #4];
-    // cmp ip, r6; bx lr; (literal)
-    let code: &[u16] = &[
-        0x18e2, 0xf812, 0xc000, 0x4d01, 0x45b4, 0x4770, 0xbf00, 0x5678, 0x1234,
+    // cmp ip, r6; bx lr; (literal); and adds r2, r4, r3;
+    // ldr.w ip, [r2, #4]!; cmp ip, r6; bx lr (writeback by a `lea`).
+    let codes: [&[u16]; 2] = [
+        &[
+            0x18e2, 0xf812, 0xc000, 0x4d01, 0x45b4, 0x4770, 0xbf00, 0x5678, 0x1234,
+        ],
+        &[0x18e2, 0xf852, 0xcf04, 0x45b4, 0x4770],
     ];
-    let bytes: Vec<u8> = code.iter().flat_map(|h| h.to_le_bytes()).collect();
     let unmapped = RO + 0x1000;
     let mut faults = 0;
-    // (r4 + r3 sets the flags: carry, overflow, zero, negative; r0 the
-    // offset that lands in data or on the unmapped page.)
-    for (r4, r3, r0) in [
-        (DATA, 0x10, 0x20),
-        (0xffff_fff0, 0x10 + DATA, 0),
-        (0x7fff_ffff, 1, 0),
-        (unmapped - 8, 4, 4),
-        (0x8000_0000, 0x8000_0000, unmapped),
-        (unmapped, 0, 0),
-    ] {
-        let mut init = CpuState {
-            thumb: true,
-            ..CpuState::default()
-        };
-        init.r[0] = r0;
-        init.r[3] = r3;
-        init.r[4] = r4;
-        init.r[6] = 0x41;
-        init.r[14] = CODE + 0x801;
-        init.r[15] = CODE;
-        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
-        let what = format!("r4 {r4:#x} r3 {r3:#x} r0 {r0:#x}");
-        assert_eq!(e1, e2, "{what}");
-        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
-        faults += e1.is_some() as usize;
+    for code in codes {
+        let bytes: Vec<u8> = code.iter().flat_map(|h| h.to_le_bytes()).collect();
+        // (r4 + r3 sets the flags: carry, overflow, zero, negative; r0 the
+        // offset that lands in data or on the unmapped page.)
+        for (r4, r3, r0) in [
+            (DATA, 0x10, 0x20),
+            (0xffff_fff0, 0x10 + DATA, 0),
+            (0x7fff_ffff, 1, 0),
+            (unmapped - 8, 4, 4),
+            (0x8000_0000, 0x8000_0000, unmapped),
+            (unmapped, 0, 0),
+        ] {
+            let mut init = CpuState {
+                thumb: true,
+                ..CpuState::default()
+            };
+            init.r[0] = r0;
+            init.r[3] = r3;
+            init.r[4] = r4;
+            init.r[6] = 0x41;
+            init.r[14] = CODE + 0x801;
+            init.r[15] = CODE;
+            let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+            let what = format!("r4 {r4:#x} r3 {r3:#x} r0 {r0:#x}");
+            assert_eq!(e1, e2, "{what}");
+            assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+            faults += e1.is_some() as usize;
+        }
     }
-    assert!(faults >= 2, "only {faults} faults");
+    assert!(faults >= 4, "only {faults} faults");
 }
 
 /// UADD8, USUB8 and SEL (compiled as SSE lane operations and a byte

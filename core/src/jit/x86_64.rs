@@ -4718,14 +4718,15 @@ impl Emitter<'_> {
             return Ok(());
         }
         let delta = if a.add { i } else { i.wrapping_neg() };
+        // (A `lea`: the host flags stay, see `flag_quiet`.)
         match self.cache[a.rn as usize] {
             Some(h) => {
                 self.dirty |= 1 << a.rn;
-                self.a.add(h, delta as i32)
+                self.a.lea(h, ptr(full64(h) + delta as i32))
             }
             None => {
                 debug_assert!(base == rcx);
-                self.a.add(ecx, delta as i32)?;
+                self.a.lea(ecx, ptr(rcx + delta as i32))?;
                 self.a.mov(reg(a.rn), ecx)
             }
         }
@@ -4749,10 +4750,11 @@ impl Emitter<'_> {
 
     /// Whether instruction `k` leaves the host flags alone: a no-op (a
     /// followed branch), or a load or store whose template does:
-    /// unconditional, its address folded into the
-    /// access (an immediate offset from a register, no writeback), with
-    /// host faults as the only check; not a loop head (whose way in may
-    /// convert the flags).
+    /// unconditional, its address folded into the access (an immediate
+    /// offset from a register, with writeback by a `lea`), a constant
+    /// (a literal) or one `lea` (a register offset), with host faults as
+    /// the only check; not a loop head (whose way in may convert the
+    /// flags).
     fn flag_quiet(&self, k: usize) -> bool {
         let Some(insn) = self.block.insns.get(k) else {
             return false;
@@ -4769,14 +4771,14 @@ impl Emitter<'_> {
         // see `address` and `folded_address`.)
         let plain = |rt: Reg, a: &Addr, load: bool| {
             (!load || rt != PC)
-                && !a.wback
                 && match a.offset {
-                    Offset::Imm(i) => a.rn == PC || !a.index || (i as usize) < RESERVATION_GUARD,
+                    Offset::Imm(_) if a.rn == PC => !a.wback,
+                    Offset::Imm(i) => !a.index || (i as usize) < RESERVATION_GUARD,
                     Offset::Reg {
                         rm,
                         shift: Shift::Lsl,
                         amount: 0..=3,
-                    } => a.add && a.index && a.rn != PC && rm != PC,
+                    } => !a.wback && a.add && a.index && a.rn != PC && rm != PC,
                     Offset::Reg { .. } => false,
                 }
         };
