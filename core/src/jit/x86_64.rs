@@ -3868,11 +3868,20 @@ impl Emitter<'_> {
                         }
                         self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
                     }
-                    FlagKind::Logic => {
-                        self.a.test(dst, dst)?;
-                        self.a.lahf()?;
-                        self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
-                    }
+                    FlagKind::Logic => match (op, *op2) {
+                        (AluOp::Mov | AluOp::Mvn, Operand::Imm { value, .. }) => {
+                            // MOVS/MVNS of a constant (Thumb's 16-bit
+                            // `movs rd, #imm`): the word is known.
+                            let v = if op == AluOp::Mvn { !value } else { value };
+                            let word = (v >> 31) << 15 | ((v == 0) as u32) << 14;
+                            self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), word)?;
+                        }
+                        _ => {
+                            self.a.test(dst, dst)?;
+                            self.a.lahf()?;
+                            self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+                        }
+                    },
                     _ if insn.cond == Cond::Al
                         && (self.flag_quiet(k + 1) || self.quiet_branch(k + 1)) =>
                     {
