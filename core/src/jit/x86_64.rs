@@ -484,9 +484,7 @@ pub(super) fn compile_block<M: GuestMemory>(
             code_instrs: 0,
             fcache: [None; 32],
             fvalid: 0,
-            modes_at_entry,
-            flush_to_zero: modes_at_entry && fp.flush_to_zero(),
-            inexact_known: modes_at_entry && fp == FpModes::FlushToZero { inexact: true },
+            entry_modes: modes_at_entry.then_some(fp),
             known_normal: if modes_at_entry && fp.flush_to_zero() {
                 known_normal(block)
             } else {
@@ -1256,14 +1254,10 @@ struct Emitter<'a> {
     /// The system bits of the block's state key (above the Thumb bit and
     /// ITSTATE), which nothing in a block changes.
     key_bits: u32,
-    /// FPSCR's modes are tested once at the block's entry, not by each
-    /// native VFP template (see [`modes_checked_at_entry`]).
-    modes_at_entry: bool,
-    /// ... and they are to be round to nearest with flush-to-zero
-    /// ([`FpModes::FlushToZero`]).
-    flush_to_zero: bool,
-    /// ... and FPSCR.IXC is set (`FpModes::FlushToZero { inexact: true }`).
-    inexact_known: bool,
+    /// The FPSCR modes tested once at the block's entry, if they are (see
+    /// [`modes_checked_at_entry`]); else each native VFP template tests
+    /// for the default modes.
+    entry_modes: Option<FpModes>,
     /// Under flush-to-zero, [`known_normal`] of the block, and the entry
     /// of the instruction being emitted.
     known_normal: Vec<u32>,
@@ -1485,13 +1479,13 @@ impl Emitter<'_> {
         // FPSCR's modes, for every native VFP template of the block (the
         // state is as the engine left it: nothing to store to leave).
         let mut interpret = self.a.create_label();
-        if self.flush_to_zero {
-            let ixc = if self.inexact_known { FPSCR_IXC } else { 0 };
+        if let Some(FpModes::FlushToZero { inexact }) = self.entry_modes {
+            let ixc = if inexact { FPSCR_IXC } else { 0 };
             self.a.mov(eax, dword_ptr(rbx + FPSCR))?;
             self.a.and(eax, FPSCR_NATIVE_MODES | ixc)?;
             self.a.cmp(eax, FPSCR_FZ | ixc)?;
             self.a.jne(interpret)?;
-        } else if self.modes_at_entry {
+        } else if self.entry_modes.is_some() {
             self.a.test(dword_ptr(rbx + FPSCR), FPSCR_NATIVE_MODES)?;
             self.a.jne(interpret)?;
         }
@@ -1606,7 +1600,7 @@ impl Emitter<'_> {
         }
         self.exit_to(block.end, self.thumb, block.end_it)?;
         self.main_len = self.a.instructions().len();
-        if self.modes_at_entry {
+        if self.entry_modes.is_some() {
             self.bind(&mut interpret)?;
             self.a.mov(eax, STATUS_INTERPRET)?;
             self.a.jmp(self.stubs.epilogue)?;
@@ -1945,7 +1939,7 @@ impl Emitter<'_> {
             fp_dirty: self.fp_dirty,
             raw: self.raw,
             vfp: Some(v as *const VfpInsn),
-            mxcsr_saved: vfp_saves_mxcsr(v, self.flush_to_zero && !self.inexact_known),
+            mxcsr_saved: vfp_saves_mxcsr(v, self.inexact_matters()),
             host_fp: true,
             raw_dynamic: self.raw_dynamic,
             save_raw: self.raw_unsaved,
@@ -2605,7 +2599,7 @@ impl Emitter<'_> {
     fn fcheck(&mut self, x: AsmRegisterXmm, dp: bool, slow: CodeLabel, zero: ZeroResult) -> R {
         let mut ok = self.a.create_label();
         let mut nonzero = self.a.create_label();
-        let zero = if self.flush_to_zero {
+        let zero = if self.flush_to_zero() {
             zero
         } else {
             ZeroResult::Exact
@@ -2659,6 +2653,19 @@ impl Emitter<'_> {
         self.bind(&mut ok)
     }
 
+    /// Whether the block's VFP code runs under flush-to-zero (tested at
+    /// its entry).
+    fn flush_to_zero(&self) -> bool {
+        self.entry_modes.is_some_and(FpModes::flush_to_zero)
+    }
+
+    /// Whether an SSE attempt's Inexact flag may be wrong for FPSCR: under
+    /// flush-to-zero (a flushed result raises Underflow alone) unless IXC
+    /// was set at the entry (see [`vfp_saves_mxcsr`]).
+    fn inexact_matters(&self) -> bool {
+        self.entry_modes == Some(FpModes::FlushToZero { inexact: false })
+    }
+
     /// Jumps to `slow` if the product in `x`, which a VMLA family
     /// instruction sums next, is the smallest normal number (in FPSCR's
     /// default modes): only there do ARM and x86 disagree on underflow
@@ -2683,7 +2690,7 @@ impl Emitter<'_> {
     /// `x`, is a denormal: ARM reads it as zero and raises Input Denormal,
     /// x86 would compute with it.
     fn fcheck_operand(&mut self, x: AsmRegisterXmm, r: u8, dp: bool, slow: CodeLabel) -> R {
-        if !self.flush_to_zero || (dp && self.normal & (1 << r) != 0) {
+        if !self.flush_to_zero() || (dp && self.normal & (1 << r) != 0) {
             return Ok(());
         }
         if dp {
@@ -2732,10 +2739,10 @@ impl Emitter<'_> {
         // (the inexact flag of a conversion that then saturates, say) is
         // not merged with them. (A store: cheap; only the slow path pays
         // for the reload.)
-        if vfp_saves_mxcsr(v, self.flush_to_zero && !self.inexact_known) {
+        if vfp_saves_mxcsr(v, self.inexact_matters()) {
             self.a.stmxcsr(dword_ptr(rbp + CTX_MXCSR))?;
         }
-        if !self.modes_at_entry {
+        if self.entry_modes.is_none() {
             self.a.test(dword_ptr(rbx + FPSCR), FPSCR_NATIVE_MODES)?;
             self.a.jne(slow)?;
         }
@@ -2772,7 +2779,7 @@ impl Emitter<'_> {
                     op,
                     ArithOp::Mla | ArithOp::Mls | ArithOp::Nmla | ArithOp::Nmls
                 );
-                if accumulates && !self.flush_to_zero {
+                if accumulates && !self.flush_to_zero() {
                     // The product is summed next: see `fcheck_product`.
                     self.fcheck_product(xmm0, dp, slow)?;
                 } else {
