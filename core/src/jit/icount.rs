@@ -161,6 +161,21 @@ const CASES: &[Case] = &[
         ],
         host_insns: 49,
     },
+    // xz's binary-tree match finder: cmp r0, #0; it ne; cmpne r1, r2;
+    // add.w r7, r7, #-1; ite hs; movhs r4, #1; movlo r4, #0;
+    // cmp r4, #0; bne (a side exit to the next instruction); bx lr.
+    // The compare's raw flags are
+    // saved once (`lahf`) and stay in the host flags: the add is a
+    // `lea`, and each conditional move is one `jcc` on them, with no
+    // reload (`mov`, `sahf`) of the saved word.
+    Case {
+        name: "T32 IT block on the host flags (xz's match finder)",
+        thumb: true,
+        code: &[
+            0x2800, 0xbf18, 0x4291, 0xf107, 0x37ff, 0xbf2c, 0x2401, 0x2400, 0x2c00, 0xd100, 0x4770,
+        ],
+        host_insns: 75,
+    },
     // Quicksort's swap (the sort kernel's): subs r2, #1; str.w r1, [lr];
     // str.w r7, [ip]; lsls r3, r2, #2; add.w r8, r8, #1;
     // ldr r7, [lr, #4]!; cmp r7, r0; bx lr. The 16-bit LSLS sets N, Z

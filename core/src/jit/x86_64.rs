@@ -478,6 +478,8 @@ pub(super) fn compile_block<M: GuestMemory>(
             head_plan,
             heads: Vec::new(),
             raw_unsaved: false,
+            host_raw: None,
+            host_raw_at: 0,
             merge_v: false,
             raw_dynamic: false,
             relocs: Some(Vec::new()),
@@ -945,6 +947,86 @@ struct SlowPath {
     /// The raw flags are only in the host flags (see
     /// `Emitter::raw_unsaved`): save them first.
     save_raw: bool,
+    /// The raw flags are (or, with `save_raw`, will be) in
+    /// `JitCtx::raw_flags`, equal to the host flags at the access.
+    raw_in_memory: bool,
+    /// The code resumed at relies on the host flags holding the raw
+    /// flags (`raw_unsaved`, `host_raw`): reload them before resuming.
+    restore_flags: bool,
+}
+
+/// Whether a host instruction leaves RFLAGS alone: moves, `lea`, `lahf`,
+/// `setcc`, jumps, SSE moves and arithmetic. Anything not named is taken
+/// to change them.
+fn keeps_host_flags(i: &iced_x86::Instruction) -> bool {
+    use iced_x86::Mnemonic as M;
+    matches!(
+        i.mnemonic(),
+        M::Mov
+            | M::Movzx
+            | M::Movsx
+            | M::Movsxd
+            | M::Lea
+            | M::Nop
+            | M::Lahf
+            | M::Not
+            | M::Bswap
+            | M::Movd
+            | M::Movq
+            | M::Movsd
+            | M::Movss
+            | M::Movaps
+            | M::Movapd
+            | M::Movdqa
+            | M::Movdqu
+            | M::Movups
+            | M::Movupd
+            | M::Addsd
+            | M::Subsd
+            | M::Mulsd
+            | M::Divsd
+            | M::Sqrtsd
+            | M::Addss
+            | M::Subss
+            | M::Mulss
+            | M::Divss
+            | M::Sqrtss
+            | M::Stmxcsr
+            | M::Ldmxcsr
+            | M::Jmp
+            | M::Jo
+            | M::Jno
+            | M::Jb
+            | M::Jae
+            | M::Je
+            | M::Jne
+            | M::Jbe
+            | M::Ja
+            | M::Js
+            | M::Jns
+            | M::Jp
+            | M::Jnp
+            | M::Jl
+            | M::Jge
+            | M::Jle
+            | M::Jg
+            | M::Seto
+            | M::Setno
+            | M::Setb
+            | M::Setae
+            | M::Sete
+            | M::Setne
+            | M::Setbe
+            | M::Seta
+            | M::Sets
+            | M::Setns
+            | M::Setp
+            | M::Setnp
+            | M::Setl
+            | M::Setge
+            | M::Setle
+            | M::Setg
+    )
 }
 
 /// Whether `insn` writes all four flags before anything (a fault, an
@@ -1223,6 +1305,16 @@ struct Emitter<'a> {
     /// them, unless it overwrites all four flags before anything can see
     /// them (`adds; ldrb; cmp` saves nothing).
     raw_unsaved: bool,
+    /// The host flags hold the raw flags `raw` (the word in
+    /// `JitCtx::raw_flags`), OF too if `Some(true)`: a condition on them
+    /// is one `jcc`, without reloading them (`ite hs; movhs; movlo`
+    /// reloads once). Set where they are saved or reloaded; kept past an
+    /// instruction only if every host instruction emitted since leaves
+    /// the flags alone, which `check_host_raw` reads off the emitted code
+    /// itself, and the instruction's slow paths put them back.
+    host_raw: Option<bool>,
+    /// The emitted instruction count where `host_raw` was last set.
+    host_raw_at: usize,
     /// The instruction being emitted writes N, Z and C (a flag-setting
     /// logical op with a shifter carry: Thumb's 16-bit LSLS) over raw
     /// flags of an add or subtract whose V is still live: V stays in the
@@ -1320,6 +1412,15 @@ fn full64(r: AsmRegister32) -> AsmRegister64 {
         .find(|p| p.0 == r)
         .map(|p| p.1)
         .expect("a caching register")
+}
+
+/// The 64-bit register of a scratch or caching register (for addressing:
+/// a 32-bit `lea` of it reads only its low half).
+fn full64_any(r: AsmRegister32) -> AsmRegister64 {
+    [(eax, rax), (ecx, rcx), (edx, rdx), (r8d, r8), (r9d, r9)]
+        .iter()
+        .find(|p| p.0 == r)
+        .map_or_else(|| full64(r), |p| p.1)
 }
 
 /// The 32-bit view of `rcx` or a caching register.
@@ -1549,6 +1650,7 @@ impl Emitter<'_> {
         }
         let block = self.block;
         for (k, insn) in block.insns.iter().enumerate() {
+            let top = self.a.instructions().len();
             let quiet_branch = self.quiet_branch(k);
             if self.raw_unsaved && !self.flag_quiet(k) && !quiet_branch {
                 self.raw_unsaved = false;
@@ -1557,6 +1659,8 @@ impl Emitter<'_> {
                 }
             }
             if self.head_candidates.contains(&k) {
+                // (Branches back come with the flags in memory only.)
+                self.host_raw = None;
                 self.inner_head(k)?;
             }
             let mut end = self.a.create_label();
@@ -1566,6 +1670,10 @@ impl Emitter<'_> {
             if insn.cond != Cond::Al {
                 self.cond_skip(k, insn.cond, end)?;
             }
+            self.check_host_raw(top);
+            // The host flags on the way that skips the instruction.
+            let skipped_host_raw = self.host_raw;
+            let body = self.a.instructions().len();
             if self.pending.is_some_and(|p| p.0 <= k) {
                 self.pending = None;
             }
@@ -1593,6 +1701,27 @@ impl Emitter<'_> {
             if insn.cond != Cond::Al {
                 // Skipped, the registers are as before.
                 self.fvalid &= fvalid_before;
+            }
+            self.check_host_raw(body);
+            if insn.cond != Cond::Al {
+                self.host_raw = match (self.host_raw, skipped_host_raw) {
+                    (Some(a), Some(b)) => Some(a && b),
+                    _ => None,
+                };
+            }
+            // The instruction's slow paths resume at its end: if what
+            // follows relies on the host flags, they reload them (or, if
+            // they cannot, nothing relies on them).
+            let relies = self.host_raw.is_some() || self.raw_unsaved;
+            if relies {
+                if self.slow[slow_before..].iter().all(|s| s.raw_in_memory) {
+                    for s in &mut self.slow[slow_before..] {
+                        s.restore_flags = true;
+                    }
+                } else {
+                    debug_assert!(!self.raw_unsaved, "a flag setter with a slow path");
+                    self.host_raw = None;
+                }
             }
         }
         if std::mem::take(&mut self.raw_unsaved) {
@@ -1650,6 +1779,11 @@ impl Emitter<'_> {
             // the cached D registers in them.
             self.fvalid = 0;
             self.fcache_refresh()?;
+            if slow.restore_flags {
+                self.a.mov(eax, dword_ptr(rbp + CTX_RAW_FLAGS))?;
+                self.a.add(al, 0x7f)?;
+                self.a.sahf()?;
+            }
             self.a.jmp(slow.resume)?;
         }
         self.code_instrs = self.a.instructions().len();
@@ -1665,7 +1799,24 @@ impl Emitter<'_> {
     fn save_raw_flags(&mut self) -> R {
         self.a.lahf()?;
         self.a.seto(al)?;
-        self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)
+        self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
+        self.host_raw = Some(true);
+        self.host_raw_at = self.a.instructions().len();
+        Ok(())
+    }
+
+    /// Forgets `host_raw` unless every host instruction emitted from
+    /// `from` (or from where it was set, if later) leaves the flags alone,
+    /// and the flags are raw in memory.
+    fn check_host_raw(&mut self, from: usize) {
+        let from = from.max(self.host_raw_at);
+        if self.raw.is_none()
+            || self.raw_unsaved
+            || self.raw_dynamic
+            || !self.a.instructions()[from..].iter().all(keeps_host_flags)
+        {
+            self.host_raw = None;
+        }
     }
 
     /// Makes instruction `k` an inner loop head if it can be one (no
@@ -1791,14 +1942,19 @@ impl Emitter<'_> {
             // that overflows exactly when it is 1), then a jump as on
             // the host flags.
             debug_assert!(cond_readable(kind, cond));
-            self.a.mov(eax, dword_ptr(rbp + CTX_RAW_FLAGS))?;
-            if matches!(
+            let reads_v = matches!(
                 cond,
                 Cond::Vs | Cond::Vc | Cond::Ge | Cond::Lt | Cond::Gt | Cond::Le
-            ) {
-                self.a.add(al, 0x7f)?;
+            );
+            if !matches!(self.host_raw, Some(v) if v || !reads_v) {
+                self.a.mov(eax, dword_ptr(rbp + CTX_RAW_FLAGS))?;
+                if reads_v {
+                    self.a.add(al, 0x7f)?;
+                }
+                self.a.sahf()?;
+                self.host_raw = Some(reads_v);
+                self.host_raw_at = self.a.instructions().len();
             }
-            self.a.sahf()?;
             let skip = Self::jcc_for(kind, inverse(cond)).expect("readable");
             return skip(&mut self.a, end);
         }
@@ -1923,6 +2079,8 @@ impl Emitter<'_> {
             host_fp: may_use_host_fp(&insn.op),
             raw_dynamic: self.raw_dynamic,
             save_raw: self.raw_unsaved,
+            raw_in_memory: self.raw_unsaved || self.host_raw.is_some(),
+            restore_flags: false,
         });
         label
     }
@@ -1943,6 +2101,8 @@ impl Emitter<'_> {
             host_fp: true,
             raw_dynamic: self.raw_dynamic,
             save_raw: self.raw_unsaved,
+            raw_in_memory: self.raw_unsaved || self.host_raw.is_some(),
+            restore_flags: false,
         });
         label
     }
@@ -3827,7 +3987,23 @@ impl Emitter<'_> {
                         (XOp::Sbb, FlagKind::Sub)
                     }
                 };
-                self.src_op(x, dst, src)?;
+                match (x, src) {
+                    // Without flags, an add of a constant or a register
+                    // is a `lea`: the host flags stay (raw flags of an
+                    // earlier compare, see `host_raw`).
+                    (XOp::Add | XOp::Sub, Src::Imm(v)) if live == 0 => {
+                        let disp = if x == XOp::Add {
+                            v as i32
+                        } else {
+                            (v as i32).wrapping_neg()
+                        };
+                        self.a.lea(dst, ptr(full64_any(dst) + disp))?;
+                    }
+                    (XOp::Add, Src::Reg(r)) if live == 0 => {
+                        self.a.lea(dst, ptr(full64_any(dst) + full64_any(r)))?;
+                    }
+                    _ => self.src_op(x, dst, src)?,
+                }
                 kind
             }
         };
