@@ -1155,9 +1155,19 @@ fn addr_reads(a: &Addr) -> Vec<Reg> {
 /// Conservative: an operand field that a form ignores still counts as
 /// read (as in [`reg_uses`]).
 fn reg_kills(op: &Op) -> u16 {
+    reg_written(op, false)
+}
+
+/// The registers `op` writes (whatever it reads), PC aside.
+fn reg_writes(op: &Op) -> u16 {
+    reg_written(op, true)
+}
+
+/// [`reg_kills`], or with `also_read` [`reg_writes`].
+fn reg_written(op: &Op, also_read: bool) -> u16 {
     let bit = |r: Reg| 1u16 << r;
     let unless_read = |rd: Reg, reads: &[Reg]| {
-        if rd == PC || reads.contains(&rd) {
+        if rd == PC || (!also_read && reads.contains(&rd)) {
             0
         } else {
             bit(rd)
@@ -1392,6 +1402,9 @@ const CACHE_REGS: [CacheReg; 7] = [
     (r15d, r15, r15w, r15b),
     (r13d, r13, r13w, r13b),
 ];
+/// How many instructions after a register's write a read of it counts
+/// twice in allocation.
+const NEAR_USE: usize = 4;
 /// The caching registers a call clobbers.
 const CALLER_SAVED_CACHE: &[CacheReg] = CACHE_REGS.split_at(4).0;
 
@@ -1456,6 +1469,11 @@ impl Emitter<'_> {
             matches!(i.op, Op::Branch { target } | Op::CompareBranch { target, .. } if target == start)
         });
         let mut count = [0u32; 16];
+        // Where each register was last written: a value read soon after
+        // it is written would otherwise go through memory on the way
+        // (a store and a load forwarded from it: several cycles on the
+        // chain of a compare or an address).
+        let mut written_at = [None::<usize>; 16];
         for (k, insn) in self.block.insns.iter().enumerate() {
             let weight = if loop_end.is_some_and(|e| k <= e) {
                 8
@@ -1464,6 +1482,15 @@ impl Emitter<'_> {
             };
             for r in reg_uses(&insn.op) {
                 count[r as usize] += weight;
+                if written_at[r as usize].is_some_and(|w| k - w <= NEAR_USE) {
+                    count[r as usize] += weight;
+                }
+            }
+            let writes = reg_writes(&insn.op);
+            for r in 0..16 {
+                if writes & 1 << r != 0 {
+                    written_at[r] = Some(k);
+                }
             }
         }
         count[PC as usize] = 0;
