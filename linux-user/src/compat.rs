@@ -19,24 +19,44 @@ static BOUNCE: Mutex<usize> = Mutex::new(0);
 fn bounce_buffer() -> Option<std::sync::MutexGuard<'static, usize>> {
     let mut guard = BOUNCE.lock().ok()?;
     if *guard == 0 {
-        // SAFETY: a fresh private anonymous mapping below 4 GiB; nothing
-        // else refers to it.
+        *guard = map_below_4g()?;
+    }
+    Some(guard)
+}
+
+/// A fresh read-write mapping of `BOUNCE_SIZE` bytes below 4 GiB: where
+/// `MAP_32BIT` puts it (between 1 and 2 GiB), or, when the guest space
+/// fills that window (`memory::LOW_BASE`), at one of a few addresses below
+/// it.
+fn map_below_4g() -> Option<usize> {
+    let tries = [(0, libc::MAP_32BIT)].into_iter().chain(
+        [0x3000_0000usize, 0x2000_0000, 0x1000_0000].map(|a| (a, libc::MAP_FIXED_NOREPLACE)),
+    );
+    for (hint, how) in tries {
+        // SAFETY: a fresh private anonymous mapping, never over an existing
+        // one (MAP_32BIT picks a free range, MAP_FIXED_NOREPLACE fails on
+        // a used one); nothing else refers to it.
         let p = unsafe {
             libc::mmap(
-                std::ptr::null_mut(),
+                hint as *mut libc::c_void,
                 BOUNCE_SIZE,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_32BIT,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | how,
                 -1,
                 0,
             )
         };
-        if p == libc::MAP_FAILED || (p as usize) >= 1 << 32 {
-            return None;
+        if p == libc::MAP_FAILED {
+            continue;
         }
-        *guard = p as usize;
+        if (p as usize) < 1 << 32 && (hint == 0 || p as usize == hint) {
+            return Some(p as usize);
+        }
+        // An old kernel that took the address as a hint.
+        // SAFETY: unmapping the mapping just made.
+        unsafe { libc::munmap(p, BOUNCE_SIZE) };
     }
-    Some(guard)
+    None
 }
 
 /// `getdents64(fd, out)` with 32-bit directory offsets. Returns the host

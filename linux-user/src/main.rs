@@ -498,7 +498,11 @@ fn run() -> Result<i32> {
             Ok(size)
         })
         .transpose()?;
-    let mut space = memory::GuestSpace::new_at(base).with_context(|| match base {
+    let reserved = match base {
+        Some(_) => memory::GuestSpace::new_at(base),
+        None => memory::GuestSpace::new(),
+    };
+    let mut space = reserved.with_context(|| match base {
         Some(b) => format!("cannot reserve the 4 GiB guest address space at 0x{b:x} (-B)"),
         None => "cannot reserve the 4 GiB guest address space".into(),
     })?;
@@ -525,9 +529,12 @@ fn run() -> Result<i32> {
         .or_else(|| std::env::var("RSEMU_TCACHE").ok());
     // (Not under GDB: its watchpoints change how memory is accessed.)
     let tcache = match accel {
-        Accel::Jit if gdb_port.is_none() => {
-            tcache::open(tcache_setting.as_deref(), model.missing, host_faults)
-        }
+        Accel::Jit if gdb_port.is_none() => tcache::open(
+            tcache_setting.as_deref(),
+            model.missing,
+            host_faults,
+            space.base(),
+        ),
         _ => None,
     };
     let loaded = load::load_program(

@@ -84,9 +84,11 @@ unsafe impl Sync for GuestSpace {}
 
 impl GuestSpace {
     /// Reserves 4 GiB of host address space with nothing accessible (and
-    /// the JIT's guard bands on each side, `RESERVATION_GUARD`).
+    /// the JIT's guard bands on each side, `RESERVATION_GUARD`): at
+    /// [`LOW_BASE`] if that range is free, else wherever the kernel puts
+    /// it.
     pub fn new() -> std::io::Result<GuestSpace> {
-        Self::new_at(None)
+        Self::new_at(Some(LOW_BASE)).or_else(|_| Self::new_at(None))
     }
 
     /// As [`GuestSpace::new`], at host address `at` if given (`-B`): the
@@ -479,5 +481,14 @@ impl Drop for GuestSpace {
 
 /// The JIT's guard band on each side of the guest's 4 GiB.
 const GUARD: usize = rsemu_core::mem::RESERVATION_GUARD;
+/// Where the guest space goes unless `-B` says otherwise: low enough in
+/// the host's address space that compiled code addresses guest memory as
+/// `[guest address + constant]` and keeps one more guest register in a
+/// host register (`rsemu_core::jit::MAX_DISPLACEMENT_BASE`), and clear of
+/// where Linux puts programs, their heaps and mappings (a position-
+/// independent emulator sits above 0x5500_0000_0000, mappings come down
+/// from the top; a fixed-address build's heap starts at a few MiB).
+pub const LOW_BASE: usize = 0x4000_0000;
+const _: () = assert!(LOW_BASE <= rsemu_core::jit::MAX_DISPLACEMENT_BASE);
 /// The whole host reservation: the 4 GiB and both guards.
 const RESERVATION: usize = (1usize << 32) + 2 * GUARD;

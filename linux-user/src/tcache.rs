@@ -37,8 +37,10 @@ pub fn location(setting: Option<&str>) -> Option<PathBuf> {
 
 /// What the generated code depends on besides the guest's bytes: this
 /// emulator's build (its file), the CPU model's features, whether guest
-/// memory faults are taken on the host, and the host's SSSE3.
-fn code_options(missing_features: u32, host_faults: bool) -> u64 {
+/// memory faults are taken on the host, the host's SSSE3, and the host
+/// address of the guest space where code has it as a constant
+/// (`rsemu_core::jit::MAX_DISPLACEMENT_BASE`).
+fn code_options(missing_features: u32, host_faults: bool, guest_base: usize) -> u64 {
     let mut key = Vec::new();
     key.extend_from_slice(b"rsemu-arm ");
     key.extend_from_slice(env!("CARGO_PKG_VERSION").as_bytes());
@@ -53,6 +55,9 @@ fn code_options(missing_features: u32, host_faults: bool) -> u64 {
     key.extend_from_slice(&missing_features.to_le_bytes());
     key.push(host_faults as u8);
     key.push(rsemu_core::jit::host_has_ssse3() as u8);
+    if guest_base <= rsemu_core::jit::MAX_DISPLACEMENT_BASE {
+        key.extend_from_slice(&guest_base.to_le_bytes());
+    }
     stable_hash(&key, 0)
 }
 
@@ -61,11 +66,12 @@ pub fn open(
     setting: Option<&str>,
     missing_features: u32,
     host_faults: bool,
+    guest_base: usize,
 ) -> Option<Arc<TranslationCache>> {
     let dir = location(setting)?;
     Some(Arc::new(TranslationCache::new(
         dir,
-        code_options(missing_features, host_faults),
+        code_options(missing_features, host_faults, guest_base),
     )))
 }
 

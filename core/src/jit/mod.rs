@@ -35,6 +35,8 @@ mod helpers;
 pub mod persist;
 mod x86_64;
 
+pub use x86_64::MAX_DISPLACEMENT_BASE;
+
 use std::cell::Cell;
 use std::ffi::c_void;
 use std::sync::atomic::AtomicBool;

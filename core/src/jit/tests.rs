@@ -25,22 +25,53 @@ const RO: u32 = DATA + DATA_PAGES * 0x1000;
 pub(super) struct Space {
     base: *mut u8,
     pages: Vec<AtomicU8>,
+    /// A space at [`LOW_BASE`] holds this while it exists (one at a time
+    /// fits there).
+    _low: Option<std::sync::MutexGuard<'static, ()>>,
 }
 
+/// Where [`Space::low`] puts guest address 0: low enough that compiled
+/// code has the guest base as a displacement (user mode's default).
+const LOW_BASE: usize = 0x4000_0000;
+const _: () = assert!(LOW_BASE <= super::MAX_DISPLACEMENT_BASE);
+static LOW_SPACE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 impl Space {
+    /// A space wherever the kernel puts it (high: compiled code keeps the
+    /// guest base in a register).
     pub(super) fn new() -> Space {
-        // SAFETY: a fresh private reservation, unmapped in Drop.
+        Self::at(None)
+    }
+
+    /// A space at [`LOW_BASE`] (waits for another test's to go).
+    pub(super) fn low() -> Space {
+        let guard = LOW_SPACE.lock().unwrap_or_else(|e| e.into_inner());
+        let mut space = Self::at(Some(LOW_BASE));
+        space._low = Some(guard);
+        space
+    }
+
+    fn at(base: Option<usize>) -> Space {
+        let (hint, fixed) = match base {
+            Some(b) => (b - RESERVATION_GUARD, libc::MAP_FIXED_NOREPLACE),
+            None => (0, 0),
+        };
+        // SAFETY: a fresh private reservation (never over another mapping:
+        // MAP_FIXED_NOREPLACE), unmapped in Drop.
         let start = unsafe {
             libc::mmap(
-                std::ptr::null_mut(),
+                hint as *mut libc::c_void,
                 (1 << 32) + 2 * RESERVATION_GUARD,
                 libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | fixed,
                 -1,
                 0,
             )
         };
-        assert_ne!(start, libc::MAP_FAILED);
+        assert_ne!(start, libc::MAP_FAILED, "reserving the guest space");
+        if fixed != 0 {
+            assert_eq!(start as usize, hint, "the low guest space's address is taken");
+        }
         // Guard bands on each side, as `DirectMap::host_faults` requires.
         // SAFETY: inside the reservation.
         let base = unsafe { (start as *mut u8).add(RESERVATION_GUARD) };
@@ -67,7 +98,11 @@ impl Space {
         map(CODE, 0x1000, MAPPED | PROT_READ | PROT_WRITE | PROT_EXEC);
         map(DATA, DATA_PAGES * 0x1000, MAPPED | PROT_READ | PROT_WRITE);
         map(RO, 0x1000, MAPPED | PROT_READ);
-        Space { base, pages }
+        Space {
+            base,
+            pages,
+            _low: None,
+        }
     }
 
     pub(super) fn mem(&self, host_faults: bool) -> PagedMem<'_> {
@@ -317,7 +352,7 @@ fn install_fault_handler() {
 /// With `host_faults`, compiled code accesses memory unchecked and relies
 /// on host faults.
 fn compare(thumb: bool, seed: u64, cases: usize, host_faults: bool) -> usize {
-    compare_code(thumb, seed, cases, host_faults, false, false)
+    compare_code(thumb, seed, cases, host_faults, false, false, false)
 }
 
 /// Places saved code as [`super::Jit::install`] does, for memory type `M`.
@@ -337,7 +372,8 @@ fn install_for<M: GuestMemory>(
 /// [`compare`] over random code, or (`vfp`) over A32 VFP code only. With
 /// `saved`, the compiled code runs as the persistent cache would load it:
 /// in portable form, placed by another JIT (elsewhere in memory) for a
-/// fresh translation of the block.
+/// fresh translation of the block. With `low`, guest memory lies at
+/// [`LOW_BASE`] (its address a displacement in the code).
 fn compare_code(
     thumb: bool,
     seed: u64,
@@ -345,11 +381,12 @@ fn compare_code(
     host_faults: bool,
     vfp: bool,
     saved: bool,
+    low: bool,
 ) -> usize {
     if host_faults {
         install_fault_handler();
     }
-    let space = Space::new();
+    let space = if low { Space::low() } else { Space::new() };
     let mut rng = Rng(seed);
     let (mut jit, image) = Jit::with_stubs(None).expect("jit");
     // The loader's stubs are the first JIT's bytes, placed elsewhere, as
@@ -498,7 +535,7 @@ fn a32_blocks_match_the_interpreter() {
 /// saturating conversion raises Invalid Operation only).
 #[test]
 fn vfp_blocks_match_the_interpreter() {
-    let n = compare_code(false, 0x5eed_f10a_7c0d_e5ee, 20000, false, true, false);
+    let n = compare_code(false, 0x5eed_f10a_7c0d_e5ee, 20000, false, true, false, false);
     assert!(n > 15000, "only {n} blocks compared");
 }
 
@@ -512,7 +549,7 @@ fn saved_blocks_match_the_interpreter() {
         (false, true, false, 0x5a7e_d000_0000_0003),
         (false, false, true, 0x5a7e_d000_0000_0004),
     ] {
-        let n = compare_code(thumb, seed, 6000, host_faults, vfp, true);
+        let n = compare_code(thumb, seed, 6000, host_faults, vfp, true, false);
         assert!(n > 4000, "only {n} blocks compared");
     }
 }
@@ -533,6 +570,26 @@ fn a32_blocks_with_host_faults_match_the_interpreter() {
 fn t32_blocks_with_host_faults_match_the_interpreter() {
     let n = compare(true, 0x1fed_cba9_8765_4322, 20000, true);
     assert!(n > 15000, "only {n} blocks compared");
+}
+
+/// Guest memory low in the host's address space, as user mode places it:
+/// its address is a displacement of every access and `r12` caches a guest
+/// register; with and without host faults, A32, T32 and VFP code.
+#[test]
+fn blocks_with_a_low_guest_base_match_the_interpreter() {
+    for (thumb, host_faults, vfp, seed) in [
+        (false, true, false, 0x10b4_5e00_0000_0001u64),
+        (true, true, false, 0x10b4_5e00_0000_0002),
+        (false, false, false, 0x10b4_5e00_0000_0003),
+        (true, false, false, 0x10b4_5e00_0000_0004),
+        (false, true, true, 0x10b4_5e00_0000_0005),
+    ] {
+        let n = compare_code(thumb, seed, 8000, host_faults, vfp, false, true);
+        assert!(n > 6000, "only {n} blocks compared");
+    }
+    // Saved and loaded (the persistent cache keys its files by the base).
+    let n = compare_code(true, 0x10b4_5e00_0000_0006, 6000, true, false, true, true);
+    assert!(n > 4000, "only {n} blocks compared");
 }
 
 /// Short runs from many seeds: different code pages, not just more blocks

@@ -1,9 +1,11 @@
 //! The x86-64 code generator: one IR block in, machine code out.
 //!
 //! Each guest instruction becomes a short template. The guest registers a
-//! block uses most (up to six, each used at least twice) live in host
+//! block uses most (up to eight, each used at least twice) live in host
 //! registers for the whole block (`esi`, `edi`, `r10d`, `r11d`, `r14d`,
-//! `r15d`): loaded at the block entry, written back to `CpuState`
+//! `r15d`; `r13d` when host faults replace the inline page checks, `r12d`
+//! when it does not hold the guest base: a reservation low in the host's
+//! address space is a displacement, see [`GuestBase`]): loaded at the block entry, written back to `CpuState`
 //! (`[rbx + offset]`) before anything that reads the state there (exits,
 //! interpreter calls, slow paths) and reloaded after interpreter calls,
 //! which may change any register. The others stay in memory. Scratch values
@@ -1390,10 +1392,11 @@ enum SetccDst {
 type CacheReg = (AsmRegister32, AsmRegister64, AsmRegister16, AsmRegister8);
 
 /// Host registers that cache guest registers, in the order they are
-/// handed out: the first four are caller-saved (a call clobbers them),
-/// the last, `r13`, caches only when host faults replace the inline page
-/// checks that use it (user mode).
-const CACHE_REGS: [CacheReg; 7] = [
+/// handed out: the first four are caller-saved (a call clobbers them);
+/// `r13` caches only when host faults replace the inline page checks that
+/// use it (user mode), `r12` only when it does not hold the guest base
+/// (see [`GuestBase`]).
+const CACHE_REGS: [CacheReg; 8] = [
     (esi, rsi, si, sil),
     (edi, rdi, di, dil),
     (r10d, r10, r10w, r10b),
@@ -1401,10 +1404,41 @@ const CACHE_REGS: [CacheReg; 7] = [
     (r14d, r14, r14w, r14b),
     (r15d, r15, r15w, r15b),
     (r13d, r13, r13w, r13b),
+    (r12d, r12, r12w, r12b),
 ];
 /// How many instructions after a register's write a read of it counts
 /// twice in allocation.
 const NEAR_USE: usize = 4;
+/// Where compiled code finds the host address of guest address 0.
+#[derive(Clone, Copy, PartialEq)]
+enum GuestBase {
+    /// In a register: `r12` (the prologue loads it), or `r9` after a
+    /// software TLB lookup (the page's addend).
+    Reg(AsmRegister64),
+    /// A constant displacement: the reservation lies low enough in the
+    /// host's address space (user mode's default, see
+    /// [`MAX_DISPLACEMENT_BASE`]), and `r12` is free to cache a guest
+    /// register.
+    Disp(i32),
+}
+
+impl GuestBase {
+    /// The host memory operand of the guest address in `index` (a 64-bit
+    /// register holding it zero-extended) plus `disp`.
+    fn at(self, index: AsmRegister64, disp: i32) -> AsmMemoryOperand {
+        match self {
+            GuestBase::Reg(base) => base + index + disp,
+            GuestBase::Disp(base) => index + (base + disp),
+        }
+    }
+}
+
+/// The highest host address of guest address 0 that compiled code folds
+/// into its accesses as a displacement: a 32-bit displacement is
+/// sign-extended, and the guest's displacements (within the guard bands)
+/// are added to it.
+pub const MAX_DISPLACEMENT_BASE: usize = 0x7000_0000;
+
 /// The caching registers a call clobbers.
 const CALLER_SAVED_CACHE: &[CacheReg] = CACHE_REGS.split_at(4).0;
 
@@ -1497,12 +1531,11 @@ impl Emitter<'_> {
         let mut order: Vec<usize> = (0..16).filter(|&r| count[r] >= 2).collect();
         order.sort_by_key(|&r| (std::cmp::Reverse(count[r]), r));
         let host_faults = !self.tlb && self.direct.is_some_and(|d| d.host_faults);
-        let hosts = if host_faults {
-            &CACHE_REGS[..]
-        } else {
-            &CACHE_REGS[..6]
-        };
-        for (&r, &(host, ..)) in order.iter().zip(hosts.iter()) {
+        let r12_free = self.base() != GuestBase::Reg(r12);
+        let hosts = CACHE_REGS
+            .iter()
+            .filter(|c| (c.0 != r13d || host_faults) && (c.0 != r12d || r12_free));
+        for (&r, &(host, ..)) in order.iter().zip(hosts) {
             self.cache[r] = Some(host);
         }
         // VFP double registers of blocks with double arithmetic: the most
@@ -2691,11 +2724,11 @@ impl Emitter<'_> {
             let off = 8 * r as i32;
             let d = off_d(vd + r);
             if load {
-                self.access(slow, |a| a.mov(rax, qword_ptr(b + rcx + off)))?;
+                self.access(slow, |a| a.mov(rax, qword_ptr(b.at(rcx, off))))?;
                 self.a.mov(qword_ptr(rbx + d), rax)?;
             } else {
                 self.a.mov(rax, qword_ptr(rbx + d))?;
-                self.access(slow, |a| a.mov(qword_ptr(b + rcx + off), rax))?;
+                self.access(slow, |a| a.mov(qword_ptr(b.at(rcx, off)), rax))?;
             }
         }
         match wb {
@@ -3468,7 +3501,7 @@ impl Emitter<'_> {
                 self.a.test(low32(base), 3)?;
                 self.a.jne(slow)?;
                 self.check(if dp { 8 } else { 4 }, !load, slow)?;
-                let at = b + base + disp;
+                let at = b.at(base, disp);
                 match (load, dp) {
                     (true, true) => match self.fcache[vd as usize] {
                         // Straight into the cached register (a faulting
@@ -3551,7 +3584,7 @@ impl Emitter<'_> {
                 let mut off = 0;
                 while off < 4 * words {
                     let wide = 4 * words - off >= 8;
-                    let at = b + base + (disp + off);
+                    let at = b.at(base, disp + off);
                     match (load, wide) {
                         (true, true) => {
                             let d = vd + (off / 8) as u8;
@@ -4854,8 +4887,8 @@ impl Emitter<'_> {
 
     /// For an immediate-offset access with host faults and guard bands
     /// (`DirectMap::host_faults`): the 64-bit host register holding the
-    /// base and the displacement to fold into the access, `[r12 + reg +
-    /// disp]`, without computing the address first. A sum that would wrap
+    /// base and the displacement to fold into the access, `[guest base +
+    /// reg + disp]`, without computing the address first. A sum that would wrap
     /// in 32 bits lands in a guard band and faults; the slow path then
     /// does the access with the wrapped address. With writeback (pre- or
     /// post-indexed), [`Self::folded_writeback`] updates the base after
@@ -4896,7 +4929,7 @@ impl Emitter<'_> {
 
     /// For a VFP access at guest register `rn` + `offset` (`None`: an
     /// absolute address): the host register holding the base and the
-    /// displacement to fold into `[r12 + base + disp]`, as
+    /// displacement to fold into `[guest base + base + disp]`, as
     /// [`Self::folded_address`] does for core registers; `None` where
     /// the address must be computed into `ecx` first (no host faults, a
     /// software TLB, PC-relative, an absolute address).
@@ -5048,11 +5081,14 @@ impl Emitter<'_> {
 
     /// The host register that, added to a guest address in `rcx`, gives
     /// the host address after [`Self::check`].
-    fn base(&self) -> AsmRegister64 {
+    fn base(&self) -> GuestBase {
         if self.tlb {
-            r9
+            GuestBase::Reg(r9)
         } else {
-            r12
+            match self.direct.map(|d| d.base as usize) {
+                Some(b) if b <= MAX_DISPLACEMENT_BASE => GuestBase::Disp(b as i32),
+                _ => GuestBase::Reg(r12),
+            }
         }
     }
 
@@ -5126,10 +5162,11 @@ impl Emitter<'_> {
     /// register.
     fn probe(&mut self, size: u32, slow: CodeLabel) -> R {
         if self.direct.is_some_and(|d| d.host_faults) {
-            self.access(slow, |a| a.mov(eax, dword_ptr(r12 + rcx)))?;
+            let b = self.base();
+            self.access(slow, |a| a.mov(eax, dword_ptr(b.at(rcx, 0))))?;
             if size > 4 {
                 let last = size as i32 - 4;
-                self.access(slow, |a| a.mov(eax, dword_ptr(r12 + rcx + last)))?;
+                self.access(slow, |a| a.mov(eax, dword_ptr(b.at(rcx, last))))?;
             }
         }
         Ok(())
@@ -5149,11 +5186,11 @@ impl Emitter<'_> {
         };
         if let Some((r, disp)) = self.folded_address(insn, addr)? {
             self.access(slow, |a| match size {
-                MemSize::U8 => a.movzx(dst, byte_ptr(r12 + r + disp)),
-                MemSize::S8 => a.movsx(dst, byte_ptr(r12 + r + disp)),
-                MemSize::U16 => a.movzx(dst, word_ptr(r12 + r + disp)),
-                MemSize::S16 => a.movsx(dst, word_ptr(r12 + r + disp)),
-                MemSize::U32 => a.mov(dst, dword_ptr(r12 + r + disp)),
+                MemSize::U8 => a.movzx(dst, byte_ptr(b.at(r, disp))),
+                MemSize::S8 => a.movsx(dst, byte_ptr(b.at(r, disp))),
+                MemSize::U16 => a.movzx(dst, word_ptr(b.at(r, disp))),
+                MemSize::S16 => a.movsx(dst, word_ptr(b.at(r, disp))),
+                MemSize::U32 => a.mov(dst, dword_ptr(b.at(r, disp))),
             })?;
             self.folded_writeback(addr, r)?;
             return self.loaded(rt, dst);
@@ -5166,11 +5203,11 @@ impl Emitter<'_> {
         };
         self.check(bytes, false, slow)?;
         self.access(slow, |a| match size {
-            MemSize::U8 => a.movzx(dst, byte_ptr(b + rcx)),
-            MemSize::S8 => a.movsx(dst, byte_ptr(b + rcx)),
-            MemSize::U16 => a.movzx(dst, word_ptr(b + rcx)),
-            MemSize::S16 => a.movsx(dst, word_ptr(b + rcx)),
-            MemSize::U32 => a.mov(dst, dword_ptr(b + rcx)),
+            MemSize::U8 => a.movzx(dst, byte_ptr(b.at(rcx, 0))),
+            MemSize::S8 => a.movsx(dst, byte_ptr(b.at(rcx, 0))),
+            MemSize::U16 => a.movzx(dst, word_ptr(b.at(rcx, 0))),
+            MemSize::S16 => a.movsx(dst, word_ptr(b.at(rcx, 0))),
+            MemSize::U32 => a.mov(dst, dword_ptr(b.at(rcx, 0))),
         })?;
         self.writeback(addr)?;
         self.loaded(rt, dst)
@@ -5213,9 +5250,9 @@ impl Emitter<'_> {
         let b = self.base();
         self.access(slow, |a| {
             if half {
-                a.movzx(eax, word_ptr(b + rcx))
+                a.movzx(eax, word_ptr(b.at(rcx, 0)))
             } else {
-                a.movzx(eax, byte_ptr(b + rcx))
+                a.movzx(eax, byte_ptr(b.at(rcx, 0)))
             }
         })?;
         // PC reads as this instruction + 4; the target stays in Thumb.
@@ -5239,9 +5276,9 @@ impl Emitter<'_> {
         if let Some((r, disp)) = self.folded_address(insn, addr)? {
             let src = self.store_source(rt, insn)?;
             self.access(slow, |a| match bytes {
-                1 => a.mov(byte_ptr(r12 + r + disp), src.2),
-                2 => a.mov(word_ptr(r12 + r + disp), src.1),
-                _ => a.mov(dword_ptr(r12 + r + disp), src.0),
+                1 => a.mov(byte_ptr(b.at(r, disp)), src.2),
+                2 => a.mov(word_ptr(b.at(r, disp)), src.1),
+                _ => a.mov(dword_ptr(b.at(r, disp)), src.0),
             })?;
             return self.folded_writeback(addr, r);
         }
@@ -5249,9 +5286,9 @@ impl Emitter<'_> {
         self.check(bytes, true, slow)?;
         let src = self.store_source(rt, insn)?;
         self.access(slow, |a| match bytes {
-            1 => a.mov(byte_ptr(b + rcx), src.2),
-            2 => a.mov(word_ptr(b + rcx), src.1),
-            _ => a.mov(dword_ptr(b + rcx), src.0),
+            1 => a.mov(byte_ptr(b.at(rcx, 0)), src.2),
+            2 => a.mov(word_ptr(b.at(rcx, 0)), src.1),
+            _ => a.mov(dword_ptr(b.at(rcx, 0)), src.0),
         })?;
         self.writeback(addr)
     }
@@ -5288,16 +5325,16 @@ impl Emitter<'_> {
         }
         self.check(8, !load, slow)?;
         if load {
-            self.access(slow, |a| a.mov(eax, dword_ptr(b + rcx)))?;
-            self.access(slow, |a| a.mov(r8d, dword_ptr(b + rcx + 4)))?;
+            self.access(slow, |a| a.mov(eax, dword_ptr(b.at(rcx, 0))))?;
+            self.access(slow, |a| a.mov(r8d, dword_ptr(b.at(rcx, 4))))?;
             self.writeback(a)?;
             self.set(rt, eax)?;
             self.set(rt2, r8d)
         } else {
             self.get(eax, rt, insn)?;
             self.get(r8d, rt2, insn)?;
-            self.access(slow, |a| a.mov(dword_ptr(b + rcx), eax))?;
-            self.access(slow, |a| a.mov(dword_ptr(b + rcx + 4), r8d))?;
+            self.access(slow, |a| a.mov(dword_ptr(b.at(rcx, 0)), eax))?;
+            self.access(slow, |a| a.mov(dword_ptr(b.at(rcx, 4)), r8d))?;
             self.writeback(a)
         }
     }
@@ -5352,7 +5389,7 @@ impl Emitter<'_> {
             let mut slot = 0;
             for i in 0..16u8 {
                 if regs & (1 << i) != 0 {
-                    self.a.mov(eax, dword_ptr(b + rcx + 4 * slot))?;
+                    self.a.mov(eax, dword_ptr(b.at(rcx, 4 * slot)))?;
                     slot += 1;
                     if i == PC {
                         return self.bx_exit();
@@ -5367,7 +5404,7 @@ impl Emitter<'_> {
                 if regs & (1 << i) != 0 {
                     self.get(eax, i, insn)?;
                     let off = 4 * slot;
-                    self.access(slow, |a| a.mov(dword_ptr(b + rcx + off), eax))?;
+                    self.access(slow, |a| a.mov(dword_ptr(b.at(rcx, off)), eax))?;
                     slot += 1;
                 }
             }
