@@ -70,7 +70,10 @@ impl Space {
         };
         assert_ne!(start, libc::MAP_FAILED, "reserving the guest space");
         if fixed != 0 {
-            assert_eq!(start as usize, hint, "the low guest space's address is taken");
+            assert_eq!(
+                start as usize, hint,
+                "the low guest space's address is taken"
+            );
         }
         // Guard bands on each side, as `DirectMap::host_faults` requires.
         // SAFETY: inside the reservation.
@@ -535,7 +538,15 @@ fn a32_blocks_match_the_interpreter() {
 /// saturating conversion raises Invalid Operation only).
 #[test]
 fn vfp_blocks_match_the_interpreter() {
-    let n = compare_code(false, 0x5eed_f10a_7c0d_e5ee, 20000, false, true, false, false);
+    let n = compare_code(
+        false,
+        0x5eed_f10a_7c0d_e5ee,
+        20000,
+        false,
+        true,
+        false,
+        false,
+    );
     assert!(n > 15000, "only {n} blocks compared");
 }
 

@@ -1521,9 +1521,9 @@ impl Emitter<'_> {
                 }
             }
             let writes = reg_writes(&insn.op);
-            for r in 0..16 {
+            for (r, at) in written_at.iter_mut().enumerate() {
                 if writes & 1 << r != 0 {
-                    written_at[r] = Some(k);
+                    *at = Some(k);
                 }
             }
         }
