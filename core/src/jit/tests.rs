@@ -1429,6 +1429,7 @@ fn conditional_flag_sequences_match_the_interpreter() {
     let space = Space::new();
     let mut jit = Jit::new().expect("jit");
     let mut rng = Rng(0x0f1a_95c0_ffee_1234);
+    jit.log_out_asm = std::env::var_os("JIT_TEST_LOG").is_some();
     const VALUES: [u32; 8] = [
         0,
         1,
@@ -1454,23 +1455,39 @@ fn conditional_flag_sequences_match_the_interpreter() {
                 rng.next() % 14
             };
             let (rd, rn, rm) = (reg(&mut rng), reg(&mut rng), reg(&mut rng));
-            let body = match rng.next() % 14 {
+            let body = match rng.next() % 15 {
+                14 => 0x03b0_0000 | rd << 12 | (rng.next() % 2), // movs rd, #0 or #1
                 12 => 0x01b0_0000 | rd << 12 | (rng.next() % 32) << 7 | rm, // movs rd, rm, lsl #n
-                13 => 0x01b0_0030 | rd << 12 | rn << 8 | rm,                // movs rd, rm, lsr rn
-                0 => 0x0150_0000 | rn << 16 | rm,                           // cmp rn, rm
-                1 => 0x0170_0000 | rn << 16 | rm,                           // cmn rn, rm
-                2 => 0x0090_0000 | rn << 16 | rd << 12 | rm,                // adds
-                3 => 0x0050_0000 | rn << 16 | rd << 12 | rm,                // subs
-                4 => 0x0070_0000 | rn << 16 | rd << 12 | rm,                // rsbs
-                5 => 0x0350_0000 | rn << 16 | (rng.next() % 4),             // cmp rn, #imm
-                6 => 0x0110_0000 | rn << 16 | rm,                           // tst rn, rm
-                7 => 0x03a0_0000 | rd << 12 | (rng.next() % 256),           // mov rd, #imm
-                8 => 0x0280_0000 | rn << 16 | rd << 12 | 1,                 // add rd, rn, #1
-                9 => 0x00a0_0000 | rn << 16 | rd << 12 | rm,                // adc
-                10 => 0x01b0_0000 | rd << 12 | rm,                          // movs rd, rm
-                _ => 0x0598_0000 | rd << 12,                                // ldr rd, [r8]
+                13 => 0x01b0_0030 | rd << 12 | rn << 8 | rm,     // movs rd, rm, lsr rn
+                0 => 0x0150_0000 | rn << 16 | rm,                // cmp rn, rm
+                1 => 0x0170_0000 | rn << 16 | rm,                // cmn rn, rm
+                2 => 0x0090_0000 | rn << 16 | rd << 12 | rm,     // adds
+                3 => 0x0050_0000 | rn << 16 | rd << 12 | rm,     // subs
+                4 => 0x0070_0000 | rn << 16 | rd << 12 | rm,     // rsbs
+                5 => 0x0350_0000 | rn << 16 | (rng.next() % 4),  // cmp rn, #imm
+                6 => 0x0110_0000 | rn << 16 | rm,                // tst rn, rm
+                7 => 0x03a0_0000 | rd << 12 | (rng.next() % 256), // mov rd, #imm
+                8 => 0x0280_0000 | rn << 16 | rd << 12 | 1,      // add rd, rn, #1
+                9 => 0x00a0_0000 | rn << 16 | rd << 12 | rm,     // adc
+                10 => 0x01b0_0000 | rd << 12 | rm,               // movs rd, rm
+                _ => 0x0598_0000 | rd << 12,                     // ldr rd, [r8]
             };
             words.push(cond << 28 | body);
+        }
+        if case < 8 {
+            // A MOVS of a constant after a compare, with the compare's
+            // flags in the host flags and C and V overwritten unseen
+            // (cmp r0, r1; movs r2, #0; moveq r3, #1; cmp r4, r4): its
+            // raw word is stored by one `mov`, and EQ must be read from
+            // it, not from the host flags of the compare.
+            words = vec![
+                0xe150_0001,
+                0x03a0_6001,
+                0xe3b0_2000 | case % 2,
+                0x03a0_3001,
+                0x13a0_5001,
+                0xe154_0004,
+            ];
         }
         words.push(0xe12f_ff1e); // bx lr
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();

@@ -482,6 +482,7 @@ pub(super) fn compile_block<M: GuestMemory>(
             raw_unsaved: false,
             host_raw: None,
             host_raw_at: 0,
+            host_raw_kind: None,
             merge_v: false,
             raw_dynamic: false,
             relocs: Some(Vec::new()),
@@ -1325,8 +1326,10 @@ struct Emitter<'a> {
     /// the flags alone, which `check_host_raw` reads off the emitted code
     /// itself, and the instruction's slow paths put them back.
     host_raw: Option<bool>,
-    /// The emitted instruction count where `host_raw` was last set.
+    /// The emitted instruction count where `host_raw` was last set, and
+    /// the kind of raw flags then.
     host_raw_at: usize,
+    host_raw_kind: Option<FlagKind>,
     /// The instruction being emitted writes N, Z and C (a flag-setting
     /// logical op with a shifter carry: Thumb's 16-bit LSLS) over raw
     /// flags of an add or subtract whose V is still live: V stays in the
@@ -1862,6 +1865,7 @@ impl Emitter<'_> {
         self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), eax)?;
         self.host_raw = Some(true);
         self.host_raw_at = self.a.instructions().len();
+        self.host_raw_kind = self.raw;
         Ok(())
     }
 
@@ -1871,6 +1875,7 @@ impl Emitter<'_> {
     fn check_host_raw(&mut self, from: usize) {
         let from = from.max(self.host_raw_at);
         if self.raw.is_none()
+            || self.raw != self.host_raw_kind
             || self.raw_unsaved
             || self.raw_dynamic
             || !self.a.instructions()[from..].iter().all(keeps_host_flags)
@@ -2014,6 +2019,7 @@ impl Emitter<'_> {
                 self.a.sahf()?;
                 self.host_raw = Some(reads_v);
                 self.host_raw_at = self.a.instructions().len();
+                self.host_raw_kind = self.raw;
             }
             let skip = Self::jcc_for(kind, inverse(cond)).expect("readable");
             return skip(&mut self.a, end);
@@ -4118,6 +4124,8 @@ impl Emitter<'_> {
                             let v = if op == AluOp::Mvn { !value } else { value };
                             let word = (v >> 31) << 15 | ((v == 0) as u32) << 14;
                             self.a.mov(dword_ptr(rbp + CTX_RAW_FLAGS), word)?;
+                            // (The host flags are not these.)
+                            self.host_raw = None;
                         }
                         _ => {
                             self.a.test(dst, dst)?;
@@ -4133,7 +4141,10 @@ impl Emitter<'_> {
                         // can see them (see `raw_unsaved`).
                         self.raw_unsaved = true;
                     }
-                    _ => self.save_raw_flags()?,
+                    _ => {
+                        self.raw = Some(kind);
+                        self.save_raw_flags()?;
+                    }
                 }
                 self.raw = Some(kind);
             } else if matches!(kind, FlagKind::Logic | FlagKind::LogicC) {
