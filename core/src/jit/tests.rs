@@ -1475,15 +1475,16 @@ fn conditional_flag_sequences_match_the_interpreter() {
             words.push(cond << 28 | body);
         }
         if case < 8 {
-            // A MOVS of a constant after a compare, with the compare's
-            // flags in the host flags and C and V overwritten unseen
-            // (cmp r0, r1; movs r2, #0; moveq r3, #1; cmp r4, r4): its
-            // raw word is stored by one `mov`, and EQ must be read from
-            // it, not from the host flags of the compare.
+            // A MOVS of a constant after a compare and a conditional move
+            // on it, C and V overwritten unseen (cmp r0, r1; moveq r6, #1;
+            // movs r2, #0 or #1; moveq r3, #1; movne r5, #1; cmp r4, r4):
+            // the MOVS's flags are read from its host flags, then from
+            // its raw word (stored by one `mov`), never from the host
+            // flags of the compare.
             words = vec![
                 0xe150_0001,
                 0x03a0_6001,
-                0xe3b0_2000 | case % 2,
+                0xe3b0_2000 | (case % 2),
                 0x03a0_3001,
                 0x13a0_5001,
                 0xe154_0004,
