@@ -31,6 +31,7 @@
 //! `docs/jit.md`.
 
 mod arena;
+mod encode;
 mod helpers;
 pub mod persist;
 mod x86_64;

@@ -459,6 +459,7 @@ pub(super) fn compile_block<M: GuestMemory>(
             slow: Vec::new(),
             entry: CodeLabel::default(),
             labelled_at: usize::MAX,
+            label_at: std::collections::HashMap::new(),
             cache: [None; 16],
             dirty: 0,
             loop_head: CodeLabel::default(),
@@ -541,28 +542,39 @@ pub(super) fn compile_block<M: GuestMemory>(
             .count();
         m.set(real);
     });
-    if e.sites.is_empty() && !portable {
-        return Ok(BlockCode {
-            bytes: e.a.assemble(ip)?,
-            sites: Vec::new(),
-            portable: None,
-        });
+    // The code and each instruction's offset in it (see `encode`; iced's
+    // own assembler if that fails, which it is not expected to).
+    let (bytes, offsets) = match super::encode::assemble(e.a.instructions(), ip)? {
+        Some(asm) => (asm.bytes, asm.offsets),
+        None => {
+            let res = e.a.assemble_options(
+                ip,
+                iced_x86::BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS,
+            )?;
+            (res.inner.code_buffer, res.inner.new_instruction_offsets)
+        }
+    };
+    #[cfg(test)]
+    {
+        // The same bytes as iced's own assembler makes (every block the
+        // tests compile checks `encode` so).
+        let theirs = e.a.assemble(ip)?;
+        assert!(
+            theirs == bytes,
+            "block at {:#x} not assembled as iced does:\n{}\n----\n{}",
+            block.start,
+            disassemble(&bytes, ip),
+            disassemble(&theirs, ip)
+        );
     }
-    let res = e.a.assemble_options(
-        ip,
-        iced_x86::BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS,
-    )?;
-    let sites = e
+    let label_ip = |label: &CodeLabel| ip + offsets[e.label_at[label]] as u64;
+    let sites: Vec<(u64, u64)> = e
         .sites
         .iter()
-        .map(|&(site, ref slow)| {
-            let offset = res.inner.new_instruction_offsets[site];
-            Ok((ip + offset as u64, res.label_ip(slow)?))
-        })
-        .collect::<Result<Vec<_>, IcedError>>()?;
-    let bytes = res.inner.code_buffer;
+        .map(|&(site, ref slow)| (ip + offsets[site] as u64, label_ip(slow)))
+        .collect();
     let portable = if portable {
-        let offsets = &res.inner.new_instruction_offsets;
+        let offsets = &offsets;
         let code_end = offsets
             .get(e.code_instrs)
             .map_or(bytes.len(), |&o| o as usize)
@@ -1251,6 +1263,9 @@ struct Emitter<'a> {
     /// Instruction count when a label was last bound (only one label may
     /// name an instruction).
     labelled_at: usize,
+    /// The instruction each label was bound to (for addresses of slow
+    /// paths after assembly).
+    label_at: std::collections::HashMap<CodeLabel, usize>,
     /// The host register caching each guest register, if any.
     cache: [Option<AsmRegister32>; 16],
     /// Cached guest registers written since their value was last stored.
@@ -1492,6 +1507,7 @@ impl Emitter<'_> {
         }
         self.a.set_label(label)?;
         self.labelled_at = self.a.instructions().len();
+        self.label_at.insert(*label, self.labelled_at);
         Ok(())
     }
 
