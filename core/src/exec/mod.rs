@@ -135,6 +135,11 @@ struct Slot {
     /// modes then set, after that with the modes tested per instruction
     /// (see [`jit::FpModes`]).
     fp_misses: u8,
+    /// The blocks the interpreter last went on to from this one (pc,
+    /// state key, id + 1, and the engine's `block_generation` then; 0 id:
+    /// none), most recent first: looked at before the block table, whose
+    /// entries are mostly cache misses, while this slot was just used.
+    next: [(u32, u32, u32, u32); 2],
 }
 
 impl Slot {
@@ -149,6 +154,7 @@ impl Slot {
             pages,
             incoming: Vec::new(),
             fp_misses: 0,
+            next: [(0, 0, 0, 0); 2],
         }
     }
 
@@ -227,6 +233,9 @@ pub struct Engine {
     slab: Vec<Slot>,
     free: Vec<u32>,
     map: FxHashMap<(u32, u32, u64), u32>,
+    /// Bumped whenever blocks are dropped (their ids may be reused): a
+    /// slot's remembered successors of an older generation are stale.
+    block_generation: u32,
     /// Physical page -> blocks with code on it, so invalidating a range
     /// touches only the blocks there.
     by_page: BTreeMap<u64, Vec<u32>>,
@@ -298,6 +307,7 @@ impl Engine {
             slab: Vec::new(),
             free: Vec::new(),
             map: FxHashMap::default(),
+            block_generation: 0,
             by_page: BTreeMap::new(),
             fast: empty_fast_table(),
             interrupt: Arc::new(AtomicBool::new(false)),
@@ -494,6 +504,7 @@ impl Engine {
         }
         dead.sort_unstable();
         dead.dedup();
+        self.block_generation = self.block_generation.wrapping_add(1);
         for id in dead {
             let slot = &mut self.slab[id as usize];
             let key = slot.key;
@@ -541,8 +552,40 @@ impl Engine {
         self.slab.clear();
         self.free.clear();
         self.map.clear();
+        self.block_generation = self.block_generation.wrapping_add(1);
         self.by_page.clear();
         self.fast = empty_fast_table();
+    }
+
+    /// [`Self::lookup`] after the interpreter ran block `prev` (id and
+    /// `block_generation` then): its slot remembers where it went on to
+    /// the last two times.
+    #[inline]
+    fn lookup_after<M: GuestMemory>(
+        &mut self,
+        prev: Option<(u32, u32)>,
+        cpu: &CpuState,
+        mem: &mut M,
+    ) -> Result<u32, MemFault> {
+        let generation = self.block_generation;
+        let Some((prev, _)) = prev.filter(|&(_, g)| !M::MMU && g == generation) else {
+            return self.lookup(cpu, mem);
+        };
+        let (pc, key) = (cpu.r[15], state_key(cpu));
+        let next = self.slab[prev as usize].next;
+        if let Some(&(.., id1, _)) = next
+            .iter()
+            .find(|&&(p, k, id1, g)| id1 != 0 && p == pc && k == key && g == generation)
+        {
+            return Ok(id1 - 1);
+        }
+        let id = self.lookup(cpu, mem)?;
+        if self.block_generation == generation {
+            let next = &mut self.slab[prev as usize].next;
+            next[1] = next[0];
+            next[0] = (pc, key, id + 1, generation);
+        }
+        Ok(id)
     }
 
     /// Finds or translates the block for the CPU's current state.
@@ -881,6 +924,8 @@ impl Engine {
         let mut patch_site = 0u64;
         // Compiled code asked for the next block to be interpreted.
         let mut interpret_next = false;
+        // The block the interpreter ran last (see `lookup_after`).
+        let mut prev: Option<(u32, u32)> = None;
         loop {
             if self.interrupt.load(Ordering::Relaxed) {
                 return Exit::Interrupted;
@@ -889,7 +934,7 @@ impl Engine {
                 self.sync_invalidations();
                 patch_site = 0;
             }
-            let id = match self.lookup(cpu, mem) {
+            let id = match self.lookup_after(prev.take(), cpu, mem) {
                 Ok(id) => id,
                 Err(fault) => {
                     return Exit::MemFault {
@@ -991,6 +1036,7 @@ impl Engine {
             if let Some(exit) = interp::fast::run_budget(cpu, mem, code, &self.interrupt, budget) {
                 return exit;
             }
+            prev = Some((id, self.block_generation));
             if budget != u32::MAX && cpu.r[15] == start {
                 let slot = &mut self.slab[id as usize];
                 slot.hits = slot.hits.max(self.jit_threshold - 1);
