@@ -459,7 +459,7 @@ pub(super) fn compile_block<M: GuestMemory>(
             slow: Vec::new(),
             entry: CodeLabel::default(),
             labelled_at: usize::MAX,
-            label_at: std::collections::HashMap::new(),
+            slow_at: Vec::new(),
             cache: [None; 16],
             dirty: 0,
             loop_head: CodeLabel::default(),
@@ -567,7 +567,14 @@ pub(super) fn compile_block<M: GuestMemory>(
             disassemble(&theirs, ip)
         );
     }
-    let label_ip = |label: &CodeLabel| ip + offsets[e.label_at[label]] as u64;
+    let label_ip = |label: &CodeLabel| {
+        let (_, k) = e
+            .slow_at
+            .iter()
+            .find(|s| s.0 == *label)
+            .expect("a slow path");
+        ip + offsets[*k] as u64
+    };
     let sites: Vec<(u64, u64)> = e
         .sites
         .iter()
@@ -1263,9 +1270,9 @@ struct Emitter<'a> {
     /// Instruction count when a label was last bound (only one label may
     /// name an instruction).
     labelled_at: usize,
-    /// The instruction each label was bound to (for addresses of slow
-    /// paths after assembly).
-    label_at: std::collections::HashMap<CodeLabel, usize>,
+    /// The instruction each slow path starts at (for their addresses
+    /// after assembly).
+    slow_at: Vec<(CodeLabel, usize)>,
     /// The host register caching each guest register, if any.
     cache: [Option<AsmRegister32>; 16],
     /// Cached guest registers written since their value was last stored.
@@ -1507,7 +1514,6 @@ impl Emitter<'_> {
         }
         self.a.set_label(label)?;
         self.labelled_at = self.a.instructions().len();
-        self.label_at.insert(*label, self.labelled_at);
         Ok(())
     }
 
@@ -1821,6 +1827,7 @@ impl Emitter<'_> {
         }
         for mut slow in std::mem::take(&mut self.slow) {
             self.bind(&mut slow.label)?;
+            self.slow_at.push((slow.label, self.labelled_at));
             // Sites hold copies of the label made before it was bound.
             for site in &mut self.sites {
                 if site.1 == slow.label {
