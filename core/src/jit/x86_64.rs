@@ -5,11 +5,11 @@
 //! registers for the whole block (`esi`, `edi`, `r10d`, `r11d`, `r14d`,
 //! `r15d`; `r13d` when host faults replace the inline page checks, `r12d`
 //! when it does not hold the guest base: a reservation low in the host's
-//! address space is a displacement, see [`GuestBase`]): loaded at the block entry, written back to `CpuState`
-//! (`[rbx + offset]`) before anything that reads the state there (exits,
-//! interpreter calls, slow paths) and reloaded after interpreter calls,
-//! which may change any register. The others stay in memory. Scratch values
-//! use `eax`, `ecx`, `edx`, `r8d` and `r9d` (`ecx` and `edx` carry
+//! address space is a displacement, see [`GuestBase`]): loaded at the
+//! block entry, written back to `CpuState` (`[rbx + offset]`) before
+//! anything that reads the state there (exits, interpreter calls, slow
+//! paths) and reloaded after interpreter calls, which may change any
+//! register. The others stay in memory. Scratch values use `eax`, `ecx`, `edx`, `r8d` and `r9d` (`ecx` and `edx` carry
 //! operands and results, `eax` flags and memory checks, `r8b` a shifter
 //! carry, `r9b` a condition computed ahead).
 //!
@@ -977,78 +977,18 @@ struct SlowPath {
     restore_flags: bool,
 }
 
-/// Whether a host instruction leaves RFLAGS alone: moves, `lea`, `lahf`,
-/// `setcc`, jumps, SSE moves and arithmetic. Anything not named is taken
-/// to change them.
+/// Whether a host instruction leaves RFLAGS alone, as iced's instruction
+/// info says (moves, `lea`, `lahf`, `setcc`, jumps, SSE arithmetic...),
+/// calls aside (what they call may change them) and data (`db`: a patch
+/// site's jump) too.
 fn keeps_host_flags(i: &iced_x86::Instruction) -> bool {
-    use iced_x86::Mnemonic as M;
-    matches!(
-        i.mnemonic(),
-        M::Mov
-            | M::Movzx
-            | M::Movsx
-            | M::Movsxd
-            | M::Lea
-            | M::Nop
-            | M::Lahf
-            | M::Not
-            | M::Bswap
-            | M::Movd
-            | M::Movq
-            | M::Movsd
-            | M::Movss
-            | M::Movaps
-            | M::Movapd
-            | M::Movdqa
-            | M::Movdqu
-            | M::Movups
-            | M::Movupd
-            | M::Addsd
-            | M::Subsd
-            | M::Mulsd
-            | M::Divsd
-            | M::Sqrtsd
-            | M::Addss
-            | M::Subss
-            | M::Mulss
-            | M::Divss
-            | M::Sqrtss
-            | M::Stmxcsr
-            | M::Ldmxcsr
-            | M::Jmp
-            | M::Jo
-            | M::Jno
-            | M::Jb
-            | M::Jae
-            | M::Je
-            | M::Jne
-            | M::Jbe
-            | M::Ja
-            | M::Js
-            | M::Jns
-            | M::Jp
-            | M::Jnp
-            | M::Jl
-            | M::Jge
-            | M::Jle
-            | M::Jg
-            | M::Seto
-            | M::Setno
-            | M::Setb
-            | M::Setae
-            | M::Sete
-            | M::Setne
-            | M::Setbe
-            | M::Seta
-            | M::Sets
-            | M::Setns
-            | M::Setp
-            | M::Setnp
-            | M::Setl
-            | M::Setge
-            | M::Setle
-            | M::Setg
-    )
+    use iced_x86::FlowControl;
+    i.code() != iced_x86::Code::DeclareByte
+        && i.rflags_modified() == 0
+        && !matches!(
+            i.flow_control(),
+            FlowControl::Call | FlowControl::IndirectCall | FlowControl::Interrupt
+        )
 }
 
 /// Whether `insn` writes all four flags before anything (a fault, an
@@ -1431,9 +1371,11 @@ const CACHE_REGS: [CacheReg; 8] = [
     (r13d, r13, r13w, r13b),
     (r12d, r12, r12w, r12b),
 ];
+
 /// How many instructions after a register's write a read of it counts
 /// twice in allocation.
 const NEAR_USE: usize = 4;
+
 /// Where compiled code finds the host address of guest address 0.
 #[derive(Clone, Copy, PartialEq)]
 enum GuestBase {
@@ -4922,8 +4864,8 @@ impl Emitter<'_> {
     /// For an immediate-offset access with host faults and guard bands
     /// (`DirectMap::host_faults`): the 64-bit host register holding the
     /// base and the displacement to fold into the access, `[guest base +
-    /// reg + disp]`, without computing the address first. A sum that would wrap
-    /// in 32 bits lands in a guard band and faults; the slow path then
+    /// reg + disp]`, without computing the address first. A sum that
+    /// would wrap in 32 bits lands in a guard band and faults; the slow path then
     /// does the access with the wrapped address. With writeback (pre- or
     /// post-indexed), [`Self::folded_writeback`] updates the base after
     /// the access.
@@ -5113,8 +5055,8 @@ impl Emitter<'_> {
         self.direct.is_some() || self.tlb
     }
 
-    /// The host register that, added to a guest address in `rcx`, gives
-    /// the host address after [`Self::check`].
+    /// Where the host address of a guest address comes from (after
+    /// [`Self::check`] with a software TLB): see [`GuestBase`].
     fn base(&self) -> GuestBase {
         if self.tlb {
             GuestBase::Reg(r9)
