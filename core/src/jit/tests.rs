@@ -355,7 +355,31 @@ fn install_fault_handler() {
 /// With `host_faults`, compiled code accesses memory unchecked and relies
 /// on host faults.
 fn compare(thumb: bool, seed: u64, cases: usize, host_faults: bool) -> usize {
-    compare_code(thumb, seed, cases, host_faults, false, false, false)
+    compare_code(
+        thumb,
+        seed,
+        cases,
+        Setup {
+            host_faults,
+            ..Setup::default()
+        },
+    )
+}
+
+/// How [`compare_code`] runs its blocks.
+#[derive(Clone, Copy, Default)]
+struct Setup {
+    /// Compiled code accesses memory unchecked and relies on host faults.
+    host_faults: bool,
+    /// A32 VFP code only.
+    vfp: bool,
+    /// The compiled code runs as the persistent cache would load it: in
+    /// portable form, placed by another JIT (elsewhere in memory) for a
+    /// fresh translation of the block.
+    saved: bool,
+    /// Guest memory lies at [`LOW_BASE`] (its address a displacement in
+    /// the code).
+    low: bool,
 }
 
 /// Places saved code as [`super::Jit::install`] does, for memory type `M`.
@@ -372,20 +396,14 @@ fn install_for<M: GuestMemory>(
         .expect("saved code fits its block")
 }
 
-/// [`compare`] over random code, or (`vfp`) over A32 VFP code only. With
-/// `saved`, the compiled code runs as the persistent cache would load it:
-/// in portable form, placed by another JIT (elsewhere in memory) for a
-/// fresh translation of the block. With `low`, guest memory lies at
-/// [`LOW_BASE`] (its address a displacement in the code).
-fn compare_code(
-    thumb: bool,
-    seed: u64,
-    cases: usize,
-    host_faults: bool,
-    vfp: bool,
-    saved: bool,
-    low: bool,
-) -> usize {
+/// [`compare`] over random code set up as `setup` says.
+fn compare_code(thumb: bool, seed: u64, cases: usize, setup: Setup) -> usize {
+    let Setup {
+        host_faults,
+        vfp,
+        saved,
+        low,
+    } = setup;
     if host_faults {
         install_fault_handler();
     }
@@ -538,15 +556,11 @@ fn a32_blocks_match_the_interpreter() {
 /// saturating conversion raises Invalid Operation only).
 #[test]
 fn vfp_blocks_match_the_interpreter() {
-    let n = compare_code(
-        false,
-        0x5eed_f10a_7c0d_e5ee,
-        20000,
-        false,
-        true,
-        false,
-        false,
-    );
+    let vfp = Setup {
+        vfp: true,
+        ..Setup::default()
+    };
+    let n = compare_code(false, 0x5eed_f10a_7c0d_e5ee, 20000, vfp);
     assert!(n > 15000, "only {n} blocks compared");
 }
 
@@ -554,14 +568,29 @@ fn vfp_blocks_match_the_interpreter() {
 /// another JIT for another copy of the IR) runs as the interpreter does.
 #[test]
 fn saved_blocks_match_the_interpreter() {
-    for (thumb, host_faults, vfp, seed) in [
-        (false, false, false, 0x5a7e_d000_0000_0001u64),
-        (true, true, false, 0x5a7e_d000_0000_0002),
-        (false, true, false, 0x5a7e_d000_0000_0003),
-        (false, false, true, 0x5a7e_d000_0000_0004),
-    ] {
-        let n = compare_code(thumb, seed, 6000, host_faults, vfp, true, false);
-        assert!(n > 4000, "only {n} blocks compared");
+    compare_variants(0x5a7e_d000_0000_0000, 6000, |s| Setup { saved: true, ..s });
+}
+
+/// [`compare_code`] for A32 and T32 with and without host faults and for
+/// VFP code, each `cases` blocks from a seed of its own, changed by `also`.
+fn compare_variants(seed: u64, cases: usize, also: impl Fn(Setup) -> Setup) {
+    for (k, (thumb, host_faults, vfp)) in [
+        (false, false, false),
+        (true, false, false),
+        (false, true, false),
+        (true, true, false),
+        (false, true, true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let setup = also(Setup {
+            host_faults,
+            vfp,
+            ..Setup::default()
+        });
+        let n = compare_code(thumb, seed + k as u64, cases, setup);
+        assert!(n > cases * 2 / 3, "only {n} blocks compared");
     }
 }
 
@@ -588,19 +617,13 @@ fn t32_blocks_with_host_faults_match_the_interpreter() {
 /// register; with and without host faults, A32, T32 and VFP code.
 #[test]
 fn blocks_with_a_low_guest_base_match_the_interpreter() {
-    for (thumb, host_faults, vfp, seed) in [
-        (false, true, false, 0x10b4_5e00_0000_0001u64),
-        (true, true, false, 0x10b4_5e00_0000_0002),
-        (false, false, false, 0x10b4_5e00_0000_0003),
-        (true, false, false, 0x10b4_5e00_0000_0004),
-        (false, true, true, 0x10b4_5e00_0000_0005),
-    ] {
-        let n = compare_code(thumb, seed, 8000, host_faults, vfp, false, true);
-        assert!(n > 6000, "only {n} blocks compared");
-    }
+    compare_variants(0x10b4_5e00_0000_0000, 8000, |s| Setup { low: true, ..s });
     // Saved and loaded (the persistent cache keys its files by the base).
-    let n = compare_code(true, 0x10b4_5e00_0000_0006, 6000, true, false, true, true);
-    assert!(n > 4000, "only {n} blocks compared");
+    compare_variants(0x10b4_5e00_0001_0000, 3000, |s| Setup {
+        low: true,
+        saved: true,
+        ..s
+    });
 }
 
 /// Short runs from many seeds: different code pages, not just more blocks
