@@ -3,8 +3,9 @@
 //! in place of iced's `BlockEncoder`.
 //!
 //! Start-up of a big program compiles thousands of blocks that run a few
-//! hundred times, and `BlockEncoder` was a fifth of that compilation: it
-//! boxes every instruction and encodes each at least twice. Here each
+//! hundred times, and `BlockEncoder` boxes every instruction and encodes
+//! each at least twice: without it a cold `python3 -c pass` takes a fifth
+//! less time. Here each
 //! instruction whose bytes do not depend on where it lands (all but
 //! branches and RIP-relative operands: most of a block) is encoded once,
 //! into a scratch buffer, and copied; branches inside the block are laid
