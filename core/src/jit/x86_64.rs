@@ -2279,10 +2279,12 @@ impl Emitter<'_> {
         self.store_itstate(0)?;
         self.check_interrupt(rcx)?;
         // The table lookup of the stub, inline: each indirect branch gets
-        // its own host indirect jump to predict. Key = Thumb bit (ITSTATE
-        // is 0 after a branch) and the system key bits.
-        self.a.or(edx, dword_ptr(rbx + KEY_BITS))?;
-        // super::lookup_hash(pc = eax, key = edx) into ecx.
+        // its own host indirect jump to predict. Key = Thumb bit t
+        // (ITSTATE is 0 after a branch) and the block's system key bits K,
+        // a constant (a block runs with one key). super::lookup_hash(pc =
+        // eax, key = t | K) into ecx: its key part, (key << 7) ^ (key >>
+        // 5), is (t << 7) ^ lookup_hash(0, K), t being bit 0 and K above
+        // ITSTATE.
         self.a.mov(ecx, eax)?;
         self.a.shr(ecx, 1)?;
         self.a.mov(r8d, eax)?;
@@ -2291,9 +2293,14 @@ impl Emitter<'_> {
         self.a.mov(r8d, edx)?;
         self.a.shl(r8d, 7)?;
         self.a.xor(ecx, r8d)?;
-        self.a.mov(r8d, edx)?;
-        self.a.shr(r8d, 5)?;
-        self.a.xor(ecx, r8d)?;
+        debug_assert_eq!(self.key_bits & 0x1ff, 0, "key bits above ITSTATE");
+        let k_hash = super::lookup_hash(0, self.key_bits);
+        if k_hash != 0 {
+            self.a.xor(ecx, k_hash as i32)?;
+        }
+        if self.key_bits != 0 {
+            self.a.or(edx, self.key_bits as i32)?;
+        }
         self.lookup_slot_and_jump(false)
     }
 
