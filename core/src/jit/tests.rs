@@ -677,6 +677,27 @@ fn run_both_at_code(
     ((e1, c1), (e2, c2))
 }
 
+/// A32 instruction words as the bytes of guest memory.
+fn a32_bytes(words: &[u32]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// [`run_both_at_code`], asserting that both backends leave the same way
+/// with the same state (`what` names the case); returns that exit and
+/// state.
+fn same_at_code(
+    space: &Space,
+    jit: &mut Jit,
+    code: &[u8],
+    init: &CpuState,
+    what: &str,
+) -> (Option<Exit>, CpuState) {
+    let ((e1, c1), (e2, c2)) = run_both_at_code(space, jit, code, init);
+    assert_eq!(e1, e2, "{what}");
+    assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+    (e1, c1)
+}
+
 /// Loads and stores whose base plus immediate offset wraps around 4 GiB
 /// (up from near the top, down from near 0): compiled code folds the
 /// offset into the host address, lands in a guard band of the
@@ -707,18 +728,13 @@ fn folded_offsets_that_wrap_match_the_interpreter() {
         // and is folded from there), then a branch to itself that ends the
         // block.
         let code_words = [word, 0xe1a0_2001, 0xeaff_fffe]; // mov r2, r1; b .
-        let bytes: Vec<u8> = code_words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let bytes = a32_bytes(&code_words);
         let mut init = CpuState::default();
         init.r[0] = 0x1234_5678;
         init.r[1] = base;
         init.r[15] = CODE;
-        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
-        assert_eq!(e1, e2, "{word:#010x} at base {base:#x}");
-        assert_eq!(
-            state_of(&c1),
-            state_of(&c2),
-            "{word:#010x} at base {base:#x}"
-        );
+        let what = format!("{word:#010x} at base {base:#x}");
+        let (e1, _) = same_at_code(&space, &mut jit, &bytes, &init, &what);
         if (DATA..RO).contains(&addr) {
             assert!(e1.is_none(), "{word:#010x}: {e1:?}");
         } else {
@@ -767,13 +783,11 @@ fn table_branches_match_the_interpreter() {
             init.r[0] = base;
             init.r[1] = index;
             init.r[15] = CODE;
-            let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
             let what = format!(
                 "{code:04x?} base {base:#x} index {index}",
                 code = &bytes[..4]
             );
-            assert_eq!(e1, e2, "{what}");
-            assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+            let (e1, c1) = same_at_code(&space, &mut jit, &bytes, &init, &what);
             match fault {
                 Some(addr) => match e1 {
                     Some(Exit::MemFault { fault, .. }) => assert!(fault.addr >= addr, "{what}"),
@@ -866,14 +880,12 @@ fn loops_with_raw_flags_at_their_head_match_the_interpreter() {
         (tst_loop, RO, 0, 0b0010),              // RO words are 0: falls out
     ];
     for (code, r1, r3, nzcv) in cases {
-        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let bytes = a32_bytes(code);
         let init = loop_state(r1, r3, nzcv);
-        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+        let what = format!("loop of {} words from r1 {r1:#x}", code.len());
+        same_at_code(&space, &mut jit, &bytes, &init, &what);
         let looping = translate(&mut space.mem(true), CODE, false, 0).expect("translates");
         assert!(looping.branches_to_start(), "the block loops to its start");
-        let what = format!("loop of {} words from r1 {r1:#x}", code.len());
-        assert_eq!(e1, e2, "{what}");
-        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
     }
 }
 
@@ -944,7 +956,7 @@ fn loops_back_into_their_block_match_the_interpreter() {
         (dead_flags_loop, DATA, 1, 0b0101),
     ];
     for (code, r1, r3, nzcv) in cases {
-        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let bytes = a32_bytes(code);
         space
             .bytes(CODE, bytes.len() as u32)
             .copy_from_slice(&bytes);
@@ -1051,7 +1063,7 @@ fn vfp_loops_with_cached_registers_match_the_interpreter() {
     ];
     for ((r0, r2, r3, nan_at), code) in cases.into_iter().flat_map(|c| [(c, code), (c, loads_last)])
     {
-        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let bytes = a32_bytes(code);
         space.bytes(DATA, 4096).copy_from_slice(&doubles(nan_at));
         let mut init = CpuState::default();
         init.r[0] = r0;
@@ -1063,11 +1075,9 @@ fn vfp_loops_with_cached_registers_match_the_interpreter() {
         init.d[6] = 4.0f64.to_bits();
         init.d[7] = (-2.25f64).to_bits();
         init.r[15] = CODE;
-        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
         let what = format!("VFP loop r0 {r0:#x} r2 {r2:#x} rounds {r3} NaN at {nan_at:?}");
-        assert_eq!(e1, e2, "{what}");
-        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
-        assert_ne!(c2.r[3], init.r[3], "{what}: the loop ran");
+        let (_, c1) = same_at_code(&space, &mut jit, &bytes, &init, &what);
+        assert_ne!(c1.r[3], init.r[3], "{what}: the loop ran");
     }
 }
 
@@ -1114,10 +1124,8 @@ fn flags_across_register_offset_and_literal_loads_match_the_interpreter() {
             init.r[6] = 0x41;
             init.r[14] = CODE + 0x801;
             init.r[15] = CODE;
-            let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
             let what = format!("r4 {r4:#x} r3 {r3:#x} r0 {r0:#x}");
-            assert_eq!(e1, e2, "{what}");
-            assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+            let (e1, _) = same_at_code(&space, &mut jit, &bytes, &init, &what);
             faults += e1.is_some() as usize;
         }
     }
@@ -1141,7 +1149,7 @@ fn byte_lanes_and_sel_match_the_interpreter() {
         0xe681_5fb0,
         0xe12f_ff1e,
     ];
-    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let bytes = a32_bytes(code);
     let edges = [0x00u32, 0x01, 0x7f, 0x80, 0xfe, 0xff];
     let mut compared = 0;
     for i in 0..edges.len() {
@@ -1158,10 +1166,8 @@ fn byte_lanes_and_sel_match_the_interpreter() {
             init.ge = (i * 6 + j) as u8 & 15;
             init.r[14] = CODE + 0x800;
             init.r[15] = CODE;
-            let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
             let what = format!("rn {n:#010x} rm {m:#010x}");
-            assert_eq!(e1, e2, "{what}");
-            assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+            same_at_code(&space, &mut jit, &bytes, &init, &what);
             compared += 1;
         }
     }
@@ -1182,7 +1188,7 @@ fn products_rounding_up_to_the_smallest_normal_match_the_interpreter() {
     let mut underflows = 0;
     for op in [0xee05_7b06u32, 0xee05_9b46, 0xee25_8b06] {
         let code: &[u32] = &[op, 0xeef1_0a10, 0xe12f_ff1e];
-        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let bytes = a32_bytes(code);
         // (1 + 2^-52) times the largest denormal is 2^-1022 (1 - 2^-104).
         for (a, b) in [
             (0x3ff0_0000_0000_0001u64, 0x000f_ffff_ffff_ffffu64),
@@ -1201,10 +1207,8 @@ fn products_rounding_up_to_the_smallest_normal_match_the_interpreter() {
                 init.d[9] = (-3.5f64).to_bits();
                 init.r[14] = CODE + 0x800;
                 init.r[15] = CODE;
-                let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
                 let what = format!("{a:#x} * {b:#x}, FPSCR {fpscr:#x}");
-                assert_eq!(e1, e2, "{what}");
-                assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+                let (_, c1) = same_at_code(&space, &mut jit, &bytes, &init, &what);
                 underflows += (c1.fpscr >> 3 & 1) as usize;
             }
         }
@@ -1263,7 +1267,7 @@ fn vfp_under_flush_to_zero_matches_the_interpreter() {
         for &loaded in &values {
             for &factor in &values {
                 for high in [0u32, 0x0008_0000, 0x3ff0_0000] {
-                    let bytes: Vec<u8> = straight.iter().flat_map(|w| w.to_le_bytes()).collect();
+                    let bytes = a32_bytes(straight);
                     space
                         .bytes(DATA, 8)
                         .copy_from_slice(&loaded.to_bits().to_le_bytes());
@@ -1280,19 +1284,17 @@ fn vfp_under_flush_to_zero_matches_the_interpreter() {
                     init.d[5] = factor.to_bits();
                     init.d[8] = (-tiny).to_bits();
                     init.r[15] = CODE;
-                    let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
                     let what = format!(
                         "flush-to-zero block, FPSCR {fpscr:#x}, loaded {loaded:e}, factor {factor:e}, high {high:#x}"
                     );
-                    assert_eq!(e1, e2, "{what}");
-                    assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+                    same_at_code(&space, &mut jit, &bytes, &init, &what);
                     compared += 1;
                 }
             }
         }
     }
     // The dot product loop over denormals, zeros and tiny values.
-    let bytes: Vec<u8> = VFP_DOT_LOOP.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let bytes = a32_bytes(VFP_DOT_LOOP);
     for (seed, fpscr) in [(1usize, 1u32 << 24), (2, 1 << 24 | 1 << 4), (3, 1 << 24)] {
         let data: Vec<u8> = (0..512usize)
             .flat_map(|i| {
@@ -1319,11 +1321,9 @@ fn vfp_under_flush_to_zero_matches_the_interpreter() {
         init.d[6] = 4.0f64.to_bits();
         init.d[7] = (-2.25f64).to_bits();
         init.r[15] = CODE;
-        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
         let what = format!("flush-to-zero loop {seed}, FPSCR {fpscr:#x}");
-        assert_eq!(e1, e2, "{what}");
-        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
-        assert_ne!(c2.r[3], init.r[3], "{what}: the loop ran");
+        let (_, c1) = same_at_code(&space, &mut jit, &bytes, &init, &what);
+        assert_ne!(c1.r[3], init.r[3], "{what}: the loop ran");
         compared += 1;
     }
     assert_eq!(compared, 3 * 10 * 10 * 3 + 3);
@@ -1349,7 +1349,7 @@ fn loops_through_a_followed_branch_match_the_interpreter() {
         0x3aff_fff9,
         0xe12f_ff1e,
     ];
-    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let bytes = a32_bytes(code);
     let words: Vec<u8> = (0..1024u32).flat_map(|i| (i * 3).to_le_bytes()).collect();
     space.bytes(DATA, 4096).copy_from_slice(&words);
     let unmapped = RO + 0x1000;
@@ -1359,17 +1359,15 @@ fn loops_through_a_followed_branch_match_the_interpreter() {
         init.r[0] = r0;
         init.r[14] = lr;
         init.r[15] = CODE;
-        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
+        let what = format!("loop from lr {lr:#x} to {r0}");
+        let (_, c) = same_at_code(&space, &mut jit, &bytes, &init, &what);
         let block = translate(&mut space.mem(true), CODE, false, 0).expect("translates");
         let pcs: Vec<u32> = block.insns.iter().map(|i| i.pc - CODE).collect();
         assert_eq!(pcs, [0, 4, 12, 16, 20, 24], "the jump is followed");
         assert!(block.branches_to_start());
-        let what = format!("loop from lr {lr:#x} to {r0}");
-        assert_eq!(e1, e2, "{what}");
-        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
         if (lr, r0) == (DATA, 300) {
             // Words 3, 6, ... 300: a hundred rounds, as the ARM code says.
-            assert_eq!((c2.r[8], c2.r[7], c2.r[14]), (100, 300, DATA + 400));
+            assert_eq!((c.r[8], c.r[7], c.r[14]), (100, 300, DATA + 400));
         }
     }
 }
@@ -1404,7 +1402,7 @@ fn blocks_that_fall_back_to_their_start_loop_like_the_interpreter() {
         0xe7f0_00f0,
         0xe12f_ff1e,
     ];
-    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let bytes = a32_bytes(code);
     space
         .bytes(CODE, bytes.len() as u32)
         .copy_from_slice(&bytes);
@@ -1514,7 +1512,7 @@ fn conditional_flag_sequences_match_the_interpreter() {
             ];
         }
         words.push(0xe12f_ff1e); // bx lr
-        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let bytes = a32_bytes(&words);
         let mut init = CpuState::default();
         for r in 0..8 {
             init.r[r] = if rng.next().is_multiple_of(4) {
@@ -1533,9 +1531,7 @@ fn conditional_flag_sequences_match_the_interpreter() {
         init.r[14] = CODE + 0x800;
         init.nzcv = rng.next() % 16;
         init.r[15] = CODE;
-        let ((e1, c1), (e2, c2)) = run_both_at_code(&space, &mut jit, &bytes, &init);
         let what = format!("case {case}: {words:08x?} from {init:x?}");
-        assert_eq!(e1, e2, "{what}");
-        assert_eq!(state_of(&c1), state_of(&c2), "{what}");
+        same_at_code(&space, &mut jit, &bytes, &init, &what);
     }
 }
